@@ -1,0 +1,86 @@
+"""Edit the TOML config in place (comments and order kept, via tomlkit).
+
+Used by ``inscope connect …`` to add or update an ``[[accounts]]`` entry and to
+map a source (board, chat, domain) to a project.  Never writes a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.items import AoT, Table
+
+SECRET_KEYS = ("token", "key", "password", "api_key", "secret")
+
+
+def _load(path: Path) -> tomlkit.TOMLDocument:
+    if path.exists():
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    return tomlkit.document()
+
+
+def _save(path: Path, doc: tomlkit.TOMLDocument) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = tomlkit.dumps(doc)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return text
+
+
+def _aot(doc: tomlkit.TOMLDocument, name: str) -> AoT:
+    if name not in doc:
+        doc.append(name, tomlkit.aot())
+    v = doc[name]
+    assert isinstance(v, AoT)
+    return v
+
+
+def upsert_account(path: Path, name: str, kind: str, options: dict[str, Any]) -> str:
+    """Add or update ``[[accounts]] name=…``; returns the TOML of that entry."""
+    bad = [k for k in options if k in SECRET_KEYS]
+    if bad:
+        raise ValueError(f"refusing to write secrets to the config: {bad}")
+    doc = _load(path)
+    aot = _aot(doc, "accounts")
+    entry: Table | None = None
+    for t in aot:
+        if t.get("name") == name:
+            entry = t
+            break
+    if entry is None:
+        entry = tomlkit.table()
+        entry["name"] = name
+        entry["kind"] = kind
+        aot.append(entry)
+    entry["kind"] = kind
+    for k, v in options.items():
+        entry[k] = v
+    _save(path, doc)
+    return tomlkit.dumps({"accounts": [dict(entry)]})
+
+
+def map_to_project(path: Path, project: str, field: str, value: str) -> str:
+    """Append ``value`` to ``[[projects]] name=project``'s list ``field`` (creating the project)."""
+    doc = _load(path)
+    aot = _aot(doc, "projects")
+    entry: Table | None = None
+    for t in aot:
+        if t.get("name") == project:
+            entry = t
+            break
+    if entry is None:
+        entry = tomlkit.table()
+        entry["name"] = project
+        entry["status"] = "active"
+        aot.append(entry)
+    current = [str(x) for x in entry.get(field, [])]
+    if value not in current:
+        current.append(value)
+    entry[field] = current
+    _save(path, doc)
+    return tomlkit.dumps({"projects": [dict(entry)]})
