@@ -1,0 +1,156 @@
+"""``inscope connect trello|telegram|email``: interactive account setup.
+
+Secrets are read with hidden input, checked against the service, and stored in
+the keyring (or, with no keyring backend, explained and left to an env var —
+never written anywhere).  The non-secret ``[[accounts]]`` entry and the
+source→project mapping are written to the config, and the TOML is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from connectors.base import SourceError, redact
+from inscope import config as config_mod
+from inscope.configwrite import map_to_project, upsert_account
+from inscope.secrets import NoKeyringError, env_names, store_secret
+
+Ask = Callable[[str], str]
+
+
+def connect(kind: str, config_path: Path | None, *, ask: Ask = input,
+            ask_secret: Ask = getpass.getpass, out: Callable[[str], None] = print) -> int:
+    """Run the setup for ``kind``; returns the exit status."""
+    home = config_mod.data_dir()
+    config_mod.ensure_private_dir(home)
+    path = config_path or config_mod.default_config_path(home)
+    try:
+        if kind == "trello":
+            return _trello(path, ask, ask_secret, out)
+        if kind == "telegram":
+            return _telegram(path, ask, ask_secret, out)
+        return _email(path, ask, ask_secret, out)
+    except SourceError as e:
+        out(f"inscope: {redact(str(e))}")
+        return 1
+    except (EOFError, KeyboardInterrupt):
+        out("\ncancelled; nothing was written")
+        return 1
+
+
+def _keep_secret(account: str, kind: str, name: str, value: str, out: Callable[[str], None]) -> None:
+    try:
+        store_secret(account, kind, name, value)
+        out(f"  {name}: stored in the keyring")
+    except NoKeyringError as e:
+        out(str(e))
+        out(f"  ({name} was NOT written anywhere; set {env_names(account, kind, name)[1]} before running inscope)")
+
+
+def _map(path: Path, field: str, choices: list[dict[str, Any]], label: str, ask: Ask,
+         out: Callable[[str], None]) -> None:
+    if not choices:
+        return
+    out(f"\nMap {label} to projects (empty answer skips):")
+    for c in choices:
+        project = ask(f"  {c['name']} → project: ").strip()
+        if project:
+            out(map_to_project(path, project, field, str(c["id"])))
+
+
+def _trello(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None]) -> int:
+    from connectors import trello
+
+    name = ask("Account name [trello]: ").strip() or "trello"
+    api_base = ask("API base [https://api.trello.com/1]: ").strip() or "https://api.trello.com/1"
+    out("Get a key at https://trello.com/power-ups/admin and a token from the authorize link shown there.")
+    key = ask_secret("API key (hidden): ").strip()
+    token = ask_secret("Token (hidden): ").strip()
+    me = asyncio.run(trello.whoami(api_base, key, token))
+    out(f"  signed in as {me.get('fullName', '')} (@{me.get('username', '')})")
+    boards = asyncio.run(trello.open_boards(api_base, key, token))
+    _keep_secret(name, "trello", "key", key, out)
+    _keep_secret(name, "trello", "token", token, out)
+    out(upsert_account(path, name, "trello", {"api_base": api_base}))
+    for b in boards:
+        out(f"  board {b['id']}  {b['name']}")
+    _map(path, "trello_boards", boards, "boards", ask, out)
+    out(f"\nwrote {path}")
+    return 0
+
+
+def _telegram(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None]) -> int:
+    from connectors import telegram
+
+    name = ask("Account name [telegram]: ").strip() or "telegram"
+    api_base = ask("API base [https://api.telegram.org]: ").strip() or "https://api.telegram.org"
+    out("Create a bot with @BotFather (/newbot) and paste its token.")
+    token = ask_secret("Bot token (hidden): ").strip()
+    me = asyncio.run(telegram.get_me(api_base, token))
+    out(f"  bot @{me.get('username', '')}")
+    if not me.get("can_read_all_group_messages"):
+        out("  privacy mode is ON: in groups the bot sees only commands and replies to it.\n"
+            "  Turn it off with @BotFather → /setprivacy → Disable (then re-add the bot), or make it an admin.")
+    _keep_secret(name, "telegram", "token", token, out)
+    out(upsert_account(path, name, "telegram", {"api_base": api_base}))
+    chats = asyncio.run(telegram.seen_chats(api_base, token))
+    if not chats:
+        out("  the bot has not seen any chat yet: add it to the client groups, post a message, run this again.")
+    chats = [{"id": c["id"], "name": c.get("title") or c.get("username") or str(c["id"])} for c in chats]
+    _map(path, "telegram_chats", chats, "chats", ask, out)
+    out(f"\nwrote {path}")
+    return 0
+
+
+def _email(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None]) -> int:
+    name = ask("Account name [mail]: ").strip() or "mail"
+    kind = (ask("imap or maildir [imap]: ").strip() or "imap").lower()
+    opts: dict[str, Any] = {}
+    if kind == "maildir":
+        opts["path"] = ask("Maildir path: ").strip()
+        if not Path(opts["path"]).expanduser().is_dir():
+            out(f"inscope: {opts['path']} is not a directory")
+            return 1
+    elif kind == "imap":
+        opts["host"] = ask("IMAP host: ").strip()
+        opts["port"] = int(ask("IMAP port [993]: ").strip() or 993)
+        opts["tls"] = ask("TLS (ssl/starttls/none) [ssl]: ").strip() or "ssl"
+        opts["user"] = ask("IMAP user: ").strip()
+        folders = ask("Folders to watch [INBOX]: ").strip()
+        opts["folders"] = [f.strip() for f in folders.split(",")] if folders else ["INBOX"]
+        password = ask_secret("Password or app password (hidden): ")
+        _keep_secret(name, "imap", "password", password, out)
+    else:
+        out(f"inscope: unknown email kind {kind!r}")
+        return 1
+    smtp_host = ask("SMTP host (empty: no sending): ").strip()
+    if smtp_host:
+        opts["smtp_host"] = smtp_host
+        opts["smtp_port"] = int(ask("SMTP port [587]: ").strip() or 587)
+        opts["smtp_tls"] = ask("SMTP TLS (starttls/ssl/none) [starttls]: ").strip() or "starttls"
+        opts["smtp_user"] = ask("SMTP user [same]: ").strip() or opts.get("user", "")
+        if kind == "maildir" or ask("Same password for SMTP? [Y/n]: ").strip().lower() in ("n", "no"):
+            _keep_secret(name, "smtp", "smtp_password", ask_secret("SMTP password (hidden): "), out)
+    out(upsert_account(path, name, kind, opts))
+    out("\nMap sender domains to projects, e.g. client.ru → Ромашка (empty line ends):")
+    while True:
+        line = ask("  domain → project: ").strip()
+        if not line:
+            break
+        if "→" in line or "->" in line:
+            dom, proj = [x.strip() for x in line.replace("->", "→").split("→", 1)]
+        else:
+            dom, proj = line, ask(f"  {line} → project: ").strip()
+        if dom and proj:
+            out(map_to_project(path, proj, "email_domains", dom.lower()))
+    out(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(connect(sys.argv[1], None))

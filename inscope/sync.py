@@ -1,0 +1,250 @@
+"""The sync engine: runs connectors, applies batches, drains the outbox.
+
+- Each batch is applied with its cursor in one transaction (invariant 3).
+- One failing source never stops the others (invariant 4): every failure is an
+  account status with a backoff, never a traceback.
+- The outbox is drained in order; a ``sending`` row left by a crash is
+  reconciled against the remote before anything is sent again (invariant 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from connectors.base import (
+    Connector,
+    Outgoing,
+    PermanentSendError,
+    ReconcileUnknown,
+    SourceError,
+    redact,
+)
+from inscope.store import OutboxRow, ProjectFn, RoleFn, Store, TriageFn
+
+log = logging.getLogger("inscope.sync")
+
+MAX_PAGES_PER_ROUND = 200  # a huge backfill yields to the outbox and the UI between rounds
+MAX_SEND_ATTEMPTS = 8
+
+
+@dataclass(slots=True)
+class SourceStatus:
+    """Health of one account, shown in the status line and by ``inscope doctor``."""
+
+    account: str
+    kind: str
+    state: str = "idle"  # idle | syncing | ok | error | backoff | disabled
+    message: str = ""
+    next_try: float = 0.0
+    failures: int = 0
+    last_ok: float | None = None
+    items: int = 0
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one round did."""
+
+    inserted: int = 0
+    updated: int = 0
+    threads: set[int] = field(default_factory=set)
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.threads or self.sent)
+
+
+@dataclass(slots=True)
+class Hooks:
+    """How the core maps and triages what connectors return (rules live in triage.py)."""
+
+    project_of: ProjectFn
+    role_of: RoleFn
+    triage: Callable[[], TriageFn | None]  # a fresh TriageFn bound to "now"
+
+
+def _backoff(failures: int, hint: float | None) -> float:
+    base = min(600.0, 5.0 * (2 ** min(failures, 7)))
+    return max(base, hint or 0.0)
+
+
+class SyncEngine:
+    """Owns the connectors for one store connection (one thread, one event loop)."""
+
+    def __init__(self, store: Store, connectors: Mapping[str, Connector], hooks: Hooks,
+                 clock: Callable[[], float] = time.time):
+        self.store = store
+        self.connectors = dict(connectors)
+        self.hooks = hooks
+        self.clock = clock
+        self.status: dict[str, SourceStatus] = {}
+        for name, conn in self.connectors.items():
+            store.ensure_account(name, conn.kind)
+            self.status[name] = SourceStatus(name, conn.kind)
+        self._reconciled = False
+
+    # -- receiving --------------------------------------------------------------------
+
+    async def sync_account(self, name: str, report: SyncReport) -> None:
+        conn = self.connectors[name]
+        st = self.status[name]
+        if st.state == "disabled" or st.next_try > self.clock():
+            return
+        st.state = "syncing"
+        try:
+            for _ in range(MAX_PAGES_PER_ROUND):
+                batch = await conn.fetch(self.store.cursor(name))
+                res = self.store.apply_batch(
+                    name, batch.items, batch.cursor, project_of=self.hooks.project_of,
+                    role_of=self.hooks.role_of, triage=self.hooks.triage(),
+                )
+                report.inserted += res.inserted
+                report.updated += res.updated
+                report.threads |= res.threads
+                st.items += res.inserted
+                for note in batch.notes:
+                    self._apply_note(name, note, report)
+                if not batch.more:
+                    break
+        except SourceError as e:
+            self._fail(st, e, report)
+        except Exception as e:  # a connector bug must not stop the other sources
+            log.exception("sync of %s failed", name)
+            self._fail(st, SourceError(f"{type(e).__name__}: {redact(str(e))}"), report)
+        else:
+            st.state, st.message, st.failures, st.last_ok = "ok", "", 0, self.clock()
+            self.store.set_account_status(name, "ok")
+
+    def _apply_note(self, account: str, note: str, report: SyncReport) -> None:
+        if note.startswith("migrate:"):
+            _, old, new = note.split(":", 2)
+            moved = self.store.rekey_conversation(account, old, new)
+            report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept)")
+        else:
+            report.notes.append(f"{account}: {note}")
+
+    def _fail(self, st: SourceStatus, e: SourceError, report: SyncReport) -> None:
+        msg = redact(str(e))
+        st.failures += 1
+        if e.fatal:
+            st.state, st.message = "disabled", msg
+            self.store.set_account_status(st.account, "disabled", msg, disabled=True)
+        else:
+            wait = _backoff(st.failures - 1, e.retry_after)
+            st.state, st.message, st.next_try = "backoff", msg, self.clock() + wait
+            self.store.set_account_status(st.account, "error", f"{msg} (retry in {int(wait)} s)")
+        report.errors[st.account] = msg
+        log.warning("source %s: %s", st.account, msg)
+
+    async def sync_all(self) -> SyncReport:
+        """One round over every account, then the outbox.  Never raises for a source failure."""
+        report = SyncReport()
+        if not self._reconciled:
+            await self.reconcile_pending(report)
+            self._reconciled = True
+        # Concurrently: a Telegram long poll must not hold up Trello or IMAP.  Store
+        # writes stay serial because they run synchronously on this one event loop.
+        await asyncio.gather(*(self.sync_account(name, report) for name in self.connectors))
+        await self.drain_outbox(report)
+        return report
+
+    # -- sending ------------------------------------------------------------------------
+
+    @staticmethod
+    def _outgoing(row: OutboxRow) -> Outgoing:
+        from datetime import UTC, datetime
+
+        return Outgoing(
+            key=row.key, account=row.account, conversation=row.conversation, text=row.text,
+            reply_to=row.reply_to, subject=row.subject, target=row.target,
+            created_at=datetime.fromtimestamp(row.created_at, UTC),
+        )
+
+    async def reconcile_pending(self, report: SyncReport) -> None:
+        """Rows left in ``sending`` by a crash: ask the remote whether they arrived."""
+        for row in self.store.outbox(("sending",)):
+            conn = self.connectors.get(row.account)
+            if conn is None:
+                continue
+            try:
+                found = await conn.reconcile(self._outgoing(row))
+            except ReconcileUnknown:
+                self.store.outbox_move(row.id, "unknown", error="delivery cannot be verified: resend?")
+                report.unknown += 1
+                continue
+            except SourceError as e:
+                # Cannot ask now; leave it in `sending` and try again next round.
+                self._reconciled = False
+                report.errors[row.account] = redact(str(e))
+                continue
+            if found is not None:
+                self.store.record_sent(row.id, found.remote_id, found.item,
+                                       project_of=self.hooks.project_of, role_of=self.hooks.role_of,
+                                       triage=self.hooks.triage())
+                report.sent += 1
+            else:
+                self.store.outbox_move(row.id, "queued", error="not delivered before a crash; resending")
+
+    async def drain_outbox(self, report: SyncReport) -> None:
+        for row in self.store.outbox(("queued",), due_only=True):
+            conn = self.connectors.get(row.account)
+            st = self.status.get(row.account)
+            if conn is None or (st is not None and st.state == "disabled"):
+                continue
+            self.store.outbox_move(row.id, "sending")
+            try:
+                res = await conn.send(self._outgoing(row))
+            except PermanentSendError as e:
+                self.store.outbox_move(row.id, "failed", error=redact(str(e)))
+                report.failed += 1
+                continue
+            except SourceError as e:
+                msg = redact(str(e))
+                if row.attempts + 1 >= MAX_SEND_ATTEMPTS:
+                    self.store.outbox_move(row.id, "failed", error=msg)
+                    report.failed += 1
+                else:
+                    self.store.outbox_move(row.id, "queued", error=msg,
+                                           retry_in=_backoff(row.attempts, e.retry_after))
+                report.errors[row.account] = msg
+                continue
+            except Exception as e:
+                # Unknown failure mid-send: we cannot tell whether it went out.
+                log.exception("send of outbox row %s failed", row.id)
+                self.store.outbox_move(row.id, "unknown", error=f"{type(e).__name__}: {redact(str(e))}")
+                report.unknown += 1
+                continue
+            self.store.record_sent(row.id, res.remote_id, res.item, project_of=self.hooks.project_of,
+                                   role_of=self.hooks.role_of, triage=self.hooks.triage())
+            report.sent += 1
+
+    async def aclose(self) -> None:
+        for conn in self.connectors.values():
+            try:
+                await conn.aclose()
+            except Exception:  # closing is best effort
+                log.debug("closing %s failed", conn.account, exc_info=True)
+
+    async def run_forever(self, on_round: Callable[[SyncReport], None], *, interval: float = 30.0,
+                          stop: asyncio.Event | None = None, wake: asyncio.Event | None = None) -> None:
+        """Sync every ``interval`` seconds (or when ``wake`` is set) until ``stop`` is set."""
+        stop = stop or asyncio.Event()
+        wake = wake or asyncio.Event()
+        while not stop.is_set():
+            report = await self.sync_all()
+            on_round(report)
+            wake.clear()
+            waiter = asyncio.ensure_future(wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()

@@ -1,0 +1,205 @@
+"""A workspace: one data dir, its config, its database, its rules and its sources.
+
+Both front ends (the TUI and the headless CLI) go through this class, so keys
+and commands act the same way.  ``Workspace.open(demo=True)`` builds the demo
+workspace in its own subdirectory of the data dir.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connectors.base import Connector, Item
+from inscope import config as config_mod
+from inscope.config import Config, ProjectCfg
+from inscope.demo import DemoServices, write_demo_config
+from inscope.model import Assessment, MsgFacts, Priority
+from inscope.sources import build, receiving_accounts
+from inscope.store import Store, StoreError
+from inscope.sync import Hooks, SyncEngine
+from inscope.triage import Rules
+from inscope.windows import Schedule, header_text
+
+
+class Workspace:
+    """Config + data dir + rules.  Cheap to open; connections are made per thread."""
+
+    def __init__(self, home: Path, config: Config, config_path: Path, *, demo: bool = False,
+                 demo_services: DemoServices | None = None):
+        self.home = home
+        self.config = config
+        self.config_path = config_path
+        self.db_path = home / "inscope.db"
+        self.demo = demo
+        self.demo_services = demo_services
+        self.rules = Rules.from_config(config)
+        self.schedule: Schedule = self.rules.schedule
+        self._projects = {p.name: p for p in config.projects}
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, *, home: Path | None = None, config_path: Path | None = None, demo: bool = False,
+             demo_size: int = 600, demo_reset: bool = False, start_services: bool = True) -> Workspace:
+        """Open (creating if needed) the workspace; the demo lives in ``<data dir>/demo``."""
+        base = home or config_mod.data_dir()
+        config_mod.ensure_private_dir(base)
+        services: DemoServices | None = None
+        if demo:
+            home_dir = config_mod.ensure_private_dir(base / "demo")
+            cfg_path = config_path or home_dir / "config.toml"
+            if demo_reset and home_dir.exists():
+                for p in home_dir.iterdir():
+                    if p.is_dir():
+                        shutil.rmtree(p)
+                    else:
+                        p.unlink()
+            write_demo_config(home_dir, cfg_path, demo_size)
+        else:
+            home_dir = base
+            cfg_path = config_path or config_mod.default_config_path(base)
+        cfg = config_mod.load(cfg_path)
+        if demo and start_services:
+            services = DemoServices.start(home_dir, cfg)
+        ws = cls(home_dir, cfg, cfg_path, demo=demo, demo_services=services)
+        store = ws.store()
+        try:
+            store.sync_projects((p.name, p.status) for p in cfg.projects)
+        finally:
+            store.close()
+        return ws
+
+    def close(self) -> None:
+        if self.demo_services is not None:
+            self.demo_services.stop()
+            self.demo_services = None
+
+    def store(self) -> Store:
+        """A new connection (one per thread)."""
+        return Store(self.db_path)
+
+    # -- rules -----------------------------------------------------------------------
+
+    def project_cfg(self, name: str) -> ProjectCfg | None:
+        return self._projects.get(name)
+
+    def project_of(self, item: Item) -> str | None:
+        return self.rules.project_of(item)
+
+    def role_of(self, item: Item) -> str:
+        return self.rules.role_of(item, self.rules.project_of(item))
+
+    def hooks(self) -> Hooks:
+        return Hooks(project_of=self.project_of, role_of=self.role_of,
+                     triage=lambda: self.rules.triage_fn(time.time()))
+
+    def assess(self, project: str, facts: list[MsgFacts], members: tuple[str, ...]) -> Assessment:
+        return self.rules.assess(project, facts, members, time.time())
+
+    def connectors(self) -> dict[str, Connector]:
+        out: dict[str, Connector] = {}
+        for acc in receiving_accounts(self.config):
+            out[acc.name] = build(self.config, acc, self.home)
+        return out
+
+    def engine(self, store: Store) -> SyncEngine:
+        """A sync engine over every configured account, bound to ``store``'s thread."""
+        return SyncEngine(store, self.connectors(), self.hooks())
+
+    def retriage(self, store: Store) -> int:
+        """Recompute triage for every thread (config changed, a window boundary passed)."""
+        return store.retriage(self.rules.triage_fn(time.time()))
+
+    # -- actions shared by keys and commands ----------------------------------------------
+
+    def am_for(self, store: Store, tid: int) -> str:
+        th = store.thread(tid)
+        p = self.project_cfg(th.project)
+        if p is None or not p.account_manager.name:
+            return ""
+        return f"{p.account_manager.name} ({self._channel(p, th.source)[0]})"
+
+    def _channel(self, p: ProjectCfg, source: str) -> tuple[str, dict[str, str]]:
+        am = p.account_manager
+        order = [am.escalate_via] if am.escalate_via else []
+        order += [source, "telegram", "email", "trello"]
+        for ch in order:
+            if ch == "telegram" and am.telegram:
+                return "telegram", {"chat_id": am.telegram}
+            if ch == "email" and am.email:
+                return "email", {"email": am.email}
+            if ch == "trello" and am.trello and source == "trello":
+                return "trello", {"mention": am.trello}
+        raise StoreError(f"project {p.name!r} has no way to reach its account manager configured")
+
+    def _account_for_channel(self, channel: str, thread_account: str) -> str:
+        kinds = {"telegram": ("telegram",), "email": ("imap", "maildir"), "trello": ("trello",)}[channel]
+        acc = self.config.account(thread_account)
+        if acc is not None and acc.kind in kinds + ("demo",):
+            return thread_account
+        for a in self.config.accounts:
+            if a.kind in kinds:
+                return a.name
+        for a in self.config.accounts:
+            if a.kind == "demo":
+                return a.name
+        raise StoreError(f"no {channel} account is configured to reach the account manager")
+
+    def escalate(self, store: Store, tid: int, note: str) -> str:
+        """Queue the note, the client's message, the project and a link for the project's AM."""
+        th = store.thread(tid)
+        p = self.project_cfg(th.project)
+        if p is None or not p.account_manager.name:
+            raise StoreError(f"no account manager configured for project {th.project!r}")
+        channel, target = self._channel(p, th.source)
+        account = self._account_for_channel(channel, store.conversation_of(tid)[0])
+        last_client = next((m for m in reversed(store.messages(tid, limit=50)) if m.role == "client"), None)
+        quoted = last_client.text if last_client else th.last_text
+        text = (
+            f"Escalation from {self.config.me.name} — {th.project}\n"
+            f"Note: {note}\n"
+            f"Client ({last_client.author_name if last_client else th.last_author}) wrote: «{quoted[:1500]}»\n"
+            f"Thread: {th.title}" + (f"\n{th.url}" if th.url else "")
+        )
+        conversation = store.conversation_of(tid)[1] if channel == "trello" else target.get("chat_id", "")
+        store.escalate(tid, to_name=p.account_manager.name, channel=channel, note=note, account=account,
+                       conversation=conversation, text=text, target=target)
+        return f"escalated to {p.account_manager.name} via {channel}"
+
+    def snooze_until(self, text: str, now: float | None = None) -> float:
+        """Parse natural-language snooze input (ru/en) to epoch seconds; ValueError if unclear."""
+        from inscope.snoozeparse import parse_when
+
+        t = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+        return parse_when(text, t, self.schedule).timestamp()
+
+    def next_window_start(self, now: float | None = None) -> float | None:
+        t = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+        st = self.schedule.state(t)
+        return st.next_start.timestamp() if st.next_start is not None else None
+
+    def header(self, store: Store, now: float | None = None) -> str:
+        """The reply-window line: open/next window, cleared so far, urgent waiting."""
+        t = time.time() if now is None else now
+        dt = datetime.fromtimestamp(t, UTC)
+        st = self.schedule.state(dt)
+        since = t - 3600 * 12
+        if st.open and st.current_start is not None:
+            since = st.current_start.timestamp()
+        cleared = store.cleared_since(since)
+        waiting = store.view_counts()["inbox"]
+        urgent = store.count_priority("inbox", Priority.URGENT)
+        return header_text(st, dt, cleared, cleared + waiting, urgent)
+
+    def warn_unpaid(self, store: Store, tid: int) -> str:
+        """"unpaid since …" when replying to an unpaid project, else empty."""
+        th = store.thread(tid)
+        for p in store.projects():
+            if p.id == th.project_id and p.status == "unpaid":
+                since = datetime.fromtimestamp(p.status_since or 0).strftime("%d %b")
+                return f"{p.name} is unpaid since {since}"
+        return ""
+
