@@ -103,6 +103,9 @@ class SyncEngine:
         try:
             for _ in range(MAX_PAGES_PER_ROUND):
                 batch = await conn.fetch(self.store.cursor(name))
+                # Re-key first, so this batch's items under the new chat id join the old thread.
+                for note in batch.notes:
+                    self._apply_note(name, note, report)
                 res = self.store.apply_batch(
                     name, batch.items, batch.cursor, project_of=self.hooks.project_of,
                     role_of=self.hooks.role_of, triage=self.hooks.triage(),
@@ -111,8 +114,6 @@ class SyncEngine:
                 report.updated += res.updated
                 report.threads |= res.threads
                 st.items += res.inserted
-                for note in batch.notes:
-                    self._apply_note(name, note, report)
                 if not batch.more:
                     break
         except SourceError as e:
