@@ -522,18 +522,21 @@ class Store:
                     continue
                 # Seen before: only an edit or a deletion changes it (never silently lost:
                 # a deleted message keeps its last text and shows as deleted).
+                # A tombstone keeps the last text, meta and mention flag; a live re-delivery
+                # updates text (an edit) or meta (e.g. e-mail flags).
                 cur = c.execute(
                     """
                     UPDATE messages SET text = CASE WHEN ? THEN text ELSE ? END,
-                        edited_at = coalesce(?, edited_at), deleted = ?, meta = ?,
-                        mentions_me = ?
+                        edited_at = coalesce(?, edited_at), deleted = ?,
+                        meta = CASE WHEN ? THEN meta ELSE ? END,
+                        mentions_me = CASE WHEN ? THEN mentions_me ELSE ? END
                     WHERE account = ? AND external_id = ?
-                      AND (deleted != ? OR (NOT ? AND text IS NOT ?))
+                      AND (deleted != ? OR (NOT ? AND (text IS NOT ? OR meta IS NOT ?)))
                     """,
                     (
-                        int(it.deleted), it.text, edited, int(it.deleted), meta,
-                        int(it.mentions_me), account, it.external_id, int(it.deleted),
-                        int(it.deleted), it.text,
+                        int(it.deleted), it.text, edited, int(it.deleted),
+                        int(it.deleted), meta, int(it.deleted), int(it.mentions_me),
+                        account, it.external_id, int(it.deleted), int(it.deleted), it.text, meta,
                     ),
                 )
                 if cur.rowcount:

@@ -246,6 +246,20 @@ class SyncEngine:
             wake.clear()
             waiter = asyncio.ensure_future(wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
+            # Sources that can push (IMAP IDLE) wake the loop as soon as they have news.
+            pushers = [asyncio.ensure_future(self._push_wait(c, interval, wake))
+                       for c in self.connectors.values() if hasattr(c, "wait")
+                       and self.status[c.account].state not in ("disabled", "backoff")]
             await asyncio.wait({waiter, stopper}, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
+            for t in (waiter, stopper, *pushers):
+                t.cancel()
+
+    @staticmethod
+    async def _push_wait(conn: Connector, timeout: float, wake: asyncio.Event) -> None:
+        try:
+            if await conn.wait(timeout):  # type: ignore[attr-defined]
+                wake.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed IDLE is only a missed early wake-up; polling goes on
+            log.debug("push wait of %s failed", conn.account, exc_info=True)

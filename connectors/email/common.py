@@ -1,0 +1,223 @@
+"""What the IMAP and Maildir connectors share: raw message → ``Item``, the thread
+index, the parent cache used to build replies, and the reply/send flow.
+
+Cursor entries of both connectors record, per synced message, its external id,
+conversation and flags (``[ext_id, conversation, flags]``).  That makes the
+cursor self-sufficient: it is committed with the items it covers (invariant 3),
+it rebuilds the thread index after a restart, it is the baseline for flag
+diffs, and it names the conversation of a message that has since vanished so
+the deletion lands in the right thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+from connectors.base import (
+    Author,
+    Item,
+    Outgoing,
+    PermanentSendError,
+    SendResult,
+    SourceContext,
+    utc,
+)
+
+from . import mime
+from .smtp import ParentInfo, build_message
+from .threads import ThreadIndex, strip_prefixes
+
+PARENT_CACHE = 5000  # replies go to recent mail; older parents are re-read from the server
+
+
+def me_address(ctx: SourceContext) -> str:
+    """The From address of this account: option ``from``, ``email``, an address-shaped
+    ``user``, else the first of ``[me].emails``."""
+    o = ctx.options
+    for cand in (o.get("from"), o.get("email"), o.get("user"), o.get("smtp_user")):
+        if isinstance(cand, str) and "@" in cand:
+            return cand.strip().lower()
+    if ctx.me_emails:
+        return ctx.me_emails[0].lower()
+    return ""
+
+
+class EmailCore:
+    """Shared state and helpers; the connectors subclass it."""
+
+    kind = "email"
+
+    def __init__(self, ctx: SourceContext) -> None:
+        self.ctx = ctx
+        self.account = ctx.account
+        self.me_addr = me_address(ctx)
+        self.me_name = str(ctx.options.get("from_name") or ctx.me_name or "")
+        self.me_emails = {e.lower() for e in ctx.me_emails} | ({self.me_addr} if self.me_addr else set())
+        self.threads = ThreadIndex()
+        self.parents: OrderedDict[str, ParentInfo] = OrderedDict()
+        name = (ctx.me_name or "").strip()
+        # "Me" is the config default, not a name anybody writes in a message.
+        self._name_re = (
+            re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+            if name and name.lower() != "me" and len(name) >= 3
+            else None
+        )
+
+    # -- items ---------------------------------------------------------------------------
+
+    def make_item(
+        self,
+        raw: bytes,
+        *,
+        fallback_date: datetime | None,
+        where: dict[str, Any],
+        flags: Iterable[str] = (),
+        conversation: str | None = None,
+    ) -> Item:
+        """Parse ``raw`` and normalize it; ``where`` is the location meta (uid/folder or key)."""
+        p = mime.parse(raw)
+        ext_id = p.message_id or mime.raw_hash(raw)
+        is_me = bool(p.from_addr) and p.from_addr in self.me_emails
+        if is_me:
+            client_addrs = [a for _n, a in p.to if a not in self.me_emails] or [a for _n, a in p.to]
+        else:
+            client_addrs = [p.from_addr] if p.from_addr else []
+        if conversation is None:
+            conversation = self.threads.resolve(
+                message_id=ext_id,
+                in_reply_to=p.in_reply_to,
+                references=p.references,
+                subject=p.subject,
+                client=client_addrs[0] if client_addrs else "",
+            )
+        else:
+            self.threads.conv_of[ext_id] = conversation
+        routes: list[str] = []
+        for a in client_addrs:
+            for r in (f"email:{a}", f"email_domain:{a.rpartition('@')[2]}"):
+                if r not in routes:
+                    routes.append(r)
+        recipients = [a for _n, a in p.to + p.cc]
+        mentions_me = any(a in self.me_emails for a in recipients) or any(
+            e in p.full_text.lower() for e in self.me_emails
+        )
+        if not mentions_me and self._name_re is not None:
+            mentions_me = bool(self._name_re.search(p.full_text)) or any(
+                self._name_re.search(n) for n, _a in p.to + p.cc
+            )
+        created = p.date or fallback_date or datetime.now(UTC)
+        flag_list = sorted(set(flags))
+        meta: dict[str, Any] = {
+            "subject": p.subject,
+            "from": _fmt(p.from_name, p.from_addr),
+            "to": [_fmt(n, a) for n, a in p.to],
+            "cc": [_fmt(n, a) for n, a in p.cc],
+            "reply_to": [_fmt(n, a) for n, a in p.reply_to],
+            "message_id": p.message_id,
+            "in_reply_to": p.in_reply_to,
+            "references": p.references,
+            "flags": flag_list,
+            "attachments": p.attachments,
+            "full_text": p.full_text,
+            **where,
+        }
+        if p.date is None:
+            meta["date_fallback"] = True  # Date missing/bad: INTERNALDATE or file time used
+        if p.unparsed:
+            meta["unparsed"] = True
+        author_id = p.from_addr or (p.from_name or "unknown")
+        item = Item(
+            source="email",
+            account=self.account,
+            external_id=ext_id,
+            conversation=conversation,
+            conversation_title=strip_prefixes(p.subject) or "(no subject)",
+            author=Author(id=author_id, name=p.from_name or p.from_addr or "unknown",
+                          email=p.from_addr, is_me=is_me),
+            text=p.text,
+            created_at=utc(created),
+            reply_to=p.in_reply_to[0] if p.in_reply_to else (p.references[-1] if p.references else None),
+            mentions=tuple(recipients),
+            mentions_me=mentions_me,
+            routes=tuple(routes),
+            meta=meta,
+            raw=mime.raw_text(raw),
+        )
+        self.remember_parent(
+            ParentInfo(
+                message_id=ext_id,
+                subject=p.subject,
+                from_name=p.from_name,
+                from_addr=p.from_addr,
+                reply_to=list(p.reply_to),
+                references=list(p.references),
+                in_reply_to=list(p.in_reply_to),
+                folder=str(where.get("folder", "")),
+                uid=int(where.get("uid", 0) or 0),
+                key=str(where.get("maildir_key", "")),
+            )
+        )
+        return item
+
+    def deleted_item(self, ext_id: str, conversation: str, where: dict[str, Any]) -> Item:
+        """A tombstone: the store keeps the old text and marks the message deleted."""
+        self.parents.pop(ext_id, None)
+        return Item(
+            source="email",
+            account=self.account,
+            external_id=ext_id,
+            conversation=conversation,
+            conversation_title="",
+            author=Author(id="", name=""),
+            text="",
+            created_at=datetime.now(UTC),
+            deleted=True,
+            meta={"message_id": ext_id, "deleted_from": where},
+        )
+
+    def remember_parent(self, info: ParentInfo) -> None:
+        self.parents[info.message_id] = info
+        self.parents.move_to_end(info.message_id)
+        while len(self.parents) > PARENT_CACHE:
+            self.parents.popitem(last=False)
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def find_parent(self, message_id: str) -> ParentInfo | None:
+        """Re-read a parent that is not in the cache (overridden per connector)."""
+        return None
+
+    async def compose(self, out: Outgoing) -> tuple[EmailMessage, ParentInfo | None]:
+        """Build the message for ``out``: a reply to ``out.reply_to`` or a fresh message
+        to ``out.target["email"]`` (escalations)."""
+        if not self.me_addr:
+            raise PermanentSendError(f"account {self.account!r}: no From address (set [me].emails or option from)")
+        target = out.target.get("email") if out.target else None
+        if target:
+            return build_message(out, me_name=self.me_name, me_addr=self.me_addr, parent=None,
+                                 to=[("", target)]), None
+        parent: ParentInfo | None = None
+        if out.reply_to:
+            parent = self.parents.get(out.reply_to) or await self.find_parent(out.reply_to)
+        if parent is None:
+            raise PermanentSendError("the message being answered is no longer in the mailbox")
+        return build_message(out, me_name=self.me_name, me_addr=self.me_addr, parent=parent), parent
+
+    def sent_result(self, out: Outgoing, msg: EmailMessage | bytes, where: dict[str, Any]) -> SendResult:
+        """SendResult for a delivered message; replies carry our own item for the thread."""
+        raw = msg if isinstance(msg, bytes) else msg.as_bytes()
+        conv = None if out.target.get("email") else out.conversation
+        item = self.make_item(raw, fallback_date=out.created_at, where=where, flags=("\\Seen",),
+                              conversation=conv)
+        return SendResult(remote_id=item.external_id, item=None if out.target.get("email") else item)
+
+
+def _fmt(name: str, addr: str) -> str:
+    if name and addr:
+        return f"{name} <{addr}>"
+    return addr or name

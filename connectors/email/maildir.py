@@ -1,0 +1,284 @@
+"""Maildir connector: a local folder kept by mbsync/offlineimap (or the demo), sent via SMTP.
+
+Options: ``path`` (the Maildir: ``cur/ new/ tmp/``), optional ``sent_path`` (a
+Maildir for sent copies; enables crash reconciliation), SMTP settings as in
+:func:`connectors.email.smtp.smtp_config`, ``mark_answered`` (default true: add
+the ``R`` flag to a message we replied to).
+
+Identity of a message on disk is its Maildir *key* (the file name before
+``:``), because flag changes rename the file.  The cursor maps every seen key to
+``[external id, conversation, flags]``; a re-sync lists ``new/`` and ``cur/``
+(no file is opened unless it is new or its flags changed) and diffs: new keys
+are parsed, changed flags re-read, vanished keys become deletions.
+
+Sent copies: before submitting, the message is written to ``sent_path/tmp``
+(Maildir's "being written" area, which MUAs and mbsync ignore) and moved to
+``cur/`` with ``S`` once the server accepted it.  So after a crash a copy in
+``cur/``/``new/`` means sent, one still in ``tmp/`` means unknown, none means
+not sent.  Without ``sent_path`` reconciliation raises ``ReconcileUnknown``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import mailbox
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.base import (
+    Batch,
+    Connector,
+    Item,
+    Outgoing,
+    PermanentSendError,
+    ReconcileUnknown,
+    SendResult,
+    SourceContext,
+    SourceError,
+)
+
+from . import mime
+from .common import EmailCore
+from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
+
+BATCH = 500
+# Maildir info letters ↔ IMAP flag names, so meta["flags"] means the same for both connectors.
+FLAG_NAMES = {"D": "\\Draft", "F": "\\Flagged", "P": "$Forwarded", "R": "\\Answered",
+              "S": "\\Seen", "T": "\\Deleted"}
+_MSGID_HDR = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
+def write_message(path: str | os.PathLike[str], msg_bytes: bytes, *, seen: bool = False) -> str:
+    """Deliver ``msg_bytes`` into the Maildir at ``path`` (created if needed); return its key.
+
+    Written to ``tmp/`` then renamed (stdlib ``mailbox``), so a scanner never sees
+    half a file.  ``seen=True`` files it in ``cur/`` with the ``S`` flag.
+    """
+    md = mailbox.Maildir(os.fspath(path), factory=None, create=True)
+    m = mailbox.MaildirMessage(msg_bytes)
+    if seen:
+        m.set_subdir("cur")
+        m.add_flag("S")
+    return str(md.add(m))
+
+
+def scan(path: Path) -> dict[str, tuple[str, str, str]]:
+    """``key → (subdir, file name, flags)`` for every message in ``new/`` and ``cur/``."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for sub in ("new", "cur"):
+        try:
+            it = os.scandir(path / sub)
+        except FileNotFoundError:
+            continue
+        with it:
+            for e in it:
+                name = e.name
+                if name.startswith("."):
+                    continue
+                key, _, info = name.partition(":")
+                flags = "".join(sorted(info[2:])) if info.startswith("2,") else ""
+                out[key] = (sub, name, flags)
+    return out
+
+
+def _set_flag(path: Path, key: str, flag: str) -> None:
+    """Add one info flag by renaming the file (flags stay in ASCII order)."""
+    found = scan(path).get(key)
+    if found is None:
+        return
+    sub, name, flags = found
+    if flag in flags:
+        return
+    new_flags = "".join(sorted(set(flags + flag)))
+    os.rename(path / sub / name, path / "cur" / f"{key}:2,{new_flags}")
+
+
+class MaildirConnector(EmailCore):
+    """``kind = "maildir"``: scan a local Maildir, reply through SMTP."""
+
+    kind = "maildir"
+
+    def __init__(self, ctx: SourceContext) -> None:
+        super().__init__(ctx)
+        p = ctx.options.get("path")
+        if not p:
+            raise SourceError(f"account {ctx.account!r}: option path (the Maildir) is missing", fatal=True)
+        self.path = Path(str(p)).expanduser()
+        sp = ctx.options.get("sent_path")
+        self.sent_path = Path(str(sp)).expanduser() if sp else None
+        self.mark_answered = bool(ctx.options.get("mark_answered", True))
+        self.batch_size = int(ctx.options.get("batch", BATCH))
+        self._msgs: dict[str, list[str]] = {}
+        self._loaded = False
+
+    # -- fetch ---------------------------------------------------------------------------
+
+    def _load(self, cursor: str | None) -> dict[str, Any]:
+        state: dict[str, Any] = {"v": 1, "subjects": {}, "msgs": {}}
+        if cursor:
+            try:
+                loaded = json.loads(cursor)
+                if isinstance(loaded, dict) and loaded.get("v") == 1:
+                    state = loaded
+            except ValueError:
+                pass  # an unreadable cursor means a full re-scan; inserts are idempotent
+        if not self._loaded:
+            self.threads.load(state.get("subjects", {}),
+                              ((e[0], e[1]) for e in state.get("msgs", {}).values()))
+            self._loaded = True
+        return state
+
+    async def fetch(self, cursor: str | None) -> Batch:
+        return await asyncio.to_thread(self._fetch, cursor)
+
+    def _fetch(self, cursor: str | None) -> Batch:
+        if not (self.path / "cur").is_dir() and not (self.path / "new").is_dir():
+            raise SourceError(f"maildir {self.path}: not found or not a Maildir", retry_after=300)
+        state = self._load(cursor)
+        msgs: dict[str, list[str]] = state["msgs"]
+        listing = scan(self.path)
+        items: list[Item] = []
+        notes: list[str] = []
+        vanished = [k for k in msgs if k not in listing]
+        live_ids = {msgs[k][0] for k in msgs if k in listing}
+        for k in vanished:
+            ext, conv, _flags = msgs.pop(k)
+            if ext not in live_ids:  # the same message may still exist under another key
+                items.append(self.deleted_item(ext, conv, {"maildir_key": k}))
+        todo = [k for k, (_s, _n, fl) in listing.items() if k not in msgs or msgs[k][2] != fl]
+        todo.sort()
+        more = len(todo) > self.batch_size
+        changed = 0
+        for k in todo[: self.batch_size]:
+            sub, name, flags = listing[k]
+            fp = self.path / sub / name
+            try:
+                raw = fp.read_bytes()
+                mtime = datetime.fromtimestamp(fp.stat().st_mtime, UTC)
+            except FileNotFoundError:
+                continue  # renamed by an MUA between scan and read: next fetch sees the new name
+            except OSError as exc:
+                notes.append(f"cannot read {name}: {exc.strerror}")
+                continue
+            if k in msgs:
+                changed += 1
+            it = self.make_item(
+                raw,
+                fallback_date=mtime,
+                where={"maildir_key": k, "maildir_subdir": sub},
+                flags=[FLAG_NAMES.get(f, f) for f in flags],
+            )
+            items.append(it)
+            msgs[k] = [it.external_id, it.conversation, flags]
+        state["subjects"] = self.threads.dump_subjects()
+        self._msgs = msgs
+        if vanished:
+            notes.append(f"{len(vanished)} message(s) gone from the Maildir")
+        if changed:
+            notes.append(f"{changed} message(s) with changed flags")
+        return Batch(items=items, cursor=json.dumps(state, ensure_ascii=False, separators=(",", ":")),
+                     more=more, notes=notes)
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def find_parent(self, message_id: str) -> ParentInfo | None:
+        return await asyncio.to_thread(self._find_parent, message_id)
+
+    def _find_parent(self, message_id: str) -> ParentInfo | None:
+        keys = [k for k, e in self._msgs.items() if e[0] == message_id]
+        listing = scan(self.path)
+        if not keys:  # not synced in this process yet: look at the headers of every file
+            keys = [k for k, (s, n, _f) in listing.items() if _file_msgid(self.path / s / n) == message_id]
+        for k in keys:
+            if k in listing:
+                sub, name, flags = listing[k]
+                try:
+                    raw = (self.path / sub / name).read_bytes()
+                except OSError:
+                    continue
+                self.make_item(raw, fallback_date=None, where={"maildir_key": k},
+                               flags=[FLAG_NAMES.get(f, f) for f in flags])
+                if message_id in self.parents:
+                    return self.parents[message_id]
+        return None
+
+    async def send(self, out: Outgoing) -> SendResult:
+        cfg = smtp_config(self.ctx)
+        if cfg is None:
+            raise PermanentSendError(f"account {self.account!r}: no smtp settings to send with")
+        msg, parent = await self.compose(out)
+        data = msg.as_bytes()
+        pending: Path | None = None
+        if self.sent_path is not None:
+            pending = await asyncio.to_thread(self._write_pending, out, data)
+        try:
+            await send(cfg, msg, sender=self.me_addr)
+        except DefinitelyNotSent:
+            if pending is not None:
+                pending.unlink(missing_ok=True)
+            raise
+        except PermanentSendError:
+            if pending is not None:
+                pending.unlink(missing_ok=True)
+            raise
+        if pending is not None:
+            await asyncio.to_thread(self._commit_pending, pending)
+        if parent is not None and parent.key and self.mark_answered:
+            with contextlib.suppress(OSError):  # the reply went out; a missing R flag is cosmetic
+                await asyncio.to_thread(_set_flag, self.path, parent.key, "R")
+        return self.sent_result(out, data, {})
+
+    def _pending_name(self, out: Outgoing) -> str:
+        return "inscope-" + message_id_for(out.key, "x").split(".")[1].split("@")[0]
+
+    def _write_pending(self, out: Outgoing, data: bytes) -> Path:
+        assert self.sent_path is not None
+        for sub in ("tmp", "new", "cur"):
+            (self.sent_path / sub).mkdir(parents=True, exist_ok=True)
+        p = self.sent_path / "tmp" / self._pending_name(out)
+        tmp = p.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, p)
+        return p
+
+    def _commit_pending(self, pending: Path) -> None:
+        assert self.sent_path is not None
+        os.replace(pending, self.sent_path / "cur" / f"{pending.name}:2,S")
+
+    async def reconcile(self, out: Outgoing) -> SendResult | None:
+        if self.sent_path is None:
+            raise ReconcileUnknown("no sent_path configured: cannot tell whether the message went out")
+        name = self._pending_name(out)
+        listing = scan(self.sent_path)
+        if name in listing:
+            sub, fname, _f = listing[name]
+            data = (self.sent_path / sub / fname).read_bytes()
+            return self.sent_result(out, data, {})
+        if (self.sent_path / "tmp" / name).exists():
+            raise ReconcileUnknown("the send was interrupted after it started: it may have gone out")
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _file_msgid(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return ""
+    head = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    m = _MSGID_HDR.search(head)
+    return mime.normalize_msgid(m.group(1).decode("ascii", "replace")) if m else ""
+
+
+def build(ctx: SourceContext) -> Connector:
+    """Factory used by ``inscope.sources``."""
+    conn: Connector = MaildirConnector(ctx)
+    return conn

@@ -1,0 +1,523 @@
+"""Parse one raw e-mail into plain, displayable parts — never raising, never dropping.
+
+Pure functions over bytes; no I/O.  Built on the stdlib ``email`` package with
+``policy=default`` plus the recovery recipes Russian mail needs (reference §3.6):
+
+* raw 8-bit header bytes (no RFC 2047 words) are recovered from ``raw_items()``
+  and decoded as utf-8, else the better of cp1251 / koi8-r;
+* bodies are decoded from their *bytes* (``get_payload(decode=True)``), so a
+  missing or unknown charset (``x-unknown``) or a koi8-r/cp1251 mislabel falls
+  back to a guess instead of U+FFFD or ``LookupError``;
+* HTML-only bodies become text with ``html2text``; ``multipart/alternative``
+  prefers text/plain unless it is empty;
+* quoted history and signatures are trimmed from the displayed text (the full
+  text is kept as well);
+* a bad ``Date`` is ``None`` here and the caller falls back to the IMAP
+  INTERNALDATE / Maildir file time.
+
+``raw_text`` / ``raw_bytes`` define how raw bytes live in ``Item.raw``: decoded
+as **latin-1**, the one codec that maps every byte to one character and back,
+so ``raw_bytes(raw_text(b)) == b`` for any message (8-bit junk included).
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage, Message
+from typing import Any
+
+__all__ = [
+    "Parsed",
+    "parse",
+    "raw_text",
+    "raw_bytes",
+    "normalize_msgid",
+    "split_msgids",
+    "decode_guess",
+    "trim_quoted",
+    "html_to_text",
+]
+
+# Lowercase Cyrillic is the bulk of real Russian text.  cp1251 puts lowercase at
+# 0xE0-0xFF and koi8-r puts it at 0xC0-0xDF, so decoding with the wrong one of the
+# two yields mostly capitals: counting lowercase letters tells them apart.
+_COMMON = set("оеаинтсрвлкмдпуяы")
+_LOWER = re.compile("[а-яё]")
+_UPPER = re.compile("[А-ЯЁ]")
+_BAD = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _cyr_score(text: str) -> int:
+    lower = len(_LOWER.findall(text))
+    upper = len(_UPPER.findall(text))
+    common = sum(1 for ch in text if ch in _COMMON)
+    return lower + common - 2 * upper - 4 * len(_BAD.findall(text))
+
+
+def decode_guess(data: bytes, declared: str | None = None) -> str:
+    """Decode ``data`` honouring ``declared`` when it is plausible, else guessing.
+
+    Order: the declared charset (if Python knows it and it decodes strictly),
+    corrected when it is one of koi8-r/cp1251 and the other reads better; else
+    strict utf-8; else the better-scoring of cp1251 and koi8-r.  Never raises.
+    """
+    if not data:
+        return ""
+    cs = (declared or "").strip().strip('"').lower()
+    if cs in ("x-mac-cyrillic", "x-mac-cyr"):
+        cs = "mac-cyrillic"  # the label mailers use is not a Python codec name; this one is
+    if cs and cs not in ("us-ascii", "ascii", "unknown-8bit", "x-unknown", "8bit"):
+        try:
+            text = data.decode(cs)
+        except (LookupError, UnicodeDecodeError, ValueError):
+            pass
+        else:
+            alt = _CYR_SWAP.get(_codec_name(cs))
+            if alt is None:
+                return text
+            # Declared koi8-r/cp1251 (or one of their kin): mislabels are common, keep the
+            # declared reading unless the other one is clearly more Russian.
+            other = data.decode(alt, errors="replace")
+            return other if _cyr_score(other) > _cyr_score(text) + 2 else text
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    return max((data.decode(c, errors="replace") for c in ("cp1251", "koi8-r")), key=_cyr_score)
+
+
+def _codec_name(label: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return label
+
+
+# Pairs that are confused with each other in practice.
+_CYR_SWAP = {"cp1251": "koi8-r", "koi8-r": "cp1251", "koi8-u": "cp1251"}
+
+
+# --- raw storage --------------------------------------------------------------------------
+
+def raw_text(raw: bytes) -> str:
+    """The raw message as text for ``Item.raw``: latin-1, byte-for-byte reversible."""
+    return raw.decode("latin-1")
+
+
+def raw_bytes(text: str) -> bytes:
+    """Inverse of :func:`raw_text`."""
+    return text.encode("latin-1")
+
+
+def raw_hash(raw: bytes) -> str:
+    """Stable id for a message without a Message-ID (same bytes → same id)."""
+    return "sha256:" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+# --- message ids ----------------------------------------------------------------------------
+
+_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+
+
+def normalize_msgid(value: str | None) -> str:
+    """``" abc@x "`` / ``"<abc@x>"`` → ``"<abc@x>"``; ``""`` when there is nothing usable."""
+    if not value:
+        return ""
+    value = value.strip()
+    m = _MSGID_RE.search(value)
+    if m:
+        return f"<{m.group(1)}>"
+    token = value.split()[0] if value.split() else ""
+    token = token.strip("<>")
+    return f"<{token}>" if token else ""
+
+
+def split_msgids(value: str | None) -> list[str]:
+    """All ids in a References / In-Reply-To value, normalized, order kept, deduplicated."""
+    if not value:
+        return []
+    found = [f"<{m}>" for m in _MSGID_RE.findall(value)]
+    if not found:
+        # Some mailers write ids without brackets, separated by whitespace.
+        found = [normalize_msgid(tok) for tok in value.split() if "@" in tok]
+    out: list[str] = []
+    for mid in found:
+        if mid and mid not in out:
+            out.append(mid)
+    return out
+
+
+# --- result -----------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Parsed:
+    """What we could read from one message; every field has a safe default."""
+
+    subject: str = ""
+    from_name: str = ""
+    from_addr: str = ""
+    to: list[tuple[str, str]] = field(default_factory=list)  # (display name, address)
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    reply_to: list[tuple[str, str]] = field(default_factory=list)
+    message_id: str = ""  # normalized "<…>", "" when absent
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    date: datetime | None = None  # aware; None when missing or unparsable
+    text: str = ""  # displayed: quoted history and signature trimmed
+    full_text: str = ""  # the whole body as text
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # {name, size, type}
+    unparsed: bool = False  # the parser failed; text says so
+    notes: list[str] = field(default_factory=list)  # recoveries applied (for debugging)
+
+
+# --- headers ----------------------------------------------------------------------------
+
+def _raw_header(msg: Message, name: str) -> str | None:
+    lname = name.lower()
+    for k, v in msg.raw_items():
+        if k.lower() == lname:
+            return str(v)
+    return None
+
+
+def _has_8bit(value: str) -> bool:
+    # Bytes ≥ 0x80 arrive as surrogate escapes (\udc80-\udcff) from message_from_bytes.
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words in an already-unicode header value."""
+    if "=?" not in value:
+        return value
+    try:
+        parts = email.header.decode_header(value)
+    except Exception:
+        return value
+    out: list[str] = []
+    for chunk, cs in parts:
+        if isinstance(chunk, bytes):
+            out.append(decode_guess(chunk, cs))
+        else:
+            out.append(chunk)
+    return "".join(out)
+
+
+def _unfold(value: str) -> str:
+    return re.sub(r"\r?\n[ \t]+", " ", value).replace("\r", "").replace("\n", "")
+
+
+def header_text(msg: Message, name: str, notes: list[str] | None = None) -> str:
+    """A header as text, recovering raw 8-bit Cyrillic bytes; ``""`` when absent."""
+    raw = _raw_header(msg, name)
+    if raw is None:
+        return ""
+    if _has_8bit(raw):
+        data = _unfold(raw).encode("ascii", "surrogateescape")
+        if notes is not None:
+            notes.append(f"8bit-header:{name}")
+        return _decode_words(decode_guess(data)).strip()
+    try:
+        value = msg.get(name)
+        text = str(value) if value is not None else ""
+    except Exception:
+        text = _decode_words(_unfold(raw))
+    if "\ufffd" in text:
+        # A defective encoded word: try our own decoder on the raw value.
+        text = _decode_words(_unfold(raw))
+    return _unfold(text).strip()
+
+
+def _addresses(msg: Message, name: str, notes: list[str]) -> list[tuple[str, str]]:
+    raw = _raw_header(msg, name)
+    if raw is None:
+        return []
+    pairs: list[tuple[str, str]] = []
+    if not _has_8bit(raw):
+        try:
+            hdr: Any = msg.get(name)
+            for a in getattr(hdr, "addresses", ()):
+                if a.addr_spec and a.addr_spec != "<>":
+                    pairs.append((str(a.display_name or ""), str(a.addr_spec)))
+        except Exception:
+            pairs = []
+        if pairs:
+            return pairs
+    # 8-bit names or something the structured parser rejected: decode then split ourselves.
+    text = header_text(msg, name, notes)
+    for disp, addr in email.utils.getaddresses([text]):
+        if addr and "@" in addr:
+            pairs.append((_decode_words(disp).strip(), addr.strip()))
+    return pairs
+
+
+def _date(msg: Message) -> datetime | None:
+    raw = _raw_header(msg, "date")
+    if not raw:
+        return None
+    try:
+        dt = email.utils.parsedate_to_datetime(_unfold(raw).strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if dt is None or dt.tzinfo is None:
+        # RFC 5322 "-0000" means "no zone info"; treat as UTC rather than local time.
+        return None if dt is None else dt.replace(tzinfo=UTC)
+    try:
+        dt.utcoffset()
+    except (OverflowError, ValueError):
+        return None
+    if not 1971 <= dt.year <= 2200:
+        return None
+    return dt
+
+
+# --- bodies -----------------------------------------------------------------------------
+
+def html_to_text(html: str) -> str:
+    """Readable plain text from HTML (html2text, no wrapping, no images)."""
+    try:
+        import html2text
+
+        h = html2text.HTML2Text()
+        h.body_width = 0
+        h.ignore_images = True
+        h.ignore_emphasis = True
+        h.ignore_tables = False
+        h.unicode_snob = True
+        h.single_line_break = False
+        text = h.handle(html)
+    except Exception:
+        # html2text choking on hostile markup must not lose the message: strip tags crudely.
+        text = re.sub(r"<[^>]*>", " ", html)
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _part_bytes(part: Message) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if isinstance(payload, bytes):
+        return payload
+    raw = part.get_payload()
+    if isinstance(raw, str):
+        return raw.encode("ascii", "surrogateescape")
+    return b""
+
+
+def _part_text(part: Message) -> str:
+    data = _part_bytes(part)
+    try:
+        cs = part.get_content_charset()
+    except Exception:
+        cs = None
+    text = decode_guess(data, cs)
+    if part.get_content_subtype() == "html":
+        return html_to_text(text)
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return "\n".join(ln.rstrip() for ln in text.split("\n")).strip()
+
+
+def _is_attachment(part: Message) -> bool:
+    if part.is_multipart():
+        return False
+    try:
+        disp = (part.get_content_disposition() or "").lower()
+        filename = part.get_filename()
+    except Exception:
+        disp, filename = "", None
+    if disp == "attachment" or filename:
+        return True
+    return part.get_content_maintype() not in ("text", "multipart", "message")
+
+
+def _attachment_name(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name:
+        return _decode_words(name) if "=?" in name else name
+    raw = part.get_param("name", header="content-type")
+    if isinstance(raw, str) and raw:
+        return _decode_words(raw)
+    return f"unnamed.{part.get_content_subtype()}"
+
+
+def _body(msg: EmailMessage) -> Message | None:
+    """The displayed body part: text/plain preferred unless empty, then text/html."""
+    plain: Message | None = None
+    html: Message | None = None
+    try:
+        plain = msg.get_body(preferencelist=("plain",))
+        html = msg.get_body(preferencelist=("html",))
+    except Exception:
+        plain = html = None
+    if plain is None and html is None:
+        # get_body found nothing (odd nesting): take the first inline text part we see.
+        for part in msg.walk():
+            if part.get_content_maintype() == "text" and not _is_attachment(part):
+                return part
+        return None
+    if plain is not None and (html is None or _part_bytes(plain).strip()):
+        return plain
+    return html
+
+
+def _attachments(msg: Message, body: Message | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for part in msg.walk():
+        if part is body or not _is_attachment(part):
+            continue
+        out.append(
+            {
+                "name": _attachment_name(part),
+                "size": len(_part_bytes(part)),
+                "type": part.get_content_type(),
+            }
+        )
+    return out
+
+
+# --- quoted history and signatures -----------------------------------------------------
+
+_ATTRIBUTION = re.compile(
+    r"""^\s*(?:
+        On\s.+\swrote:\s*$                                      # Gmail / Apple
+      | .*\b(?:писал|писала|написал|написала|пишет|писал\(а\)|написал\(а\))\s*:\s*$
+      | -{2,}\s*(?:Original\s+Message|Исходное\s+сообщение|Пересылаемое\s+сообщение
+                |Forwarded\s+message|Переадресованное\s+сообщение)\s*-{2,}.*$
+      | _{10,}\s*$                                              # Outlook separator line
+      | .*\d{4}\s*г\.\s*в\s*\d{1,2}:\d{2}.*@.*:\s*$               # Gmail ru: "… 2024 г. в 10:15, И <a@b>:"
+      | \d{1,2}\.\d{1,2}\.\d{2,4},?\s+\d{1,2}:\d{2}.*@.*:\s*$       # Mail.ru / Yandex: "21.03.2024, 18:05, "И" <a@b>:"
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_OUTLOOK_FROM = re.compile(r"^\s*\*?(?:From|От|Отправитель)\s*:\*?\s+\S", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(
+    r"^\s*\*?(?:Sent|Date|Отправлено|Дата|To|Кому|Subject|Тема)\s*:", re.IGNORECASE
+)
+_MOBILE_SIG = re.compile(
+    r"^\s*(?:Sent from my \w+|Отправлено (?:с|из) .{1,60}|Sent from (?:Mail|Outlook|Yandex).{0,40}"
+    r"|Отправлено из мобильной .{1,40})\s*$",
+    re.IGNORECASE,
+)
+
+
+def trim_quoted(text: str) -> str:
+    """The new part of a reply: drop the quoted history and the signature.
+
+    Cuts at the first attribution line ("On … wrote:", "… писал(а):",
+    "-----Original Message-----", an Outlook "From:/Sent:" block), removes a
+    trailing block of ``>`` lines, then cuts at the ``-- `` signature
+    delimiter and a trailing "Sent from my …" line.  Inline (interleaved)
+    quotes are kept: they are part of the answer.  Returns the whole text if
+    trimming would leave nothing.
+    """
+    lines = text.split("\n")
+    cut = len(lines)
+    for i, line in enumerate(lines):
+        joined = line + " " + lines[i + 1] if i + 1 < len(lines) else line
+        if _ATTRIBUTION.match(line) or (
+            # "On Mon, … Ivan <" / "ivan@x.ru> wrote:" wrapped over two lines
+            line.lstrip().startswith("On ") and _ATTRIBUTION.match(joined)
+        ):
+            cut = i
+            break
+        if _OUTLOOK_FROM.match(line) and any(
+            _OUTLOOK_NEXT.match(n) for n in lines[i + 1 : i + 4]
+        ):
+            cut = i
+            break
+    kept = lines[:cut]
+    # Trailing ">" block (bottom-quoting without an attribution line).
+    end = len(kept)
+    while end > 0 and (kept[end - 1].strip() == "" or kept[end - 1].lstrip().startswith(">")):
+        end -= 1
+    kept = kept[:end]
+    for i, line in enumerate(kept):
+        if line in ("-- ", "--", "—", "-- \u00a0") and i > 0:
+            kept = kept[:i]
+            break
+    while kept and (not kept[-1].strip() or _MOBILE_SIG.match(kept[-1])):
+        kept.pop()
+    result = "\n".join(kept).strip()
+    return result if result else text.strip()
+
+
+# --- entry point ------------------------------------------------------------------------
+
+def parse(raw: bytes) -> Parsed:
+    """Parse ``raw`` into a :class:`Parsed`; never raises.
+
+    If the stdlib parser itself fails, the result has ``unparsed=True`` and a
+    text of ``"[unparsed message, N bytes]"`` followed by whatever headers and
+    body could be scraped from the bytes.
+    """
+    try:
+        return _parse(raw)
+    except Exception as exc:  # noqa: BLE001 - the one place that must never fail
+        return _fallback(raw, exc)
+
+
+def _parse(raw: bytes) -> Parsed:
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    p = Parsed()
+    notes = p.notes
+    p.subject = header_text(msg, "subject", notes)
+    frm = _addresses(msg, "from", notes) or _addresses(msg, "sender", notes)
+    if frm:
+        p.from_name, p.from_addr = frm[0][0], frm[0][1].lower()
+    p.to = [(n, a.lower()) for n, a in _addresses(msg, "to", notes)]
+    p.cc = [(n, a.lower()) for n, a in _addresses(msg, "cc", notes)]
+    p.reply_to = [(n, a.lower()) for n, a in _addresses(msg, "reply-to", notes)]
+    p.message_id = normalize_msgid(_raw_header(msg, "message-id"))
+    p.in_reply_to = split_msgids(_raw_header(msg, "in-reply-to"))
+    p.references = split_msgids(_raw_header(msg, "references"))
+    p.date = _date(msg)
+    body = _body(msg)
+    if body is not None:
+        p.full_text = _part_text(body)
+    elif not msg.is_multipart() and msg.get_content_maintype() == "text":
+        p.full_text = _part_text(msg)
+    p.attachments = _attachments(msg, body)
+    p.text = trim_quoted(p.full_text)
+    if not p.text and p.attachments:
+        p.text = "[attachments: " + ", ".join(a["name"] for a in p.attachments) + "]"
+    return p
+
+
+def _fallback(raw: bytes, exc: BaseException) -> Parsed:
+    """Scrape what we can from bytes the parser refused; the message is still shown."""
+    p = Parsed(unparsed=True)
+    p.notes.append(f"parse-error:{type(exc).__name__}")
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    fields: dict[str, str] = {}
+    for m in re.finditer(rb"^([A-Za-z-]+):[ \t]*(.*(?:\n[ \t].*)*)", head, re.MULTILINE):
+        name = m.group(1).decode("ascii", "replace").lower()
+        fields.setdefault(name, _decode_words(_unfold(decode_guess(m.group(2)))))
+    p.subject = fields.get("subject", "").strip()
+    addrs = email.utils.getaddresses([fields.get("from", "")])
+    if addrs and "@" in addrs[0][1]:
+        p.from_name, p.from_addr = addrs[0][0], addrs[0][1].lower()
+    p.message_id = normalize_msgid(fields.get("message-id"))
+    p.in_reply_to = split_msgids(fields.get("in-reply-to"))
+    p.references = split_msgids(fields.get("references"))
+    recovered = _clean(decode_guess(body[:20000]))
+    p.full_text = f"[unparsed message, {len(raw)} bytes]" + (f"\n{recovered}" if recovered else "")
+    p.text = p.full_text
+    return p

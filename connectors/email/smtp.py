@@ -1,0 +1,364 @@
+"""Building replies and sending them over SMTP; an in-process SMTP sink for demos and tests.
+
+* :func:`build_reply` makes a correct reply (RFC 5322 §3.6.4-3.6.5): In-Reply-To,
+  References (parent's References + parent id, trimmed keeping the root),
+  exactly one ``Re:``, Reply-To honoured, From = me, a quoted-printable body for
+  non-ASCII text (never ``8bit``: not every server advertises 8BITMIME) and a
+  Message-ID derived from the outbox key, so a crashed send can be found again.
+* :func:`send` submits with ``smtplib`` (implicit TLS / STARTTLS / plain, AUTH)
+  in a worker thread and maps failures onto ``SourceError`` /
+  ``PermanentSendError`` with secret-free messages.
+* :class:`SmtpSink` is a real aiosmtpd server on 127.0.0.1 (port chosen by the
+  OS) that records what it receives, optionally requiring AUTH.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import hashlib
+import smtplib
+import socket
+import ssl
+import threading
+import warnings
+from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from connectors.base import (
+    Outgoing,
+    PermanentSendError,
+    SourceContext,
+    SourceError,
+    redact,
+    register_secret,
+)
+
+from .threads import strip_prefixes
+
+MAX_REFERENCES = 20  # keep the root + the most recent ids; long chains bloat headers
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """Where and how to submit mail.  ``password`` never appears in ``repr``."""
+
+    host: str
+    port: int = 587
+    tls: str = "starttls"  # "ssl" (implicit, 465) | "starttls" | "none"
+    user: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 30.0
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+
+
+def smtp_config(ctx: SourceContext) -> SmtpConfig | None:
+    """The SMTP settings of a receiving account, or ``None`` when it has none.
+
+    ``smtp = "name"`` refers to a ``kind = "smtp"`` account in ``ctx.other_accounts``
+    (its password: that account's ``password`` secret); otherwise inline
+    ``smtp_host`` / ``smtp_port`` / ``smtp_tls`` / ``smtp_user`` with the secret
+    ``smtp_password`` (falling back to this account's ``password``).
+    """
+    o = ctx.options
+    ref = o.get("smtp")
+    if isinstance(ref, str) and ref:
+        acc = ctx.other_accounts.get(ref)
+        if acc is None:
+            raise SourceError(f"account {ctx.account!r}: smtp account {ref!r} is not configured", fatal=True)
+        pw = ctx.other_secret(ref, "password") if ctx.other_secret else None
+        return _cfg(acc.get("host"), acc.get("port"), acc.get("tls"), acc.get("user"), pw, ctx.account)
+    if not o.get("smtp_host"):
+        return None
+    pw = ctx.secret("smtp_password") or ctx.secret("password")
+    return _cfg(o.get("smtp_host"), o.get("smtp_port"), o.get("smtp_tls"), o.get("smtp_user", o.get("user")), pw, ctx.account)
+
+
+def _cfg(host: Any, port: Any, tls: Any, user: Any, pw: str | None, account: str) -> SmtpConfig:
+    if not host:
+        raise SourceError(f"account {account!r}: smtp host is missing", fatal=True)
+    mode = str(tls or "starttls").lower()
+    if mode not in ("ssl", "starttls", "none"):
+        raise SourceError(f"account {account!r}: smtp tls must be ssl, starttls or none", fatal=True)
+    default_port = {"ssl": 465, "starttls": 587, "none": 25}[mode]
+    if pw:
+        register_secret(pw)
+    return SmtpConfig(str(host), int(port or default_port), mode, str(user or ""), pw or "")
+
+
+# --- message ids and reply headers --------------------------------------------------------
+
+def message_id_for(key: str, domain: str) -> str:
+    """Deterministic Message-ID for an outbox key: a retry or reconcile finds the same id."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<inscope.{digest}@{domain or 'inscope.invalid'}>"
+
+
+def reply_subject(subject: str) -> str:
+    """Exactly one ``Re:`` in front of the subject (existing Re:/Ответ:/Fwd: chains dropped)."""
+    base = strip_prefixes(subject)
+    return f"Re: {base}" if base else "Re:"
+
+
+def reply_references(parent_refs: list[str], parent_in_reply_to: list[str], parent_id: str) -> list[str]:
+    """Parent's References (or its single In-Reply-To) + the parent id, root kept when trimmed."""
+    chain = list(parent_refs) if parent_refs else (list(parent_in_reply_to[:1]) if len(parent_in_reply_to) == 1 else [])
+    if parent_id and parent_id not in chain:
+        chain.append(parent_id)
+    if len(chain) > MAX_REFERENCES:
+        chain = [chain[0], *chain[-(MAX_REFERENCES - 1):]]
+    return chain
+
+
+@dataclass(slots=True)
+class ParentInfo:
+    """What a reply needs to know about the message it answers."""
+
+    message_id: str
+    subject: str = ""
+    from_name: str = ""
+    from_addr: str = ""
+    reply_to: list[tuple[str, str]] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    in_reply_to: list[str] = field(default_factory=list)
+    folder: str = ""  # IMAP folder of the parent ("" for Maildir)
+    uid: int = 0  # IMAP UID of the parent (0: unknown)
+    key: str = ""  # Maildir key of the parent
+
+
+def _addr(name: str, addr: str) -> Address:
+    user, _, domain = addr.partition("@")
+    return Address(display_name=name or "", username=user, domain=domain)
+
+
+def build_message(
+    out: Outgoing,
+    *,
+    me_name: str,
+    me_addr: str,
+    parent: ParentInfo | None,
+    to: list[tuple[str, str]] | None = None,
+    date: Any = None,
+) -> EmailMessage:
+    """The reply (or fresh message) to send for ``out``.
+
+    Recipients: ``to`` when given (escalations), else the parent's Reply-To,
+    else its From.  Raises ``PermanentSendError`` when there is nobody to send to.
+    """
+    msg = EmailMessage(policy=policy.SMTP)
+    domain = me_addr.rpartition("@")[2]
+    msg["Message-ID"] = message_id_for(out.key, domain)
+    msg["From"] = _addr(me_name, me_addr)
+    if to:
+        rcpts = to
+    elif parent is not None:
+        rcpts = parent.reply_to or ([(parent.from_name, parent.from_addr)] if parent.from_addr else [])
+    else:
+        rcpts = []
+    if not rcpts:
+        raise PermanentSendError("no recipient: the message being answered has no From/Reply-To")
+    msg["To"] = [_addr(n, a) for n, a in rcpts]
+    if parent is not None and not to:
+        msg["Subject"] = reply_subject(parent.subject or out.subject)
+        msg["In-Reply-To"] = parent.message_id
+        refs = reply_references(parent.references, parent.in_reply_to, parent.message_id)
+        if refs:
+            msg["References"] = " ".join(refs)
+    else:
+        msg["Subject"] = out.subject or "(no subject)"
+    msg["Date"] = format_datetime(date or out.created_at)
+    msg["X-Mailer"] = "inscope"
+    text = out.text.replace("\r\n", "\n")
+    if text.isascii():
+        msg.set_content(text, charset="us-ascii", cte="7bit")
+    else:
+        # quoted-printable keeps Cyrillic readable in raw form and is 7-bit safe.
+        msg.set_content(text, charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def recipients(msg: EmailMessage) -> list[str]:
+    """Envelope recipients (To + Cc + Bcc) of a built message."""
+    out: list[str] = []
+    for name in ("to", "cc", "bcc"):
+        hdr: Any = msg.get(name)
+        for a in getattr(hdr, "addresses", ()):
+            if a.addr_spec and a.addr_spec not in out:
+                out.append(a.addr_spec)
+    return out
+
+
+# --- sending ------------------------------------------------------------------------------
+
+class DefinitelyNotSent(SourceError):
+    """The server refused before accepting the data: nothing was delivered (safe to retry)."""
+
+
+def send_blocking(cfg: SmtpConfig, msg: EmailMessage, *, sender: str) -> None:
+    """Submit ``msg`` (blocking).  Errors become ``SourceError`` kinds.
+
+    ``DefinitelyNotSent`` (a ``SourceError``) marks failures before the DATA
+    phase was accepted; any other ``SourceError`` means delivery is uncertain.
+    """
+    data = msg.as_bytes(policy=policy.SMTP)
+    rcpts = recipients(msg)
+    ctx = cfg.ssl_context or ssl.create_default_context()
+    client: smtplib.SMTP | None = None
+    try:
+        try:
+            if cfg.tls == "ssl":
+                client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=ctx)
+            else:
+                client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            client.ehlo()
+            if cfg.tls == "starttls":
+                client.starttls(context=ctx)
+                client.ehlo()
+            if cfg.user:
+                client.login(cfg.user, cfg.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DefinitelyNotSent(f"smtp {cfg.host}: login refused ({exc.smtp_code})", fatal=True) from None
+        except smtplib.SMTPNotSupportedError:
+            raise DefinitelyNotSent(f"smtp {cfg.host}: server does not offer STARTTLS/AUTH as configured", fatal=True) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DefinitelyNotSent(f"smtp {cfg.host}:{cfg.port}: cannot connect ({_why(exc)})", retry_after=60) from None
+        try:
+            refused = client.sendmail(sender, rcpts, data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentSendError(f"smtp: all recipients refused ({_codes(exc.recipients)})") from None
+        except smtplib.SMTPSenderRefused as exc:
+            raise PermanentSendError(f"smtp: sender refused ({exc.smtp_code})") from None
+        except smtplib.SMTPDataError as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentSendError(f"smtp: message rejected ({exc.smtp_code})") from None
+            raise DefinitelyNotSent(f"smtp: message deferred ({exc.smtp_code})", retry_after=120) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            # The connection broke during the transaction: it may or may not have been queued.
+            raise SourceError(f"smtp {cfg.host}: connection lost while sending ({_why(exc)})", retry_after=60) from None
+        if refused:
+            # Partial acceptance: it went out to the others; not an error worth retrying.
+            pass
+    finally:
+        if client is not None:
+            try:
+                client.quit()
+            except Exception:
+                client.close()
+
+
+async def send(cfg: SmtpConfig, msg: EmailMessage, *, sender: str) -> None:
+    """:func:`send_blocking` in a worker thread."""
+    await asyncio.to_thread(send_blocking, cfg, msg, sender=sender)
+
+
+def _why(exc: BaseException) -> str:
+    text = type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        text += f": {exc.strerror}"
+    elif isinstance(exc, socket.timeout):
+        text += ": timed out"
+    return redact(text)
+
+
+def _codes(rcpts: dict[str, tuple[int, bytes]]) -> str:
+    return ", ".join(f"{addr}: {code}" for addr, (code, _msg) in rcpts.items())
+
+
+# --- the sink -------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Received:
+    """One message the sink accepted."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    login: str | None
+
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.data, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 (OS-chosen port) recording what it receives.
+
+    With ``user``/``password`` it advertises and requires AUTH (PLAIN/LOGIN, no
+    TLS: loopback only).  ``messages`` is appended from the server thread.
+    """
+
+    def __init__(self, *, user: str | None = None, password: str | None = None,
+                 hostname: str = "127.0.0.1") -> None:
+        self.user = user
+        self.password = password
+        self.hostname = hostname
+        self.messages: list[Received] = []
+        self._lock = threading.Lock()
+        self._controller: Any = None
+        self.port = 0
+
+    def start(self) -> SmtpSink:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, Envelope, Session
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+                auth = session.auth_data  # what our authenticator returned: the user name
+                login = auth if isinstance(auth, str) else None
+                content = envelope.original_content or b""
+                with sink._lock:
+                    sink.messages.append(
+                        Received(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(content), login)
+                    )
+                return "250 Message accepted for delivery"
+
+        def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+            login = getattr(auth_data, "login", b"")
+            pw = getattr(auth_data, "password", b"")
+            ok = (
+                sink.user is not None
+                and login == sink.user.encode()
+                and pw == (sink.password or "").encode()
+            )
+            return AuthResult(success=ok, handled=False, auth_data=sink.user if ok else None)
+
+        class _PortZeroController(Controller):
+            # aiosmtpd probes host:port after binding; with port 0 learn the real port first.
+            def _trigger_server(self) -> None:
+                server: Any = self.server
+                if self.port == 0 and server is not None:
+                    self.port = server.sockets[0].getsockname()[1]
+                super()._trigger_server()  # type: ignore[no-untyped-call]
+
+        kwargs: dict[str, Any] = {}
+        if self.user is not None:
+            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+        with warnings.catch_warnings():
+            # AUTH without TLS is deliberate here: the sink listens on loopback only.
+            warnings.simplefilter("ignore", UserWarning)
+            self._controller = _PortZeroController(Handler(), hostname=self.hostname, port=0, **kwargs)
+            self._controller.start()
+        self.port = int(self._controller.port)
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def config(self) -> SmtpConfig:
+        """A client config pointing at this sink."""
+        return SmtpConfig(self.hostname, self.port, "none", self.user or "", self.password or "", timeout=10)
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
