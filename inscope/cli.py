@@ -120,11 +120,12 @@ def _open(args: argparse.Namespace) -> Any:
 
 def _run(args: argparse.Namespace) -> int:
     if args.cmd is None:
-        from tui.app import run_app
+        from tui.app import run
 
         ws = _open(args)
         try:
-            return run_app(ws)
+            run(ws)
+            return 0
         finally:
             ws.close()
     if args.cmd == "connect":

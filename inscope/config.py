@@ -29,6 +29,8 @@ class Me:
     emails: list[str] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)  # watch words (matched by stem)
     signature: str = ""  # Telegram reply prefix, e.g. "Maria (SEO): "
+    urgent: list[str] | None = None  # replaces the built-in urgency word list
+    aliases: list[str] = field(default_factory=list)  # other names that mention me
 
 
 @dataclass(slots=True)
@@ -131,6 +133,8 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
         emails=[e.lower() for e in _strs(f"{where} me.emails", me_t.get("emails"))],
         watch=_strs(f"{where} me.watch", me_t.get("watch")),
         signature=str(me_t.get("signature", "")),
+        urgent=_strs(f"{where} me.urgent", me_t["urgent"]) if "urgent" in me_t else None,
+        aliases=_strs(f"{where} me.aliases", me_t.get("aliases")),
     )
     _check_tz(where, me.timezone)
     w_t = _table(f"{where} [windows]", data.get("windows"))
@@ -186,10 +190,32 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
                 ),
             )
         )
+    _validate_rules(where, windows, projects)
     keymap = {str(k): str(v) for k, v in _table(f"{where} [keymap]", data.get("keymap")).items()}
     team = _strs(f"{where} team", data.get("team"))
     return Config(me=me, windows=windows, accounts=accounts, projects=projects, keymap=keymap,
                   team=team, path=path)
+
+
+def _validate_rules(where: str, windows: Windows, projects: list[ProjectCfg]) -> None:
+    """Bad window specs, SLAs or importance become a ConfigError at load, not a surprise later."""
+    # Lazy: windows.py and triage.py import this module.
+    from inscope.triage import Sla
+    from inscope.windows import parse_window
+
+    for spec in windows.reply:
+        try:
+            parse_window(spec)
+        except ValueError as e:
+            raise ConfigError(f"{where} windows.reply: {e}") from e
+    for p in projects:
+        try:
+            Sla.parse(p.sla)
+        except ValueError as e:
+            raise ConfigError(f"{where} project {p.name!r} sla: {e}") from e
+        if p.importance not in ("low", "normal", "high", "vip"):
+            raise ConfigError(f"{where} project {p.name!r} importance: {p.importance!r} is not one of "
+                              "low, normal, high, vip")
 
 
 def _check_tz(where: str, tz: str) -> None:

@@ -38,6 +38,15 @@ def env_names(account: str, kind: str, name: str) -> list[str]:
     return [f"INSCOPE_{norm(account)}_{norm(name)}", f"INSCOPE_{kind_env}_{norm(name)}"]
 
 
+_SESSION: dict[tuple[str, str], str] = {}
+
+
+def set_session_secret(account: str, name: str, value: str) -> None:
+    """A secret that lives only in this process (the demo's sandbox tokens): never persisted."""
+    register_secret(value)
+    _SESSION[(account, name)] = value
+
+
 def keyring_usable() -> bool:
     try:
         import keyring
@@ -51,8 +60,8 @@ def keyring_usable() -> bool:
 
 def get_secret(account: str, kind: str, name: str) -> str | None:
     """Look a secret up (keyring, then env).  Registers it for redaction."""
-    value: str | None = None
-    if keyring_usable():
+    value: str | None = _SESSION.get((account, name))
+    if value is None and keyring_usable():
         try:
             import keyring
 

@@ -186,9 +186,9 @@ class Workspace:
         t = time.time() if now is None else now
         dt = datetime.fromtimestamp(t, UTC)
         st = self.schedule.state(dt)
-        since = t - 3600 * 12
-        if st.open and st.current_start is not None:
-            since = st.current_start.timestamp()
+        # "cleared" counts today's replies and dones (local day of the user's timezone).
+        local = dt.astimezone(self.schedule.tz) if hasattr(self.schedule, "tz") else dt
+        since = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
         cleared = store.cleared_since(since)
         waiting = store.view_counts()["inbox"]
         urgent = store.count_priority("inbox", Priority.URGENT)

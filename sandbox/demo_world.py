@@ -272,6 +272,15 @@ def generate(size: int = 600, seed: int = 7, anchor: datetime | None = None) -> 
                                         members, subject))
             prev = n
             n += 1
+        # Older conversations were mostly handled already: the specialist answered them.
+        last = messages[-1] if messages else None
+        if (last is not None and last.conv_key == key and last.author.role == "client" and n < size
+                and last.at < anchor - timedelta(hours=36) and rnd.random() < 0.85):
+            at = last.at + timedelta(minutes=rnd.randint(20, 300))
+            messages.append(DemoMessage(n, channel, p.name, key, title, me,
+                                        rnd.choice(_ME_RU if ru else _ME_EN), at, last.idx, members,
+                                        title if channel == "email" else ""))
+            n += 1
     messages.sort(key=lambda m: (m.at, m.idx))
     # Re-number in time order so idx is the delivery order (reply_to follows).
     remap = {m.idx: i for i, m in enumerate(messages)}
@@ -285,6 +294,10 @@ def config_toml(world: World, accounts: str) -> str:
     """The demo workspace's config: the specialist, windows, projects and ``accounts``."""
     lines = [
         "# inscope demo workspace — generated; edit freely, it is kept across runs.",
+        "# Agency people (handles, e-mails, our domain): their messages are team chatter.",
+        f"team = [{', '.join(repr_toml(x) for p in world.team for x in (p.handle, p.email))}, "
+        f'"{AGENCY_DOMAIN}"]',
+        "",
         "[me]",
         f'name = "{world.me.name}"',
         'role = "seo"',
@@ -297,9 +310,6 @@ def config_toml(world: World, accounts: str) -> str:
         "[windows]",
         'reply = ["Mon-Fri 11:00-12:00", "Mon-Fri 17:00-18:00"]',
         "urgent_breaks_through = true",
-        "",
-        f"team = [{', '.join(repr_toml(x) for p in world.team for x in (p.handle, p.email))}, "
-        f'"{AGENCY_DOMAIN}"]',
         "",
         accounts.strip(),
         "",

@@ -1,0 +1,210 @@
+"""Shared fixtures for the TUI tests: a real on-disk store filled through ingest, a small
+workspace with the same methods as ``inscope.workspace.Workspace``, and ``settle``.
+
+The workspace here is a test double only for the parts that are not the TUI's business
+(AM lookup, natural-language time parsing, the window line); the store, the sync engine and
+the ingest path are the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Author, Batch, Item, Outgoing, SendResult, SourceError
+from inscope.config import Config
+from inscope.model import Assessment, MsgFacts, Priority
+from inscope.store import Store
+from inscope.sync import Hooks, SyncEngine
+
+# Project name → status; thread layout below.  Conversations c0..c11.
+PROJECTS = [("Alpha", "active"), ("Beta", "paused"), ("Gamma", "active"), ("Delta", "unpaid")]
+PROJECT_OF_CONV = {
+    "c0": "Alpha", "c1": "Alpha", "c2": "Alpha", "c3": "Alpha", "c4": "Alpha", "c5": "Alpha",
+    "c6": "Beta", "c7": "Beta",
+    "c8": "Gamma", "c9": "Gamma", "c10": "Gamma",
+    "c11": "Delta",
+}
+URGENT_CONVS = {"c0", "c1"}
+INJECTION = "[bold]x[/] [link=http://e]y[/link] \x1b[31mred"
+
+
+def triage(_pid: int, _pname: str, facts: Sequence[MsgFacts], _members: tuple[str, ...]) -> Assessment:
+    """A tiny deterministic stand-in for inscope.triage: 'СРОЧНО' → urgent."""
+    text = " ".join(f.text for f in facts)
+    if "СРОЧНО" in text:
+        return Assessment(priority=Priority.URGENT, reasons=("client wrote СРОЧНО",), scope="in")
+    if "out-of-scope" in text:
+        return Assessment(priority=Priority.NORMAL, reasons=("default",), scope="out",
+                          scope_reason="not in the contract: banners")
+    return Assessment(priority=Priority.NORMAL, reasons=("default",))
+
+
+def project_of(it: Item) -> str:
+    """Route by conversation key."""
+    return PROJECT_OF_CONV.get(it.conversation, "Unsorted")
+
+
+def role_of(it: Item) -> str:
+    """Everyone but the AM is the client here."""
+    return "am" if it.author.id == "am" else "client"
+
+
+def item(conv: str, n: int, text: str, minutes_ago: float, *, author: str = "Иван",
+         author_id: str = "u1", reply_to: str | None = None, edited: bool = False,
+         now: datetime | None = None) -> Item:
+    """One telegram item in conversation ``conv``, ``minutes_ago`` before ``now``."""
+    created = (now or datetime.now(UTC)) - timedelta(minutes=minutes_ago)
+    return Item(
+        source="telegram", account="tg", external_id=f"{conv}-m{n}", conversation=conv,
+        conversation_title=f"Chat {conv}", author=Author(id=author_id, name=author),
+        text=text, created_at=created, reply_to=reply_to,
+        edited_at=created + timedelta(seconds=30) if edited else None,
+        url=f"https://t.me/c/{conv}/{n}",
+    )
+
+
+def fill(store: Store, *, with_injection: bool = True, now: datetime | None = None) -> None:
+    """Projects and 12 threads (2 urgent in Alpha, a paused, an unpaid, an injection)."""
+    store.sync_projects(PROJECTS)
+    items: list[Item] = []
+    for i in range(12):
+        conv = f"c{i}"
+        text = f"вопрос {i} про robots.txt" + (" СРОЧНО" if conv in URGENT_CONVS else "")
+        if conv == "c10":
+            text = "сделайте out-of-scope баннеры"
+        items.append(item(conv, 0, f"first message in {conv}", 100 + i * 3, now=now))
+        items.append(item(conv, 1, text, 10 + i, reply_to=f"{conv}-m0", now=now))
+    if with_injection:
+        items.append(item("c9", 2, INJECTION, 1, edited=True, now=now))
+    store.apply_batch("tg", items, "cursor-1", project_of=project_of, role_of=role_of, triage=triage)
+
+
+def thread_id(store: Store, conv: str) -> int:
+    """The thread id of conversation ``conv`` (tests only; the app never needs this)."""
+    row = store.conn.execute("SELECT id FROM threads WHERE conversation = ?", (conv,)).fetchone()
+    assert row is not None, conv
+    return int(row[0])
+
+
+class FailingConnector:
+    """A connector whose fetch always fails (to show a source error in the status line)."""
+
+    kind = "trello"
+
+    def __init__(self, account: str, message: str) -> None:
+        self.account = account
+        self.message = message
+
+    async def fetch(self, cursor: str | None) -> Batch:
+        raise SourceError(self.message, retry_after=60)
+
+    async def send(self, out: Outgoing) -> SendResult:
+        raise SourceError("offline")
+
+    async def reconcile(self, out: Outgoing) -> SendResult | None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+@dataclass
+class FakeWorkspace:
+    """Same surface as ``inscope.workspace.Workspace`` for what the TUI calls."""
+
+    home: Path
+    config: Config = field(default_factory=Config)
+    demo: bool = False
+    am: str = "Anna (telegram)"
+    window_in: float | None = 3600.0
+    connectors: dict[str, Any] = field(default_factory=dict)
+    stores: int = 0
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "inscope.db"
+
+    def store(self) -> Store:
+        self.stores += 1
+        return Store(self.db_path)
+
+    def engine(self, store: Store) -> SyncEngine:
+        return SyncEngine(store, self.connectors, Hooks(project_of, role_of, lambda: triage))
+
+    def escalate(self, store: Store, tid: int, note: str) -> str:
+        if not self.am:
+            raise ValueError("no account manager configured")
+        store.escalate(tid, to_name="Anna", channel="telegram", note=note, account="tg",
+                       conversation="am-chat", text=f"Escalation: {note}", target={"chat_id": "42"})
+        return "escalated to Anna via telegram"
+
+    def am_for(self, store: Store, tid: int) -> str:
+        return self.am
+
+    def header(self, store: Store, now: float | None = None) -> str:
+        return "window open · 23 min left · 7 of 19 cleared"
+
+    def snooze_until(self, text: str, now: float | None = None) -> float:
+        m = re.fullmatch(r"in (\d+) (hour|day)s?", text.strip())
+        if not m:
+            raise ValueError(f"cannot read {text!r} as a time")
+        unit = 3600 if m.group(2) == "hour" else 86400
+        return (now or time.time()) + int(m.group(1)) * unit
+
+    def next_window_start(self, now: float | None = None) -> float | None:
+        return None if self.window_in is None else (now or time.time()) + self.window_in
+
+    def close(self) -> None:
+        return None
+
+
+def make_workspace(tmp_path: Path, *, keymap: dict[str, str] | None = None, fill_data: bool = True,
+                   now: datetime | None = None, **kw: Any) -> FakeWorkspace:
+    """A workspace on a fresh DB in ``tmp_path`` filled through ``apply_batch``."""
+    ws = FakeWorkspace(home=tmp_path, config=Config(keymap=dict(keymap or {})), **kw)
+    store = Store(ws.db_path)
+    if fill_data:
+        fill(store, now=now)
+    store.close()
+    return ws
+
+
+async def settle(pilot: Any, timeout: float = 5.0) -> None:
+    """Wait until the view is rebuilt, the detail is loaded and the db thread is idle."""
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        # Drain the db thread (actions, event logs) by queueing a no-op behind them.
+        await app.db.run(lambda s: None)
+        await pilot.pause()
+        if app.settled and not any(
+            w.group in ("view", "detail") and w.is_running for w in app.workers
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the app did not settle")
+        await asyncio.sleep(0.02)
+
+
+def screen_text(app: Any) -> str:
+    """The plain text of the current screen (from the exported SVG's text nodes)."""
+    from html import unescape
+
+    svg = app.export_screenshot()
+    # Each line of text is split in <text> nodes; join in document order.
+    parts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return unescape("".join(re.sub(r"<[^>]+>", "", p) for p in parts)).replace("\xa0", " ")
+
+
+def list_lines(app: Any) -> list[str]:
+    """The rendered strips of the inbox list, as plain text (what the user sees)."""
+    lst = app.inbox
+    return [lst.render_line(y).text for y in range(lst.size.height)]

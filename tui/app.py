@@ -1,0 +1,879 @@
+"""The inscope Textual app: one inbox screen, pickers, composer, palette, background sync.
+
+Threading (the Harlequin rule): the UI thread never runs a query that grows
+with the inbox.  View indexes, sidebar counts and detail loads run in thread
+workers with their own store connection and come back as messages; user
+actions run in order on one db thread (``DbExecutor``); the sync engine runs
+its own event loop in a thread worker and reports rounds as ``SyncRound``.
+The only store call on the UI thread is ``threads_by_id`` for the visible page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from inscope.model import VIEW_TITLES, Priority, ProjectInfo, ThreadRow
+from inscope.store import Store, StoreError
+from inscope.text import one_line
+from tui.activity import FocusTracker
+from tui.commands import InscopeCommands
+from tui.dbexec import DbExecutor
+from tui.format import SOURCE_ICONS, zone
+from tui.messages import (
+    ClockTicked,
+    Conversation,
+    DetailLoaded,
+    SourceState,
+    SyncRound,
+    ViewBuilt,
+    ViewFailed,
+)
+from tui.ports import WorkspaceLike
+from tui.screens.composer import ComposerResult, ComposerScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.escalate import EscalateScreen
+from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.priority import PriorityPicker
+from tui.screens.snooze import SnoozeChoice, SnoozePicker
+from tui.viewindex import ViewQuery, build_index
+from tui.widgets.detail import DetailPane, render_conversation
+from tui.widgets.message_list import MessageList
+from tui.widgets.sidebar import Sidebar
+
+DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
+
+
+class InboxScreen(Screen[None]):
+    """Header, sidebar, the virtual list, the detail pane, status line, footer."""
+
+    BINDING_GROUP_TITLE = "Inbox"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "app.move(1)", "Next", key_display="j/↓", id="inbox.next",
+                tooltip="Next thread (group headers are skipped)"),
+        Binding("k,up", "app.move(-1)", "Prev", key_display="k/↑", id="inbox.prev",
+                tooltip="Previous thread"),
+        Binding("J", "app.project(1)", "Next project", show=False, id="inbox.next_project",
+                tooltip="First thread of the next project group"),
+        Binding("K", "app.project(-1)", "Prev project", show=False, id="inbox.prev_project",
+                tooltip="First thread of the previous project group"),
+        Binding("enter", "app.open_thread", "Open", id="thread.open",
+                tooltip="Open the whole conversation (enter again: full screen)"),
+        Binding("o", "app.open_original", "Original", show=False, id="thread.browser",
+                tooltip="Open the original card / chat / mail in the browser"),
+        Binding("r", "app.reply", "Reply", id="thread.reply",
+                tooltip="Write a reply (ctrl+s queues it, esc keeps the draft)"),
+        Binding("e", "app.done", "Done", id="thread.done",
+                tooltip="Mark done (or every thread selected with x)"),
+        Binding("h", "app.snooze", "Snooze", id="thread.snooze",
+                tooltip="Snooze: 1 hour, next window, tomorrow, client replies, project active, custom"),
+        Binding("exclamation_mark", "app.escalate", "Escalate", key_display="!", id="thread.escalate",
+                tooltip="Escalate to the project's account manager with a note"),
+        Binding("p", "app.priority", "Priority", show=False, id="thread.priority",
+                tooltip="Set the priority by hand (until the next client message)"),
+        Binding("x", "app.select", "Select", show=False, id="thread.select",
+                tooltip="Select for bulk done / snooze / escalate"),
+        Binding("z", "app.undo", "Undo", id="app.undo", tooltip="Undo the last action"),
+        Binding("slash", "app.search", "Search", key_display="/", id="app.search",
+                tooltip="Search message text"),
+        Binding("question_mark", "app.help", "Help", key_display="?", id="app.help",
+                tooltip="Every key, with its keymap id"),
+        Binding("escape", "app.leave", "Back", show=False, id="app.back",
+                tooltip="Leave search / full screen / the detail pane"),
+        Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Quit inscope"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """The fixed layout; the list fills itself once the first view index arrives."""
+        yield Static("", id="header")
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="center"):
+                yield Input(placeholder="search message text — enter to search, esc to cancel",
+                            id="search")
+                yield Static("", id="list-title")
+                yield MessageList(id="inbox")
+            yield DetailPane(id="detail")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Hand over to the app now that the widgets exist."""
+        app = self.app
+        if isinstance(app, InscopeApp):
+            app.inbox_mounted()
+
+
+class InscopeApp(App[None], inherit_bindings=False):
+    """The inscope inbox.  Takes a workspace (``inscope.workspace.Workspace``)."""
+
+    TITLE = "inscope"
+    CSS_PATH = Path(__file__).with_name("inscope.tcss")
+    COMMANDS = App.COMMANDS | {InscopeCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette",
+                tooltip="Jump to a project or view, sync now, project status, resend"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next",
+                tooltip="Sidebar → list → detail"),
+        Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous",
+                tooltip="Detail → list → sidebar"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.force_quit",
+                tooltip="Quit from anywhere"),
+    ]
+
+    def __init__(self, ws: WorkspaceLike, *, sync: bool = True, sync_interval: float = 30.0,
+                 clock_interval: float = 30.0, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.ws = ws
+        self.clock = clock  # wall clock for relative times (fixed in snapshot tests)
+        self.db = DbExecutor(ws.store)
+        self.tz = zone(ws.config.me.timezone)
+        self.query_state = ViewQuery()
+        self.counts: dict[str, int] = {}
+        self.projects: list[ProjectInfo] = []
+        self.accounts: list[dict[str, Any]] = []
+        self.sources: list[SourceState] = []
+        self.header_text = ""
+        self.unknown_outbox = 0
+        self.sync_error = ""
+        self.view_error = ""
+        self.focus_tracker = FocusTracker()
+        self._ui_store: Store | None = None
+        self._view_gen = 0
+        self._applied_gen = 0
+        self._detail_timer: Timer | None = None
+        self._detail_id: int | None = None
+        self._detail_want: int | None = None
+        self._sync_enabled = sync
+        self._sync_interval = sync_interval
+        self._clock_interval = clock_interval
+        self._sync_lock = threading.Lock()
+        self._sync_loop: asyncio.AbstractEventLoop | None = None
+        self._sync_stop: asyncio.Event | None = None
+        self._sync_wake: asyncio.Event | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.sync_rounds = 0
+
+    # -- startup / shutdown -----------------------------------------------------------------
+
+    def get_default_screen(self) -> InboxScreen:
+        """The inbox is the app's only full screen."""
+        return InboxScreen()
+
+    def on_mount(self) -> None:
+        """The user's keymap (binding id → keys)."""
+        self.set_keymap(dict(self.ws.config.keymap))
+
+    def inbox_mounted(self) -> None:
+        """The inbox screen exists: start the first view build (sync starts after the first frame)."""
+        self._ui_store = self.ws.store()
+        lst = self.inbox
+        lst.fetch_rows = self._fetch_rows
+        lst.clock = self.clock
+        lst.focus()
+        self.query_one("#search", Input).display = False
+        self._render_header()
+        self.request_rebuild()
+
+    def on_ready(self) -> None:
+        """After the first paint: background sync and the clock."""
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        if self._sync_enabled:
+            self._sync_worker()
+        self.set_interval(self._clock_interval, self._on_clock)
+
+    async def action_quit(self) -> None:
+        """Record focus time, stop sync, quit."""
+        self._flush_focus()
+        self._stop_sync()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        """Stop the sync thread, drain the db thread, close connections."""
+        self._stop_sync()
+        self.db.close()
+        if self._ui_store is not None:
+            self._ui_store.close()
+            self._ui_store = None
+
+    # -- small accessors ----------------------------------------------------------------------
+
+    @property
+    def inbox(self) -> MessageList:
+        """The virtual list (on the inbox screen, whatever screen is on top)."""
+        return self.get_screen_stack_bottom().query_one("#inbox", MessageList)
+
+    def get_screen_stack_bottom(self) -> Screen[Any]:
+        """The inbox screen (bottom of the stack)."""
+        return self.screen_stack[0]
+
+    def _q(self, selector: str) -> Any:
+        return self.get_screen_stack_bottom().query_one(selector)
+
+    def _fetch_rows(self, ids: Any) -> dict[int, ThreadRow]:
+        # O(page): the visible window ± one page, by primary key.
+        if self._ui_store is None:
+            return {}
+        return self._ui_store.threads_by_id(list(ids))
+
+    def project_info(self, pid: int) -> ProjectInfo | None:
+        """The cached project row (from the last view build)."""
+        for p in self.projects:
+            if p.id == pid:
+                return p
+        return None
+
+    @property
+    def settled(self) -> bool:
+        """No view build pending and the detail shows the selected thread (tests wait on this)."""
+        return (self._applied_gen == self._view_gen
+                and self._detail_id == self.inbox.selected_id
+                and self._detail_timer is None)
+
+    # -- the view index -------------------------------------------------------------------------
+
+    def request_rebuild(self) -> None:
+        """Rebuild the view index (and counts) in the background."""
+        self._view_gen += 1
+        self._build_view(self._view_gen, self.query_state)
+
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
+    def _build_view(self, generation: int, query: ViewQuery) -> None:
+        worker = get_current_worker()
+        store = self.ws.store()
+        try:
+            projects = store.projects()
+            index = build_index(store, query, projects)
+            if worker.is_cancelled:
+                return
+            counts = store.view_counts()
+            accounts = store.accounts()
+            unknown = len(store.outbox(("unknown",)))
+            try:
+                header = self.ws.header(store)
+            except Exception as e:  # the window line is informative; never fatal
+                header = f"window: {e}"
+        except Exception as e:
+            self.post_message(ViewFailed(f"{type(e).__name__}: {e}"))
+            return
+        finally:
+            store.close()
+        if not worker.is_cancelled:
+            self.post_message(ViewBuilt(generation, index, counts, projects, header, accounts, unknown))
+
+    def on_view_built(self, msg: ViewBuilt) -> None:
+        """Swap the new index in (the cursor stays on its thread), refresh the chrome."""
+        if msg.generation != self._view_gen:
+            return  # a newer build is on its way
+        self._applied_gen = msg.generation
+        self.counts = dict(msg.counts)
+        self.projects = msg.projects
+        self.accounts = msg.accounts
+        self.header_text = msg.header
+        self.unknown_outbox = msg.unknown_outbox
+        self.view_error = ""
+        with self.batch_update():
+            self.inbox.set_index(msg.index)
+            current = (f"project:{self.query_state.project_id}" if self.query_state.project_id
+                       else f"view:{self.query_state.view}")
+            self._q("#sidebar").update_items(self.counts, self.projects, current)
+            self._render_header()
+            self._render_title()
+            self._render_status()
+        # The selected thread may have changed under us (an action, a sync): reload it.
+        self._schedule_detail(self.inbox.selected_id, 0.0)
+
+    def on_view_failed(self, msg: ViewFailed) -> None:
+        """Show a failed build in the status line and keep the old view."""
+        self._applied_gen = self._view_gen
+        self.view_error = msg.error
+        self._render_status()
+
+    # -- chrome --------------------------------------------------------------------------------
+
+    def _render_header(self) -> None:
+        t = Text()
+        t.append(" inscope ", "bold reverse")
+        if self.ws.demo:
+            t.append(" demo ", "reverse")
+        t.append(" ")
+        t.append(one_line(self.header_text) or "…")
+        if self.sources:
+            t.append("  │ ", "dim")
+            for s in self.sources:
+                icon = SOURCE_ICONS.get(s.kind, "") or SOURCE_ICONS.get(_kind_source(s.kind), "◇")
+                style = "" if s.state in ("ok", "idle", "syncing") else "bold red"
+                t.append(f"{icon} {s.account} {s.state}  ", style)
+        elif self.accounts:
+            t.append("  │ ", "dim")
+            for a in self.accounts:
+                icon = SOURCE_ICONS.get(_kind_source(str(a["kind"])), "◇")
+                style = "" if a["status"] == "ok" else "bold red"
+                t.append(f"{icon} {a['name']} {a['status']}  ", style)
+        if self.counts:
+            t.append(" │ ", "dim")
+            t.append(f"inbox {self.counts.get('inbox', 0)} · held {self.counts.get('held', 0)} · "
+                     f"snoozed {self.counts.get('snoozed', 0)} · noise {self.counts.get('noise', 0)}")
+        self._q("#header").update(t)
+
+    def _render_title(self) -> None:
+        q = self.query_state
+        n = self.inbox.index.thread_count
+        if q.search:
+            title = f" Search “{one_line(q.search, 60)}” · {n} threads — esc leaves search"
+        else:
+            title = f" {VIEW_TITLES.get(q.view, q.view)} · {n} threads"
+            if q.project_id is not None:
+                p = self.project_info(q.project_id)
+                title = f" {p.name if p else q.project_id} ·" + title
+        marked = len(self.inbox.marked)
+        if marked:
+            title += f" · {marked} selected"
+        self._q("#list-title").update(Text(title))
+
+    def _render_status(self) -> None:
+        t = Text()
+        problems: list[str] = []
+        if self.sources:
+            for s in self.sources:
+                if s.state in ("error", "backoff", "disabled") and s.message:
+                    problems.append(f"{s.account}: {one_line(s.message, 160)}")
+        else:
+            for a in self.accounts:
+                if a["status"] != "ok" and a["last_error"]:
+                    problems.append(f"{a['name']}: {one_line(str(a['last_error']), 160)}")
+        if self.sync_error:
+            problems.append(f"sync stopped: {one_line(self.sync_error, 160)}")
+        if self.view_error:
+            problems.append(f"view: {one_line(self.view_error, 160)}")
+        if problems:
+            t.append(" ⚠ " + " · ".join(problems), "bold red")
+        if self.unknown_outbox:
+            t.append(f"  {self.unknown_outbox} repl{'y' if self.unknown_outbox == 1 else 'ies'} "
+                     "with unknown delivery — ctrl+p → resend", "bold yellow")
+        if not problems and not self.unknown_outbox:
+            t.append(" ok", "dim")
+            if self.sync_rounds:
+                synced = datetime.fromtimestamp(self.clock(), self.tz).strftime("%H:%M:%S")
+                t.append(f" · synced {synced}", "dim")
+        self._q("#status").update(t)
+
+    # -- detail -------------------------------------------------------------------------------
+
+    def on_message_list_highlighted(self, msg: MessageList.Highlighted) -> None:
+        """Selection moved: account focus time, debounce the detail load."""
+        flushed = self.focus_tracker.select(msg.thread_id)
+        if flushed is not None:
+            self._log_event("focus", flushed[0], {"seconds": flushed[1]})
+        self._schedule_detail(msg.thread_id, DETAIL_DEBOUNCE)
+
+    def _schedule_detail(self, tid: int | None, delay: float) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        self._detail_want = tid
+        if tid is None:
+            self._detail_id = None
+            self._q("#detail").show(Text("Nothing selected.", style="dim"))
+            return
+        if delay <= 0:
+            self._load_detail(tid)  # (a 0 s Timer divides by zero in Textual's skip logic)
+        else:
+            self._detail_timer = self.set_timer(delay, partial(self._fire_detail, tid))
+
+    def _fire_detail(self, tid: int) -> None:
+        self._detail_timer = None
+        self._load_detail(tid)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _load_detail(self, tid: int) -> None:
+        store = self.ws.store()
+        try:
+            thread = store.thread(tid)
+            messages = store.messages(tid)
+            escalations = store.escalations(tid)
+        except Exception as e:
+            self.post_message(DetailLoaded(tid, None, f"{type(e).__name__}: {e}"))
+            return
+        finally:
+            store.close()
+        if not get_current_worker().is_cancelled:
+            self.post_message(DetailLoaded(tid, Conversation(thread, messages, escalations, "active", None)))
+
+    def on_detail_loaded(self, msg: DetailLoaded) -> None:
+        """Render the conversation if it is still the one wanted."""
+        if msg.thread_id != self._detail_want:
+            return
+        self._detail_id = msg.thread_id
+        pane: DetailPane = self._q("#detail")
+        if msg.conversation is None:
+            pane.show(Text(f"Could not load the thread: {msg.error}", style="red"))
+            return
+        conv = msg.conversation
+        info = self.project_info(conv.thread.project_id)
+        if info is not None:
+            conv = dataclasses.replace(conv, project_status=info.status, project_since=info.status_since)
+        pane.show(render_conversation(conv, self.tz, self.clock()))
+
+    # -- moving ---------------------------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        """j / k."""
+        self.inbox.move(delta)
+
+    def action_project(self, delta: int) -> None:
+        """J / K."""
+        self.inbox.jump_project(delta)
+
+    def action_open_thread(self) -> None:
+        """enter: show the conversation now and focus it; enter again maximizes it."""
+        tid = self.inbox.selected_id
+        if tid is None:
+            return
+        pane: DetailPane = self._q("#detail")
+        screen = self.get_screen_stack_bottom()
+        if pane.has_focus:
+            if screen.maximized is pane:
+                screen.minimize()
+            else:
+                screen.maximize(pane)
+            return
+        self._schedule_detail(tid, 0.0)
+        self._log_event("open", tid, {})
+        pane.focus()
+
+    def action_leave(self) -> None:
+        """esc: leave full screen, the search box, the detail pane, then the search results."""
+        screen = self.get_screen_stack_bottom()
+        box: Input = self._q("#search")
+        if screen.maximized is not None:
+            screen.minimize()
+        elif box.display:
+            box.display = False
+            self.inbox.focus()
+        elif self.focused is not self.inbox:
+            self.inbox.focus()
+        elif self.query_state.search:
+            self.query_state = dataclasses.replace(self.query_state, search=None)
+            self.request_rebuild()
+        elif self.inbox.marked:
+            self.inbox.clear_marks()
+            self._render_title()
+
+    def action_open_original(self) -> None:
+        """o: the card / chat / mail in the browser."""
+        row = self.inbox.selected_row
+        if row is None:
+            return
+        if not row.url:
+            self.notify("This thread has no link to the original.", severity="warning")
+            return
+        self.open_url(row.url)
+
+    def action_select(self) -> None:
+        """x: toggle the bulk mark and move on."""
+        if self.inbox.selected_id is None:
+            return
+        self.inbox.toggle_mark()
+        self.inbox.move(1)
+        self._render_title()
+
+    def _targets(self) -> list[int]:
+        lst = self.inbox
+        if lst.marked:
+            pos = lst.index.pos
+            return sorted(lst.marked, key=lambda t: pos.get(t, 0))
+        return [] if lst.selected_id is None else [lst.selected_id]
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    async def _act(self, fn: Callable[[Store], Any], done: str) -> bool:
+        """Run one action on the db thread; notify; refresh the view."""
+        try:
+            await self.db.run(fn)
+        except StoreError as e:
+            self.notify(str(e), severity="error", markup=False)
+            return False
+        except Exception as e:  # a failed action is a message, never a traceback on screen
+            self.log.error("action failed", e)
+            self.notify(f"{type(e).__name__}: {e}", severity="error", markup=False)
+            return False
+        self.inbox.clear_marks()
+        self.notify(done, markup=False)
+        self.request_rebuild()
+        return True
+
+    async def action_done(self) -> None:
+        """e: done (bulk with x)."""
+        ids = self._targets()
+        if ids:
+            await self._act(partial(_each, Store.mark_done, ids), _n("done", ids))
+
+    def action_snooze(self) -> None:
+        """h: the snooze picker."""
+        ids = self._targets()
+        if not ids:
+            return
+        picker = SnoozePicker(count=len(ids), tz=self.tz, next_window=self.ws.next_window_start,
+                              parse=self.ws.snooze_until)
+        self.push_screen(picker, partial(self._snoozed, ids))
+
+    async def _snoozed(self, ids: list[int], choice: SnoozeChoice | str | None) -> None:
+        if not isinstance(choice, SnoozeChoice):
+            return
+        await self._act(partial(_each, partial(_snooze, choice=choice), ids),
+                        _n(f"snoozed ({choice.reason})", ids))
+
+    async def action_escalate(self) -> None:
+        """!: escalate to the account manager with a note."""
+        ids = self._targets()
+        if not ids:
+            return
+        ws = self.ws
+        try:
+            am = await self.db.run(lambda s: ws.am_for(s, ids[0]))
+        except Exception as e:
+            self.notify(f"{e}", severity="error", markup=False)
+            return
+        self.push_screen(EscalateScreen(am=am, count=len(ids)), partial(self._escalated, ids))
+
+    async def _escalated(self, ids: list[int], note: str | None) -> None:
+        if not note:
+            return
+        ws = self.ws
+        results: list[str] = []
+
+        def run(s: Store) -> None:
+            for t in ids:
+                results.append(ws.escalate(s, t, note))
+
+        if await self._act(run, _n("escalated", ids)) and results:
+            self.notify("; ".join(sorted(set(results))), markup=False)
+            self.action_sync_now()
+
+    def action_priority(self) -> None:
+        """p: the priority picker."""
+        ids = self._targets()
+        if not ids:
+            return
+        row = self.inbox.selected_row
+        self.push_screen(PriorityPicker(row.priority if row else None, len(ids)),
+                         partial(self._prioritized, ids))
+
+    async def _prioritized(self, ids: list[int], priority: Priority | None) -> None:
+        if priority is None:
+            return
+        await self._act(partial(_each, partial(_set_priority, priority=priority), ids),
+                        _n(f"priority {priority.label}", ids))
+
+    async def action_undo(self) -> None:
+        """z: undo the last action (a sent reply cannot be taken back)."""
+        try:
+            kind = await self.db.run(lambda s: s.undo())
+        except StoreError as e:
+            self.notify(f"Cannot undo: {e}", severity="error", markup=False)
+            return
+        self.notify(f"undone: {kind}" if kind else "nothing to undo", markup=False)
+        if kind:
+            self.request_rebuild()
+
+    async def action_reply(self) -> None:
+        """r: the composer, prefilled with the saved draft."""
+        row = self.inbox.selected_row
+        if row is None:
+            return
+        tid = row.id
+        draft = await self.db.run(lambda s: s.draft(tid))
+        warning = ""
+        info = self.project_info(row.project_id)
+        if info is not None and info.status == "unpaid":
+            since = (datetime.fromtimestamp(info.status_since, self.tz).strftime("%d %b %Y")
+                     if info.status_since else "a while")
+            warning = f"{info.name} is unpaid since {since}"
+        context = f"{one_line(row.last_author, 40)}: {one_line(row.last_text, 300)}"
+
+        async def queue(text: str) -> int:
+            return await self.db.run(lambda s: s.queue_reply(tid, text))
+
+        async def save(text: str) -> None:
+            await self.db.run(lambda s: s.save_draft(tid, text))
+
+        screen = ComposerScreen(title=one_line(row.title, 80), context=context, draft=draft,
+                                warning=warning, queue=queue, save_draft=save)
+        self.push_screen(screen, partial(self._after_composer, tid))
+
+    def _after_composer(self, tid: int, result: ComposerResult | None) -> None:
+        if result is None:
+            return
+        if result.compose_seconds >= 1:
+            self._log_event("compose", tid, {"seconds": round(result.compose_seconds, 1)})
+        if result.sent:
+            self.notify("Reply queued; it goes out with the next sync.")
+            self.action_sync_now()
+            self.request_rebuild()
+        else:
+            self.notify("Draft kept.")
+
+    def action_search(self) -> None:
+        """/: the search box."""
+        box: Input = self._q("#search")
+        box.display = True
+        box.value = self.query_state.search or ""
+        box.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        box: Input = self._q("#search")
+        box.display = False
+        self.query_state = dataclasses.replace(self.query_state, search=text or None)
+        self.inbox.focus()
+        self.request_rebuild()
+
+    def action_help(self) -> None:
+        """?: every key from the live bindings (with the user's keymap)."""
+        sections: list[tuple[str, list[BindingType]]] = [
+            ("inbox", list(InboxScreen.BINDINGS)),
+            ("list", list(MessageList.BINDINGS)),
+            ("sidebar", list(Sidebar.BINDINGS)),
+            ("app", list(InscopeApp.BINDINGS)),
+            ("composer", list(ComposerScreen.BINDINGS)),
+            ("pickers", list(SnoozePicker.BINDINGS)),
+            ("confirm", list(ConfirmScreen.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(binding_rows(self, sections)))
+
+    # -- sidebar and palette targets ------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#sidebar")
+    def _sidebar_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        oid = event.option.id or ""
+        kind, _, value = oid.partition(":")
+        if kind == "view":
+            self.show_view(value)
+        elif kind == "project":
+            self.show_project(int(value))
+
+    def show_view(self, view: str) -> None:
+        """Switch the list to a view (all projects, no search)."""
+        self.query_state = ViewQuery(view=view)
+        self.inbox.focus()
+        self.request_rebuild()
+
+    def show_project(self, pid: int) -> None:
+        """Show one project: its inbox, or its held threads when paused/unpaid."""
+        info = self.project_info(pid)
+        view = self.query_state.view
+        if view in ("inbox", "held") and info is not None:
+            view = "inbox" if info.status == "active" else "held"
+        self.query_state = ViewQuery(view=view, project_id=pid)
+        self.inbox.focus()
+        self.request_rebuild()
+
+    async def set_project_status(self, name: str, status: str) -> None:
+        """Palette: project status (undo with z)."""
+        await self._act(lambda s: s.set_project_status(name, status), f"{name} is now {status}")
+
+    def resend_unknown(self, oid: int) -> None:
+        """Palette: ask, then put an unknown-delivery reply back in the queue."""
+
+        async def answer(yes: bool | None) -> None:
+            if yes and await self._act(lambda s: s.outbox_move(oid, "queued"), f"reply #{oid} queued again"):
+                self.action_sync_now()
+
+        self.push_screen(ConfirmScreen(
+            f"Resend reply #{oid}?",
+            "Its delivery could not be verified; if it did arrive, the client gets it twice.",
+        ), answer)
+
+    async def cancel_unknown(self, oid: int) -> None:
+        """Palette: treat an unknown-delivery reply as delivered (never resend)."""
+        await self._act(lambda s: s.outbox_move(oid, "cancelled"), f"reply #{oid} will not be resent")
+
+    # -- background sync and the clock -----------------------------------------------------------
+
+    @work(thread=True, group="sync", exit_on_error=False, name="sync")
+    def _sync_worker(self) -> None:
+        store = self.ws.store()
+        try:
+            engine = self.ws.engine(store)
+            asyncio.run(self._sync_main(engine))
+        finally:
+            store.close()
+
+    async def _sync_main(self, engine: Any) -> None:
+        loop = asyncio.get_running_loop()
+        stop, wake = asyncio.Event(), asyncio.Event()
+
+        def on_round(report: Any) -> None:
+            sources = [SourceState(str(st.account), str(st.kind), str(st.state), str(st.message))
+                       for st in engine.status.values()]
+            # post_message is thread-safe; the handler runs on the UI thread.
+            self.post_message(SyncRound(bool(report.changed), set(report.threads), report.errors,
+                                        sources, int(report.unknown), list(report.notes)))
+
+        task = asyncio.ensure_future(engine.run_forever(on_round, interval=self._sync_interval,
+                                                        stop=stop, wake=wake))
+        with self._sync_lock:
+            self._sync_loop, self._sync_stop, self._sync_wake, self._sync_task = loop, stop, wake, task
+            if self._stopping:
+                stop.set()
+                task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass  # quitting: a send cut short stays `sending` and is reconciled next start
+        finally:
+            with self._sync_lock:
+                self._sync_loop = self._sync_stop = self._sync_wake = self._sync_task = None
+            await engine.aclose()
+
+    def _stop_sync(self) -> None:
+        with self._sync_lock:
+            self._stopping = True
+            loop, stop, task = self._sync_loop, self._sync_stop, self._sync_task
+        if loop is None or stop is None:
+            return
+        try:
+            loop.call_soon_threadsafe(stop.set)
+            if task is not None:
+                # A long poll would otherwise hold the quit up for its whole timeout.
+                loop.call_soon_threadsafe(task.cancel)
+        except RuntimeError:
+            pass  # the loop already closed
+
+    def action_sync_now(self) -> None:
+        """Wake the sync loop now (palette "sync now", after queueing a reply)."""
+        with self._sync_lock:
+            loop, wake = self._sync_loop, self._sync_wake
+        if loop is None or wake is None:
+            if self._sync_enabled:
+                self.notify("Sync is not running.", severity="warning")
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed under us: nothing to wake
+            loop.call_soon_threadsafe(wake.set)
+
+    def on_sync_round(self, msg: SyncRound) -> None:
+        """A sync round finished: status, and a rebuild when something changed."""
+        self.sync_rounds += 1
+        self.sources = msg.sources
+        self.sync_error = ""
+        if msg.unknown:
+            self.notify(f"{msg.unknown} repl{'y' if msg.unknown == 1 else 'ies'}: delivery unknown — "
+                        "ctrl+p → resend?", severity="warning", markup=False)
+        for note in msg.notes:
+            self.notify(note, markup=False)
+        if msg.changed:
+            self.request_rebuild()
+        self._render_header()
+        self._render_status()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker died: show it as a status, never as a traceback."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = f"{type(error).__name__}: {error}" if error else "unknown error"
+        if event.worker.group == "sync":
+            self.sync_error = text
+            self._render_status()
+        else:
+            self.notify(text, severity="error", markup=False)
+
+    def _on_clock(self) -> None:
+        self._clock_worker()
+
+    @work(thread=True, exclusive=True, group="clock", exit_on_error=False)
+    def _clock_worker(self) -> None:
+        store = self.ws.store()
+        try:
+            woken = store.wake_due()
+            try:
+                header = self.ws.header(store)
+            except Exception as e:
+                header = f"window: {e}"
+        finally:
+            store.close()
+        self.post_message(ClockTicked(header, woken))
+
+    def on_clock_ticked(self, msg: ClockTicked) -> None:
+        """Fresh header and relative times; woken snoozes come back."""
+        self.header_text = msg.header
+        self._render_header()
+        self.inbox.invalidate([])
+        if msg.woken:
+            self.notify(f"{len(msg.woken)} snoozed thread(s) are back.")
+            self.request_rebuild()
+
+    # -- time per client ----------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every key is activity: on the composer it is compose time, else focus time."""
+        if isinstance(event, events.Key):
+            screen = self.screen
+            if isinstance(screen, ComposerScreen):
+                screen.clock.touch()
+            else:
+                self.focus_tracker.touch()
+        await super().on_event(event)
+
+    def _flush_focus(self) -> None:
+        flushed = self.focus_tracker.flush()
+        if flushed is not None:
+            self._log_event("focus", flushed[0], {"seconds": flushed[1]})
+
+    def _log_event(self, kind: str, tid: int, data: dict[str, Any]) -> None:
+        # Fire and forget on the db thread: in order with the actions, never blocking a key.
+        self.db.submit(lambda s: s.log_event(kind, tid, data))
+
+
+def _each(fn: Callable[[Store, int], object], ids: list[int], store: Store) -> None:
+    """Apply a per-thread action to every target, in display order."""
+    for tid in ids:
+        fn(store, tid)
+
+
+def _snooze(store: Store, tid: int, *, choice: SnoozeChoice) -> None:
+    store.snooze(tid, choice.kind, choice.until, choice.reason)
+
+
+def _set_priority(store: Store, tid: int, *, priority: Priority) -> None:
+    store.set_priority(tid, priority)
+
+
+def _n(what: str, ids: list[int]) -> str:
+    return f"{what}: {len(ids)} threads" if len(ids) > 1 else what
+
+
+def _kind_source(kind: str) -> str:
+    """Account kind → source icon key (imap/maildir/smtp are email)."""
+    return "email" if kind in ("imap", "maildir", "smtp", "email") else kind
+
+
+def run(ws: WorkspaceLike) -> None:
+    """Run the TUI on ``ws`` (what ``inscope`` with no command calls)."""
+    InscopeApp(ws).run()
+

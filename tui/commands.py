@@ -1,0 +1,84 @@
+"""The command palette provider (ctrl+p), built from the app's current state.
+
+Offers only what makes sense now: views and projects to jump to, "sync now",
+each project's *other* statuses, and the replies whose delivery is unknown.
+Titles are escaped before fuzzy highlighting, which parses markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from inscope.model import VIEW_TITLES, VIEWS
+from inscope.store import OutboxRow, Store
+from inscope.text import one_line
+
+if TYPE_CHECKING:
+    from tui.app import InscopeApp
+
+PROJECT_STATUSES = ("active", "paused", "unpaid")
+
+
+def _unknown(store: Store) -> list[OutboxRow]:
+    return store.outbox(("unknown",))
+
+
+class InscopeCommands(Provider):
+    """Jump to a view or project, sync now, set a project's status, resend unknown replies."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._commands: list[tuple[str, Callable[[], Any], str]] = []
+
+    @property
+    def inscope(self) -> InscopeApp:
+        """The app, typed."""
+        return cast("InscopeApp", self.app)
+
+    async def startup(self) -> None:
+        """Collect the commands once per palette opening (one small outbox query)."""
+        app = self.inscope
+        cmds: list[tuple[str, Callable[[], Any], str]] = []
+        for view in VIEWS:
+            n = app.counts.get(view, 0)
+            cmds.append((f"view: {VIEW_TITLES[view]} ({n})", partial(app.show_view, view),
+                         "Show this view"))
+        for p in app.projects:
+            cmds.append((f"project: {p.name}", partial(app.show_project, p.id),
+                         f"Show {p.name} ({p.status})"))
+        cmds.append(("sync now", app.action_sync_now, "Fetch from every source and send the outbox now"))
+        for p in app.projects:
+            for status in PROJECT_STATUSES:
+                if status != p.status:
+                    cmds.append((f"project status: {p.name} → {status}",
+                                 partial(app.set_project_status, p.name, status),
+                                 f"Mark {p.name} as {status} (undo with z)"))
+        try:
+            unknown = await app.db.run(_unknown)
+        except Exception:  # the palette must open even if the store is busy or broken
+            unknown = []
+        for row in unknown:
+            what = one_line(row.subject or row.text, 40)
+            cmds.append((f"resend unknown reply: #{row.id} {what}", partial(app.resend_unknown, row.id),
+                         "Delivery could not be verified: send it again"))
+            cmds.append((f"cancel unknown reply: #{row.id} {what}", partial(app.cancel_unknown, row.id),
+                         "Assume it arrived; do not send again"))
+        self._commands = cmds
+
+    async def discover(self) -> Hits:
+        """Everything, before anything is typed."""
+        for title, cmd, help_text in self._commands:
+            yield DiscoveryHit(escape(title), cmd, text=title, help=help_text)
+
+    async def search(self, query: str) -> AsyncIterator[Hit]:
+        """Fuzzy-match the titles."""
+        matcher = self.matcher(query)
+        for title, cmd, help_text in self._commands:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(escape(title)), cmd, text=title, help=help_text)

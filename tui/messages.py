@@ -1,0 +1,90 @@
+"""App-level messages: workers post these (thread-safe), handlers on the UI thread apply them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from inscope.model import MessageRow, ProjectInfo, ThreadRow
+from tui.viewindex import ViewIndex
+
+
+class ViewBuilt(Message):
+    """A view index (plus sidebar counts and the header line) is ready to swap in."""
+
+    def __init__(self, generation: int, index: ViewIndex, counts: Mapping[str, int],
+                 projects: list[ProjectInfo], header: str, accounts: list[dict[str, Any]],
+                 unknown_outbox: int) -> None:
+        super().__init__()
+        self.generation = generation
+        self.index = index
+        self.counts = counts
+        self.projects = projects
+        self.header = header
+        self.accounts = accounts
+        self.unknown_outbox = unknown_outbox
+
+
+class ViewFailed(Message):
+    """Building the view failed (a store error); shown in the status line."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Everything the detail pane shows for one thread."""
+
+    thread: ThreadRow
+    messages: list[MessageRow]
+    escalations: list[dict[str, Any]]
+    project_status: str
+    project_since: float | None
+
+
+class DetailLoaded(Message):
+    """The conversation of a thread was loaded by the detail worker."""
+
+    def __init__(self, thread_id: int, conversation: Conversation | None, error: str = "") -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.conversation = conversation
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A copy of one account's sync status, safe to hand across threads."""
+
+    account: str
+    kind: str
+    state: str
+    message: str
+
+
+class SyncRound(Message):
+    """One background sync round finished."""
+
+    def __init__(self, changed: bool, threads: set[int], errors: Mapping[str, str],
+                 sources: list[SourceState], unknown: int, notes: list[str]) -> None:
+        super().__init__()
+        self.changed = changed
+        self.threads = threads
+        self.errors = dict(errors)
+        self.sources = sources
+        self.unknown = unknown
+        self.notes = notes
+
+
+class ClockTicked(Message):
+    """The 30 s clock: a fresh header line and the threads whose snooze just ended."""
+
+    def __init__(self, header: str, woken: list[int]) -> None:
+        super().__init__()
+        self.header = header
+        self.woken = woken

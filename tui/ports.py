@@ -1,0 +1,80 @@
+"""The slice of ``inscope.workspace.Workspace`` the TUI uses, as a Protocol.
+
+The app is typed against this protocol rather than importing the concrete
+class so that ``tui`` depends only on the behaviour it needs (and tests can
+pass a small fake with the same methods).  ``inscope.workspace.Workspace``
+satisfies it structurally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from inscope.config import Config
+from inscope.store import Store
+
+
+class SyncReportLike(Protocol):
+    """What one sync round reports (``inscope.sync.SyncReport``)."""
+
+    threads: set[int]
+    errors: dict[str, str]
+    sent: int
+    unknown: int
+    notes: list[str]
+
+    @property
+    def changed(self) -> bool: ...
+
+
+class SourceStatusLike(Protocol):
+    """One account's health (``inscope.sync.SourceStatus``)."""
+
+    account: str
+    kind: str
+    state: str
+    message: str
+
+
+class EngineLike(Protocol):
+    """The sync engine (``inscope.sync.SyncEngine``)."""
+
+    @property
+    def status(self) -> Mapping[str, Any]: ...
+
+    async def run_forever(
+        self,
+        on_round: Callable[[Any], None],
+        *,
+        interval: float = 30.0,
+        stop: asyncio.Event | None = None,
+        wake: asyncio.Event | None = None,
+    ) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class WorkspaceLike(Protocol):
+    """A workspace: config, data dir, store connections, sync engine and helpers."""
+
+    config: Config
+    home: Path
+    db_path: Path
+    demo: bool
+
+    def store(self) -> Store: ...
+
+    def engine(self, store: Store) -> Any: ...
+
+    def escalate(self, store: Store, tid: int, note: str) -> str: ...
+
+    def am_for(self, store: Store, tid: int) -> str: ...
+
+    def header(self, store: Store, now: float | None = None) -> str: ...
+
+    def snooze_until(self, text: str, now: float | None = None) -> float: ...
+
+    def next_window_start(self, now: float | None = None) -> float | None: ...

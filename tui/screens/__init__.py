@@ -1,0 +1,1 @@
+"""Screens and modal pickers of the inscope TUI."""

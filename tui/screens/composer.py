@@ -1,0 +1,118 @@
+"""The reply composer.
+
+``ctrl+s`` puts the reply in the durable outbox and only then closes (design
+invariant 1: nothing the user typed is ever lost); ``esc`` saves the draft and
+closes.  For an unpaid project the first ``ctrl+s`` only warns; a second one
+sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static, TextArea
+
+from inscope.store import StoreError
+from tui.activity import ActivityClock
+
+
+@dataclass(frozen=True, slots=True)
+class ComposerResult:
+    """How the composer closed: ``sent`` (outbox id) or the draft kept."""
+
+    sent: bool
+    outbox_id: int | None
+    compose_seconds: float
+
+
+class ComposerScreen(ModalScreen[ComposerResult]):
+    """Write a reply to one thread."""
+
+    BINDING_GROUP_TITLE = "Composer"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send", priority=True, id="composer.send",
+                tooltip="Queue the reply in the outbox (sent on the next sync)"),
+        Binding("escape", "close", "Keep draft", priority=True, id="composer.close",
+                tooltip="Close the composer and keep the text as a draft"),
+    ]
+
+    def __init__(self, *, title: str, context: str, draft: str, warning: str,
+                 queue: Callable[[str], Awaitable[int]],
+                 save_draft: Callable[[str], Awaitable[None]]) -> None:
+        super().__init__()
+        self._reply_title = title
+        self._reply_context = context
+        self._reply_draft = draft
+        self._reply_warning = warning
+        self._armed = not warning  # an unpaid project needs a confirming second ctrl+s
+        self._queue = queue
+        self._save_draft = save_draft
+        self._busy = False
+        self.clock = ActivityClock()
+
+    def compose(self) -> ComposeResult:
+        """Title, what we answer, the text area, warnings and errors, footer."""
+        with Vertical(id="composer"):
+            yield Static(Text(f"Reply: {self._reply_title}", style="bold"), id="composer-title")
+            yield Static(Text(self._reply_context, style="dim"), id="composer-context")
+            yield TextArea(self._reply_draft, id="composer-text", soft_wrap=True, tab_behavior="focus")
+            yield Static("", id="composer-warning")
+            yield Static("", id="composer-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Focus the text, cursor at the end of the draft."""
+        self.clock.start()
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    @property
+    def text(self) -> str:
+        """The current reply text."""
+        return self.query_one(TextArea).text
+
+    def _show(self, widget_id: str, message: str) -> None:
+        self.query_one(widget_id, Static).update(Text(message))
+
+    async def action_send(self) -> None:
+        """Queue the reply (after the unpaid warning was confirmed), then close."""
+        if self._busy:
+            return
+        text = self.text
+        if not text.strip():
+            self._show("#composer-error", "Nothing to send: the reply is empty.")
+            return
+        if not self._armed:
+            self._armed = True
+            self._show("#composer-warning", f"⚠ {self._reply_warning} — press ctrl+s again to send anyway.")
+            return
+        self._busy = True
+        try:
+            oid = await self._queue(text)
+        except StoreError as e:
+            self._busy = False
+            self._show("#composer-error", f"Not queued: {e}")
+            return
+        # The reply is in the outbox now; only now may the composer close.
+        self.dismiss(ComposerResult(True, oid, self.clock.take()))
+
+    async def action_close(self) -> None:
+        """Save the draft (or clear it when empty) and close."""
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            await self._save_draft(self.text)
+        except StoreError as e:
+            self._busy = False
+            self._show("#composer-error", f"Draft not saved: {e}")
+            return
+        self.dismiss(ComposerResult(False, None, self.clock.take()))

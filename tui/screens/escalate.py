@@ -1,0 +1,57 @@
+"""Escalate to the account manager: shows who gets it, asks for a note."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class EscalateScreen(ModalScreen[str | None]):
+    """Returns the note (enter) or None (esc)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="escalate.cancel", tooltip="Do not escalate"),
+    ]
+
+    def __init__(self, *, am: str, count: int) -> None:
+        super().__init__()
+        self._am = am
+        self._count = count
+
+    def compose(self) -> ComposeResult:
+        """Who, the note input, and an error line."""
+        what = "this thread" if self._count == 1 else f"{self._count} threads"
+        with Vertical(classes="dialog"):
+            yield Static(Text(f"Escalate {what}", style="bold"), classes="dialog-title")
+            if self._am:
+                yield Static(Text(f"to the account manager: {self._am}"), id="escalate-am")
+            else:
+                yield Static(Text("No account manager is configured for this project "
+                                  "(config: projects.account_manager)."), id="escalate-am",
+                             classes="error")
+            yield Input(placeholder="note for the account manager (enter to send)",
+                        id="escalate-note", disabled=not self._am)
+            yield Static("", id="escalate-error", classes="error")
+
+    def on_mount(self) -> None:
+        """Focus the note."""
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """A note is required: the AM needs to know what this is about."""
+        event.stop()
+        note = event.value.strip()
+        if not note:
+            self.query_one("#escalate-error", Static).update(Text("write a short note first"))
+            return
+        self.dismiss(note)
+
+    def action_cancel(self) -> None:
+        """Close without escalating."""
+        self.dismiss(None)

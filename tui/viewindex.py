@@ -1,0 +1,132 @@
+"""The view index: ordered thread ids plus group-header positions (no Textual here).
+
+Built in a thread worker from one covering-index query (``Store.view_index``)
+and swapped into the list on the UI thread.  Everything the list needs per
+keypress (row → item, next thread, next project group, id → row) is O(1) or
+O(log groups), so holding ``j`` never touches the database.
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from inscope.model import GroupHeader, Priority, ProjectInfo
+from inscope.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ViewQuery:
+    """What the list shows: a view, optionally one project, optionally a search."""
+
+    view: str = "inbox"
+    project_id: int | None = None
+    search: str | None = None
+
+
+class ViewIndex:
+    """Rows in display order: thread ids (> 0) and group headers (encoded ≤ -1)."""
+
+    __slots__ = ("headers", "header_rows", "pos", "project_rows", "query", "rows", "thread_count")
+
+    def __init__(self, query: ViewQuery, rows: Sequence[tuple[int, int, int]],
+                 projects: Mapping[int, ProjectInfo]) -> None:
+        self.query = query
+        self.rows: array[int] = array("q")
+        self.headers: list[GroupHeader] = []
+        self.header_rows: list[int] = []
+        # Row of the first header of each project: J/K jump between these.
+        self.project_rows: list[int] = []
+        self.pos: dict[int, int] = {}
+        self.thread_count = len(rows)
+        # Group sizes first (one pass), so each header can show its count.
+        counts: list[int] = []
+        last: tuple[int, int] | None = None
+        for _tid, pid, pr in rows:
+            if (pid, pr) != last:
+                counts.append(0)
+                last = (pid, pr)
+            counts[-1] += 1
+        last = None
+        last_pid: int | None = None
+        out = self.rows
+        for tid, pid, pr in rows:
+            if (pid, pr) != last:
+                info = projects.get(pid)
+                hdr = GroupHeader(
+                    project_id=pid,
+                    project=info.name if info else f"project {pid}",
+                    project_status=info.status if info else "active",
+                    priority=Priority(pr),
+                    count=counts[len(self.headers)],
+                )
+                if pid != last_pid:
+                    self.project_rows.append(len(out))
+                    last_pid = pid
+                self.header_rows.append(len(out))
+                out.append(-(len(self.headers) + 1))
+                self.headers.append(hdr)
+                last = (pid, pr)
+            self.pos[tid] = len(out)
+            out.append(tid)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def thread_at(self, row: int) -> int | None:
+        """The thread id at ``row``, or None for a header / out of range."""
+        if 0 <= row < len(self.rows):
+            v = self.rows[row]
+            return v if v > 0 else None
+        return None
+
+    def header_at(self, row: int) -> GroupHeader | None:
+        """The group header at ``row``, or None for a thread / out of range."""
+        if 0 <= row < len(self.rows):
+            v = self.rows[row]
+            return self.headers[-v - 1] if v < 0 else None
+        return None
+
+    def step(self, row: int, delta: int) -> int | None:
+        """The row of the next (delta=1) / previous (-1) thread from ``row``, skipping headers."""
+        r = row + delta
+        n = len(self.rows)
+        # Headers never come more than one in a row before a thread, so this is O(1).
+        while 0 <= r < n:
+            if self.rows[r] > 0:
+                return r
+            r += delta
+        return None
+
+    def first_thread(self) -> int | None:
+        """Row of the first thread in the view."""
+        return self.step(-1, 1)
+
+    def project_jump(self, row: int, delta: int) -> int | None:
+        """Row of the first thread of the next (1) / previous (-1) project group."""
+        starts = self.project_rows
+        if not starts:
+            return None
+        i = bisect.bisect_right(starts, row) - 1  # the project group containing ``row``
+        j = i + delta
+        if j < 0 or j >= len(starts):
+            return None
+        return self.step(starts[j], 1)
+
+    def group_of(self, row: int) -> GroupHeader | None:
+        """The header of the (project, priority) group containing ``row``."""
+        i = bisect.bisect_right(self.header_rows, row) - 1
+        return self.headers[i] if i >= 0 else None
+
+
+def build_index(store: Store, query: ViewQuery, projects: Sequence[ProjectInfo]) -> ViewIndex:
+    """Run the view query (plus FTS for a search) and build the index.  Worker thread only."""
+    by_id = {p.id: p for p in projects}
+    if query.search:
+        ids = store.search(query.search)
+        rows = store.view_index("all", query.project_id, ids)
+    else:
+        rows = store.view_index(query.view, query.project_id)
+    return ViewIndex(query, rows, by_id)

@@ -1,0 +1,51 @@
+"""The sidebar: views with counts, then projects with status marks and counts.
+
+About twenty options, so a stock ``OptionList`` is right here (unlike the inbox).
+Prompts are ``rich.text.Text`` so a project name is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from inscope.model import VIEW_TITLES, VIEWS, ProjectInfo
+from tui.format import status_mark
+
+
+class Sidebar(OptionList):
+    """Views and projects; ``enter`` selects (the app changes the list's query)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="sidebar.down",
+                tooltip="Next view or project"),
+        Binding("k", "cursor_up", "Up", show=False, id="sidebar.up",
+                tooltip="Previous view or project"),
+    ]
+
+    def update_items(self, counts: Mapping[str, int], projects: Sequence[ProjectInfo],
+                     current: str) -> None:
+        """Rebuild the options, keeping the highlight on the same id."""
+        highlighted = self.highlighted_option.id if self.highlighted_option is not None else current
+        options: list[Option | None] = []
+        for view in VIEWS:
+            n = counts.get(view, 0)
+            options.append(Option(Text(f"{VIEW_TITLES[view]}  {n}"), id=f"view:{view}"))
+        options.append(None)
+        for p in projects:
+            mark = status_mark(p.status)
+            n = p.held_count if p.status != "active" else p.open_count
+            label = Text(f"{mark + ' ' if mark else ''}{p.name}  {n}")
+            if p.status != "active":
+                label.stylize("dim")
+            options.append(Option(label, id=f"project:{p.id}"))
+        self.set_options(options)
+        try:
+            self.highlighted = self.get_option_index(highlighted or current)
+        except OptionDoesNotExist:  # the highlighted project vanished: back to the first view
+            self.highlighted = 0
