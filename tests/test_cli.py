@@ -1,0 +1,121 @@
+"""The headless CLI on the demo workspace: JSON shape, actions that persist, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inscope.cli import main
+
+THREAD_KEYS = {"id", "source", "title", "last_text", "last_author", "state", "priority", "reasons",
+               "scope", "due_at", "url"}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("INSCOPE_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--demo", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_inbox_json_shape_and_actions_persist(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inbox", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"generated_at", "window", "groups", "hidden"}
+    assert "open" in data["window"]
+    assert set(data["hidden"]) >= {"snoozed", "paused", "unpaid", "noise", "done"}
+    assert data["hidden"]["paused"] > 0 and data["hidden"]["unpaid"] > 0, "demo has paused and unpaid projects"
+    groups = data["groups"]
+    assert groups, "the demo inbox is not empty"
+    order = ["urgent", "high", "normal", "low"]
+    for g in groups:
+        assert set(g) == {"project", "project_status", "priority", "threads"}
+        assert g["project_status"] == "active"
+        for t in g["threads"]:
+            assert set(t) == THREAD_KEYS
+            assert t["priority"] == g["priority"] and t["state"] == "open"
+    # Grouped by project, then priority in order, each (project, priority) once.
+    keys = [(g["project"], g["priority"]) for g in groups]
+    assert len(keys) == len(set(keys))
+    for (p1, pr1), (p2, pr2) in zip(keys, keys[1:], strict=False):
+        if p1 == p2:
+            assert order.index(pr1) < order.index(pr2)
+    first = groups[0]["threads"][0]["id"]
+    second = groups[0]["threads"][1]["id"] if len(groups[0]["threads"]) > 1 else groups[1]["threads"][0]["id"]
+
+    assert run(capsys, "done", str(first))[0] == 0
+    code, out, _ = run(capsys, "snooze", str(second), "--client")
+    assert code == 0 and "until the client replies" in out
+    data2 = json.loads(run(capsys, "inbox", "--json")[1])
+    ids = {t["id"] for g in data2["groups"] for t in g["threads"]}
+    assert first not in ids and second not in ids
+    assert data2["hidden"]["done"] == data["hidden"]["done"] + 1
+    assert data2["hidden"]["snoozed"] == data["hidden"]["snoozed"] + 1
+    assert run(capsys, "undo")[1].strip() == "undone: snooze"
+    data3 = json.loads(run(capsys, "inbox", "--json")[1])
+    assert second in {t["id"] for g in data3["groups"] for t in g["threads"]}
+
+
+def test_reply_is_delivered_through_the_real_connector(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = json.loads(run(capsys, "inbox", "--json")[1])
+    target = next(t for g in data["groups"] for t in g["threads"] if t["source"] == "trello")
+    code, out, _ = run(capsys, "reply", str(target["id"]), "-m", "Посмотрю сегодня 🙂 [b]не разметка[/b]")
+    assert code == 0, out
+    assert "sent" in out
+    code, out, _ = run(capsys, "show", str(target["id"]))
+    assert "Посмотрю сегодня 🙂 [b]не разметка[/b]" in out
+    # The journal of the demo's Trello sandbox has exactly one post of it (never twice).
+    journal = (home / "demo" / "demo-journal.jsonl").read_text(encoding="utf-8").splitlines()
+    assert sum("Посмотрю сегодня" in line for line in journal) == 1
+
+
+def test_escalate_goes_to_the_account_manager(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = json.loads(run(capsys, "inbox", "--json")[1])
+    tid = data["groups"][0]["threads"][0]["id"]
+    code, out, _ = run(capsys, "escalate", str(tid), "-m", "Клиент просит новый сайт — это вне договора")
+    assert code == 0 and "escalated to" in out
+    data2 = json.loads(run(capsys, "inbox", "--json", "--view", "escalated")[1])
+    assert tid in {t["id"] for g in data2["groups"] for t in g["threads"]}
+
+
+def test_errors_are_one_line_not_tracebacks(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "done", "999999")
+    assert code == 1 and "no thread 999999" in err and "Traceback" not in err
+    code, _, err = run(capsys, "snooze", "1", "--until", "когда-нибудь потом")
+    assert code == 1 and err.startswith("inscope: ") and "Traceback" not in err
+    code, _, err = run(capsys, "reply", "1", "-m", "   ")
+    assert code == 1 and "empty" in err
+
+
+def test_bad_config_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSCOPE_HOME", str(tmp_path))
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[[projects]]\nname = "A"\nstatus = "sleeping"\n', encoding="utf-8")
+    code = main(["inbox"])
+    err = capsys.readouterr().err
+    assert code == 1 and "sleeping" in err and str(cfg) in err
+    cfg.write_text('[[accounts]]\nname = "t"\nkind = "trello"\ntoken = "abc"\n', encoding="utf-8")
+    assert main(["inbox"]) == 1
+    assert "secrets do not belong in the config" in capsys.readouterr().err
+    cfg.write_text("this is [not toml", encoding="utf-8")
+    assert main(["inbox"]) == 1
+    assert str(cfg) in capsys.readouterr().err
+
+
+def test_search_and_report(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search", "редиректы")
+    assert code == 0 and out.strip().endswith("threads") and not out.startswith("0 threads")
+    code, out, _ = run(capsys, "report", "--since", "2020-01-01", "--format", "csv")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("project,status,received,replies")
+    assert len(lines) > 5
