@@ -140,14 +140,14 @@ class DemoConnector:
     async def send(self, out: Outgoing) -> SendResult:
         if os.environ.get("INSCOPE_DEMO_SEND_FAIL"):
             raise SourceError("demo delivery is switched off (INSCOPE_DEMO_SEND_FAIL)", retry_after=30)
-        rec = {"key": out.key, "id": f"sent:{out.key}", "conversation": out.conversation,
+        rec: dict[str, Any] = {"key": out.key, "id": f"sent:{out.key}", "conversation": out.conversation,
                "text": out.text, "target": out.target, "at": self.clock()}
         self.sent_log.parent.mkdir(parents=True, exist_ok=True)
         with self.sent_log.open("a", encoding="utf-8") as f:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
-        return SendResult(remote_id=rec["id"], item=self._own_item(out, rec))
+        return SendResult(remote_id=str(rec["id"]), item=self._own_item(out, rec))
 
     async def reconcile(self, out: Outgoing) -> SendResult | None:
         rec = self._sent().get(out.key)

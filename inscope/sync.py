@@ -73,8 +73,8 @@ class Hooks:
 
 
 def _backoff(failures: int, hint: float | None) -> float:
-    base = min(600.0, 5.0 * (2 ** min(failures, 7)))
-    return max(base, hint or 0.0)
+    base = min(600.0, 5.0 * float(2 ** min(failures, 7)))
+    return max(base, float(hint or 0.0))
 
 
 class SyncEngine:
