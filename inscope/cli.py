@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("thread", type=int)
     s.add_argument("-m", "--note", required=True)
 
+    s = sub.add_parser("resolve", help="resolve a thread's escalation by hand")
+    s.add_argument("thread", type=int)
+
     s = sub.add_parser("priority", help="override a thread's priority (until the next client message)")
     s.add_argument("thread", type=int)
     s.add_argument("level", choices=[p.label for p in Priority])
@@ -199,7 +202,11 @@ def inbox_json(ws: Any, store: Store, view: str = "inbox", now: float | None = N
         window["ends_at"] = st.current_end.isoformat()
     if st.next_start is not None:
         window["next_start"] = st.next_start.isoformat()
-    index = store.view_index(view)
+    # Outside a reply window only what breaks through is shown; the rest is held, counted.
+    gate = ws.inbox_gate(t)
+    if gate.held_until is not None:
+        window["held_until"] = datetime.fromtimestamp(gate.held_until, UTC).isoformat()
+    index = store.view_index(view, max_priority=gate.max_priority if view == "inbox" else None)
     rows = store.threads_by_id([i for i, _, _ in index])
     statuses = {p.id: p.status for p in store.projects()}
     groups: list[dict[str, Any]] = []
@@ -218,7 +225,7 @@ def inbox_json(ws: Any, store: Store, view: str = "inbox", now: float | None = N
         })
     for g in groups:
         del g["_key"]
-    counts = store.view_counts()
+    counts = store.view_counts(max_priority=gate.max_priority)
     held = store.held_counts()
     return {
         "generated_at": datetime.fromtimestamp(t, UTC).isoformat(),
@@ -226,7 +233,8 @@ def inbox_json(ws: Any, store: Store, view: str = "inbox", now: float | None = N
         "window": window,
         "groups": groups,
         "hidden": {"snoozed": counts["snoozed"], "paused": held.get("paused", 0),
-                   "unpaid": held.get("unpaid", 0), "noise": counts["noise"], "done": counts["done"]},
+                   "unpaid": held.get("unpaid", 0), "noise": counts["noise"], "done": counts["done"],
+                   "held_until_window": counts["held_until_window"]},
     }
 
 
@@ -246,8 +254,8 @@ def cmd_inbox(ws: Any, store: Store, args: argparse.Namespace) -> int:
             print(f"  #{t['id']:<6} {t['source'][:2]:<2} {one_line(t['title'], 40):<40} "
                   f"{one_line(t['last_author'], 18):<18} {one_line(t['last_text'], 60)}")
     h = data["hidden"]
-    print(f"\nhidden: {h['snoozed']} snoozed, {h['paused']} paused, {h['unpaid']} unpaid, "
-          f"{h['noise']} noise, {h['done']} done")
+    print(f"\nhidden: {h['held_until_window']} held until the next window, {h['snoozed']} snoozed, "
+          f"{h['paused']} paused, {h['unpaid']} unpaid, {h['noise']} noise, {h['done']} done")
     return 0
 
 
@@ -314,6 +322,12 @@ def cmd_escalate(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_resolve(ws: Any, store: Store, args: argparse.Namespace) -> int:
+    store.resolve_escalation(args.thread)
+    print(f"#{args.thread}: escalation resolved")
+    return 0
+
+
 def cmd_priority(ws: Any, store: Store, args: argparse.Namespace) -> int:
     store.set_priority(args.thread, Priority.parse(args.level))
     print(f"#{args.thread}: priority {args.level} (until the next client message)")
@@ -358,11 +372,12 @@ def cmd_outbox(ws: Any, store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_report(ws: Any, store: Store, args: argparse.Namespace) -> int:
-    from inscope.report import build_report, render
+    from inscope.report import render
 
-    since = (datetime.fromisoformat(args.since).replace(tzinfo=UTC).timestamp() if args.since
+    # --since is a date in the user's timezone.
+    since = (datetime.fromisoformat(args.since).replace(tzinfo=ws.schedule.tz).timestamp() if args.since
              else time.time() - 30 * 86400)
-    rows = build_report(store, ws.schedule, since)
+    rows = ws.report(store, since)
     print(render(rows, args.format), end="")
     return 0
 
@@ -392,7 +407,7 @@ def cmd_doctor(ws: Any, store: Store, args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "sync": cmd_sync, "inbox": cmd_inbox, "show": cmd_show, "reply": cmd_reply, "done": cmd_done,
-    "snooze": cmd_snooze, "escalate": cmd_escalate, "priority": cmd_priority, "undo": cmd_undo,
+    "snooze": cmd_snooze, "escalate": cmd_escalate, "resolve": cmd_resolve, "priority": cmd_priority, "undo": cmd_undo,
     "project": cmd_project, "search": cmd_search, "outbox": cmd_outbox, "report": cmd_report,
     "doctor": cmd_doctor,
 }

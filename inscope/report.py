@@ -19,11 +19,15 @@ from inscope.store import Store
 
 
 class WindowClock(Protocol):
+    """What the report needs of ``inscope.windows.Schedule``: window-time arithmetic."""
+
     def window_hours_between(self, a: datetime, b: datetime) -> float: ...
 
 
 @dataclass(slots=True)
 class ProjectReport:
+    """One row: what a project cost me since the report's start."""
+
     project: str
     status: str
     received: int
@@ -32,6 +36,11 @@ class ProjectReport:
     time_spent_min: float
     escalations: int
     out_of_scope: int
+
+
+# My message: sent through inscope (is_me) or written elsewhere under my handle/address
+# (the rules give it role 'me' without the connector knowing it was me).
+_MINE = "(m.is_me = 1 OR m.role = 'me')"
 
 
 def build_report(store: Store, schedule: WindowClock, since: float) -> list[ProjectReport]:
@@ -44,7 +53,7 @@ def build_report(store: Store, schedule: WindowClock, since: float) -> list[Proj
             "AND m.role = 'client' AND m.created_at >= ?", (p.id, since)).fetchone()[0]
         replies = c.execute(
             "SELECT count(*) FROM messages m JOIN threads t ON t.id = m.thread_id WHERE t.project_id = ? "
-            "AND m.is_me = 1 AND m.created_at >= ?", (p.id, since)).fetchone()[0]
+            f"AND {_MINE} AND m.created_at >= ?", (p.id, since)).fetchone()[0]
         seconds = c.execute(
             "SELECT coalesce(sum(json_extract(e.data, '$.seconds')), 0) FROM events e JOIN threads t "
             "ON t.id = e.thread_id WHERE t.project_id = ? AND e.kind IN ('focus', 'compose') AND e.ts >= ?",
@@ -69,8 +78,8 @@ def build_report(store: Store, schedule: WindowClock, since: float) -> list[Proj
 def _first_responses(store: Store, project_id: int, since: float, schedule: WindowClock) -> list[float]:
     """Window hours from the first unanswered client message to my next message, per exchange."""
     rows = store.conn.execute(
-        "SELECT m.thread_id, m.role, m.is_me, m.created_at FROM messages m JOIN threads t ON t.id = m.thread_id "
-        "WHERE t.project_id = ? AND m.created_at >= ? AND m.deleted = 0 ORDER BY m.thread_id, m.created_at",
+        f"SELECT m.thread_id, m.role, {_MINE}, m.created_at FROM messages m JOIN threads t ON t.id = m.thread_id "
+        "WHERE t.project_id = ? AND m.created_at >= ? AND m.deleted = 0 ORDER BY m.thread_id, m.created_at, m.id",
         (project_id, since)).fetchall()
     out: list[float] = []
     waiting: dict[int, float] = {}

@@ -284,6 +284,28 @@ VIEW_WHERE: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class InboxGate:
+    """The reply-window view condition of the Inbox at one instant.
+
+    Outside a reply window the Inbox shows only threads at or above
+    ``max_priority`` (urgent, by default); the rest is *held until the window*
+    (``held_until``, epoch seconds) — a view condition, like held projects, so
+    opening the window shows them again without rewriting a row.
+    ``max_priority`` is ``None`` while a window is open (nothing is held) and
+    ``-1`` when nothing breaks through (``[windows] urgent_breaks_through = false``).
+    """
+
+    open: bool = True
+    max_priority: int | None = None
+    held_until: float | None = None
+
+    @property
+    def gated(self) -> bool:
+        """True when the Inbox is filtered right now."""
+        return self.max_priority is not None
+
+
 class Store:
     """A connection to the inscope database.  Not thread-safe: one per thread."""
 
@@ -492,6 +514,7 @@ class Store:
             seen_new: set[str] = set()
             deltas: dict[int, list[Any]] = {}  # tid → [inserted, newest client message]
             recount: set[int] = set()
+            am_spoke: set[int] = set()  # threads with a new message from the account manager
             for it in items:
                 tid = thread_ids.get(it.conversation)
                 if tid is None:
@@ -504,10 +527,13 @@ class Store:
                 if it.external_id not in known and it.external_id not in seen_new:
                     seen_new.add(it.external_id)
                     role = "me" if it.author.is_me else role_of(it)
+                    # My message even when the connector could not tell (I wrote from the
+                    # Telegram app, under my handle): the rules said 'me', so it answers the thread.
+                    mine = it.author.is_me or role == "me"
                     created = float(it.created_at.timestamp())
                     new_rows.append((
                         tid, account, it.external_id, it.author.id, it.author.name, it.author.handle,
-                        it.author.email, role, int(it.author.is_me), it.text,
+                        it.author.email, role, int(mine), it.text,
                         created, edited, int(it.deleted), it.reply_to,
                         int(it.mentions_me), it.url, meta, it.raw,
                     ))
@@ -515,6 +541,8 @@ class Store:
                     if it.deleted:
                         recount.add(tid)
                     else:
+                        if role == "am":
+                            am_spoke.add(tid)
                         d = deltas.setdefault(tid, [0, None])
                         d[0] += 1
                         if role == "client" and (d[1] is None or created > d[1]):
@@ -561,9 +589,9 @@ class Store:
             for tid, mem in members.items():
                 c.execute("UPDATE threads SET members = ? WHERE id = ?", (json.dumps(list(mem)), tid))
             for tid in touched:
-                d = deltas.get(tid)
-                delta = None if tid in recount or d is None else (int(d[0]), d[1])
-                self._refresh_thread(c, tid, triage, delta)
+                dl = deltas.get(tid)
+                delta = None if tid in recount or dl is None else (int(dl[0]), dl[1])
+                self._refresh_thread(c, tid, triage, delta, am_spoke=tid in am_spoke)
             if move_cursor:
                 c.execute(
                     "INSERT INTO cursors (account, value, updated_at) VALUES (?, ?, ?) "
@@ -619,11 +647,13 @@ class Store:
         return int(cur.lastrowid)
 
     def _refresh_thread(self, c: sqlite3.Connection, tid: int, triage: TriageFn | None,
-                        delta: tuple[int, float | None] | None = None) -> None:
+                        delta: tuple[int, float | None] | None = None, *, am_spoke: bool = False) -> None:
         """Recompute a thread's summary, state transition and triage after new messages.
 
         ``delta`` = (messages inserted, newest client message among them) when the
         change was inserts only; ``None`` recounts from scratch (edits, deletions).
+        ``am_spoke``: a *new* message from the project's account manager arrived —
+        in an escalated thread that answers the escalation, which resolves it.
         """
         th = c.execute(
             "SELECT t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, t.members, "
@@ -656,10 +686,16 @@ class Store:
             if state == "open":
                 new_state = "answered"
         elif new_client_msg and last_role == "client":
-            if state in ("answered", "done"):
+            # A client message reopens what I had answered or closed, and wakes snoozes
+            # that a reply should end ("project" snoozes wait for the status flip).
+            woken = state == "snoozed" and snooze_kind in ("client", "until", "window")
+            if state in ("answered", "done") or woken:
                 new_state = "open"
-            elif state == "snoozed" and snooze_kind in ("client", "until", "window"):
-                new_state = "open"
+        resolved_by_am = am_spoke and state == "escalated"
+        if resolved_by_am:
+            # The AM answered in the thread: the escalation is over and the ball is back
+            # with me (open), unless my own message already follows the AM's (answered).
+            new_state = "answered" if last_is_me else "open"
         if new_client_msg:
             override = None  # a manual priority sticks until the next client message
         sets: dict[str, Any] = {
@@ -674,6 +710,13 @@ class Store:
         }
         if new_state != state and state == "snoozed":
             sets.update(snooze_until=None, snooze_kind=None, snooze_reason="")
+        if resolved_by_am:
+            before = self._snapshot(c, tid)
+            sets["escalated_to"] = ""
+            c.execute("UPDATE escalations SET resolved_at = ? WHERE thread_id = ? AND resolved_at IS NULL",
+                      (now(), tid))
+            # Not an undoable "resolve": the user did not do it, so z must not take it back.
+            self._event(c, "resolved_by_am", tid, {"before": before, "by": author})
         if triage is not None:
             facts = [
                 MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]))
@@ -697,6 +740,18 @@ class Store:
             for tid in ids:
                 self._refresh_thread(c, tid, triage)
         return len(ids)
+
+    def waiting_thread_ids(self) -> list[int]:
+        """Threads whose triage depends on the clock: a client message waits for me.
+
+        The SLA due time, "overdue" and "waited N reply windows" only exist while a
+        client message is pending after my last one; a thread whose last message is
+        mine, or without any client message, triages the same at any hour.  Re-triage
+        at a window boundary therefore only needs these.
+        """
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM threads WHERE last_is_me = 0 AND last_client_at IS NOT NULL "
+            "AND state IN ('open', 'snoozed', 'escalated')")]
 
     def rekey_conversation(self, account: str, old: str, new: str) -> int:
         """A source renamed a conversation (Telegram group → supergroup): keep history and project.
@@ -731,17 +786,22 @@ class Store:
 
     # -- reads for the UI ----------------------------------------------------------------
 
-    def view_index(self, view: str, project_id: int | None = None, thread_ids: Sequence[int] | None = None
-                   ) -> list[tuple[int, int, int]]:
+    def view_index(self, view: str, project_id: int | None = None, thread_ids: Sequence[int] | None = None,
+                   *, max_priority: int | None = None) -> list[tuple[int, int, int]]:
         """Ordered (thread id, project id, priority) for a view: one covering-index query.
 
         Order: project (config order), priority, newest client message first.
-        ``thread_ids`` restricts the view (search results).
+        ``thread_ids`` restricts the view (search results); ``max_priority`` keeps
+        only threads at or above that priority (the Inbox outside a reply window,
+        see ``InboxGate``).
         """
         where = VIEW_WHERE.get(view)
         if where is None:
             raise StoreError(f"unknown view {view!r}")
         args: list[Any] = []
+        if max_priority is not None:
+            where += " AND coalesce(t.priority_override, t.priority) <= ?"
+            args.append(max_priority)
         if project_id is not None:
             where += " AND t.project_id = ?"
             args.append(project_id)
@@ -825,8 +885,13 @@ class Store:
             "SELECT p.status, count(*) FROM threads t JOIN projects p ON p.id = t.project_id "
             "WHERE p.status != 'active' AND t.state IN ('open', 'snoozed') GROUP BY p.status")}
 
-    def view_counts(self) -> dict[str, int]:
-        """Thread counts per view (sidebar).  One pass over the state index."""
+    def view_counts(self, max_priority: int | None = None) -> dict[str, int]:
+        """Thread counts per view (sidebar), plus ``held_until_window``.
+
+        ``inbox`` counts every thread waiting for me; ``held_until_window`` how many
+        of them the Inbox holds back right now (priority below ``max_priority``,
+        see ``InboxGate``; 0 while a window is open).
+        """
         out: dict[str, int] = {}
         for view, where in VIEW_WHERE.items():
             out[view] = int(
@@ -834,6 +899,13 @@ class Store:
                     f"SELECT count(*) FROM threads t JOIN projects p ON p.id = t.project_id WHERE {where}"
                 ).fetchone()[0]
             )
+        held = 0
+        if max_priority is not None:
+            held = int(self.conn.execute(
+                f"SELECT count(*) FROM threads t JOIN projects p ON p.id = t.project_id "
+                f"WHERE {VIEW_WHERE['inbox']} AND coalesce(t.priority_override, t.priority) > ?",
+                (max_priority,)).fetchone()[0])
+        out["held_until_window"] = held
         return out
 
     def search(self, query: str, limit: int = 2000) -> list[int]:
@@ -1042,8 +1114,11 @@ class Store:
         return oid
 
     def resolve_escalation(self, tid: int) -> None:
+        """Resolve a thread's escalation by hand: it leaves Escalated and is open again."""
         with self.tx() as c:
             before = self._snapshot(c, tid)
+            if before["state"] != "escalated":
+                raise StoreError("this thread is not escalated")
             c.execute("UPDATE escalations SET resolved_at = ? WHERE thread_id = ? AND resolved_at IS NULL",
                       (now(), tid))
             c.execute("UPDATE threads SET state = 'open', escalated_to = '' WHERE id = ? AND state = 'escalated'",
@@ -1101,7 +1176,7 @@ class Store:
                 )
             c.execute("UPDATE events SET undone = 1 WHERE id = ?", (eid,))
             self._event(c, "undo", tid, {"event": eid, "kind": kind})
-        return kind
+        return str(kind)
 
     def log_event(self, kind: str, tid: int | None, data: dict[str, Any]) -> None:
         """Append a non-undoable event (open, focus time …)."""

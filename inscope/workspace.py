@@ -17,8 +17,9 @@ from inscope import config as config_mod
 from inscope.config import Config, ProjectCfg
 from inscope.demo import DemoServices, write_demo_config
 from inscope.model import Assessment, MsgFacts, Priority
+from inscope.report import ProjectReport, build_report
 from inscope.sources import build, receiving_accounts
-from inscope.store import Store, StoreError
+from inscope.store import InboxGate, Store, StoreError
 from inscope.sync import Hooks, SyncEngine
 from inscope.triage import Rules
 from inscope.windows import Schedule, header_text
@@ -109,9 +110,35 @@ class Workspace:
         """A sync engine over every configured account, bound to ``store``'s thread."""
         return SyncEngine(store, self.connectors(), self.hooks())
 
-    def retriage(self, store: Store) -> int:
-        """Recompute triage for every thread (config changed, a window boundary passed)."""
-        return store.retriage(self.rules.triage_fn(time.time()))
+    def retriage(self, store: Store, now: float | None = None, *, waiting_only: bool = False) -> int:
+        """Recompute triage (config changed, a window boundary passed).
+
+        ``waiting_only``: just the threads whose triage depends on the clock
+        (``Store.waiting_thread_ids``) — what a window boundary can change.
+        """
+        fn = self.rules.triage_fn(time.time() if now is None else now)
+        return store.retriage(fn, store.waiting_thread_ids() if waiting_only else None)
+
+    # -- reply windows ------------------------------------------------------------------
+
+    def inbox_gate(self, now: float | None = None) -> InboxGate:
+        """What the Inbox shows at ``now``: everything in a window, else only what breaks through.
+
+        Outside a reply window only urgent threads break through (``[windows]
+        urgent_breaks_through = true``, the default) or nothing at all (``false``);
+        the rest is held until the next window opens.  Pure arithmetic on the
+        schedule: cheap enough for the UI thread's clock tick.
+        """
+        t = time.time() if now is None else now
+        is_open, _end, next_start, _next_end = self.schedule.state_ts(t)
+        if is_open:
+            return InboxGate(open=True)
+        limit = int(Priority.URGENT) if self.config.windows.urgent_breaks_through else -1
+        return InboxGate(open=False, max_priority=limit, held_until=next_start)
+
+    def report(self, store: Store, since: float) -> list[ProjectReport]:
+        """Time and response statistics per project since ``since`` (window hours by this schedule)."""
+        return build_report(store, self.schedule, since)
 
     # -- actions shared by keys and commands ----------------------------------------------
 
@@ -187,9 +214,11 @@ class Workspace:
         dt = datetime.fromtimestamp(t, UTC)
         st = self.schedule.state(dt)
         # "cleared" counts today's replies and dones (local day of the user's timezone).
-        local = dt.astimezone(self.schedule.tz) if hasattr(self.schedule, "tz") else dt
+        local = dt.astimezone(self.schedule.tz)
         since = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
         cleared = store.cleared_since(since)
+        # Everything waiting for me, held-until-the-window threads included: the window is
+        # when they are due, so "7 of 19 cleared" counts them.
         waiting = store.view_counts()["inbox"]
         urgent = store.count_priority("inbox", Priority.URGENT)
         return header_text(st, dt, cleared, cleared + waiting, urgent)
@@ -199,7 +228,8 @@ class Workspace:
         th = store.thread(tid)
         for p in store.projects():
             if p.id == th.project_id and p.status == "unpaid":
-                since = datetime.fromtimestamp(p.status_since or 0).strftime("%d %b")
+                # The user's timezone, not the machine's: the date they set the status.
+                since = datetime.fromtimestamp(p.status_since or 0, self.schedule.tz).strftime("%d %b %Y")
                 return f"{p.name} is unpaid since {since}"
         return ""
 

@@ -31,42 +31,53 @@ def test_inbox_json_shape_and_actions_persist(home: Path, capsys: pytest.Capture
     data = json.loads(out)
     assert set(data) >= {"generated_at", "window", "groups", "hidden"}
     assert "open" in data["window"]
-    assert set(data["hidden"]) >= {"snoozed", "paused", "unpaid", "noise", "done"}
+    assert set(data["hidden"]) >= {"snoozed", "paused", "unpaid", "noise", "done", "held_until_window"}
     assert data["hidden"]["paused"] > 0 and data["hidden"]["unpaid"] > 0, "demo has paused and unpaid projects"
-    groups = data["groups"]
-    assert groups, "the demo inbox is not empty"
+    if not data["window"]["open"]:
+        # Outside a reply window only urgent threads break through; the rest is counted.
+        assert all(g["priority"] == "urgent" for g in data["groups"])
+        assert "held_until" in data["window"]
+    else:
+        assert data["hidden"]["held_until_window"] == 0
+    # The grouping rules, on every open thread regardless of the clock.
+    groups = json.loads(run(capsys, "inbox", "--json", "--view", "all")[1])["groups"]
+    assert groups, "the demo workspace is not empty"
     order = ["urgent", "high", "normal", "low"]
     for g in groups:
         assert set(g) == {"project", "project_status", "priority", "threads"}
-        assert g["project_status"] == "active"
+        assert g["project_status"] in ("active", "paused", "unpaid")
         for t in g["threads"]:
             assert set(t) == THREAD_KEYS
-            assert t["priority"] == g["priority"] and t["state"] == "open"
+            assert t["priority"] == g["priority"]
     # Grouped by project, then priority in order, each (project, priority) once.
     keys = [(g["project"], g["priority"]) for g in groups]
     assert len(keys) == len(set(keys))
     for (p1, pr1), (p2, pr2) in zip(keys, keys[1:], strict=False):
         if p1 == p2:
             assert order.index(pr1) < order.index(pr2)
-    first = groups[0]["threads"][0]["id"]
-    second = groups[0]["threads"][1]["id"] if len(groups[0]["threads"]) > 1 else groups[1]["threads"][0]["id"]
+    open_ids = [t["id"] for g in groups if g["project_status"] == "active" for t in g["threads"]
+                if t["state"] == "open"]
+    first, second = open_ids[:2]
 
     assert run(capsys, "done", str(first))[0] == 0
     code, out, _ = run(capsys, "snooze", str(second), "--client")
     assert code == 0 and "until the client replies" in out
+    def ids(view: str) -> set[int]:
+        d = json.loads(run(capsys, "inbox", "--json", "--view", view)[1])
+        return {t["id"] for g in d["groups"] for t in g["threads"]}
+
+    assert first in ids("done") and second in ids("snoozed")
     data2 = json.loads(run(capsys, "inbox", "--json")[1])
-    ids = {t["id"] for g in data2["groups"] for t in g["threads"]}
-    assert first not in ids and second not in ids
     assert data2["hidden"]["done"] == data["hidden"]["done"] + 1
     assert data2["hidden"]["snoozed"] == data["hidden"]["snoozed"] + 1
     assert run(capsys, "undo")[1].strip() == "undone: snooze"
-    data3 = json.loads(run(capsys, "inbox", "--json")[1])
-    assert second in {t["id"] for g in data3["groups"] for t in g["threads"]}
+    assert second not in ids("snoozed") and first in ids("done")
 
 
 def test_reply_is_delivered_through_the_real_connector(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = json.loads(run(capsys, "inbox", "--json")[1])
-    target = next(t for g in data["groups"] for t in g["threads"] if t["source"] == "trello")
+    data = json.loads(run(capsys, "inbox", "--json", "--view", "all")[1])
+    target = next(t for g in data["groups"] for t in g["threads"] if t["source"] == "trello"
+                  and g["project_status"] == "active")
     code, out, _ = run(capsys, "reply", str(target["id"]), "-m", "Посмотрю сегодня 🙂 [b]не разметка[/b]")
     assert code == 0, out
     assert "sent" in out
@@ -78,8 +89,8 @@ def test_reply_is_delivered_through_the_real_connector(home: Path, capsys: pytes
 
 
 def test_escalate_goes_to_the_account_manager(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = json.loads(run(capsys, "inbox", "--json")[1])
-    tid = data["groups"][0]["threads"][0]["id"]
+    data = json.loads(run(capsys, "inbox", "--json", "--view", "all")[1])
+    tid = next(t["id"] for g in data["groups"] if g["project_status"] == "active" for t in g["threads"])
     code, out, _ = run(capsys, "escalate", str(tid), "-m", "Клиент просит новый сайт — это вне договора")
     assert code == 0 and "escalated to" in out
     data2 = json.loads(run(capsys, "inbox", "--json", "--view", "escalated")[1])

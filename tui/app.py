@@ -26,14 +26,17 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from inscope.model import VIEW_TITLES, Priority, ProjectInfo, ThreadRow
-from inscope.store import Store, StoreError
+from inscope.report import ProjectReport, build_report
+from inscope.store import InboxGate, Store, StoreError
 from inscope.text import one_line
+from inscope.windows import Schedule
 from tui.activity import FocusTracker
 from tui.commands import InscopeCommands
 from tui.dbexec import DbExecutor
@@ -47,19 +50,29 @@ from tui.messages import (
     ViewBuilt,
     ViewFailed,
 )
-from tui.ports import WorkspaceLike
+from tui.ports import ScheduleAware, WorkspaceLike
 from tui.screens.composer import ComposerResult, ComposerScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.escalate import EscalateScreen
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.priority import PriorityPicker
+from tui.screens.report import ReportScreen
 from tui.screens.snooze import SnoozeChoice, SnoozePicker
-from tui.viewindex import ViewQuery, build_index
+from tui.viewindex import ViewIndex, ViewQuery, build_index
 from tui.widgets.detail import DetailPane, render_conversation
 from tui.widgets.message_list import MessageList
 from tui.widgets.sidebar import Sidebar
 
 DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
+
+
+class WindowRetriaged(Message):
+    """A reply-window boundary passed and the waiting threads were re-triaged."""
+
+    def __init__(self, count: int, error: str = "") -> None:
+        super().__init__()
+        self.count = count
+        self.error = error
 
 
 class InboxScreen(Screen[None]):
@@ -89,6 +102,12 @@ class InboxScreen(Screen[None]):
                 tooltip="Escalate to the project's account manager with a note"),
         Binding("p", "app.priority", "Priority", show=False, id="thread.priority",
                 tooltip="Set the priority by hand (until the next client message)"),
+        Binding("u", "app.resolve", "Resolve", show=False, id="thread.resolve",
+                tooltip="Resolve the escalation (the AM answered elsewhere); the thread is open again"),
+        Binding("w", "app.peek_held", "Peek held", show=False, id="inbox.peek_held",
+                tooltip="Outside a reply window: show / hide the threads held until the window"),
+        Binding("R", "app.report", "Report", show=False, id="app.report",
+                tooltip="Time per client: messages, replies, response time, time spent, escalations"),
         Binding("x", "app.select", "Select", show=False, id="thread.select",
                 tooltip="Select for bulk done / snooze / escalate"),
         Binding("z", "app.undo", "Undo", id="app.undo", tooltip="Undo the last action"),
@@ -152,6 +171,10 @@ class InscopeApp(App[None], inherit_bindings=False):
         self.accounts: list[dict[str, Any]] = []
         self.sources: list[SourceState] = []
         self.header_text = ""
+        # Reply windows: the Inbox's view condition right now, and "w" peeking past it.
+        self.gate = InboxGate()
+        self.peek_held = False
+        self._window_open: bool | None = None  # at the last clock tick (boundary detection)
         self.unknown_outbox = 0
         self.sync_error = ""
         self.view_error = ""
@@ -191,6 +214,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         lst.clock = self.clock
         lst.focus()
         self.query_one("#search", Input).display = False
+        self._window_open = self._gate_now().open
         self._render_header()
         self.request_rebuild()
 
@@ -253,25 +277,39 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     # -- the view index -------------------------------------------------------------------------
 
+    def _gate_now(self) -> InboxGate:
+        """The reply-window view condition at the app's clock (pure arithmetic, no I/O)."""
+        ws = self.ws
+        if isinstance(ws, ScheduleAware):
+            return ws.inbox_gate(self.clock())
+        return InboxGate()
+
     def request_rebuild(self) -> None:
         """Rebuild the view index (and counts) in the background."""
         self._view_gen += 1
-        self._build_view(self._view_gen, self.query_state)
+        self.gate = self._gate_now()
+        self._build_view(self._view_gen, self.query_state, self.gate, self.peek_held)
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
-    def _build_view(self, generation: int, query: ViewQuery) -> None:
+    def _build_view(self, generation: int, query: ViewQuery, gate: InboxGate, peek: bool) -> None:
         worker = get_current_worker()
         store = self.ws.store()
         try:
             projects = store.projects()
-            index = build_index(store, query, projects)
+            if query.view == "inbox" and not query.search and gate.gated and not peek:
+                # Outside a reply window: the same covering-index query, with the gate's
+                # priority limit as one more view condition.
+                rows = store.view_index("inbox", query.project_id, max_priority=gate.max_priority)
+                index = ViewIndex(query, rows, {p.id: p for p in projects})
+            else:
+                index = build_index(store, query, projects)
             if worker.is_cancelled:
                 return
-            counts = store.view_counts()
+            counts = store.view_counts(max_priority=gate.max_priority)
             accounts = store.accounts()
             unknown = len(store.outbox(("unknown",)))
             try:
-                header = self.ws.header(store)
+                header = self.ws.header(store, now=self.clock())
             except Exception as e:  # the window line is informative; never fatal
                 header = f"window: {e}"
         except Exception as e:
@@ -335,7 +373,19 @@ class InscopeApp(App[None], inherit_bindings=False):
             t.append(" │ ", "dim")
             t.append(f"inbox {self.counts.get('inbox', 0)} · held {self.counts.get('held', 0)} · "
                      f"snoozed {self.counts.get('snoozed', 0)} · noise {self.counts.get('noise', 0)}")
+            waiting = self.counts.get("held_until_window", 0)
+            if waiting:
+                t.append(f" · {waiting} held until {self._held_until_label()}", "bold")
         self._q("#header").update(t)
+
+    def _held_until_label(self) -> str:
+        """When the held threads come back: "17:00" today, "Mon 11:00" on a later day."""
+        until = self.gate.held_until
+        if until is None:
+            return "the next window"
+        at = datetime.fromtimestamp(until, self.tz)
+        today = datetime.fromtimestamp(self.clock(), self.tz).date()
+        return at.strftime("%H:%M") if at.date() == today else at.strftime("%a %H:%M")
 
     def _render_title(self) -> None:
         q = self.query_state
@@ -347,6 +397,11 @@ class InscopeApp(App[None], inherit_bindings=False):
             if q.project_id is not None:
                 p = self.project_info(q.project_id)
                 title = f" {p.name if p else q.project_id} ·" + title
+            held = self.counts.get("held_until_window", 0)
+            if q.view == "inbox" and held:
+                until = self._held_until_label()
+                title += (f" · peeking at {held} held until {until} — w hides them" if self.peek_held
+                          else f" · {held} held until {until} — w to peek")
         marked = len(self.inbox.marked)
         if marked:
             title += f" · {marked} selected"
@@ -535,8 +590,10 @@ class InscopeApp(App[None], inherit_bindings=False):
         ids = self._targets()
         if not ids:
             return
-        picker = SnoozePicker(count=len(ids), tz=self.tz, next_window=self.ws.next_window_start,
-                              parse=self.ws.snooze_until)
+        ws = self.ws
+        picker = SnoozePicker(count=len(ids), tz=self.tz,
+                              next_window=lambda: ws.next_window_start(self.clock()),
+                              parse=lambda text: ws.snooze_until(text, self.clock()), now=self.clock)
         self.push_screen(picker, partial(self._snoozed, ids))
 
     async def _snoozed(self, ids: list[int], choice: SnoozeChoice | str | None) -> None:
@@ -586,6 +643,33 @@ class InscopeApp(App[None], inherit_bindings=False):
             return
         await self._act(partial(_each, partial(_set_priority, priority=priority), ids),
                         _n(f"priority {priority.label}", ids))
+
+    async def action_resolve(self) -> None:
+        """u: resolve the escalation by hand (the AM answered outside the thread)."""
+        ids = self._targets()
+        if ids:
+            await self._act(partial(_each, Store.resolve_escalation, ids), _n("escalation resolved", ids))
+
+    def action_peek_held(self) -> None:
+        """w: show / hide the threads held until the next reply window."""
+        if not self.gate.gated:
+            self.notify("A reply window is open: nothing is held.", markup=False)
+            return
+        self.peek_held = not self.peek_held
+        if self.query_state.view != "inbox" or self.query_state.search:
+            self.query_state = ViewQuery(view="inbox", project_id=self.query_state.project_id)
+        self.request_rebuild()
+
+    def action_report(self) -> None:
+        """R: time per client (the same numbers as ``inscope report``)."""
+        self.push_screen(ReportScreen(self._load_report, tz=self.tz, now=self.clock))
+
+    async def _load_report(self, since: float) -> list[ProjectReport]:
+        ws = self.ws
+        if isinstance(ws, ScheduleAware):
+            return await self.db.run(lambda s: ws.report(s, since))
+        # No schedule known: first-response times in plain hours.
+        return await self.db.run(lambda s: build_report(s, Schedule(), since))
 
     async def action_undo(self) -> None:
         """z: undo the last action (a sent reply cannot be taken back)."""
@@ -661,6 +745,7 @@ class InscopeApp(App[None], inherit_bindings=False):
             ("app", list(InscopeApp.BINDINGS)),
             ("composer", list(ComposerScreen.BINDINGS)),
             ("pickers", list(SnoozePicker.BINDINGS)),
+            ("report", list(ReportScreen.BINDINGS)),
             ("confirm", list(ConfirmScreen.BINDINGS)),
         ]
         self.push_screen(HelpScreen(binding_rows(self, sections)))
@@ -804,15 +889,45 @@ class InscopeApp(App[None], inherit_bindings=False):
             self.notify(text, severity="error", markup=False)
 
     def _on_clock(self) -> None:
+        """The 30 s tick: snoozes that are due wake; a window boundary re-triages and regates."""
+        gate = self._gate_now()
+        if self._window_open is not None and gate.open != self._window_open:
+            if not gate.open:
+                self.peek_held = False  # a new closed stretch holds the inbox back again
+            self._retriage_worker()
+        self._window_open = gate.open
         self._clock_worker()
+
+    @work(thread=True, exclusive=True, group="retriage", exit_on_error=False)
+    def _retriage_worker(self) -> None:
+        # SLA due times, "overdue" and "waited N windows" change when a window opens or
+        # closes; re-triage the threads that wait for me, then rebuild with the new gate.
+        ws = self.ws
+        if not isinstance(ws, ScheduleAware):
+            return
+        store = ws.store()
+        try:
+            n = ws.retriage(store, self.clock(), waiting_only=True)
+        except Exception as e:
+            self.post_message(WindowRetriaged(0, f"{type(e).__name__}: {e}"))
+            return
+        finally:
+            store.close()
+        self.post_message(WindowRetriaged(n))
+
+    def on_window_retriaged(self, msg: WindowRetriaged) -> None:
+        """The re-triage after a window boundary finished: show the new inbox."""
+        if msg.error:
+            self.notify(f"re-triage failed: {msg.error}", severity="error", markup=False)
+        self.request_rebuild()
 
     @work(thread=True, exclusive=True, group="clock", exit_on_error=False)
     def _clock_worker(self) -> None:
         store = self.ws.store()
         try:
-            woken = store.wake_due()
+            woken = store.wake_due(self.clock())
             try:
-                header = self.ws.header(store)
+                header = self.ws.header(store, now=self.clock())
             except Exception as e:
                 header = f"window: {e}"
         finally:

@@ -1,7 +1,9 @@
 """The command palette provider (ctrl+p), built from the app's current state.
 
 Offers only what makes sense now: views and projects to jump to, "sync now",
-each project's *other* statuses, and the replies whose delivery is unknown.
+the report, peeking at threads held until the reply window (outside one),
+resolving the selected thread's escalation, each project's *other* statuses,
+and the replies whose delivery is unknown.
 Titles are escaped before fuzzy highlighting, which parses markup.
 """
 
@@ -29,7 +31,7 @@ def _unknown(store: Store) -> list[OutboxRow]:
 
 
 class InscopeCommands(Provider):
-    """Jump to a view or project, sync now, set a project's status, resend unknown replies."""
+    """Jump to a view or project, sync now, report, peek held, resolve, project status, resend."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,6 +54,16 @@ class InscopeCommands(Provider):
             cmds.append((f"project: {p.name}", partial(app.show_project, p.id),
                          f"Show {p.name} ({p.status})"))
         cmds.append(("sync now", app.action_sync_now, "Fetch from every source and send the outbox now"))
+        cmds.append(("report: time per client", app.action_report,
+                      "Messages, replies, first response in window hours, time spent, escalations"))
+        held = app.counts.get("held_until_window", 0)
+        if app.gate.gated and held:
+            cmds.append((("hide" if app.peek_held else "peek at") + f" threads held until the window ({held})",
+                         app.action_peek_held, "Outside a reply window only urgent threads show (w)"))
+        selected = app.inbox.selected_row
+        if selected is not None and selected.state == "escalated":
+            cmds.append((f"resolve escalation: {one_line(selected.title, 40)}", app.action_resolve,
+                         f"It leaves Escalated ({one_line(selected.escalated_to, 30)}) and is open again (u)"))
         for p in app.projects:
             for status in PROJECT_STATUSES:
                 if status != p.status:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from inscope.config import Config
-from inscope.store import Store
+from inscope.report import ProjectReport
+from inscope.store import InboxGate, Store
 
 
 class SyncReportLike(Protocol):
@@ -78,3 +79,19 @@ class WorkspaceLike(Protocol):
     def snooze_until(self, text: str, now: float | None = None) -> float: ...
 
     def next_window_start(self, now: float | None = None) -> float | None: ...
+
+
+@runtime_checkable
+class ScheduleAware(Protocol):
+    """A workspace that knows the reply-window schedule (``inscope.workspace.Workspace`` does).
+
+    Optional on purpose: a workspace without it (a test double for other flows)
+    gets an ungated Inbox, no boundary re-triage and a report in wall-clock hours,
+    instead of an inbox that changes with the hour the tests happen to run at.
+    """
+
+    def inbox_gate(self, now: float | None = None) -> InboxGate: ...
+
+    def retriage(self, store: Store, now: float | None = None, *, waiting_only: bool = False) -> int: ...
+
+    def report(self, store: Store, since: float) -> list[ProjectReport]: ...
