@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("thread", type=int)
     s.add_argument("-m", "--note", required=True)
 
+    s = sub.add_parser("assign", help="move a thread (e.g. from Unsorted) to a project")
+    s.add_argument("thread", type=int)
+    s.add_argument("project")
+
     s = sub.add_parser("resolve", help="resolve a thread's escalation by hand")
     s.add_argument("thread", type=int)
 
@@ -322,6 +326,13 @@ def cmd_escalate(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assign(ws: Any, store: Store, args: argparse.Namespace) -> int:
+    store.assign_project(args.thread, args.project)
+    ws.retriage(store)
+    print(f"#{args.thread}: moved to {args.project}")
+    return 0
+
+
 def cmd_resolve(ws: Any, store: Store, args: argparse.Namespace) -> int:
     store.resolve_escalation(args.thread)
     print(f"#{args.thread}: escalation resolved")
@@ -407,7 +418,7 @@ def cmd_doctor(ws: Any, store: Store, args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "sync": cmd_sync, "inbox": cmd_inbox, "show": cmd_show, "reply": cmd_reply, "done": cmd_done,
-    "snooze": cmd_snooze, "escalate": cmd_escalate, "resolve": cmd_resolve, "priority": cmd_priority, "undo": cmd_undo,
+    "snooze": cmd_snooze, "escalate": cmd_escalate, "resolve": cmd_resolve, "assign": cmd_assign, "priority": cmd_priority, "undo": cmd_undo,
     "project": cmd_project, "search": cmd_search, "outbox": cmd_outbox, "report": cmd_report,
     "doctor": cmd_doctor,
 }

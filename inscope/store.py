@@ -1092,6 +1092,20 @@ class Store:
         self._act(tid, "snooze", {"state": "snoozed", "snooze_until": until, "snooze_kind": kind,
                                   "snooze_reason": reason}, {"until": until, "kind": kind})
 
+    def assign_project(self, tid: int, project: str) -> None:
+        """Move a thread (typically from Unsorted) to ``project``; later messages of the same
+        conversation follow it (the ``routes`` table is consulted before config routes)."""
+        pid = self.project_id(project)
+        with self.tx() as c:
+            row = c.execute("SELECT account, conversation, project_id FROM threads WHERE id = ?",
+                            (tid,)).fetchone()
+            if row is None:
+                raise StoreError(f"no thread {tid}")
+            c.execute("UPDATE threads SET project_id = ? WHERE id = ?", (pid, tid))
+            c.execute("INSERT OR REPLACE INTO routes (account, conversation, project_id) VALUES (?, ?, ?)",
+                      (row[0], row[1], pid))
+            self._event(c, "assign", tid, {"from": row[2], "to": pid})
+
     def set_priority(self, tid: int, priority: Priority) -> None:
         self._act(tid, "priority", {"priority_override": int(priority)}, {"priority": priority.label})
 

@@ -55,6 +55,7 @@ from tui.screens.composer import ComposerResult, ComposerScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.escalate import EscalateScreen
 from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.picker import PickerScreen
 from tui.screens.priority import PriorityPicker
 from tui.screens.report import ReportScreen
 from tui.screens.snooze import SnoozeChoice, SnoozePicker
@@ -102,6 +103,8 @@ class InboxScreen(Screen[None]):
                 tooltip="Escalate to the project's account manager with a note"),
         Binding("p", "app.priority", "Priority", show=False, id="thread.priority",
                 tooltip="Set the priority by hand (until the next client message)"),
+        Binding("a", "app.assign", "Assign project", show=False, id="thread.assign",
+                tooltip="Move the thread to a project (Unsorted threads land here)"),
         Binding("u", "app.resolve", "Resolve", show=False, id="thread.resolve",
                 tooltip="Resolve the escalation (the AM answered elsewhere); the thread is open again"),
         Binding("w", "app.peek_held", "Peek held", show=False, id="inbox.peek_held",
@@ -644,6 +647,21 @@ class InscopeApp(App[None], inherit_bindings=False):
         await self._act(partial(_each, partial(_set_priority, priority=priority), ids),
                         _n(f"priority {priority.label}", ids))
 
+    def action_assign(self) -> None:
+        """a: move the selected thread(s) to a project; the conversation stays there."""
+        ids = self._targets()
+        if not ids:
+            return
+        choices = [(p.name, p.name) for p in self.projects if p.name != "Unsorted"]
+        self.push_screen(PickerScreen(f"Assign {len(ids)} thread(s) to project", choices),
+                         partial(self._assigned, ids))
+
+    async def _assigned(self, ids: list[int], project: str | None) -> None:
+        if project is None:
+            return
+        await self._act(partial(_each, partial(_assign, project=project), ids),
+                        _n(f"moved to {project}", ids))
+
     async def action_resolve(self) -> None:
         """u: resolve the escalation by hand (the AM answered outside the thread)."""
         ids = self._targets()
@@ -973,6 +991,10 @@ def _each(fn: Callable[[Store, int], object], ids: list[int], store: Store) -> N
 
 def _snooze(store: Store, tid: int, *, choice: SnoozeChoice) -> None:
     store.snooze(tid, choice.kind, choice.until, choice.reason)
+
+
+def _assign(store: Store, tid: int, *, project: str) -> None:
+    store.assign_project(tid, project)
 
 
 def _set_priority(store: Store, tid: int, *, priority: Priority) -> None:
