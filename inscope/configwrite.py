@@ -40,23 +40,27 @@ def _aot(doc: tomlkit.TOMLDocument, name: str) -> AoT:
     return v
 
 
+def _entry(aot: AoT, name: str, **defaults: Any) -> Table:
+    """The table in ``aot`` with ``name = …``, appended with ``defaults`` if missing."""
+    for t in aot:
+        if t.get("name") == name:
+            assert isinstance(t, Table)
+            return t
+    entry = tomlkit.table()
+    entry["name"] = name
+    for k, v in defaults.items():
+        entry[k] = v
+    aot.append(entry)
+    return entry
+
+
 def upsert_account(path: Path, name: str, kind: str, options: dict[str, Any]) -> str:
     """Add or update ``[[accounts]] name=…``; returns the TOML of that entry."""
     bad = [k for k in options if k in SECRET_KEYS]
     if bad:
         raise ValueError(f"refusing to write secrets to the config: {bad}")
     doc = _load(path)
-    aot = _aot(doc, "accounts")
-    entry: Table | None = None
-    for t in aot:
-        if t.get("name") == name:
-            entry = t
-            break
-    if entry is None:
-        entry = tomlkit.table()
-        entry["name"] = name
-        entry["kind"] = kind
-        aot.append(entry)
+    entry = _entry(_aot(doc, "accounts"), name, kind=kind)
     entry["kind"] = kind
     for k, v in options.items():
         entry[k] = v
@@ -67,17 +71,7 @@ def upsert_account(path: Path, name: str, kind: str, options: dict[str, Any]) ->
 def map_to_project(path: Path, project: str, field: str, value: str) -> str:
     """Append ``value`` to ``[[projects]] name=project``'s list ``field`` (creating the project)."""
     doc = _load(path)
-    aot = _aot(doc, "projects")
-    entry: Table | None = None
-    for t in aot:
-        if t.get("name") == project:
-            entry = t
-            break
-    if entry is None:
-        entry = tomlkit.table()
-        entry["name"] = project
-        entry["status"] = "active"
-        aot.append(entry)
+    entry = _entry(_aot(doc, "projects"), project, status="active")
     current = [str(x) for x in entry.get(field, [])]
     if value not in current:
         current.append(value)
