@@ -70,6 +70,8 @@ class Hooks:
     project_of: ProjectFn
     role_of: RoleFn
     triage: Callable[[], TriageFn | None]  # a fresh TriageFn bound to "now"
+    # A source renamed a chat (Telegram group → supergroup): keep the project mapping.
+    on_migrate: Callable[[str, str, str], str | None] = lambda account, old, new: None
 
 
 def _backoff(failures: int, hint: float | None) -> float:
@@ -129,7 +131,9 @@ class SyncEngine:
         if note.startswith("migrate:"):
             _, old, new = note.split(":", 2)
             moved = self.store.rekey_conversation(account, old, new)
-            report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept)")
+            mapped = self.hooks.on_migrate(account, old, new)
+            report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept"
+                                + (f", mapped to {mapped})" if mapped else ")"))
         else:
             report.notes.append(f"{account}: {note}")
 

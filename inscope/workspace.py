@@ -95,7 +95,24 @@ class Workspace:
 
     def hooks(self) -> Hooks:
         return Hooks(project_of=self.project_of, role_of=self.role_of,
-                     triage=lambda: self.rules.triage_fn(time.time()))
+                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated)
+
+    def chat_migrated(self, account: str, old: str, new: str) -> str | None:
+        """Map a migrated Telegram chat's new id to the old one's project, in memory and config.
+
+        New conversations of the new chat (forum topics) then route like the old ones did.
+        """
+        old_route = f"telegram_chat:{old}"
+        project = next((p for p in self.config.projects if old_route in p.routes()), None)
+        if project is None or new in project.telegram_chats:
+            return None
+        project.telegram_chats.append(new)
+        if self.config_path.exists() and not self.demo:
+            from inscope.configwrite import map_to_project
+
+            map_to_project(self.config_path, project.name, "telegram_chats", new)
+        self.rules = Rules.from_config(self.config)
+        return project.name
 
     def assess(self, project: str, facts: list[MsgFacts], members: tuple[str, ...]) -> Assessment:
         return self.rules.assess(project, facts, members, time.time())
