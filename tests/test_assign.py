@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from test_tui_app import SIZE, app_for
+from tui_helpers import settle
+
 from connectors.base import Author, Item
 from inscope.store import Store
-from test_tui_app import SIZE, app_for
 from tui.app import InscopeApp
-from tui_helpers import settle
 
 
 def _item(n: int, conv: str = "lost") -> Item:

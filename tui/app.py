@@ -60,7 +60,7 @@ from tui.screens.priority import PriorityPicker
 from tui.screens.report import ReportScreen
 from tui.screens.snooze import SnoozeChoice, SnoozePicker
 from tui.viewindex import ViewIndex, ViewQuery, build_index
-from tui.widgets.detail import DetailPane, render_conversation
+from tui.widgets.detail import ConversationDoc, DetailPane, render_conversation
 from tui.widgets.message_list import MessageList
 from tui.widgets.sidebar import Sidebar
 
@@ -78,6 +78,8 @@ class WindowRetriaged(Message):
 
 class InboxScreen(Screen[None]):
     """Header, sidebar, the virtual list, the detail pane, status line, footer."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # narrow: a slimmer sidebar (inscope.tcss)
 
     BINDING_GROUP_TITLE = "Inbox"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -476,8 +478,17 @@ class InscopeApp(App[None], inherit_bindings=False):
             return
         finally:
             store.close()
+        if get_current_worker().is_cancelled:
+            return
+        conv = Conversation(thread, messages, escalations, "active", None)
+        info = self.project_info(thread.project_id)
+        if info is not None:
+            conv = dataclasses.replace(conv, project_status=info.status, project_since=info.status_since)
+        # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
+        doc = render_conversation(conv, self.tz, self.clock())
+        doc.layout(self._q("#detail").content_width)
         if not get_current_worker().is_cancelled:
-            self.post_message(DetailLoaded(tid, Conversation(thread, messages, escalations, "active", None)))
+            self.post_message(DetailLoaded(tid, conv, doc=doc))
 
     def on_detail_loaded(self, msg: DetailLoaded) -> None:
         """Render the conversation if it is still the one wanted."""
@@ -487,6 +498,9 @@ class InscopeApp(App[None], inherit_bindings=False):
         pane: DetailPane = self._q("#detail")
         if msg.conversation is None:
             pane.show(Text(f"Could not load the thread: {msg.error}", style="red"))
+            return
+        if isinstance(msg.doc, ConversationDoc):
+            pane.show(msg.doc)
             return
         conv = msg.conversation
         info = self.project_info(conv.thread.project_id)

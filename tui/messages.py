@@ -50,11 +50,14 @@ class Conversation:
 class DetailLoaded(Message):
     """The conversation of a thread was loaded by the detail worker."""
 
-    def __init__(self, thread_id: int, conversation: Conversation | None, error: str = "") -> None:
+    def __init__(self, thread_id: int, conversation: Conversation | None, error: str = "",
+                 doc: object | None = None) -> None:
         super().__init__()
         self.thread_id = thread_id
         self.conversation = conversation
         self.error = error
+        # The rendered, already laid-out ConversationDoc (built in the worker), if any.
+        self.doc = doc
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,32 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+# Fixed columns: mark 2, priority 2, icon 2, flags 4, age 5 (right-aligned).
+FIXED_COLUMNS = 15
+
+
+def column_widths(width: int) -> tuple[int, int, int]:
+    """(title, author, text) widths for a row ``width`` cells wide.
+
+    Wide (a 160-column terminal): title ~35 % of the free space, author 14 (a whole
+    "Kevin Marsh"), text the rest.  Medium: the preview text keeps ~30 cells (it is what
+    tells threads apart) and title and author share the remainder.  Narrow (an 80-column
+    terminal leaves the list ~30 cells): no preview; the title takes what is left.
+    """
+    rest = max(0, width - FIXED_COLUMNS)
+    if rest >= 60:
+        author = 14
+        title = rest * 35 // 100
+    elif rest >= 36:
+        text = min(30, rest - 20)
+        author = min(12, (rest - text) // 3)
+        title = rest - text - author
+    else:
+        author = min(8, rest // 4) if rest >= 24 else 0  # 3 cells of a name say nothing
+        title = rest - author
+    return title, author, max(0, rest - title - author)
+
+
 class MessageList(ScrollView, can_focus=True):
     """The inbox list.  The app owns the data flow; this widget only draws and moves."""
 
@@ -108,7 +134,7 @@ class MessageList(ScrollView, can_focus=True):
         self.invalidate()
         self.marked &= set(index.pos)
         new_row = self._refind(old, old_cursor, old_id)
-        self.virtual_size = Size(self.size.width, len(index))
+        self.virtual_size = Size(self.content_width, len(index))
         self.cursor = -1 if new_row is None else new_row
         if new_row is not None and old_cursor >= 0:
             # Keep the cursor on the same screen line: rows inserted above it scroll too.
@@ -269,7 +295,7 @@ class MessageList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Keep the virtual size in step with the width."""
-        self.virtual_size = Size(self.size.width, len(self.index))
+        self.virtual_size = Size(self.content_width, len(self.index))
 
     def on_focus(self) -> None:
         """The cursor colour depends on focus."""
@@ -286,9 +312,14 @@ class MessageList(ScrollView, can_focus=True):
         self._ensure_rows(top - h, top + 2 * h)
         return super().render_lines(crop)
 
+    @property
+    def content_width(self) -> int:
+        """Cells for a row: the widget minus the scrollbar (rows must not run under it)."""
+        return max(1, self.scrollable_content_region.width)
+
     def render_line(self, y: int) -> Strip:
         """One row of the list: a group header, a thread, or blank."""
-        width = self.size.width
+        width = self.content_width
         base = self.rich_style
         row = int(self.scroll_offset.y) + y
         index = self.index
@@ -350,19 +381,19 @@ class MessageList(ScrollView, can_focus=True):
         if r.state == "escalated" or r.escalated_to:
             flags += "⇡"
         age = relative(r.last_client_at or r.last_at, self._now)
-        # Fixed columns: mark 2, priority 2, icon 2, title, author, text, flags 4, age 5.
-        rest = max(0, width - 6 - 4 - 5)
-        title_w = min(32, max(10, rest * 3 // 10))
-        author_w = min(16, max(6, rest // 8))
-        text_w = max(0, rest - title_w - author_w)
+        title_w, author_w, text_w = column_widths(width)
         segs = [
             Segment(sel + " ", style + (self.get_component_rich_style("message-list--marked")
                                         if marked else Style())),
             Segment(PRIORITY_MARKS.get(r.priority, " ") + " ", style + prio_style),
             Segment(SOURCE_ICONS.get(r.source, "?") + " ", style + dim),
             Segment(_fit(one_line(r.title, 200), title_w - 1) + " ", style),
-            Segment(_fit(one_line(r.last_author, 100), author_w - 1) + " ", style + dim),
-            Segment(_fit(one_line(r.last_text, 500), text_w), style),
+        ]
+        if author_w:
+            segs.append(Segment(_fit(one_line(r.last_author, 100), author_w - 1) + " ", style + dim))
+        if text_w:
+            segs.append(Segment(_fit(one_line(r.last_text, 500), text_w), style))
+        segs += [
             Segment(_fit(" " + flags, 4), style + flag_style),
             Segment(age[:4].rjust(4) + " ", style + dim),
         ]
