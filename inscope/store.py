@@ -248,6 +248,9 @@ class OutboxRow:
 
 
 RoleFn = Callable[[Item], str]
+RoleInFn = Callable[[Item, str], str]
+"""(item, name of the project its thread belongs to) → role: the thread's project decides who
+the AM and the clients are, even for an item that routes nowhere on its own (an AM's e-mail)."""
 ProjectFn = Callable[[Item], str | None]
 TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
 """(project_id, project_name, recent message facts, card members) → Assessment."""
@@ -487,6 +490,7 @@ class Store:
         *,
         project_of: ProjectFn,
         role_of: RoleFn,
+        role_in: RoleInFn | None = None,
         triage: TriageFn | None = None,
         move_cursor: bool = True,
     ) -> ApplyResult:
@@ -495,109 +499,137 @@ class Store:
         Re-applying the same items is a no-op except for changed text (an edit)
         or a deletion, which update the stored message.
         """
+        with self.tx() as c:
+            return self._apply(c, account, items, cursor, project_of=project_of, role_of=role_of,
+                               role_in=role_in, triage=triage, move_cursor=move_cursor)
+
+    def _apply(
+        self,
+        c: sqlite3.Connection,
+        account: str,
+        items: Sequence[Item],
+        cursor: str | None,
+        *,
+        project_of: ProjectFn,
+        role_of: RoleFn,
+        role_in: RoleInFn | None,
+        triage: TriageFn | None,
+        move_cursor: bool,
+    ) -> ApplyResult:
+        """The body of ``apply_batch``, inside the caller's transaction."""
         t0 = now()
         inserted = updated = 0
         touched: set[int] = set()
-        with self.tx() as c:
-            thread_ids: dict[str, int] = {}
-            projects: dict[str, int] = {}
-            members: dict[int, tuple[str, ...]] = {}
-            # Which of these ids do we have already?  (Re-delivery after a crash, edits.)
-            known: set[str] = set()
-            ext = [it.external_id for it in items]
-            for i in range(0, len(ext), 500):
-                chunk = ext[i:i + 500]
-                known.update(r[0] for r in c.execute(
-                    f"SELECT external_id FROM messages WHERE account = ? AND external_id IN "
-                    f"({','.join('?' * len(chunk))})", (account, *chunk)))
-            new_rows: list[tuple[Any, ...]] = []
-            seen_new: set[str] = set()
-            deltas: dict[int, list[Any]] = {}  # tid → [inserted, newest client message]
-            recount: set[int] = set()
-            am_spoke: set[int] = set()  # threads with a new message from the account manager
-            for it in items:
-                tid = thread_ids.get(it.conversation)
-                if tid is None:
-                    tid = self._thread_for(c, it, project_of, projects)
-                    thread_ids[it.conversation] = tid
-                if it.members:
-                    members[tid] = it.members
-                edited = _ts(it.edited_at)
-                meta = json.dumps(it.meta, ensure_ascii=False, default=str) if it.meta else "{}"
-                if it.external_id not in known and it.external_id not in seen_new:
-                    seen_new.add(it.external_id)
-                    role = "me" if it.author.is_me else role_of(it)
-                    # My message even when the connector could not tell (I wrote from the
-                    # Telegram app, under my handle): the rules said 'me', so it answers the thread.
-                    mine = it.author.is_me or role == "me"
-                    created = float(it.created_at.timestamp())
-                    new_rows.append((
-                        tid, account, it.external_id, it.author.id, it.author.name, it.author.handle,
-                        it.author.email, role, int(mine), it.text,
-                        created, edited, int(it.deleted), it.reply_to,
-                        int(it.mentions_me), it.url, meta, it.raw,
-                    ))
-                    touched.add(tid)
-                    if it.deleted:
-                        recount.add(tid)
-                    else:
-                        if role == "am":
-                            am_spoke.add(tid)
-                        d = deltas.setdefault(tid, [0, None])
-                        d[0] += 1
-                        if role == "client" and (d[1] is None or created > d[1]):
-                            d[1] = created
-                    continue
-                # Seen before: only an edit or a deletion changes it (never silently lost:
-                # a deleted message keeps its last text and shows as deleted).
-                # A tombstone keeps the last text, meta and mention flag; a live re-delivery
-                # updates text (an edit) or meta (e.g. e-mail flags).
-                cur = c.execute(
-                    """
-                    UPDATE messages SET text = CASE WHEN ? THEN text ELSE ? END,
-                        edited_at = coalesce(?, edited_at), deleted = ?,
-                        meta = CASE WHEN ? THEN meta ELSE ? END,
-                        mentions_me = CASE WHEN ? THEN mentions_me ELSE ? END
-                    WHERE account = ? AND external_id = ?
-                      AND (deleted != ? OR (NOT ? AND (text IS NOT ? OR meta IS NOT ?)))
-                    """,
-                    (
-                        int(it.deleted), it.text, edited, int(it.deleted),
-                        int(it.deleted), meta, int(it.deleted), int(it.mentions_me),
-                        account, it.external_id, int(it.deleted), int(it.deleted), it.text, meta,
-                    ),
-                )
-                if cur.rowcount:
-                    updated += 1
-                    touched.add(tid)
+        thread_ids: dict[str, int] = {}
+        projects: dict[str, int] = {}
+        members: dict[int, tuple[str, ...]] = {}
+        # Which of these ids do we have already?  (Re-delivery after a crash, edits.)
+        known: set[str] = set()
+        ext = [it.external_id for it in items]
+        for i in range(0, len(ext), 500):
+            chunk = ext[i:i + 500]
+            known.update(r[0] for r in c.execute(
+                f"SELECT external_id FROM messages WHERE account = ? AND external_id IN "
+                f"({','.join('?' * len(chunk))})", (account, *chunk)))
+        new_rows: list[tuple[Any, ...]] = []
+        seen_new: set[str] = set()
+        deltas: dict[int, list[Any]] = {}  # tid → [inserted, newest client message]
+        thread_project: dict[int, str] = {}
+        recount: set[int] = set()
+        am_spoke: set[int] = set()  # threads with a new message from the account manager
+        for it in items:
+            tid = thread_ids.get(it.conversation)
+            if tid is None:
+                tid = self._thread_for(c, it, project_of, projects)
+                thread_ids[it.conversation] = tid
+            if it.members:
+                members[tid] = it.members
+            edited = _ts(it.edited_at)
+            meta = json.dumps(it.meta, ensure_ascii=False, default=str) if it.meta else "{}"
+            if it.external_id not in known and it.external_id not in seen_new:
+                seen_new.add(it.external_id)
+                if it.author.is_me:
+                    role = "me"
+                elif role_in is not None:
+                    pname = thread_project.get(tid)
+                    if pname is None:
+                        pname = thread_project[tid] = c.execute(
+                            "SELECT p.name FROM threads t JOIN projects p ON p.id = t.project_id "
+                            "WHERE t.id = ?", (tid,)).fetchone()[0]
+                    role = role_in(it, pname)
+                else:
+                    role = role_of(it)
+                # My message even when the connector could not tell (I wrote from the
+                # Telegram app, under my handle): the rules said 'me', so it answers the thread.
+                mine = it.author.is_me or role == "me"
+                created = float(it.created_at.timestamp())
+                new_rows.append((
+                    tid, account, it.external_id, it.author.id, it.author.name, it.author.handle,
+                    it.author.email, role, int(mine), it.text,
+                    created, edited, int(it.deleted), it.reply_to,
+                    int(it.mentions_me), it.url, meta, it.raw,
+                ))
+                touched.add(tid)
+                if it.deleted:
                     recount.add(tid)
-            if new_rows:
-                # Bulk insert; the FTS index is fed once per batch instead of by a per-row trigger.
-                max_before = c.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-                c.executemany(
-                    """
-                    INSERT INTO messages (thread_id, account, external_id, author_id,
-                        author_name, author_handle, author_email, role, is_me, text, created_at,
-                        edited_at, deleted, reply_to, mentions_me, url, meta, raw)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    new_rows,
-                )
-                c.execute("INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
-                          (max_before,))
-                inserted = len(new_rows)
-            for tid, mem in members.items():
-                c.execute("UPDATE threads SET members = ? WHERE id = ?", (json.dumps(list(mem)), tid))
-            for tid in touched:
-                dl = deltas.get(tid)
-                delta = None if tid in recount or dl is None else (int(dl[0]), dl[1])
-                self._refresh_thread(c, tid, triage, delta, am_spoke=tid in am_spoke)
-            if move_cursor:
-                c.execute(
-                    "INSERT INTO cursors (account, value, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(account) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    (account, cursor, t0),
-                )
+                else:
+                    if role == "am":
+                        am_spoke.add(tid)
+                    d = deltas.setdefault(tid, [0, None])
+                    d[0] += 1
+                    if role == "client" and (d[1] is None or created > d[1]):
+                        d[1] = created
+                continue
+            # Seen before: only an edit or a deletion changes it (never silently lost:
+            # a deleted message keeps its last text and shows as deleted).
+            # A tombstone keeps the last text, meta and mention flag; a live re-delivery
+            # updates text (an edit) or meta (e.g. e-mail flags).
+            cur = c.execute(
+                """
+                UPDATE messages SET text = CASE WHEN ? THEN text ELSE ? END,
+                    edited_at = coalesce(?, edited_at), deleted = ?,
+                    meta = CASE WHEN ? THEN meta ELSE ? END,
+                    mentions_me = CASE WHEN ? THEN mentions_me ELSE ? END
+                WHERE account = ? AND external_id = ?
+                  AND (deleted != ? OR (NOT ? AND (text IS NOT ? OR meta IS NOT ?)))
+                """,
+                (
+                    int(it.deleted), it.text, edited, int(it.deleted),
+                    int(it.deleted), meta, int(it.deleted), int(it.mentions_me),
+                    account, it.external_id, int(it.deleted), int(it.deleted), it.text, meta,
+                ),
+            )
+            if cur.rowcount:
+                updated += 1
+                touched.add(tid)
+                recount.add(tid)
+        if new_rows:
+            # Bulk insert; the FTS index is fed once per batch instead of by a per-row trigger.
+            max_before = c.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+            c.executemany(
+                """
+                INSERT INTO messages (thread_id, account, external_id, author_id,
+                    author_name, author_handle, author_email, role, is_me, text, created_at,
+                    edited_at, deleted, reply_to, mentions_me, url, meta, raw)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                new_rows,
+            )
+            c.execute("INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
+                      (max_before,))
+            inserted = len(new_rows)
+        for tid, mem in members.items():
+            c.execute("UPDATE threads SET members = ? WHERE id = ?", (json.dumps(list(mem)), tid))
+        for tid in touched:
+            dl = deltas.get(tid)
+            delta = None if tid in recount or dl is None else (int(dl[0]), dl[1])
+            self._refresh_thread(c, tid, triage, delta, am_spoke=tid in am_spoke)
+        if move_cursor:
+            c.execute(
+                "INSERT INTO cursors (account, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(account) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (account, cursor, t0),
+            )
         return ApplyResult(inserted, updated, touched)
 
     def _thread_for(
@@ -1033,8 +1065,9 @@ class Store:
             raise StoreError(f"outbox row {oid} cannot move to {state}")
 
     def record_sent(self, oid: int, remote_id: str, item: Item | None, *, project_of: ProjectFn,
-                    role_of: RoleFn, triage: TriageFn | None = None) -> None:
-        """Mark a row sent and store our own message in its thread, in one transaction."""
+                    role_of: RoleFn, role_in: RoleInFn | None = None,
+                    triage: TriageFn | None = None) -> None:
+        """Mark a row sent and store our own message in its thread, in ONE transaction."""
         with self.tx() as c:
             cur = c.execute(
                 "UPDATE outbox SET state = 'sent', remote_id = ?, updated_at = ?, last_error = '' "
@@ -1043,12 +1076,10 @@ class Store:
             )
             if cur.rowcount != 1:
                 raise StoreError(f"outbox row {oid} is not being sent")
-            kind = c.execute("SELECT kind, thread_id FROM outbox WHERE id = ?", (oid,)).fetchone()
-            if kind[0] == "escalation":
-                c.execute("UPDATE escalations SET outbox_id = ? WHERE outbox_id = ?", (oid, oid))
-        if item is not None and kind[0] == "reply":
-            self.apply_batch(item.account, [item], None, project_of=project_of, role_of=role_of,
-                             triage=triage, move_cursor=False)
+            kind = c.execute("SELECT kind FROM outbox WHERE id = ?", (oid,)).fetchone()[0]
+            if item is not None and kind == "reply":
+                self._apply(c, item.account, [item], None, project_of=project_of, role_of=role_of,
+                            role_in=role_in, triage=triage, move_cursor=False)
 
     # -- user actions (each an event; undo restores the snapshot) ------------------------
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 
 from connectors.base import (
     Connector,
+    MaybeSentError,
     Outgoing,
     PermanentSendError,
     ReconcileUnknown,
     SourceError,
     redact,
 )
-from inscope.store import OutboxRow, ProjectFn, RoleFn, Store, TriageFn
+from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, TriageFn
 
 log = logging.getLogger("inscope.sync")
 
@@ -70,6 +71,7 @@ class Hooks:
     project_of: ProjectFn
     role_of: RoleFn
     triage: Callable[[], TriageFn | None]  # a fresh TriageFn bound to "now"
+    role_in: RoleInFn | None = None  # role given the thread's project (preferred when set)
     # A source renamed a chat (Telegram group → supergroup): keep the project mapping.
     on_migrate: Callable[[str, str, str], str | None] = lambda account, old, new: None
 
@@ -110,7 +112,7 @@ class SyncEngine:
                     self._apply_note(name, note, report)
                 res = self.store.apply_batch(
                     name, batch.items, batch.cursor, project_of=self.hooks.project_of,
-                    role_of=self.hooks.role_of, triage=self.hooks.triage(),
+                    role_of=self.hooks.role_of, role_in=self.hooks.role_in, triage=self.hooks.triage(),
                 )
                 report.inserted += res.inserted
                 report.updated += res.updated
@@ -194,7 +196,7 @@ class SyncEngine:
             if found is not None:
                 self.store.record_sent(row.id, found.remote_id, found.item,
                                        project_of=self.hooks.project_of, role_of=self.hooks.role_of,
-                                       triage=self.hooks.triage())
+                                       role_in=self.hooks.role_in, triage=self.hooks.triage())
                 report.sent += 1
             else:
                 self.store.outbox_move(row.id, "queued", error="not delivered before a crash; resending")
@@ -211,6 +213,11 @@ class SyncEngine:
             except PermanentSendError as e:
                 self.store.outbox_move(row.id, "failed", error=redact(str(e)))
                 report.failed += 1
+                continue
+            except MaybeSentError as e:
+                # Left in `sending`: the next round reconciles it before anything is re-sent.
+                self._reconciled = False
+                report.errors[row.account] = redact(str(e))
                 continue
             except SourceError as e:
                 msg = redact(str(e))
@@ -229,7 +236,8 @@ class SyncEngine:
                 report.unknown += 1
                 continue
             self.store.record_sent(row.id, res.remote_id, res.item, project_of=self.hooks.project_of,
-                                   role_of=self.hooks.role_of, triage=self.hooks.triage())
+                                   role_of=self.hooks.role_of, role_in=self.hooks.role_in,
+                                   triage=self.hooks.triage())
             report.sent += 1
 
     async def aclose(self) -> None:

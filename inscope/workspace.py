@@ -19,7 +19,7 @@ from inscope.demo import DemoServices, write_demo_config
 from inscope.model import Assessment, MsgFacts, Priority
 from inscope.report import ProjectReport, build_report
 from inscope.sources import build, receiving_accounts
-from inscope.store import InboxGate, Store, StoreError
+from inscope.store import UNSORTED, InboxGate, Store, StoreError
 from inscope.sync import Hooks, SyncEngine
 from inscope.triage import Rules
 from inscope.windows import Schedule, header_text
@@ -93,8 +93,12 @@ class Workspace:
     def role_of(self, item: Item) -> str:
         return self.rules.role_of(item, self.rules.project_of(item))
 
+    def role_in(self, item: Item, project: str) -> str:
+        """Role within the thread's project (an AM's e-mail routes nowhere on its own)."""
+        return self.rules.role_of(item, self.rules.project_of(item) if project == UNSORTED else project)
+
     def hooks(self) -> Hooks:
-        return Hooks(project_of=self.project_of, role_of=self.role_of,
+        return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
                      triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated)
 
     def chat_migrated(self, account: str, old: str, new: str) -> str | None:

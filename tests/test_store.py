@@ -245,3 +245,32 @@ def test_rekey_conversation_keeps_history(store: Store) -> None:
     convs = {store.conversation_of(t)[1] for t in (1, 2)}
     assert convs == {"-200", "-200:7"}
     assert store.thread(1).msg_count == 2, "messages that arrived under the new id join the old thread"
+
+
+def test_role_is_decided_in_the_threads_project(store: Store) -> None:
+    seen: list[str] = []
+
+    def role_in(it: Item, project: str) -> str:
+        seen.append(project)
+        return "am" if it.author.id == "anna" else "client"
+
+    apply(store, [item(1)])  # the thread starts in Alpha (routed by the client's message)
+    anna = Author(id="anna", name="Анна", email="anna@agency.example")
+    store.apply_batch("tr", [item(2, author=anna)], "c", project_of=lambda it: None,
+                      role_of=lambda it: "client", role_in=role_in)
+    assert seen == ["Alpha"], "an item that routes nowhere is judged by its thread's project"
+    assert store.messages(1)[-1].role == "am"
+
+
+def test_record_sent_stores_own_message_in_the_same_transaction(store: Store) -> None:
+    apply(store, [item(1)])
+    oid = store.queue_reply(1, "ответ")
+    store.outbox_move(oid, "sending")
+
+    def boom(it: Item) -> str:
+        raise RuntimeError("crash while storing our own copy")
+
+    with pytest.raises(RuntimeError):
+        store.record_sent(oid, "r1", item(9, author=Author("x", "X"), text="ответ"),
+                          project_of=lambda it: "Alpha", role_of=boom)
+    assert store.outbox_row(oid).state == "sending", "not marked sent without its message"
