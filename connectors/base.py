@@ -127,6 +127,11 @@ class SourceError(Exception):
         self.fatal = fatal
 
 
+class MaybeSentError(SourceError):
+    """A send whose outcome is unknown (the request went out, the answer was lost): the
+    engine must reconcile before retrying, or the reply could be posted twice."""
+
+
 class PermanentSendError(SourceError):
     """A send that must not be retried (e.g. the chat is gone): the outbox row becomes failed."""
 

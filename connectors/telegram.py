@@ -37,6 +37,7 @@ from connectors.base import (
     Author,
     Batch,
     Item,
+    MaybeSentError,
     Outgoing,
     PermanentSendError,
     ReconcileUnknown,
@@ -131,23 +132,29 @@ class _Api:
                    read_timeout: float = 30.0) -> Any:
         """POST ``params`` as JSON; return ``result`` or raise ``_ApiError`` / ``SourceError``."""
         timeout = httpx.Timeout(read_timeout, connect=10.0)
+        # For sendMessage, a failure after the request left us may hide a delivered message:
+        # the engine must not simply retry it (a bot cannot check history afterwards).
+        maybe = MaybeSentError if method == "sendMessage" else SourceError
         try:
             resp = await self._client.post("/" + method, json=params, timeout=timeout)
-        except httpx.TimeoutException:
-            raise SourceError(f"Telegram: {method} timed out talking to {self.host}",
-                              retry_after=10) from None
-        except httpx.HTTPError as e:
-            # str(e) of transport errors carries no URL, but redact anyway: belt and braces.
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
             raise SourceError(f"Telegram: cannot reach {self.host} ({type(e).__name__}: "
                               f"{redact(str(e))})", retry_after=30) from None
+        except httpx.TimeoutException:
+            raise maybe(f"Telegram: {method} timed out talking to {self.host}",
+                        retry_after=10) from None
+        except httpx.HTTPError as e:
+            # str(e) of transport errors carries no URL, but redact anyway: belt and braces.
+            raise maybe(f"Telegram: lost the connection to {self.host} ({type(e).__name__}: "
+                        f"{redact(str(e))})", retry_after=30) from None
         try:
             body = resp.json()
         except ValueError:
             body = None
         if not isinstance(body, dict) or "ok" not in body:
-            # A proxy page or a crash page instead of Bot API JSON.
-            raise SourceError(f"Telegram: {method} got HTTP {resp.status_code} without a Bot API "
-                              f"reply from {self.host}", retry_after=15)
+            # A proxy page, a crash page or a cut body instead of Bot API JSON.
+            raise maybe(f"Telegram: {method} got HTTP {resp.status_code} without a Bot API "
+                        f"reply from {self.host}", retry_after=15)
         if body.get("ok") is True:
             return body.get("result")
         params_obj = body.get("parameters")

@@ -45,6 +45,7 @@ from connectors.base import (
     Author,
     Batch,
     Item,
+    MaybeSentError,
     Outgoing,
     PermanentSendError,
     ReconcileUnknown,
@@ -752,8 +753,10 @@ class TrelloConnector:
             try:
                 found = await self.reconcile(out)
             except (SourceError, ReconcileUnknown):
-                found = None
-                log.warning("trello: could not check an ambiguous send; it stays retryable")
+                # Could not look: retrying now might post it twice, so the engine must
+                # reconcile this row before anything else happens to it.
+                raise MaybeSentError(f"{e} (may have been posted; will check the card)",
+                                     retry_after=e.retry_after) from None
             if found is not None:
                 return found
             raise SourceError(f"{e} (not posted; will retry)", retry_after=e.retry_after) from None

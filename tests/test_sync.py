@@ -223,3 +223,22 @@ async def test_run_forever_stops(store: Store) -> None:
     wake.set()  # "sync now"
     await asyncio.wait_for(task, 5)
     assert len(rounds) == 2
+
+
+async def test_maybe_sent_is_reconciled_not_resent(store: Store) -> None:
+    from connectors.base import MaybeSentError
+
+    class Ambiguous(ScriptedSource):
+        async def send(self, out: Outgoing) -> SendResult:
+            self.remote[out.key] = "r-applied"  # the server acted …
+            raise MaybeSentError("connection lost after the request went out")  # … the answer was lost
+
+    src = Ambiguous("a", [items("a", 1)])
+    eng = SyncEngine(store, {"a": src}, hooks())
+    await eng.sync_all()
+    oid = store.queue_reply(1, "ответ")
+    rep = await eng.sync_all()
+    assert store.outbox_row(oid).state == "sending" and "connection lost" in rep.errors["a"]
+    await eng.sync_all()  # next round: reconcile first, and it was there
+    row = store.outbox_row(oid)
+    assert row.state == "sent" and row.remote_id == "r-applied"
