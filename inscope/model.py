@@ -60,6 +60,7 @@ class MsgFacts:
     created_at: float  # epoch seconds, UTC
     mentions_me: bool = False
     is_me: bool = False
+    id: int = 0  # the stored message id (0: not stored); lets the rules cache per-message work
 
 
 @dataclass(frozen=True, slots=True)

@@ -461,13 +461,18 @@ class Store:
         """Record a source's health (``ok`` / ``error`` / ``disabled`` …) for the status line."""
         sets = "status = ?, last_error = ?"
         args: list[Any] = [status, error]
+        where = "(status IS NOT ? OR last_error IS NOT ?"
+        wargs: list[Any] = [status, error]
         if status == "ok":
-            sets += ", last_sync_at = ?"
+            sets += ", last_sync_at = ?"  # "ok since": a quiet round writes nothing
             args.append(now())
         if disabled is not None:
             sets += ", disabled = ?"
             args.append(int(disabled))
-        self.conn.execute(f"UPDATE accounts SET {sets} WHERE name = ?", (*args, name))
+            where += " OR disabled IS NOT ?"
+            wargs.append(int(disabled))
+        self.conn.execute(f"UPDATE accounts SET {sets} WHERE name = ? AND {where})",
+                          (*args, name, *wargs))
 
     def accounts(self) -> list[dict[str, Any]]:
         cur = self.conn.execute(
@@ -499,6 +504,8 @@ class Store:
         Re-applying the same items is a no-op except for changed text (an edit)
         or a deletion, which update the stored message.
         """
+        if not items and move_cursor and self.cursor(account) == cursor:
+            return ApplyResult(0, 0, set())  # nothing new: not even a transaction
         with self.tx() as c:
             return self._apply(c, account, items, cursor, project_of=project_of, role_of=role_of,
                                role_in=role_in, triage=triage, move_cursor=move_cursor)
@@ -624,7 +631,9 @@ class Store:
             dl = deltas.get(tid)
             delta = None if tid in recount or dl is None else (int(dl[0]), dl[1])
             self._refresh_thread(c, tid, triage, delta, am_spoke=tid in am_spoke)
-        if move_cursor:
+        if move_cursor and (new_rows or touched or c.execute(
+                "SELECT value FROM cursors WHERE account = ?", (account,)).fetchone() != (cursor,)):
+            # A quiet round (nothing new, same cursor) writes no row at all.
             c.execute(
                 "INSERT INTO cursors (account, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(account) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -694,7 +703,7 @@ class Store:
         ).fetchone()
         state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count = th
         recent = c.execute(
-            "SELECT role, text, created_at, mentions_me, is_me, author_name FROM messages "
+            "SELECT role, text, created_at, mentions_me, is_me, author_name, id FROM messages "
             "WHERE thread_id = ? AND deleted = 0 ORDER BY created_at DESC, id DESC LIMIT 20",
             (tid,),
         ).fetchall()
@@ -711,7 +720,7 @@ class Store:
             # Only inserts since the last refresh: O(1) instead of a scan of a long chat.
             count = (prev_count or 0) + delta[0]
             last_client_at = max((x for x in (prev_client_at, delta[1]) if x is not None), default=None)
-        last_role, text, last_at, _, last_is_me, author = recent[0]
+        last_role, text, last_at, _, last_is_me, author, _ = recent[0]
         new_client_msg = last_client_at is not None and (prev_client_at is None or last_client_at > prev_client_at)
         new_state = state
         if last_is_me:
@@ -751,7 +760,8 @@ class Store:
             self._event(c, "resolved_by_am", tid, {"before": before, "by": author})
         if triage is not None:
             facts = [
-                MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]))
+                MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
+                         id=r[6])
                 for r in reversed(recent)
             ]
             a = triage(pid, pname, facts, tuple(json.loads(members)))

@@ -507,6 +507,11 @@ class Rules:
     ) -> None:
         self.cfg = cfg
         self.schedule = schedule or Schedule.from_config(cfg.windows, cfg.me.timezone)
+        # Roles depend only on who wrote and where: memoized (ingest asks once per item).
+        self._role_cache: dict[tuple[object, ...], Role] = {}
+        # A stored message is rescanned each time its thread changes (up to 20 times):
+        # cache the scan per (project, message id, text) — an edit changes the key.
+        self._scan_cache: dict[tuple[str, int, int], dict[str, str]] = {}
         me = cfg.me
         self.me = People.parse([*("@" + h.lstrip("@") for h in me.handles), *me.emails])
         self.member_keys: frozenset[str] = frozenset(
@@ -613,6 +618,17 @@ class Rules:
         return None
 
     def role_of(self, item: Item, project: str | None) -> Role:
+        """Who wrote ``item`` in ``project`` (memoized; see ``_role_of``)."""
+        a = item.author
+        key = (a.id, a.name, a.handle, a.email, a.is_me, a.is_bot, project)
+        role = self._role_cache.get(key)
+        if role is None:
+            if len(self._role_cache) > 50_000:
+                self._role_cache.clear()  # bounded: authors are few, but never grow without end
+            role = self._role_cache[key] = self._role_of(item, project)
+        return role
+
+    def _role_of(self, item: Item, project: str | None) -> Role:
         """Who wrote ``item`` in ``project``: me, bot, am, team or client.
 
         Order: me (``is_me`` or my handle/e-mail) → bot → the project's AM → team
@@ -669,7 +685,7 @@ class Rules:
             if f.is_me or f.role == "me":
                 continue  # my own words neither alert nor scope me
             pending = i > last_me
-            hits = matcher.scan(normalize(f.text[:SCAN_CHARS])) if f.text else {}
+            hits = self._scan(project, matcher, f)
             if not watch and "watch" in hits:
                 watch = hits["watch"]
             if f.mentions_me or "mention" in hits:
@@ -749,6 +765,19 @@ class Rules:
             reasons=tuple(reasons),
             due_at=due,
         )
+
+    def _scan(self, project: str, matcher: Matcher, f: MsgFacts) -> dict[str, str]:
+        if not f.text:
+            return {}
+        if not f.id:
+            return matcher.scan(normalize(f.text[:SCAN_CHARS]))
+        key = (project, f.id, hash(f.text))
+        hits = self._scan_cache.get(key)
+        if hits is None:
+            if len(self._scan_cache) > 100_000:
+                self._scan_cache.clear()  # bounded; a miss only costs a rescan
+            hits = self._scan_cache[key] = matcher.scan(normalize(f.text[:SCAN_CHARS]))
+        return hits
 
     def triage_fn(
         self, now: float

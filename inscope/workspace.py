@@ -11,11 +11,11 @@ import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.base import Connector, Item
 from inscope import config as config_mod
 from inscope.config import Config, ProjectCfg
-from inscope.demo import DemoServices, write_demo_config
 from inscope.model import Assessment, MsgFacts, Priority
 from inscope.report import ProjectReport, build_report
 from inscope.sources import build, receiving_accounts
@@ -23,6 +23,9 @@ from inscope.store import UNSORTED, InboxGate, Store, StoreError
 from inscope.sync import Hooks, SyncEngine
 from inscope.triage import Rules
 from inscope.windows import Schedule, header_text
+
+if TYPE_CHECKING:
+    from inscope.demo import DemoServices
 
 
 class Workspace:
@@ -50,6 +53,9 @@ class Workspace:
         config_mod.ensure_private_dir(base)
         services: DemoServices | None = None
         if demo:
+            # Imported here: the demo (world generator, sandboxes) costs start-up time otherwise.
+            from inscope.demo import DemoServices, write_demo_config
+
             home_dir = config_mod.ensure_private_dir(base / "demo")
             cfg_path = config_path or home_dir / "config.toml"
             if demo_reset and home_dir.exists():

@@ -550,3 +550,14 @@ def test_docs_example_config_loads_and_triages() -> None:
     )
     assert r.project_of(routed) == "Dental Clinic"
     assert r.role_of(routed, "Dental Clinic") == "client"
+
+
+def test_scan_cache_follows_edits_and_ids() -> None:
+    r = Rules.from_config(make_cfg())
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()
+    calm = MsgFacts(role="client", text="всё хорошо, спасибо", created_at=now - 60, id=5)
+    assert r.assess("Ромашка", [calm], (), now).priority != Priority.URGENT
+    edited = MsgFacts(role="client", text="срочно: сайт упал", created_at=now - 60, id=5)
+    assert r.assess("Ромашка", [edited], (), now).priority == Priority.URGENT, "an edit is rescanned"
+    same_text_other_id = MsgFacts(role="client", text="всё хорошо, спасибо", created_at=now - 60, id=6)
+    assert r.assess("Ромашка", [same_text_other_id], (), now).priority != Priority.URGENT
