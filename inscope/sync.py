@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from connectors.base import (
     Connector,
@@ -95,6 +96,7 @@ class SyncEngine:
             store.ensure_account(name, conn.kind)
             self.status[name] = SourceStatus(name, conn.kind)
         self._reconciled = False
+        self._send_lock = asyncio.Lock()
 
     # -- receiving --------------------------------------------------------------------
 
@@ -202,6 +204,10 @@ class SyncEngine:
                 self.store.outbox_move(row.id, "queued", error="not delivered before a crash; resending")
 
     async def drain_outbox(self, report: SyncReport) -> None:
+        async with self._send_lock:  # one sender at a time: a row is never picked twice
+            await self._drain(report)
+
+    async def _drain(self, report: SyncReport) -> None:
         for row in self.store.outbox(("queued",), due_only=True):
             conn = self.connectors.get(row.account)
             st = self.status.get(row.account)
@@ -249,29 +255,88 @@ class SyncEngine:
 
     async def run_forever(self, on_round: Callable[[SyncReport], None], *, interval: float = 30.0,
                           stop: asyncio.Event | None = None, wake: asyncio.Event | None = None) -> None:
-        """Sync every ``interval`` seconds (or when ``wake`` is set) until ``stop`` is set."""
+        """Keep every source in sync until ``stop`` is set; ``wake`` means "sync now".
+
+        Each account runs its own loop, so a Telegram long poll never holds up Trello or
+        IMAP, and an IMAP IDLE wake-up is acted on at once.  The outbox has a loop of its
+        own (replies go out within seconds of being queued, whatever the sources do);
+        sends are serialized by a lock so no row is ever picked twice.
+        """
         stop = stop or asyncio.Event()
         wake = wake or asyncio.Event()
-        while not stop.is_set():
-            report = await self.sync_all()
-            on_round(report)
-            wake.clear()
-            waiter = asyncio.ensure_future(wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            # Sources that can push (IMAP IDLE) wake the loop as soon as they have news.
-            pushers = [asyncio.ensure_future(self._push_wait(c, interval, wake))
-                       for c in self.connectors.values() if hasattr(c, "wait")
-                       and self.status[c.account].state not in ("disabled", "backoff")]
-            await asyncio.wait({waiter, stopper}, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
-            for t in (waiter, stopper, *pushers):
-                t.cancel()
+        kick = asyncio.Condition()
+        first = SyncReport()
+        await self.reconcile_pending(first)
+        self._reconciled = True
+        on_round(first)
 
-    @staticmethod
-    async def _push_wait(conn: Connector, timeout: float, wake: asyncio.Event) -> None:
+        async def waker() -> None:
+            while not stop.is_set():
+                await wake.wait()
+                wake.clear()
+                async with kick:
+                    kick.notify_all()
+
+        # A push wait (IMAP IDLE) runs in a thread that cannot be cancelled: it is kept and
+        # reused until it ends, so two never run at once on the same connection.
+        pushes: dict[str, asyncio.Future[Any]] = {}
+
+        async def pause(seconds: float, conn: Connector | None = None) -> None:
+            async def kicked() -> None:
+                async with kick:
+                    await kick.wait()
+
+            waits = [asyncio.ensure_future(kicked()), asyncio.ensure_future(stop.wait())]
+            push: asyncio.Future[Any] | None = None
+            if conn is not None and hasattr(conn, "wait"):
+                push = pushes.get(conn.account)
+                if push is None or push.done():
+                    push = pushes[conn.account] = asyncio.ensure_future(conn.wait(seconds))
+            try:
+                await asyncio.wait([*waits, *([push] if push else [])], timeout=max(0.0, seconds),
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+                await asyncio.gather(*waits, return_exceptions=True)
+                if push is not None and push.done() and not push.cancelled() and push.exception():
+                    log.debug("push wait of %s failed: %s", conn.account if conn else "?",
+                              redact(str(push.exception())))
+
+        async def account_loop(name: str) -> None:
+            conn = self.connectors[name]
+            while not stop.is_set():
+                rep = SyncReport()
+                await self.sync_account(name, rep)
+                if rep.changed or rep.errors or rep.notes:
+                    on_round(rep)
+                st = self.status[name]
+                if st.state == "disabled":
+                    await pause(3600.0)
+                elif st.state == "backoff":
+                    await pause(st.next_try - self.clock())
+                elif getattr(conn, "poll_timeout", 0) > 0:
+                    continue  # a long poll is its own wait
+                else:
+                    await pause(interval, conn)
+
+        async def outbox_loop() -> None:
+            while not stop.is_set():
+                rep = SyncReport()
+                if not self._reconciled:
+                    await self.reconcile_pending(rep)
+                    self._reconciled = True
+                await self.drain_outbox(rep)
+                if rep.sent or rep.failed or rep.unknown or rep.errors:
+                    on_round(rep)
+                await pause(min(interval, 5.0))
+
+        tasks = [asyncio.ensure_future(waker()), asyncio.ensure_future(outbox_loop())]
+        tasks += [asyncio.ensure_future(account_loop(n)) for n in self.connectors]
         try:
-            if await conn.wait(timeout):  # type: ignore[attr-defined]
-                wake.set()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed IDLE is only a missed early wake-up; polling goes on
-            log.debug("push wait of %s failed", conn.account, exc_info=True)
+            await stop.wait()
+        finally:
+            for t in (*tasks, *pushes.values()):
+                t.cancel()
+            await asyncio.gather(*tasks, *pushes.values(), return_exceptions=True)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -208,23 +209,42 @@ async def test_demo_connector_through_normal_path(store: Store, tmp_path: Path) 
     assert arrived + rep3.inserted == len(world.messages)
 
 
-async def test_run_forever_stops(store: Store) -> None:
-    src = ScriptedSource("a", [items("a", 2)])
-    eng = SyncEngine(store, {"a": src}, hooks())
-    stop = asyncio.Event()
-    rounds: list[int] = []
+async def test_run_forever_long_poll_never_blocks_other_sources(store: Store) -> None:
+    """Each source has its own loop: a source stuck in a long poll does not hold up another,
+    "sync now" (wake) re-polls at once, replies go out while the long poll waits, and stop ends it."""
 
-    def on_round(rep: object) -> None:
-        rounds.append(1)
-        if len(rounds) == 2:
-            stop.set()
+    class LongPoll(ScriptedSource):
+        poll_timeout = 25
 
-    wake = asyncio.Event()
-    task = asyncio.create_task(eng.run_forever(on_round, interval=30, stop=stop, wake=wake))
-    await asyncio.sleep(0.05)
+        async def fetch(self, cursor: str | None) -> Batch:
+            self.fetches += 1
+            await asyncio.sleep(3600)  # nothing new, ever: the poll just hangs
+            return Batch([], cursor)
+
+    slow = LongPoll("slow", [])
+    quick = ScriptedSource("quick", [items("quick", 2)])
+    eng = SyncEngine(store, {"slow": slow, "quick": quick}, hooks())
+    stop, wake = asyncio.Event(), asyncio.Event()
+    reports: list[object] = []
+    task = asyncio.create_task(eng.run_forever(reports.append, interval=30, stop=stop, wake=wake))
+
+    async def until(cond: Callable[[], bool]) -> None:
+        for _ in range(200):
+            if cond():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("condition not reached")
+
+    await until(lambda: store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 2)
+    fetches = quick.fetches
     wake.set()  # "sync now"
+    await until(lambda: quick.fetches > fetches)
+    oid = store.queue_reply(1, "ответ")
+    wake.set()
+    await until(lambda: store.outbox_row(oid).state == "sent")
+    assert slow.fetches == 1, "the long poll is still the first one"
+    stop.set()
     await asyncio.wait_for(task, 5)
-    assert len(rounds) == 2
 
 
 async def test_maybe_sent_is_reconciled_not_resent(store: Store) -> None:
