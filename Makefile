@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "inscope needs Python >= 3.11")'
@@ -29,6 +29,10 @@ lint: $(STAMP)
 ## Benchmarks (not tests): prints tables, writes bench/out/.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## Regenerate docs/screenshot.svg (the README picture) from a fresh demo workspace.
+screenshot: $(STAMP)
+	$(BIN)/python -m tools.screenshot docs/screenshot.svg
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
