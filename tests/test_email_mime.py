@@ -88,6 +88,17 @@ def test_corpus_message_parses_to_expected(name: str) -> None:
     assert "\ufffd" not in p.full_text + p.subject + p.from_name
 
 
+def test_memoized_headers_parse_like_policy_default() -> None:
+    # Parse the corpus twice (cold, then every header value a memo hit) in an order where
+    # messages share header values, and against the plain policy.default parse.
+    mime._fetch_header.cache_clear()
+    for _round in range(2):
+        for name in sorted(EXPECTED):
+            raw = load(name)
+            assert mime.parse(raw) == mime.parse(raw, reference=True), name
+    assert mime._fetch_header.cache_info().hits > 0
+
+
 def test_raw_round_trips_bytes() -> None:
     for name in EXPECTED:
         raw = load(name)
@@ -242,6 +253,7 @@ def test_fuzz_mime_never_raises(headers: list[tuple[bytes, bytes]], body: bytes)
     raw = b"".join(n + b": " + v.replace(b"\n", b" ") + b"\r\n" for n, v in headers) + b"\r\n" + body
     p = mime.parse(raw)
     assert isinstance(p.text, str) and isinstance(p.subject, str)
+    assert p == mime.parse(raw, reference=True)  # the header memo changes nothing
     it = EmailCore(ctx()).make_item(raw, fallback_date=None, where={})
     assert it.external_id and it.conversation
     assert mime.raw_bytes(it.raw) == raw

@@ -6,10 +6,14 @@ Maildir for sent copies; enables crash reconciliation), SMTP settings as in
 the ``R`` flag to a message we replied to).
 
 Identity of a message on disk is its Maildir *key* (the file name before
-``:``), because flag changes rename the file.  The cursor maps every seen key to
-``[external id, conversation, flags]``; a re-sync lists ``new/`` and ``cur/``
+``:``), because flag changes rename the file.  The sync state maps every seen key
+to ``[external id, conversation, flags]``; a re-sync lists ``new/`` and ``cur/``
 (no file is opened unless it is new or its flags changed) and diffs: new keys
-are parsed, changed flags re-read, vanished keys become deletions.
+are parsed, changed flags re-read, vanished keys become deletions.  With a data
+dir that map lives in a journal (:mod:`connectors.email.state`) and the cursor
+is a ~80-byte stamp ``{"v": 2, "state": {...}}``; without one the whole map is
+inline in the cursor (``{"v": 1, ...}``, also accepted and migrated).  During a
+backfill the listing of the first batch is reused for the following ones.
 
 Sent copies: before submitting, the message is written to ``sent_path/tmp``
 (Maildir's "being written" area, which MUAs and mbsync ignore) and moved to
@@ -45,6 +49,8 @@ from connectors.base import (
 from . import mime
 from .common import EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
+from .state import MessageIndex, journal_path
+from .threads import ThreadIndex
 
 BATCH = 500
 # Maildir info letters ↔ IMAP flag names, so meta["flags"] means the same for both connectors.
@@ -115,23 +121,62 @@ class MaildirConnector(EmailCore):
         self.batch_size = int(ctx.options.get("batch", BATCH))
         self._msgs: dict[str, list[str]] = {}
         self._loaded = False
+        # Sync state: a journal in the data dir when there is one (compact cursor), else
+        # the whole map inline in the cursor as before.
+        jp = journal_path(ctx.data_dir, "maildir", ctx.account)
+        self._index: MessageIndex | None = MessageIndex(jp) if jp is not None else None
+        self._inline: dict[str, list[str]] = {}
+        self._inline_cursor: str | None = None
+        self._rebuilt = False  # the journal did not match the cursor: say so once
+        # Keys still to read from the last directory listing (a backfill in progress).
+        self._todo: list[str] = []
+        self._listing: dict[str, tuple[str, str, str]] = {}
 
     # -- fetch ---------------------------------------------------------------------------
 
-    def _load(self, cursor: str | None) -> dict[str, Any]:
-        state: dict[str, Any] = {"v": 1, "subjects": {}, "msgs": {}}
+    def _restore(self, cursor: str | None) -> None:
+        """Bring ``self._index`` / the inline map to the state ``cursor`` describes."""
+        if self._index is None and cursor is not None and cursor == self._inline_cursor:
+            return  # our own last cursor: the map in memory is already that state
+        state: dict[str, Any] = {}
         if cursor:
             try:
                 loaded = json.loads(cursor)
-                if isinstance(loaded, dict) and loaded.get("v") == 1:
+                if isinstance(loaded, dict):
                     state = loaded
             except ValueError:
                 pass  # an unreadable cursor means a full re-scan; inserts are idempotent
+        idx = self._index
+        if idx is None:
+            # No data dir: the self-contained v1 cursor (the whole map, re-serialized per batch).
+            if state.get("v") != 1:
+                state = {}
+            self._inline = state.get("msgs", {})
+            self._inline_cursor = cursor
+            self._todo = []
+            self._load_threads(state.get("subjects", {}), self._inline)
+            return
+        if state.get("v") == 2 and isinstance(state.get("state"), dict):
+            if idx.matches(state["state"]):
+                idx.compact_if_due()  # our last batch is committed: safe to snapshot it
+                return
+            if not idx.restore(state["state"]):
+                # Journal lost or out of step with the DB: rebuild by re-scanning everything.
+                self._rebuilt = True
+        elif state.get("v") == 1:
+            idx.seed(state.get("msgs", {}), state.get("subjects", {}))  # migrate an old cursor
+        else:
+            idx.reset()
+        self._todo = []
+        self.threads = ThreadIndex()
+        self._loaded = False
+        self._load_threads(idx.subjects, idx.entries)
+
+    def _load_threads(self, subjects: dict[str, str], msgs: dict[str, list[str]]) -> None:
         if not self._loaded:
-            self.threads.load(state.get("subjects", {}),
-                              ((e[0], e[1]) for e in state.get("msgs", {}).values()))
+            self.threads.load(subjects, ((e[0], e[1]) for e in msgs.values()))
+            self.threads.take_new_subjects()  # already persisted
             self._loaded = True
-        return state
 
     async def fetch(self, cursor: str | None) -> Batch:
         return await asyncio.to_thread(self._fetch, cursor)
@@ -139,29 +184,44 @@ class MaildirConnector(EmailCore):
     def _fetch(self, cursor: str | None) -> Batch:
         if not (self.path / "cur").is_dir() and not (self.path / "new").is_dir():
             raise SourceError(f"maildir {self.path}: not found or not a Maildir", retry_after=300)
-        state = self._load(cursor)
-        msgs: dict[str, list[str]] = state["msgs"]
-        listing = scan(self.path)
+        self._restore(cursor)
+        idx = self._index
+        msgs = idx.entries if idx is not None else self._inline
         items: list[Item] = []
         notes: list[str] = []
-        vanished = [k for k in msgs if k not in listing]
-        live_ids = {msgs[k][0] for k in msgs if k in listing}
-        for k in vanished:
-            ext, conv, _flags = msgs.pop(k)
-            if ext not in live_ids:  # the same message may still exist under another key
-                items.append(self.deleted_item(ext, conv, {"maildir_key": k}))
-        todo = [k for k, (_s, _n, fl) in listing.items() if k not in msgs or msgs[k][2] != fl]
-        todo.sort()
-        more = len(todo) > self.batch_size
+        vanished: list[str] = []
+        if self._todo:
+            # Mid-backfill: keep working through the listing we already have instead of
+            # re-listing 10k+ files per batch (O(n²) over a backfill).  A file renamed
+            # meanwhile is skipped below and found by the fresh scan at the end.
+            todo = self._todo
+        else:
+            listing = scan(self.path)
+            self._listing = listing
+            vanished = [k for k in msgs if k not in listing]
+            if vanished:
+                live_ids = {e[0] for k, e in msgs.items() if k in listing}
+                for k in vanished:
+                    ext, conv, _flags = idx.pop(k) if idx is not None else msgs.pop(k)
+                    if ext not in live_ids:  # the same message may still exist under another key
+                        items.append(self.deleted_item(ext, conv, {"maildir_key": k}))
+            todo = sorted(k for k, (_s, _n, fl) in listing.items()
+                          if k not in msgs or msgs[k][2] != fl)
+        listing = self._listing
+        batch, self._todo = todo[: self.batch_size], todo[self.batch_size :]
+        more = bool(self._todo)
         changed = 0
-        for k in todo[: self.batch_size]:
+        for k in batch:
             sub, name, flags = listing[k]
             fp = self.path / sub / name
             try:
                 raw = fp.read_bytes()
                 mtime = datetime.fromtimestamp(fp.stat().st_mtime, UTC)
             except FileNotFoundError:
-                continue  # renamed by an MUA between scan and read: next fetch sees the new name
+                # Renamed by an MUA (or deleted) since the scan: the next fresh scan sees
+                # the new name; ask for it now if that would otherwise wait for a poll.
+                more = True
+                continue
             except OSError as exc:
                 notes.append(f"cannot read {name}: {exc.strerror}")
                 continue
@@ -174,15 +234,28 @@ class MaildirConnector(EmailCore):
                 flags=[FLAG_NAMES.get(f, f) for f in flags],
             )
             items.append(it)
-            msgs[k] = [it.external_id, it.conversation, flags]
-        state["subjects"] = self.threads.dump_subjects()
-        self._msgs = msgs
+            entry = [it.external_id, it.conversation, flags]
+            if idx is not None:
+                idx.put(k, entry)
+            else:
+                msgs[k] = entry
+        if self._rebuilt:
+            notes.append("sync state did not match the cursor: re-reading the whole Maildir")
+            self._rebuilt = False
         if vanished:
             notes.append(f"{len(vanished)} message(s) gone from the Maildir")
         if changed:
             notes.append(f"{changed} message(s) with changed flags")
-        return Batch(items=items, cursor=json.dumps(state, ensure_ascii=False, separators=(",", ":")),
-                     more=more, notes=notes)
+        new_subjects = self.threads.take_new_subjects()
+        if idx is None:
+            state = {"v": 1, "subjects": self.threads.dump_subjects(), "msgs": msgs}
+            out = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+            self._inline_cursor = out
+        else:
+            idx.add_subjects(new_subjects)
+            out = json.dumps({"v": 2, "state": idx.commit()}, separators=(",", ":"))
+        self._msgs = msgs
+        return Batch(items=items, cursor=out, more=more, notes=notes)
 
     # -- sending -------------------------------------------------------------------------
 

@@ -76,6 +76,9 @@ class ThreadIndex:
     def __init__(self) -> None:
         self.conv_of: dict[str, str] = {}
         self.by_subject: dict[str, str] = {}
+        # Subject entries added since the last take_new_subjects(): a connector journals
+        # just these instead of re-serializing the whole table with every batch.
+        self._new_subjects: dict[str, str] = {}
 
     def load(self, subjects: dict[str, str], messages: Iterable[tuple[str, str]]) -> None:
         """Restore from the serialized subject table and (message id, conversation) pairs."""
@@ -85,6 +88,11 @@ class ThreadIndex:
 
     def dump_subjects(self) -> dict[str, str]:
         return dict(self.by_subject)
+
+    def take_new_subjects(self) -> dict[str, str]:
+        """Subject entries added by :meth:`resolve` since the previous call."""
+        out, self._new_subjects = self._new_subjects, {}
+        return out
 
     def resolve(
         self,
@@ -114,7 +122,8 @@ class ThreadIndex:
             conv = message_id
         if message_id:
             self.conv_of[message_id] = conv
-        if sk and conv:
+        if sk and conv and sk not in self.by_subject:
             # First writer wins: the thread root's subject keeps pointing at the root.
-            self.by_subject.setdefault(sk, conv)
+            self.by_subject[sk] = conv
+            self._new_subjects[sk] = conv
         return conv
