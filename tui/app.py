@@ -13,13 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -29,21 +31,19 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from inscope.model import VIEW_TITLES, Priority, ProjectInfo, ThreadRow
-from inscope.report import ProjectReport, build_report
+from inscope.model import VIEW_TITLES, ProjectInfo, ThreadRow
 from inscope.store import InboxGate, Store, StoreError
 from inscope.text import one_line
-from inscope.windows import Schedule
 from tui.activity import FocusTracker
-from tui.commands import InscopeCommands
 from tui.dbexec import DbExecutor
 from tui.format import SOURCE_ICONS, zone
 from tui.messages import (
     ClockTicked,
     Conversation,
+    CountsBuilt,
     DetailLoaded,
     SourceState,
     SyncRound,
@@ -51,20 +51,34 @@ from tui.messages import (
     ViewFailed,
 )
 from tui.ports import ScheduleAware, WorkspaceLike
-from tui.screens.composer import ComposerResult, ComposerScreen
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.escalate import EscalateScreen
-from tui.screens.help import HelpScreen, binding_rows
-from tui.screens.picker import PickerScreen
-from tui.screens.priority import PriorityPicker
-from tui.screens.report import ReportScreen
-from tui.screens.snooze import SnoozeChoice, SnoozePicker
 from tui.viewindex import ViewIndex, ViewQuery, build_index
 from tui.widgets.detail import ConversationDoc, DetailPane, render_conversation
+from tui.widgets.footer import KeyFooter
 from tui.widgets.message_list import MessageList
 from tui.widgets.sidebar import Sidebar
 
+if TYPE_CHECKING:
+    # Only for annotations: the screens, the palette provider and the report are imported
+    # when first used, so the first paint does not pay for them (TextArea alone is ~8 ms).
+    from textual.command import Provider
+
+    from inscope.model import Priority
+    from inscope.report import ProjectReport
+    from tui.screens.composer import ComposerResult
+    from tui.screens.snooze import SnoozeChoice
+
 DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
+# Rows fetched around each project's first thread with every view build, so J / K land on
+# cached rows instead of querying a fresh page on the UI thread (about one screen each side).
+PREFETCH_AROUND_PROJECT = 48
+
+
+def _commands_provider() -> type[Provider]:
+    """The palette provider, imported when the palette first opens (Textual calls this lazily)."""
+    from tui.commands import InscopeCommands
+
+    return InscopeCommands
+
 
 
 class WindowRetriaged(Message):
@@ -137,7 +151,7 @@ class InboxScreen(Screen[None]):
                 yield MessageList(id="inbox")
             yield DetailPane(id="detail")
         yield Static("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Hand over to the app now that the widgets exist."""
@@ -151,7 +165,7 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     TITLE = "inscope"
     CSS_PATH = Path(__file__).with_name("inscope.tcss")
-    COMMANDS = App.COMMANDS | {InscopeCommands}
+    COMMANDS = App.COMMANDS | {_commands_provider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette",
                 tooltip="Jump to a project or view, sync now, project status, resend"),
@@ -200,6 +214,8 @@ class InscopeApp(App[None], inherit_bindings=False):
         self._sync_task: asyncio.Task[None] | None = None
         self._stopping = False
         self.sync_rounds = 0
+        self._background_started = False
+        self._counts_gen = 0  # the build whose counts / header / accounts are shown
 
     # -- startup / shutdown -----------------------------------------------------------------
 
@@ -223,11 +239,20 @@ class InscopeApp(App[None], inherit_bindings=False):
         self._render_header()
         self.request_rebuild()
 
-    def on_ready(self) -> None:
-        """After the first paint: background sync and the clock."""
-        self.call_after_refresh(self._start_background)
-
     def _start_background(self) -> None:
+        """After the first *view* is painted: background sync and the clock.
+
+        Not in ``on_ready``: that is the first frame, the empty "loading…" list, and a sync
+        thread started there (the demo connector builds its whole world in it) holds the
+        GIL against the view worker, which at 1M messages delayed the rows by seconds.
+        """
+        if self._background_started:
+            return
+        self._background_started = True
+        # Everything alive now (Textual, the stylesheet, the DOM, our modules) lives as long
+        # as the app; moving it out of the collector's generations means a full collection
+        # later only scans what the session allocated (each one was ~40–100 ms here).
+        gc.freeze()
         if self._sync_enabled:
             self._sync_worker()
         self.set_interval(self._clock_interval, self._on_clock)
@@ -276,7 +301,7 @@ class InscopeApp(App[None], inherit_bindings=False):
     @property
     def settled(self) -> bool:
         """No view build pending and the detail shows the selected thread (tests wait on this)."""
-        return (self._applied_gen == self._view_gen
+        return (self._applied_gen == self._view_gen and self._counts_gen == self._view_gen
                 and self._detail_id == self.inbox.selected_id
                 and self._detail_timer is None)
 
@@ -289,14 +314,22 @@ class InscopeApp(App[None], inherit_bindings=False):
             return ws.inbox_gate(self.clock())
         return InboxGate()
 
-    def request_rebuild(self) -> None:
-        """Rebuild the view index (and counts) in the background."""
+    def request_rebuild(self, changed: Iterable[int] | None = None) -> None:
+        """Rebuild the view index (and counts) in the background.
+
+        ``changed``: the threads whose rows changed (None: any may have), so their cached
+        rows are dropped now and the next paint shows them fresh.
+        """
+        self.inbox.invalidate(changed)
         self._view_gen += 1
         self.gate = self._gate_now()
-        self._build_view(self._view_gen, self.query_state, self.gate, self.peek_held)
+        lst = self.inbox
+        self._build_view(self._view_gen, self.query_state, self.gate, self.peek_held,
+                         lst.selected_id, max(1, lst.size.height))
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
-    def _build_view(self, generation: int, query: ViewQuery, gate: InboxGate, peek: bool) -> None:
+    def _build_view(self, generation: int, query: ViewQuery, gate: InboxGate, peek: bool,
+                    selected: int | None, height: int) -> None:
         worker = get_current_worker()
         store = self.ws.store()
         try:
@@ -310,6 +343,19 @@ class InscopeApp(App[None], inherit_bindings=False):
                 index = build_index(store, query, projects)
             if worker.is_cancelled:
                 return
+            # The rows the next frames need, fetched here instead of on the UI thread: the
+            # screen around the cursor (or the top, on a first build) and the first screen of
+            # every project, where J / K land.
+            starts = [index.pos.get(selected, 0) if selected is not None else 0, *index.project_rows]
+            want: list[int] = []
+            for r in starts:
+                lo = max(0, r - height)
+                want.extend(t for t in index.rows[lo:r + min(height, PREFETCH_AROUND_PROJECT)] if t > 0)
+            prefetched = store.threads_by_id(list(dict.fromkeys(want)))
+            if worker.is_cancelled:
+                return
+            # The list paints as soon as the order is known; counts and the header follow.
+            self.post_message(ViewBuilt(generation, index, projects, prefetched))
             counts = store.view_counts(max_priority=gate.max_priority)
             accounts = store.accounts()
             unknown = len(store.outbox(("unknown",)))
@@ -318,40 +364,56 @@ class InscopeApp(App[None], inherit_bindings=False):
             except Exception as e:  # the window line is informative; never fatal
                 header = f"window: {e}"
         except Exception as e:
-            self.post_message(ViewFailed(f"{type(e).__name__}: {e}"))
+            self.post_message(ViewFailed(generation, f"{type(e).__name__}: {e}"))
             return
         finally:
             store.close()
         if not worker.is_cancelled:
-            self.post_message(ViewBuilt(generation, index, counts, projects, header, accounts, unknown))
+            self.post_message(CountsBuilt(generation, counts, header, accounts, unknown))
 
     def on_view_built(self, msg: ViewBuilt) -> None:
-        """Swap the new index in (the cursor stays on its thread), refresh the chrome."""
+        """Swap the new index in (the cursor stays on its thread); the first one starts sync."""
         if msg.generation != self._view_gen:
             return  # a newer build is on its way
         self._applied_gen = msg.generation
-        self.counts = dict(msg.counts)
         self.projects = msg.projects
+        self.view_error = ""
+        with self.batch_update():
+            lst = self.inbox
+            lst.add_rows(msg.rows)
+            lst.set_index(msg.index)
+            self._render_title()
+        # The selected thread may have changed under us (an action, a sync): reload it.
+        self._schedule_detail(self.inbox.selected_id, 0.0)
+        if not self._background_started:
+            self.call_after_refresh(self._start_background)
+
+    def on_counts_built(self, msg: CountsBuilt) -> None:
+        """Sidebar, header and status for the build that is on screen."""
+        if msg.generation != self._view_gen:
+            return
+        self._counts_gen = msg.generation
+        self.counts = dict(msg.counts)
         self.accounts = msg.accounts
         self.header_text = msg.header
         self.unknown_outbox = msg.unknown_outbox
-        self.view_error = ""
         with self.batch_update():
-            self.inbox.set_index(msg.index)
             current = (f"project:{self.query_state.project_id}" if self.query_state.project_id
                        else f"view:{self.query_state.view}")
             self._q("#sidebar").update_items(self.counts, self.projects, current)
             self._render_header()
             self._render_title()
             self._render_status()
-        # The selected thread may have changed under us (an action, a sync): reload it.
-        self._schedule_detail(self.inbox.selected_id, 0.0)
 
     def on_view_failed(self, msg: ViewFailed) -> None:
         """Show a failed build in the status line and keep the old view."""
-        self._applied_gen = self._view_gen
+        if msg.generation != self._view_gen:
+            return
+        self._applied_gen = self._counts_gen = self._view_gen
         self.view_error = msg.error
         self._render_status()
+        if not self._background_started:
+            self.call_after_refresh(self._start_background)  # sync may be what fixes it
 
     # -- chrome --------------------------------------------------------------------------------
 
@@ -580,33 +642,56 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     # -- actions ----------------------------------------------------------------------------------
 
-    async def _act(self, fn: Callable[[Store], Any], done: str) -> bool:
-        """Run one action on the db thread; notify; refresh the view."""
+    async def _act(self, fn: Callable[[Store], Any], done: str, ids: list[int] | None = None,
+                   new_state: str | None = None) -> bool:
+        """Run one action on the db thread; notify; refresh the view.
+
+        ``ids``: the threads it changes (only their cached rows are dropped).  ``new_state``:
+        the state they end in; when the current view does not show that state they leave
+        the list *now*, before the write and the rebuild (which run off the UI thread and
+        swap in when ready), so ``e`` costs one repaint, not a rebuild plus counts.
+        """
+        removed = False
+        if ids and new_state is not None and self._leaves_view(new_state):
+            lst = self.inbox
+            lst.set_index(lst.index.without(ids))
+            self._render_title()
+            removed = True
         try:
             await self.db.run(fn)
-        except StoreError as e:
-            self.notify(str(e), severity="error", markup=False)
-            return False
         except Exception as e:  # a failed action is a message, never a traceback on screen
-            self.log.error("action failed", e)
-            self.notify(f"{type(e).__name__}: {e}", severity="error", markup=False)
+            if not isinstance(e, StoreError):
+                self.log.error("action failed", e)
+            self.notify(str(e) if isinstance(e, StoreError) else f"{type(e).__name__}: {e}",
+                        severity="error", markup=False)
+            if removed:
+                self.request_rebuild(ids)  # put back what the failed action took out
             return False
         self.inbox.clear_marks()
         self.notify(done, markup=False)
-        self.request_rebuild()
+        self.request_rebuild(ids)
         return True
+
+    def _leaves_view(self, new_state: str) -> bool:
+        """Does a thread that becomes ``new_state`` drop out of the view on screen?"""
+        q = self.query_state
+        if q.search or q.view == "all":
+            return False  # search results and "all" show every state
+        return q.view not in _VIEWS_SHOWING.get(new_state, {q.view})
 
     async def action_done(self) -> None:
         """e: done (bulk with x)."""
         ids = self._targets()
         if ids:
-            await self._act(partial(_each, Store.mark_done, ids), _n("done", ids))
+            await self._act(partial(_each, Store.mark_done, ids), _n("done", ids), ids, "done")
 
     def action_snooze(self) -> None:
         """h: the snooze picker."""
         ids = self._targets()
         if not ids:
             return
+        from tui.screens.snooze import SnoozePicker
+
         ws = self.ws
         picker = SnoozePicker(count=len(ids), tz=self.tz,
                               next_window=lambda: ws.next_window_start(self.clock()),
@@ -614,10 +699,12 @@ class InscopeApp(App[None], inherit_bindings=False):
         self.push_screen(picker, partial(self._snoozed, ids))
 
     async def _snoozed(self, ids: list[int], choice: SnoozeChoice | str | None) -> None:
+        from tui.screens.snooze import SnoozeChoice
+
         if not isinstance(choice, SnoozeChoice):
             return
         await self._act(partial(_each, partial(_snooze, choice=choice), ids),
-                        _n(f"snoozed ({choice.reason})", ids))
+                        _n(f"snoozed ({choice.reason})", ids), ids, "snoozed")
 
     async def action_escalate(self) -> None:
         """!: escalate to the account manager with a note."""
@@ -630,6 +717,8 @@ class InscopeApp(App[None], inherit_bindings=False):
         except Exception as e:
             self.notify(f"{e}", severity="error", markup=False)
             return
+        from tui.screens.escalate import EscalateScreen
+
         self.push_screen(EscalateScreen(am=am, count=len(ids)), partial(self._escalated, ids))
 
     async def _escalated(self, ids: list[int], note: str | None) -> None:
@@ -642,7 +731,7 @@ class InscopeApp(App[None], inherit_bindings=False):
             for t in ids:
                 results.append(ws.escalate(s, t, note))
 
-        if await self._act(run, _n("escalated", ids)) and results:
+        if await self._act(run, _n("escalated", ids), ids, "escalated") and results:
             self.notify("; ".join(sorted(set(results))), markup=False)
             self.action_sync_now()
 
@@ -651,6 +740,8 @@ class InscopeApp(App[None], inherit_bindings=False):
         ids = self._targets()
         if not ids:
             return
+        from tui.screens.priority import PriorityPicker
+
         row = self.inbox.selected_row
         self.push_screen(PriorityPicker(row.priority if row else None, len(ids)),
                          partial(self._prioritized, ids))
@@ -659,13 +750,15 @@ class InscopeApp(App[None], inherit_bindings=False):
         if priority is None:
             return
         await self._act(partial(_each, partial(_set_priority, priority=priority), ids),
-                        _n(f"priority {priority.label}", ids))
+                        _n(f"priority {priority.label}", ids), ids)
 
     def action_assign(self) -> None:
         """a: move the selected thread(s) to a project; the conversation stays there."""
         ids = self._targets()
         if not ids:
             return
+        from tui.screens.picker import PickerScreen
+
         choices = [(p.name, p.name) for p in self.projects if p.name != "Unsorted"]
         self.push_screen(PickerScreen(f"Assign {len(ids)} thread(s) to project", choices),
                          partial(self._assigned, ids))
@@ -674,13 +767,13 @@ class InscopeApp(App[None], inherit_bindings=False):
         if project is None:
             return
         await self._act(partial(_each, partial(_assign, project=project), ids),
-                        _n(f"moved to {project}", ids))
+                        _n(f"moved to {project}", ids), ids)
 
     async def action_resolve(self) -> None:
         """u: resolve the escalation by hand (the AM answered outside the thread)."""
         ids = self._targets()
         if ids:
-            await self._act(partial(_each, Store.resolve_escalation, ids), _n("escalation resolved", ids))
+            await self._act(partial(_each, Store.resolve_escalation, ids), _n("escalation resolved", ids), ids)
 
     def action_peek_held(self) -> None:
         """w: show / hide the threads held until the next reply window."""
@@ -694,6 +787,8 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     def action_report(self) -> None:
         """R: time per client (the same numbers as ``inscope report``)."""
+        from tui.screens.report import ReportScreen
+
         self.push_screen(ReportScreen(self._load_report, tz=self.tz, now=self.clock))
 
     async def _load_report(self, since: float) -> list[ProjectReport]:
@@ -701,6 +796,9 @@ class InscopeApp(App[None], inherit_bindings=False):
         if isinstance(ws, ScheduleAware):
             return await self.db.run(lambda s: ws.report(s, since))
         # No schedule known: first-response times in plain hours.
+        from inscope.report import build_report
+        from inscope.windows import Schedule
+
         return await self.db.run(lambda s: build_report(s, Schedule(), since))
 
     async def action_undo(self) -> None:
@@ -735,6 +833,8 @@ class InscopeApp(App[None], inherit_bindings=False):
         async def save(text: str) -> None:
             await self.db.run(lambda s: s.save_draft(tid, text))
 
+        from tui.screens.composer import ComposerScreen
+
         screen = ComposerScreen(title=one_line(row.title, 80), context=context, draft=draft,
                                 warning=warning, queue=queue, save_draft=save)
         self.push_screen(screen, partial(self._after_composer, tid))
@@ -747,7 +847,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         if result.sent:
             self.notify("Reply queued; it goes out with the next sync.")
             self.action_sync_now()
-            self.request_rebuild()
+            self.request_rebuild([tid])
         else:
             self.notify("Draft kept.")
 
@@ -770,6 +870,12 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     def action_help(self) -> None:
         """?: every key from the live bindings (with the user's keymap)."""
+        from tui.screens.composer import ComposerScreen
+        from tui.screens.confirm import ConfirmScreen
+        from tui.screens.help import HelpScreen, binding_rows
+        from tui.screens.report import ReportScreen
+        from tui.screens.snooze import SnoozePicker
+
         sections: list[tuple[str, list[BindingType]]] = [
             ("inbox", list(InboxScreen.BINDINGS)),
             ("list", list(MessageList.BINDINGS)),
@@ -820,6 +926,8 @@ class InscopeApp(App[None], inherit_bindings=False):
         async def answer(yes: bool | None) -> None:
             if yes and await self._act(lambda s: s.outbox_move(oid, "queued"), f"reply #{oid} queued again"):
                 self.action_sync_now()
+
+        from tui.screens.confirm import ConfirmScreen
 
         self.push_screen(ConfirmScreen(
             f"Resend reply #{oid}?",
@@ -904,7 +1012,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         for note in msg.notes:
             self.notify(note, markup=False)
         if msg.changed:
-            self.request_rebuild()
+            self.request_rebuild(msg.threads or None)  # no ids reported: any row may have changed
         self._render_header()
         self._render_status()
 
@@ -973,7 +1081,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         self.inbox.invalidate([])
         if msg.woken:
             self.notify(f"{len(msg.woken)} snoozed thread(s) are back.")
-            self.request_rebuild()
+            self.request_rebuild(msg.woken)
 
     # -- time per client ----------------------------------------------------------------------------
 
@@ -981,7 +1089,10 @@ class InscopeApp(App[None], inherit_bindings=False):
         """Every key is activity: on the composer it is compose time, else focus time."""
         if isinstance(event, events.Key):
             screen = self.screen
-            if isinstance(screen, ComposerScreen):
+            # The composer module is loaded only once a composer was opened; until then no
+            # screen can be one (and this runs for every key, so no import here).
+            composer = sys.modules.get("tui.screens.composer")
+            if composer is not None and isinstance(screen, composer.ComposerScreen):
                 screen.clock.touch()
             else:
                 self.focus_tracker.touch()
@@ -995,6 +1106,14 @@ class InscopeApp(App[None], inherit_bindings=False):
     def _log_event(self, kind: str, tid: int, data: dict[str, Any]) -> None:
         # Fire and forget on the db thread: in order with the actions, never blocking a key.
         self.db.submit(lambda s: s.log_event(kind, tid, data))
+
+
+# Views (besides "all" and search results) that still show a thread after it becomes a state.
+_VIEWS_SHOWING: dict[str, set[str]] = {
+    "done": {"done"},
+    "snoozed": {"snoozed", "held"},
+    "escalated": {"escalated"},
+}
 
 
 def _each(fn: Callable[[Store, int], object], ids: list[int], store: Store) -> None:

@@ -13,16 +13,30 @@ from tui.viewindex import ViewIndex
 
 
 class ViewBuilt(Message):
-    """A view index (plus sidebar counts and the header line) is ready to swap in."""
+    """A view index is ready to swap in, with the rows the first screens and J / K need.
 
-    def __init__(self, generation: int, index: ViewIndex, counts: Mapping[str, int],
-                 projects: list[ProjectInfo], header: str, accounts: list[dict[str, Any]],
-                 unknown_outbox: int) -> None:
+    Sidebar counts, the header line and account states come separately (``CountsBuilt``),
+    so the list paints as soon as its order is known.
+    """
+
+    def __init__(self, generation: int, index: ViewIndex, projects: list[ProjectInfo],
+                 rows: Mapping[int, ThreadRow] | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.index = index
-        self.counts = counts
         self.projects = projects
+        # Rows prefetched by the worker (around the cursor and each project's start).
+        self.rows: Mapping[int, ThreadRow] = rows or {}
+
+
+class CountsBuilt(Message):
+    """Sidebar counts, the header line, account states: the rest of a view build."""
+
+    def __init__(self, generation: int, counts: Mapping[str, int], header: str,
+                 accounts: list[dict[str, Any]], unknown_outbox: int) -> None:
+        super().__init__()
+        self.generation = generation
+        self.counts = counts
         self.header = header
         self.accounts = accounts
         self.unknown_outbox = unknown_outbox
@@ -31,8 +45,9 @@ class ViewBuilt(Message):
 class ViewFailed(Message):
     """Building the view failed (a store error); shown in the status line."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, generation: int, error: str) -> None:
         super().__init__()
+        self.generation = generation
         self.error = error
 
 

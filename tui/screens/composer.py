@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from inscope.store import StoreError
 from tui.activity import ActivityClock
+from tui.widgets.footer import KeyFooter
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class ComposerScreen(ModalScreen[ComposerResult]):
             yield TextArea(self._reply_draft, id="composer-text", soft_wrap=True, tab_behavior="focus")
             yield Static("", id="composer-warning")
             yield Static("", id="composer-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Focus the text, cursor at the end of the draft."""

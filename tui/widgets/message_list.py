@@ -15,7 +15,7 @@ eyes jumps.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -35,8 +35,10 @@ from tui.viewindex import ViewIndex, ViewQuery
 
 RowFetcher = Callable[[Sequence[int]], dict[int, ThreadRow]]
 
-ROW_CACHE_SIZE = 4096
-STRIP_CACHE_SIZE = 1024
+# Bounded so a long session does not grow: a few screens around the cursor plus the rows the
+# view worker prefetches around every project start (~50 per project).
+ROW_CACHE_SIZE = 2048
+STRIP_CACHE_SIZE = 512
 # How far (in rows) the neighbour search goes when the selected thread left the view.
 NEIGHBOUR_SCAN = 500
 
@@ -120,6 +122,7 @@ class MessageList(ScrollView, can_focus=True):
         self._rows: LRUCache[int, ThreadRow] = LRUCache(ROW_CACHE_SIZE)
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE_SIZE)
         self._generation = 0
+        self._margin_pending = False
         self.clock: Callable[[], float] = time.time
         self._now = self.clock()
 
@@ -131,7 +134,10 @@ class MessageList(ScrollView, can_focus=True):
         screen_offset = old_cursor - int(self.scroll_offset.y)
         self.index = index
         self.loaded = True
-        self.invalidate()
+        # Positions changed, rows did not: cached rows are dropped by ``invalidate(ids)``
+        # when the app learns they changed (an action, a sync round), not on every swap,
+        # so swapping in an index costs no query.
+        self._forget_strips()
         self.marked &= set(index.pos)
         new_row = self._refind(old, old_cursor, old_id)
         self.virtual_size = Size(self.content_width, len(index))
@@ -165,17 +171,25 @@ class MessageList(ScrollView, can_focus=True):
                 return new.step(row - 1, 1) or new.step(row + 1, -1)
         return new.first_thread()
 
-    def invalidate(self, thread_ids: Sequence[int] | None = None) -> None:
+    def invalidate(self, thread_ids: Iterable[int] | None = None) -> None:
         """Forget cached rows (all, or some) and strips; the next paint refetches."""
         if thread_ids is None:
             self._rows.clear()
         else:
             for tid in thread_ids:
                 self._rows.discard(tid)
+        self._forget_strips()
+
+    def _forget_strips(self) -> None:
         self._strips.clear()
         self._generation += 1
         self._now = self.clock()
         self.refresh()
+
+    def add_rows(self, rows: Mapping[int, ThreadRow]) -> None:
+        """Cache rows fetched elsewhere (the view worker's prefetch)."""
+        for tid, r in rows.items():
+            self._rows.set(tid, r)
 
     def row(self, tid: int) -> ThreadRow | None:
         """The cached row for ``tid`` (fetching it if needed; O(1) query)."""
@@ -187,13 +201,25 @@ class MessageList(ScrollView, can_focus=True):
                 self._rows.set(tid, r)
         return r
 
-    def _ensure_rows(self, lo: int, hi: int) -> None:
+    def _missing(self, lo: int, hi: int) -> list[int]:
         rows = self.index.rows
         lo, hi = max(0, lo), min(len(rows), hi)
-        missing = [tid for tid in rows[lo:hi] if tid > 0 and tid not in self._rows]
+        cached = self._rows
+        return [tid for tid in rows[lo:hi] if tid > 0 and tid not in cached]
+
+    def _ensure_rows(self, lo: int, hi: int) -> None:
+        missing = self._missing(lo, hi)
         if missing and self.fetch_rows is not None:
             for tid, r in self.fetch_rows(missing).items():
                 self._rows.set(tid, r)
+
+    def _fill_margin(self) -> None:
+        """After a frame: fetch the page above and below the visible one (for j / k / pgdn)."""
+        self._margin_pending = False
+        top = int(self.scroll_offset.y)
+        h = max(1, self.size.height)
+        self._ensure_rows(top - h, top)
+        self._ensure_rows(top + h, top + 2 * h)
 
     # -- moving --------------------------------------------------------------------------
 
@@ -298,18 +324,32 @@ class MessageList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.content_width, len(self.index))
 
     def on_focus(self) -> None:
-        """The cursor colour depends on focus."""
-        self.refresh()
+        """The cursor colour depends on focus (only that line: enter / esc move focus)."""
+        self._refresh_cursor_line()
 
     def on_blur(self) -> None:
-        """The cursor colour depends on focus."""
-        self.refresh()
+        """The cursor colour depends on focus (only that line: enter / esc move focus)."""
+        self._refresh_cursor_line()
+
+    def _refresh_cursor_line(self) -> None:
+        if self.cursor >= 0:
+            self.refresh_line(self.cursor)
+        else:
+            self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """Fetch the visible page ± one page in one query, then draw line by line."""
+        """Fetch the visible rows that are not cached (one query), then draw line by line.
+
+        The page above and below (what j / k / pgdn reach next) is fetched after the frame
+        is out, so a jump (J / K, g / G) costs one query of one page at most, and none when
+        the view worker prefetched it.
+        """
         top = int(self.scroll_offset.y)
         h = max(1, self.size.height)
-        self._ensure_rows(top - h, top + 2 * h)
+        self._ensure_rows(top, top + h)
+        if not self._margin_pending and (self._missing(top - h, top) or self._missing(top + h, top + 2 * h)):
+            self._margin_pending = True
+            self.call_after_refresh(self._fill_margin)
         return super().render_lines(crop)
 
     @property
