@@ -22,9 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import Item
 from inscope.model import (
@@ -35,6 +33,9 @@ from inscope.model import (
     ProjectInfo,
     ThreadRow,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 3
 UNSORTED = "Unsorted"
@@ -323,7 +324,7 @@ class Store:
         os.chmod(path, 0o600)
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db: sqlite_utils.Database | None = None
         # (account, conversation) → (thread id, title); threads are only re-keyed, never deleted
         # otherwise, and rekey_conversation clears this.
         self._thread_cache: dict[tuple[str, str], tuple[int, str]] = {}
@@ -338,6 +339,16 @@ class Store:
             side = Path(str(path) + suffix)
             if side.exists():
                 os.chmod(side, 0o600)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection (schema work); imported on first use because
+        only a migration needs it and it costs start-up time."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # -- lifecycle ---------------------------------------------------------------
 

@@ -17,15 +17,15 @@ from connectors.base import Connector, Item
 from inscope import config as config_mod
 from inscope.config import Config, ProjectCfg
 from inscope.model import Assessment, MsgFacts, Priority
-from inscope.report import ProjectReport, build_report
 from inscope.sources import build, receiving_accounts
 from inscope.store import UNSORTED, InboxGate, Store, StoreError
-from inscope.sync import Hooks, SyncEngine
 from inscope.triage import Rules
 from inscope.windows import Schedule, header_text
 
 if TYPE_CHECKING:
     from inscope.demo import DemoServices
+    from inscope.report import ProjectReport
+    from inscope.sync import Hooks, SyncEngine
 
 
 class Workspace:
@@ -104,6 +104,8 @@ class Workspace:
         return self.rules.role_of(item, self.rules.project_of(item) if project == UNSORTED else project)
 
     def hooks(self) -> Hooks:
+        from inscope.sync import Hooks  # imported on use: start-up pays only for the first paint
+
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
                      triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated)
 
@@ -135,6 +137,8 @@ class Workspace:
 
     def engine(self, store: Store) -> SyncEngine:
         """A sync engine over every configured account, bound to ``store``'s thread."""
+        from inscope.sync import SyncEngine
+
         return SyncEngine(store, self.connectors(), self.hooks())
 
     def retriage(self, store: Store, now: float | None = None, *, waiting_only: bool = False) -> int:
@@ -165,6 +169,8 @@ class Workspace:
 
     def report(self, store: Store, since: float) -> list[ProjectReport]:
         """Time and response statistics per project since ``since`` (window hours by this schedule)."""
+        from inscope.report import build_report
+
         return build_report(store, self.schedule, since)
 
     # -- actions shared by keys and commands ----------------------------------------------
