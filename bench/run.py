@@ -280,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.no_mail:
         s.mail = False
     rep = Report()
+    # Bytecode for the project, as a normal install would have it (pip compiles site-packages).
+    import compileall
+
+    for pkg in ("inscope", "connectors", "tui", "sandbox", "bench"):
+        compileall.compile_dir(str(Path(__file__).resolve().parents[1] / pkg), quiet=1)
     work = Path(tempfile.mkdtemp(prefix="inscope-bench-"))
     header = (f"inscope bench {datetime.now().isoformat(timespec='seconds')} · {platform.node()} · "
               f"{os.cpu_count()} cores · Python {platform.python_version()} · load {load_avg()} · "
