@@ -327,7 +327,7 @@ class Store:
         self._db: sqlite_utils.Database | None = None
         # (account, conversation) → (thread id, title); threads are only re-keyed, never deleted
         # otherwise, and rekey_conversation clears this.
-        self._thread_cache: dict[tuple[str, str], tuple[int, str]] = {}
+        self._thread_cache: dict[tuple[str, str], tuple[int, str, bool]] = {}
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -538,7 +538,6 @@ class Store:
         t0 = now()
         inserted = updated = 0
         touched: set[int] = set()
-        thread_ids: dict[str, int] = {}
         projects: dict[str, int] = {}
         members: dict[int, tuple[str, ...]] = {}
         # Which of these ids do we have already?  (Re-delivery after a crash, edits.)
@@ -556,10 +555,7 @@ class Store:
         recount: set[int] = set()
         am_spoke: set[int] = set()  # threads with a new message from the account manager
         for it in items:
-            tid = thread_ids.get(it.conversation)
-            if tid is None:
-                tid = self._thread_for(c, it, project_of, projects)
-                thread_ids[it.conversation] = tid
+            tid = self._thread_for(c, it, project_of, projects)  # cached per conversation
             if it.members:
                 members[tid] = it.members
             edited = _ts(it.edited_at)
@@ -657,24 +653,25 @@ class Store:
     ) -> int:
         key = (it.account, it.conversation)
         cached = self._thread_cache.get(key)
-        if cached is not None and cached[1] == it.conversation_title:
-            return cached[0]
-        tid = self._thread_lookup(c, it, project_of, projects)
-        self._thread_cache[key] = (tid, it.conversation_title)
+        if cached is None or cached[1] != it.conversation_title:
+            cached = self._thread_lookup(c, it, project_of, projects)
+            self._thread_cache[key] = cached
+        tid, _title, adoptable = cached
+        if adoptable:
+            # The thread began with an item that routed nowhere (say the AM's e-mail came
+            # first): the first item that does route decides its project.
+            pname = project_of(it)
+            if pname:
+                # Guarded: another connection may have assigned it by hand meanwhile.
+                c.execute(
+                    "UPDATE threads SET project_id = ? WHERE id = ? AND project_id = "
+                    "(SELECT id FROM projects WHERE name = ?) AND NOT EXISTS "
+                    "(SELECT 1 FROM routes WHERE account = ? AND conversation = ?)",
+                    (self._project_id_in(c, pname, projects), tid, UNSORTED, it.account, it.conversation))
+                self._thread_cache[key] = (tid, it.conversation_title, False)
         return tid
 
-    def _thread_lookup(
-        self, c: sqlite3.Connection, it: Item, project_of: ProjectFn, projects: dict[str, int]
-    ) -> int:
-        row = c.execute(
-            "SELECT id, title, url FROM threads WHERE account = ? AND conversation = ?",
-            (it.account, it.conversation),
-        ).fetchone()
-        if row is not None:
-            if it.conversation_title and row[1] != it.conversation_title:
-                c.execute("UPDATE threads SET title = ? WHERE id = ?", (it.conversation_title, row[0]))
-            return int(row[0])
-        pname = project_of(it) or UNSORTED
+    def _project_id_in(self, c: sqlite3.Connection, pname: str, projects: dict[str, int]) -> int:
         pid = projects.get(pname)
         if pid is None:
             r = c.execute("SELECT id FROM projects WHERE name = ?", (pname,)).fetchone()
@@ -685,10 +682,27 @@ class Store:
                 )
                 r = c.execute("SELECT id FROM projects WHERE name = ?", (pname,)).fetchone()
             pid = projects[pname] = int(r[0])
+        return pid
+
+    def _thread_lookup(
+        self, c: sqlite3.Connection, it: Item, project_of: ProjectFn, projects: dict[str, int]
+    ) -> tuple[int, str, bool]:
+        """(thread id, title, adoptable): adoptable = in Unsorted by default, not by hand."""
         routed = c.execute(
             "SELECT project_id FROM routes WHERE account = ? AND conversation = ?",
             (it.account, it.conversation),
         ).fetchone()
+        row = c.execute(
+            "SELECT t.id, t.title, p.name FROM threads t JOIN projects p ON p.id = t.project_id "
+            "WHERE t.account = ? AND t.conversation = ?",
+            (it.account, it.conversation),
+        ).fetchone()
+        if row is not None:
+            if it.conversation_title and row[1] != it.conversation_title:
+                c.execute("UPDATE threads SET title = ? WHERE id = ?", (it.conversation_title, row[0]))
+            return int(row[0]), it.conversation_title, row[2] == UNSORTED and routed is None
+        pname = project_of(it)
+        pid = self._project_id_in(c, pname or UNSORTED, projects)
         if routed is not None:
             pid = int(routed[0])
         cur = c.execute(
@@ -696,7 +710,7 @@ class Store:
             (it.account, it.source, it.conversation, it.conversation_title, it.url, pid),
         )
         assert cur.lastrowid is not None
-        return int(cur.lastrowid)
+        return int(cur.lastrowid), it.conversation_title, pname is None and routed is None
 
     def _refresh_thread(self, c: sqlite3.Connection, tid: int, triage: TriageFn | None,
                         delta: tuple[int, float | None] | None = None, *, am_spoke: bool = False) -> None:
@@ -1156,6 +1170,7 @@ class Store:
             c.execute("UPDATE threads SET project_id = ? WHERE id = ?", (pid, tid))
             c.execute("INSERT OR REPLACE INTO routes (account, conversation, project_id) VALUES (?, ?, ?)",
                       (row[0], row[1], pid))
+            self._thread_cache.pop((row[0], row[1]), None)  # no longer adoptable: set by hand
             self._event(c, "assign", tid, {"from": row[2], "to": pid})
 
     def set_priority(self, tid: int, priority: Priority) -> None:

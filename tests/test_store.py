@@ -274,3 +274,19 @@ def test_record_sent_stores_own_message_in_the_same_transaction(store: Store) ->
         store.record_sent(oid, "r1", item(9, author=Author("x", "X"), text="ответ"),
                           project_of=lambda it: "Alpha", role_of=boom)
     assert store.outbox_row(oid).state == "sending", "not marked sent without its message"
+
+
+def test_thread_started_by_an_unroutable_item_is_adopted_by_the_first_routable_one(store: Store) -> None:
+    am = Author(id="am", name="Анна", email="anna@agency.example")
+    routes = {"a1": None, "a2": "Alpha"}  # the AM's mail came first; the client's routes
+    store.apply_batch("tr", [item(1, author=am), item(2)], "c",
+                      project_of=lambda it: routes[it.external_id], role_of=lambda it: "client")
+    assert store.thread(1).project == "Alpha"
+    # A thread put in Unsorted by hand stays there.
+    store.apply_batch("tr", [item(3, conv="x", author=am)], "c",
+                      project_of=lambda it: None, role_of=lambda it: "client")
+    t2 = [t for t, _, _ in store.view_index("all") if store.thread(t).project == "Unsorted"][0]
+    store.assign_project(t2, "Unsorted")
+    store.apply_batch("tr", [item(4, conv="x")], "c", project_of=lambda it: "Alpha",
+                      role_of=lambda it: "client")
+    assert store.thread(t2).project == "Unsorted"

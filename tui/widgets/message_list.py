@@ -405,13 +405,14 @@ class MessageList(ScrollView, can_focus=True):
                 "message-list--cursor" if focused else "message-list--cursor-blur")
         if r is None:
             return Strip([Segment(_fit("  …", width), style)])
-        dim = self.get_component_rich_style("message-list--dim")
-        flag_style = self.get_component_rich_style("message-list--flag")
+        # Only the foreground of these accents: their background would cut holes in the cursor bar.
+        dim = _fg(self.get_component_rich_style("message-list--dim"))
+        flag_style = _fg(self.get_component_rich_style("message-list--flag"))
         prio_style = Style()
         if r.priority.label == "urgent":
-            prio_style = self.get_component_rich_style("message-list--urgent")
+            prio_style = _fg(self.get_component_rich_style("message-list--urgent"))
         elif r.priority.label == "high":
-            prio_style = self.get_component_rich_style("message-list--high")
+            prio_style = _fg(self.get_component_rich_style("message-list--high"))
         sel = "●" if marked else " "
         flags = ""
         if r.scope == "out":
@@ -423,7 +424,7 @@ class MessageList(ScrollView, can_focus=True):
         age = relative(r.last_client_at or r.last_at, self._now)
         title_w, author_w, text_w = column_widths(width)
         segs = [
-            Segment(sel + " ", style + (self.get_component_rich_style("message-list--marked")
+            Segment(sel + " ", style + (_fg(self.get_component_rich_style("message-list--marked"))
                                         if marked else Style())),
             Segment(PRIORITY_MARKS.get(r.priority, " ") + " ", style + prio_style),
             Segment(SOURCE_ICONS.get(r.source, "?") + " ", style + dim),
@@ -438,3 +439,8 @@ class MessageList(ScrollView, can_focus=True):
             Segment(age[:4].rjust(4) + " ", style + dim),
         ]
         return Strip(segs).adjust_cell_length(width, style)
+
+
+def _fg(style: Style) -> Style:
+    """The foreground part of a component style (colour, bold), without its background."""
+    return Style(color=style.color, bold=style.bold)
