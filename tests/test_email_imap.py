@@ -59,14 +59,14 @@ def corpus(name: str) -> bytes:
 
 
 def connector(dv: Dovecot, folders: list[str], sink: SmtpSink | None = None, *,
-              password: str = PASSWORD, **opts: Any) -> imap.ImapConnector:
+              password: str = PASSWORD, data_dir: Path | None = None, **opts: Any) -> imap.ImapConnector:
     options: dict[str, Any] = {"host": dv.host, "port": dv.port, "tls": "none", "user": USER,
                                "folders": folders, "sync_sent": False, **opts}
     if sink is not None:
         options.update(smtp_host="127.0.0.1", smtp_port=sink.port, smtp_tls="none", smtp_user=USER)
     secrets = {"password": password, "smtp_password": "smtp-secret-1"}
     ctx = SourceContext(account="work", kind="imap", options=options, secret=secrets.get,
-                        me_name="Anna", me_emails=(USER,))
+                        me_name="Anna", me_emails=(USER,), data_dir=data_dir)
     conn = imap.build(ctx)
     assert isinstance(conn, imap.ImapConnector)
     return conn
@@ -84,11 +84,22 @@ async def drain(conn: imap.ImapConnector, cursor: str | None) -> tuple[list[Item
             return items, cursor, n
 
 
-async def test_first_and_incremental_sync_never_marks_read(dovecot: Dovecot, admin: IMAPClient) -> None:
+JOURNAL = pytest.mark.parametrize("journal", [True, False], ids=["journal", "inline-cursor"])
+
+
+def data_for(tmp_path: Path, journal: bool) -> Path | None:
+    """A data dir (sync state in a side journal) or none (the self-contained v1 cursor)."""
+    return tmp_path / "data" if journal else None
+
+
+@JOURNAL
+async def test_first_and_incremental_sync_never_marks_read(dovecot: Dovecot, admin: IMAPClient,
+                                                           tmp_path: Path, journal: bool) -> None:
     f = folder(admin)
     for n in ("01_koi8r_encoded_words.eml", "03_raw_8bit_cp1251_headers.eml", "10_html_only.eml"):
         admin.append(f, corpus(n))
-    conn = connector(dovecot, [f], batch=2)
+    data = data_for(tmp_path, journal)
+    conn = connector(dovecot, [f], batch=2, data_dir=data)
     try:
         items, cur, rounds = await drain(conn, None)
         assert rounds == 2  # 3 messages in batches of 2
@@ -107,7 +118,7 @@ async def test_first_and_incremental_sync_never_marks_read(dovecot: Dovecot, adm
         assert [i.external_id for i in b.items] == ["<ru-17@client.ru>"]
         assert b.items[0].conversation == "<koi8-01@client.ru>"
         # A restarted connector continues from the cursor alone.
-        conn2 = connector(dovecot, [f])
+        conn2 = connector(dovecot, [f], data_dir=data)
         try:
             assert (await conn2.fetch(b.cursor)).items == []
         finally:
@@ -116,12 +127,14 @@ async def test_first_and_incremental_sync_never_marks_read(dovecot: Dovecot, adm
         await conn.aclose()
 
 
+@JOURNAL
 @pytest.mark.parametrize("condstore", [True, False], ids=["condstore", "periodic-diff"])
-async def test_flag_changes_and_expunge(dovecot: Dovecot, admin: IMAPClient, condstore: bool) -> None:
+async def test_flag_changes_and_expunge(dovecot: Dovecot, admin: IMAPClient, condstore: bool,
+                                        tmp_path: Path, journal: bool) -> None:
     f = folder(admin)
     admin.append(f, corpus("01_koi8r_encoded_words.eml"))
     admin.append(f, corpus("02_cp1251_quoted_printable.eml"))
-    conn = connector(dovecot, [f], condstore=condstore, flag_diff_every=1)
+    conn = connector(dovecot, [f], condstore=condstore, flag_diff_every=1, data_dir=data_for(tmp_path, journal))
     try:
         items, cur, _ = await drain(conn, None)
         assert [i.meta["flags"] for i in items] == [[], []]
@@ -141,11 +154,13 @@ async def test_flag_changes_and_expunge(dovecot: Dovecot, admin: IMAPClient, con
         await conn.aclose()
 
 
-async def test_uidvalidity_reset_rematches_by_message_id(dovecot: Dovecot, admin: IMAPClient) -> None:
+@JOURNAL
+async def test_uidvalidity_reset_rematches_by_message_id(dovecot: Dovecot, admin: IMAPClient,
+                                                         tmp_path: Path, journal: bool) -> None:
     f = folder(admin)
     for n in ("01_koi8r_encoded_words.eml", "02_cp1251_quoted_printable.eml", "21_no_message_id.eml"):
         admin.append(f, corpus(n))
-    conn = connector(dovecot, [f])
+    conn = connector(dovecot, [f], data_dir=data_for(tmp_path, journal))
     try:
         first, cur, _ = await drain(conn, None)
         # Recreating the folder gives it a new UIDVALIDITY; two of three messages come back.

@@ -21,9 +21,19 @@ messages keep their Message-ID external ids, so nothing is duplicated, and
 ids missing after the re-import become deletions.  At most 500 messages per
 batch (``more=True`` until caught up).
 
-Cursor (JSON): ``{"v": 1, "subjects": {...}, "folders": {name: {"uidvalidity",
-"last_uid", "highestmodseq", "msgs": {uid: [external id, conversation,
-flags]}, "stale": {external id: conversation}}}}``.
+Sync state: every synced message is remembered as ``folder\\0uid → [external
+id, conversation, flags]`` (to diff flags, name expunged messages and thread
+after a restart).  With a data dir that map lives in a side journal
+(:class:`connectors.email.state.MessageIndex`, ``email-state/imap-<account>.jsonl``)
+and the cursor stays compact — ``{"v": 2, "folders": {name: {"uidvalidity",
+"last_uid", "highestmodseq", "stale": {external id: conversation}}}, "state":
+journal stamp}`` — so a batch costs O(batch), not O(mailbox).  The cursor is
+the truth: journal records of uncommitted batches are cut off on restore, and
+a lost or torn journal is rebuilt by re-reading the folders (``last_uid`` back
+to 0; the store de-duplicates by Message-ID).  Without a data dir the cursor is
+self-contained as before: ``{"v": 1, "subjects": {...}, "folders": {name:
+{..., "msgs": {uid: [external id, conversation, flags]}}}}``; a v1 cursor met
+with a data dir is migrated into a journal without re-reading anything.
 
 Sending: see :meth:`ImapConnector.send` — the copy in Sent doubles as the
 crash-recovery record (a ``$InscopePending`` keyword marks a send in flight).
@@ -63,6 +73,8 @@ from connectors.base import (
 
 from .common import EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
+from .state import MessageIndex, journal_path
+from .threads import ThreadIndex
 
 BATCH = 500
 FETCH_CHUNK = 100  # UIDs per FETCH of full bodies: bounded memory per round trip
@@ -75,6 +87,81 @@ def _flags(raw: Iterable[Any]) -> list[str]:
     # \Recent is per-session (whoever selects first "sees" it): not a property of the message.
     names = (f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in raw)
     return sorted(n for n in names if n.lower() != "\\recent")
+
+
+def _key(folder: str, uid: int) -> str:
+    # NUL cannot occur in an IMAP mailbox name, so the key splits back unambiguously.
+    return f"{folder}\0{uid}"
+
+
+def _fresh_folder() -> dict[str, Any]:
+    return {"uidvalidity": 0, "last_uid": 0, "highestmodseq": None, "stale": {}}
+
+
+class SyncedMessages:
+    """The synced-message map with the two views a sync needs, kept in step.
+
+    The flat ``folder\\0uid → [external id, conversation, flags]`` map is what gets
+    persisted (a :class:`MessageIndex` journal, or inline in a v1 cursor).  A sync
+    asks per folder ("which UIDs do we have here, how many") and per message
+    ("is this Message-ID still in some folder?" before calling it deleted).
+    Answering those by scanning the flat map made every expunge O(n); the
+    per-folder dicts and the id reference count make both O(1).
+    """
+
+    def __init__(self, index: MessageIndex | None) -> None:
+        self.index = index
+        self.flat: dict[str, list[str]] = {}
+        self.by_folder: dict[str, dict[int, list[str]]] = {}
+        self.refs: dict[str, int] = {}
+
+    def load(self, flat: dict[str, list[str]]) -> None:
+        """Rebuild the views from a restored flat map (the index's own, or a v1 cursor's)."""
+        self.flat = self.index.entries if self.index is not None else flat
+        self.by_folder, self.refs = {}, {}
+        for key, entry in self.flat.items():
+            folder, _, uid = key.rpartition("\0")
+            self.by_folder.setdefault(folder, {})[int(uid)] = entry
+            self.refs[entry[0]] = self.refs.get(entry[0], 0) + 1
+
+    def folder(self, name: str) -> dict[int, list[str]]:
+        """``uid → entry`` of one folder (live: changes with put/pop; do not mutate)."""
+        return self.by_folder.setdefault(name, {})
+
+    def put(self, folder: str, uid: int, entry: list[str]) -> None:
+        old = self.by_folder.setdefault(folder, {}).get(uid)
+        if old is not None:
+            self._unref(old[0])
+        self.by_folder[folder][uid] = entry
+        self.refs[entry[0]] = self.refs.get(entry[0], 0) + 1
+        if self.index is not None:
+            self.index.put(_key(folder, uid), entry)
+        else:
+            self.flat[_key(folder, uid)] = entry
+
+    def pop(self, folder: str, uid: int) -> list[str]:
+        entry = self.by_folder[folder].pop(uid)
+        self._unref(entry[0])
+        if self.index is not None:
+            self.index.pop(_key(folder, uid))
+        else:
+            del self.flat[_key(folder, uid)]
+        return entry
+
+    def drop_folder(self, folder: str) -> list[list[str]]:
+        """Forget every entry of ``folder`` (its UIDs became void); return them."""
+        return [self.pop(folder, uid) for uid in list(self.by_folder.get(folder, {}))]
+
+    def present(self, ext: str) -> bool:
+        """True while some folder still holds a message with external id ``ext``."""
+        return ext in self.refs
+
+    def _unref(self, ext: str) -> None:
+        n = self.refs[ext] - 1
+        if n:
+            self.refs[ext] = n
+        else:
+            del self.refs[ext]
 
 
 class ImapConnector(EmailCore):
@@ -114,8 +201,15 @@ class ImapConnector(EmailCore):
         self._sent: str | None = None
         self._sent_known = False
         self._uidnext_seen: dict[str, int] = {}
-        self._loaded = False
         self._condstore_on = False
+        # Sync state: a journal in the data dir when there is one (compact cursor), else
+        # the whole map inline in the cursor as before (see the module docstring).
+        jp = journal_path(ctx.data_dir, "imap", ctx.account)
+        self._index: MessageIndex | None = MessageIndex(jp) if jp is not None else None
+        self._msgs = SyncedMessages(self._index)
+        self._meta: dict[str, dict[str, Any]] = {}  # folder → uidvalidity, last_uid, … (no msgs)
+        self._inline_cursor: str | None = None
+        self._rebuilt = False  # the journal did not match the cursor: say so once
 
     # -- connection ---------------------------------------------------------------------
 
@@ -185,23 +279,63 @@ class ImapConnector(EmailCore):
     async def fetch(self, cursor: str | None) -> Batch:
         return await self._call("sync", lambda c: self._fetch(c, cursor))
 
-    def _load(self, cursor: str | None) -> dict[str, Any]:
-        state: dict[str, Any] = {"v": 1, "subjects": {}, "folders": {}}
+    def _restore(self, cursor: str | None) -> None:
+        """Bring the message map, folder state and thread index to what ``cursor`` says."""
+        if self._index is None and cursor is not None and cursor == self._inline_cursor:
+            return  # our own last cursor: memory already holds exactly that state
+        state: dict[str, Any] = {}
         if cursor:
             try:
                 loaded = json.loads(cursor)
-                if isinstance(loaded, dict) and loaded.get("v") == 1:
+                if isinstance(loaded, dict):
                     state = loaded
             except ValueError:
                 pass  # unreadable → full re-import; Message-ID ids keep it duplicate-free
-        if not self._loaded:
-            pairs = ((e[0], e[1]) for f in state["folders"].values() for e in f.get("msgs", {}).values())
-            self.threads.load(state.get("subjects", {}), pairs)
-            self._loaded = True
-        return state
+        version = state.get("v")
+        folders = state.get("folders") if version in (1, 2) else None
+        if not isinstance(folders, dict):
+            folders = {}
+        # Folder metadata without the (v1) message maps: this part always lives in the cursor.
+        self._meta = {str(f): {**_fresh_folder(), **{k: v for k, v in fs.items() if k != "msgs"}}
+                      for f, fs in folders.items() if isinstance(fs, dict)}
+        idx = self._index
+        if idx is None:
+            if version != 1:
+                self._meta, folders = {}, {}
+            self._inline_cursor = cursor
+            self._msgs.load(_v1_flat(folders))
+            self._reload_threads(state.get("subjects", {}) if version == 1 else {})
+            return
+        stamp = state.get("state")
+        if version == 2 and isinstance(stamp, dict):
+            if idx.matches(stamp):
+                idx.compact_if_due()  # our last batch is committed: safe to snapshot it
+                return
+            if not idx.restore(stamp):
+                # Journal lost, torn or from another cursor: what the DB has is unknown to us,
+                # so re-read every folder from UID 1 (ids are Message-IDs: upserts, no duplicates).
+                self._rebuilt = True
+                for fs in self._meta.values():
+                    fs.update(last_uid=0, highestmodseq=None)
+        elif version == 1:
+            idx.seed(_v1_flat(folders), state.get("subjects", {}))  # migrate an old cursor
+        else:
+            idx.reset()
+        self._msgs.load(idx.entries)
+        self._reload_threads(idx.subjects)
+
+    def _reload_threads(self, subjects: dict[str, str]) -> None:
+        # The thread index must describe the restored state, not a later uncommitted one.
+        self.threads = ThreadIndex()
+        self.threads.load(subjects, ((e[0], e[1]) for e in self._msgs.flat.values()))
+        self.threads.take_new_subjects()  # already persisted
 
     def _fetch(self, c: IMAPClient, cursor: str | None) -> Batch:
-        state = self._load(cursor)
+        self._restore(cursor)
+        # From here on memory runs ahead of ``cursor``; if this fetch fails half-way, the
+        # next one must re-parse the cursor instead of trusting the half-updated map.
+        self._inline_cursor = None
+        msgs = self._msgs
         caps = set(c.capabilities())
         condstore = self.use_condstore and b"CONDSTORE" in caps and b"ENABLE" in caps
         if condstore and not self._condstore_on:
@@ -215,13 +349,13 @@ class ImapConnector(EmailCore):
             folders.append(sent)
         items: list[Item] = []
         notes: list[str] = []
+        if self._rebuilt:
+            notes.append("sync state did not match the cursor: re-reading every folder")
+            self._rebuilt = False
         budget = self.batch_size
         more = False
-        fstates: dict[str, Any] = state["folders"]
         for folder in folders:
-            fs = fstates.get(folder) or {"uidvalidity": 0, "last_uid": 0, "highestmodseq": None,
-                                         "msgs": {}, "stale": {}}
-            fstates[folder] = fs
+            fs = self._meta.setdefault(folder, _fresh_folder())
             sel = c.select_folder(folder, readonly=True)
             uidvalidity = int(sel[b"UIDVALIDITY"])
             uidnext = int(sel[b"UIDNEXT"]) if b"UIDNEXT" in sel else None
@@ -231,12 +365,12 @@ class ImapConnector(EmailCore):
                 # Every cached UID is void: re-import; ids of the old copies are "stale" until
                 # they are seen again (then: same external id, no duplicate) or found gone.
                 stale = dict(fs.get("stale", {}))
-                stale.update({e[0]: e[1] for e in fs["msgs"].values()})
-                fs.update(last_uid=0, highestmodseq=None, msgs={}, stale=stale)
+                stale.update({e[0]: e[1] for e in msgs.drop_folder(folder)})
+                fs.update(last_uid=0, highestmodseq=None, stale=stale)
                 notes.append(f"{folder}: UIDVALIDITY changed, re-importing")
             fs["uidvalidity"] = uidvalidity
-            msgs: dict[str, list[str]] = fs["msgs"]
-            stale_ids: dict[str, str] = fs.setdefault("stale", {})
+            have = msgs.folder(folder)
+            stale_ids: dict[str, str] = fs["stale"]
             prev_last = int(fs["last_uid"])
             # 1. new messages
             pending: list[int] = []
@@ -249,7 +383,7 @@ class ImapConnector(EmailCore):
             for chunk in _chunks(take, FETCH_CHUNK):
                 for it, uid, fl in self._fetch_items(c, folder, uidvalidity, chunk):
                     items.append(it)
-                    msgs[str(uid)] = [it.external_id, it.conversation, fl]
+                    msgs.put(folder, uid, [it.external_id, it.conversation, fl])
                     stale_ids.pop(it.external_id, None)
                 fs["last_uid"] = max(int(fs["last_uid"]), chunk[-1])
             budget -= len(take)
@@ -260,10 +394,10 @@ class ImapConnector(EmailCore):
                 if old and hms > old and prev_last:
                     # UID SEARCH MODSEQ: what changed since our mod-sequence (RFC 7162 §3.1.5);
                     # the FETCH then needs explicit UIDs (IMAPClient filters replies by them).
-                    since = [int(u) for u in c.search(["MODSEQ", str(old + 1)]) if str(u) in msgs]
-                    changed = self._flag_changes(self._fetch_flags(c, since), msgs)
-            elif diff_now and prev_last and msgs:
-                changed = self._flag_changes(self._fetch_flags(c, [int(u) for u in msgs]), msgs)
+                    since = [int(u) for u in c.search(["MODSEQ", str(old + 1)]) if int(u) in have]
+                    changed = self._flag_changes(self._fetch_flags(c, since), have)
+            elif diff_now and prev_last and have:
+                changed = self._flag_changes(self._fetch_flags(c, list(have)), have)
             redo = changed[: max(0, budget)]
             if len(redo) < len(changed):
                 more = True  # keep the old HIGHESTMODSEQ so the rest come back next time
@@ -272,42 +406,52 @@ class ImapConnector(EmailCore):
             for chunk in _chunks(redo, FETCH_CHUNK):
                 for it, uid, fl in self._fetch_items(c, folder, uidvalidity, chunk):
                     items.append(it)
-                    msgs[str(uid)] = [it.external_id, it.conversation, fl]
+                    msgs.put(folder, uid, [it.external_id, it.conversation, fl])
             budget -= len(redo)
             if changed:
                 notes.append(f"{folder}: {len(redo)} message(s) with changed flags")
             # 3. expunges: only when caught up (otherwise the count cannot add up anyway)
-            if caught_up and (diff_now or exists is None or exists != len(msgs)):
+            if caught_up and (diff_now or exists is None or exists != len(have)):
                 live = {int(u) for u in c.search("ALL")}
-                gone = [u for u in msgs if int(u) not in live]
+                gone = [u for u in have if u not in live]
                 for u in gone:
-                    ext, conv, _fl = msgs.pop(u)
-                    if not self._elsewhere(fstates, ext):
-                        items.append(self.deleted_item(ext, conv, {"folder": folder, "uid": int(u)}))
+                    ext, conv, _fl = msgs.pop(folder, u)
+                    if not msgs.present(ext):  # the same message may still be in another folder
+                        items.append(self.deleted_item(ext, conv, {"folder": folder, "uid": u}))
                 if gone:
                     notes.append(f"{folder}: {len(gone)} message(s) expunged")
             if caught_up and stale_ids:
                 for ext, conv in stale_ids.items():
-                    if not self._elsewhere(fstates, ext):
+                    if not msgs.present(ext):
                         items.append(self.deleted_item(ext, conv, {"folder": folder}))
                 fs["stale"] = {}
             if caught_up:
                 self._uidnext_seen[folder] = uidnext if uidnext is not None else int(fs["last_uid"]) + 1
-        state["subjects"] = self.threads.dump_subjects()
-        return Batch(items=items, cursor=json.dumps(state, ensure_ascii=False, separators=(",", ":")),
-                     more=more, notes=notes)
+        return Batch(items=items, cursor=self._cursor(), more=more, notes=notes)
+
+    def _cursor(self) -> str:
+        """Serialize the state after a batch (the journal record is on disk before we return)."""
+        new_subjects = self.threads.take_new_subjects()
+        idx = self._index
+        if idx is None:
+            folders = {f: {**fs, "msgs": {str(u): e for u, e in self._msgs.folder(f).items()}}
+                       for f, fs in self._meta.items()}
+            state: dict[str, Any] = {"v": 1, "subjects": self.threads.dump_subjects(), "folders": folders}
+            out = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+            self._inline_cursor = out
+            return out
+        idx.add_subjects(new_subjects)
+        stamp = idx.commit()
+        return json.dumps({"v": 2, "folders": self._meta, "state": stamp}, ensure_ascii=False,
+                          separators=(",", ":"))
 
     @staticmethod
-    def _elsewhere(fstates: dict[str, Any], ext: str) -> bool:
-        return any(e[0] == ext for f in fstates.values() for e in f["msgs"].values())
-
-    @staticmethod
-    def _flag_changes(resp: dict[int, dict[bytes, Any]], msgs: dict[str, list[str]]) -> list[int]:
+    def _flag_changes(resp: dict[int, dict[bytes, Any]], have: dict[int, list[str]]) -> list[int]:
         out: list[int] = []
         for uid, data in resp.items():
-            key = str(uid)
-            if key in msgs and b"FLAGS" in data and " ".join(_flags(data[b"FLAGS"])) != msgs[key][2]:
-                out.append(int(uid))
+            u = int(uid)
+            if u in have and b"FLAGS" in data and " ".join(_flags(data[b"FLAGS"])) != have[u][2]:
+                out.append(u)
         return sorted(out)
 
     @staticmethod
@@ -517,6 +661,16 @@ class ImapConnector(EmailCore):
 
 def _changed(responses: Iterable[Any]) -> bool:
     return any(isinstance(r, tuple) and len(r) >= 2 and r[1] in _CHANGE for r in responses)
+
+
+def _v1_flat(folders: dict[str, Any]) -> dict[str, list[str]]:
+    """The flat map of a v1 cursor's per-folder ``msgs`` (string UIDs)."""
+    out: dict[str, list[str]] = {}
+    for f, fs in folders.items():
+        if isinstance(fs, dict):
+            for uid, entry in (fs.get("msgs") or {}).items():
+                out[_key(str(f), int(uid))] = entry
+    return out
 
 
 def _chunks(seq: list[int], n: int) -> Iterable[list[int]]:
