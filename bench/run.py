@@ -161,10 +161,11 @@ def section_keys(s: Settings, built: dict[int, Built], paint: dict[int, dict[str
         bare = paint[n]["bare_rss"]
         mem.add(label(n), bare, paint[n]["inscope_rss"], r["rss_mb"], r["hwm_mb"], r["rss_mb"] - bare,
                 f"≤ {TARGET_MEM_OVER_BARE_MB:.0f}")
-    t.notes += ["j/k/J/K/noop are fed at ~30 keys/s (a held key); enter/e// let the UI settle between presses "
-                "and are undone (esc / z) so every press sees the same inbox.",
-                "enter = until the conversation is in the detail pane; e = until the rebuilt list (thread gone) "
-                "is painted; / = until the search box is painted. Sync is off in this child."]
+    t.notes += ["j/k/J/K/noop are fed at ~30 keys/s (a held key); enter/e// let the UI settle between presses; "
+                "e and / are undone (z / esc) so every press sees the same inbox.",
+                "enter = j then enter at once (before the 50 ms debounce could load it), timed from enter until "
+                "that conversation is in the detail pane; e = until the rebuilt list (thread gone) is painted; "
+                "/ = until the search box is painted. Sync is off in this child."]
     rep.show(t)
     rep.show(mem)
     return res

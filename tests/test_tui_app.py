@@ -104,14 +104,14 @@ async def test_enter_shows_conversation_and_logs_open(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         pane = app.query_one(DetailPane)
-        assert pane.has_focus
+        assert app.inbox.has_focus, "j/k go on through threads; no whole-screen repaint"
         text = pane.text
         assert "first message in c0" in text and "вопрос 0 про robots.txt СРОЧНО" in text
         assert "Иван (client) · telegram" in text
         assert "↳ replying to: first message in c0" in text
         assert "why this priority:" in text and "client wrote СРОЧНО" in text
-        await pilot.press("enter")  # again: full screen
-        assert app.screen.maximized is pane
+        await pilot.press("enter")  # again: full screen, to read
+        assert app.screen.maximized is pane and pane.has_focus
         await pilot.press("escape")
         assert app.screen.maximized is None
         await pilot.press("escape")

@@ -248,13 +248,13 @@ async def test_detail_pane_scrolls_and_shows_everything(tmp_path: Path) -> None:
         bottom = pane.max_scroll_y
         assert bottom > 100 and pane.scroll_y == bottom  # the newest message is on screen
         pane.focus()
-        await pilot.press("k", "k")
+        await pilot.press("up", "up")
         assert pane.scroll_y == bottom - 2
         await pilot.press("home")
         assert pane.scroll_y == 0
         await pilot.press("space")
         assert pane.scroll_y > 10
-        await pilot.press("j")
+        await pilot.press("down")
         await pilot.press("end")
         assert pane.scroll_y == bottom
         lines = [pane.render_line(y).text for y in range(pane.size.height)]

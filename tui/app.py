@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from tui.screens.snooze import SnoozeChoice
 
 DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
+DETAIL_MESSAGES = 200  # newest messages shown; older ones are counted ("o" opens the original)
 # Rows fetched around each project's first thread with every view build, so J / K land on
 # cached rows instead of querying a fresh page on the UI thread (about one screen each side).
 PREFETCH_AROUND_PROJECT = 48
@@ -107,6 +108,8 @@ class InboxScreen(Screen[None]):
                 tooltip="First thread of the previous project group"),
         Binding("enter", "app.open_thread", "Open", id="thread.open",
                 tooltip="Open the whole conversation (enter again: full screen)"),
+        Binding("space", "app.page_detail", "Page conversation", show=False, id="thread.page",
+                tooltip="Scroll the open conversation one page down (from the list)"),
         Binding("o", "app.open_original", "Original", show=False, id="thread.browser",
                 tooltip="Open the original card / chat / mail in the browser"),
         Binding("r", "app.reply", "Reply", id="thread.reply",
@@ -204,6 +207,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         self._detail_timer: Timer | None = None
         self._detail_id: int | None = None
         self._detail_want: int | None = None
+        self._opened: int | None = None  # the thread `enter` opened (enter again: full screen)
         self._sync_enabled = sync
         self._sync_interval = sync_interval
         self._clock_interval = clock_interval
@@ -505,6 +509,7 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     def on_message_list_highlighted(self, msg: MessageList.Highlighted) -> None:
         """Selection moved: account focus time, debounce the detail load."""
+        self._opened = None  # enter on the new thread opens it (not full screen)
         flushed = self.focus_tracker.select(msg.thread_id)
         if flushed is not None:
             self._log_event("focus", flushed[0], {"seconds": flushed[1]})
@@ -533,7 +538,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         store = self.ws.store()
         try:
             thread = store.thread(tid)
-            messages = store.messages(tid)
+            messages = store.messages(tid, limit=DETAIL_MESSAGES)
             escalations = store.escalations(tid)
         except Exception as e:
             self.post_message(DetailLoaded(tid, None, f"{type(e).__name__}: {e}"))
@@ -581,21 +586,34 @@ class InscopeApp(App[None], inherit_bindings=False):
         self.inbox.jump_project(delta)
 
     def action_open_thread(self) -> None:
-        """enter: show the conversation now and focus it; enter again maximizes it."""
+        """enter: show the conversation now; enter again reads it full screen.
+
+        The first ``enter`` leaves the focus on the list: in Textual a focus change repaints
+        the whole screen (~40–90 ms at 160×45), and j/k should go on moving through threads
+        anyway.  ``space`` pages the conversation from the list; full screen has the focus.
+        """
         tid = self.inbox.selected_id
         if tid is None:
             return
         pane: DetailPane = self._q("#detail")
         screen = self.get_screen_stack_bottom()
-        if pane.has_focus:
-            if screen.maximized is pane:
-                screen.minimize()
-            else:
-                screen.maximize(pane)
+        if screen.maximized is pane:
+            screen.minimize()
+            self.inbox.focus()
             return
-        self._schedule_detail(tid, 0.0)
+        if self._opened == tid or pane.has_focus:
+            screen.maximize(pane)
+            pane.focus()
+            return
+        self._opened = tid
+        if self._detail_id != tid or self._detail_want != tid:
+            self._schedule_detail(tid, 0.0)
         self._log_event("open", tid, {})
-        pane.focus()
+
+    def action_page_detail(self) -> None:
+        """space: the next page of the conversation, without leaving the list."""
+        pane: DetailPane = self._q("#detail")
+        pane.scroll_page_down(animate=False)
 
     def action_leave(self) -> None:
         """esc: leave full screen, the search box, the detail pane, then the search results."""

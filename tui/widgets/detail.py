@@ -485,17 +485,17 @@ class DetailPane(ScrollView, can_focus=True):
 
     | Key | Action |
     | :- | :- |
-    | j / k, ↓ / ↑ | scroll one line |
+    | ↓ / ↑ | scroll one line |
     | space / pgdn, pgup | scroll one page |
     | home / end | first / newest message |
+
+    ``j`` / ``k`` keep their meaning everywhere (next / previous thread, as in a mail pager):
+    so the footer is the same whether the list or the conversation has focus, and moving
+    focus costs no footer rebuild (a whole-screen relayout).
     """
 
     ALLOW_MAXIMIZE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down",
-                tooltip="Scroll the conversation one line down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up",
-                tooltip="Scroll the conversation one line up"),
         Binding("space", "page_down", "Page down", show=False, id="detail.page_down",
                 tooltip="Scroll the conversation one page down"),
     ]
