@@ -71,14 +71,17 @@ def smtp_config(ctx: SourceContext) -> SmtpConfig | None:
         if acc is None:
             raise SourceError(f"account {ctx.account!r}: smtp account {ref!r} is not configured", fatal=True)
         pw = ctx.other_secret(ref, "password") if ctx.other_secret else None
-        return _cfg(acc.get("host"), acc.get("port"), acc.get("tls"), acc.get("user"), pw, ctx.account)
+        return _cfg(acc.get("host"), acc.get("port"), acc.get("tls"), acc.get("user"), pw, ctx.account,
+                    acc.get("cafile"))
     if not o.get("smtp_host"):
         return None
     pw = ctx.secret("smtp_password") or ctx.secret("password")
-    return _cfg(o.get("smtp_host"), o.get("smtp_port"), o.get("smtp_tls"), o.get("smtp_user", o.get("user")), pw, ctx.account)
+    return _cfg(o.get("smtp_host"), o.get("smtp_port"), o.get("smtp_tls"), o.get("smtp_user", o.get("user")), pw,
+                ctx.account, o.get("smtp_cafile"))
 
 
-def _cfg(host: Any, port: Any, tls: Any, user: Any, pw: str | None, account: str) -> SmtpConfig:
+def _cfg(host: Any, port: Any, tls: Any, user: Any, pw: str | None, account: str,
+         cafile: Any = None) -> SmtpConfig:
     if not host:
         raise SourceError(f"account {account!r}: smtp host is missing", fatal=True)
     mode = str(tls or "starttls").lower()
@@ -87,7 +90,11 @@ def _cfg(host: Any, port: Any, tls: Any, user: Any, pw: str | None, account: str
     default_port = {"ssl": 465, "starttls": 587, "none": 25}[mode]
     if pw:
         register_secret(pw)
-    return SmtpConfig(str(host), int(port or default_port), mode, str(user or ""), pw or "")
+    # A private CA (a self-hosted server's own certificate) is trusted explicitly, never by
+    # turning verification off.
+    context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
+    return SmtpConfig(str(host), int(port or default_port), mode, str(user or ""), pw or "",
+                      ssl_context=context)
 
 
 # --- message ids and reply headers --------------------------------------------------------
@@ -293,10 +300,13 @@ class SmtpSink:
     """
 
     def __init__(self, *, user: str | None = None, password: str | None = None,
-                 hostname: str = "127.0.0.1") -> None:
+                 hostname: str = "127.0.0.1", starttls: ssl.SSLContext | None = None,
+                 implicit_tls: ssl.SSLContext | None = None) -> None:
         self.user = user
         self.password = password
         self.hostname = hostname
+        self.starttls = starttls  # server context: offer STARTTLS (and require it for AUTH)
+        self.implicit_tls = implicit_tls  # server context: TLS from the first byte (port 465 style)
         self.messages: list[Received] = []
         self._lock = threading.Lock()
         self._controller: Any = None
@@ -339,7 +349,12 @@ class SmtpSink:
 
         kwargs: dict[str, Any] = {}
         if self.user is not None:
-            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+            kwargs.update(authenticator=authenticator, auth_required=True,
+                          auth_require_tls=self.starttls is not None)
+        if self.starttls is not None:
+            kwargs.update(tls_context=self.starttls, require_starttls=True)
+        if self.implicit_tls is not None:
+            kwargs.update(ssl_context=self.implicit_tls)
         with warnings.catch_warnings():
             # AUTH without TLS is deliberate here: the sink listens on loopback only.
             warnings.simplefilter("ignore", UserWarning)
