@@ -491,16 +491,25 @@ class TrelloConnector:
         items: list[Item] = []
         pages = 0
         more = False
-        for bid in boards:
-            st = cur.boards.setdefault(bid, BoardState())
-            # Every board gets its one poll per fetch (so a big backfill on one board never
-            # starves the others); further pages share the `max_pages` budget.
-            while True:
+        # Every board gets its one poll per fetch (so a big backfill on one board never
+        # starves the others), all at once: a quiet round costs one round trip, not one
+        # per board.  Further pages share the `max_pages` budget, board by board.
+        states = {bid: cur.boards.setdefault(bid, BoardState()) for bid in boards}
+        first = await asyncio.gather(*(self._poll_board(bid, states[bid]) for bid in boards),
+                                     return_exceptions=True)
+        for res in first:
+            if isinstance(res, BaseException):
+                raise res
+        for bid, res in zip(boards, first, strict=True):
+            assert not isinstance(res, BaseException)
+            new, done = res
+            st = states[bid]
+            pages += 1
+            items.extend(await self._items(bid, new, cur))
+            while not done and pages < self.max_pages:
                 new, done = await self._poll_board(bid, st)
                 pages += 1
                 items.extend(await self._items(bid, new, cur))
-                if done or pages >= self.max_pages:
-                    break
             if st.gap_open:
                 more = True
         # Forget boards no longer polled, so their state does not grow the cursor.
