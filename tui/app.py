@@ -237,6 +237,11 @@ class InscopeApp(App[None], inherit_bindings=False):
         lst = self.inbox
         lst.fetch_rows = self._fetch_rows
         lst.clock = self.clock
+        if not self.ws.config.accounts:
+            # First start: say how to get messages in, instead of an empty screen.
+            lst.empty_hint = ["", "  No accounts yet. Add one (secrets go to the keyring):",
+                              "    inscope connect trello | telegram | email",
+                              "  or look around the demo workspace:  inscope --demo"]
         lst.focus()
         self.query_one("#search", Input).display = False
         self._window_open = self._gate_now().open

@@ -118,6 +118,8 @@ class MessageList(ScrollView, can_focus=True):
         self.selected_id: int | None = None
         self.marked: set[int] = set()
         self.loaded = False
+        # Shown under "Nothing here." (the app sets it when no account is configured yet).
+        self.empty_hint: list[str] = []
         self.fetch_rows: RowFetcher | None = None
         self._rows: LRUCache[int, ThreadRow] = LRUCache(ROW_CACHE_SIZE)
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE_SIZE)
@@ -364,9 +366,9 @@ class MessageList(ScrollView, can_focus=True):
         row = int(self.scroll_offset.y) + y
         index = self.index
         if not len(index):
-            if y == 0:
-                msg = "  loading…" if not self.loaded else "  Nothing here."
-                return Strip([Segment(_fit(msg, width), base + self.get_component_rich_style(
+            lines = ["  loading…"] if not self.loaded else ["  Nothing here.", *self.empty_hint]
+            if y < len(lines):
+                return Strip([Segment(_fit(lines[y], width), base + self.get_component_rich_style(
                     "message-list--dim"))])
             return Strip.blank(width, base)
         if row >= len(index):
