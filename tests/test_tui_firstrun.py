@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_tui_app import SIZE
-from tui.app import InscopeApp
 from tui_helpers import list_lines, make_workspace, settle
+
+from tui.app import InscopeApp
 
 
 async def test_empty_workspace_without_accounts_shows_how_to_connect(tmp_path: Path) -> None:
