@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/inscope --demo
 
-## Run the whole test suite.
+## Run the whole test suite (lint and strict typing first: they are part of "passes").
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 ## ruff + mypy (strict).
