@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from connectors.base import Connector, Item
 from inscope import config as config_mod
 from inscope.config import Config, ProjectCfg
-from inscope.model import Assessment, MsgFacts, Priority
+from inscope.model import Priority
 from inscope.sources import build, receiving_accounts
 from inscope.store import UNSORTED, InboxGate, Store, StoreError
 from inscope.triage import Rules
@@ -125,9 +125,6 @@ class Workspace:
             map_to_project(self.config_path, project.name, "telegram_chats", new)
         self.rules = Rules.from_config(self.config)
         return project.name
-
-    def assess(self, project: str, facts: list[MsgFacts], members: tuple[str, ...]) -> Assessment:
-        return self.rules.assess(project, facts, members, time.time())
 
     def connectors(self) -> dict[str, Connector]:
         out: dict[str, Connector] = {}
