@@ -1045,29 +1045,31 @@ class Store:
         )
         return int(cur.lastrowid or 0)
 
+    _OUTBOX_COLS = ("id, key, kind, account, thread_id, conversation, reply_to, subject, text, target, "
+                    "state, attempts, last_error, remote_id, created_at")
+
+    @staticmethod
+    def _outbox_row(r: Sequence[Any]) -> OutboxRow:
+        return OutboxRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), r[10],
+                         r[11], r[12], r[13], r[14])
+
     def outbox(self, states: Sequence[str] = ("queued", "sending", "failed", "unknown"),
                due_only: bool = False) -> list[OutboxRow]:
         q = ",".join("?" * len(states))
-        sql = (
-            "SELECT id, key, kind, account, thread_id, conversation, reply_to, subject, text, target, "
-            f"state, attempts, last_error, remote_id, created_at FROM outbox WHERE state IN ({q})"
-        )
+        sql = f"SELECT {self._OUTBOX_COLS} FROM outbox WHERE state IN ({q})"
         args: list[Any] = list(states)
         if due_only:
             sql += " AND not_before <= ?"
             args.append(now())
         sql += " ORDER BY id"
-        return [
-            OutboxRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), r[10],
-                      r[11], r[12], r[13], r[14])
-            for r in self.conn.execute(sql, args)
-        ]
+        return [self._outbox_row(r) for r in self.conn.execute(sql, args)]
 
     def outbox_row(self, oid: int) -> OutboxRow:
-        rows = [r for r in self.outbox(("queued", "sending", "sent", "failed", "unknown", "cancelled")) if r.id == oid]
-        if not rows:
+        """One outbox row by id, in any state."""
+        r = self.conn.execute(f"SELECT {self._OUTBOX_COLS} FROM outbox WHERE id = ?", (oid,)).fetchone()
+        if r is None:
             raise StoreError(f"no outbox row {oid}")
-        return rows[0]
+        return self._outbox_row(r)
 
     _OUTBOX_MOVES: dict[str, tuple[str, ...]] = {
         "sending": ("queued",),
