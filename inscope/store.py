@@ -959,20 +959,17 @@ class Store:
         of them the Inbox holds back right now (priority below ``max_priority``,
         see ``InboxGate``; 0 while a window is open).
         """
-        out: dict[str, int] = {}
-        for view, where in VIEW_WHERE.items():
-            out[view] = int(
-                self.conn.execute(
-                    f"SELECT count(*) FROM threads t JOIN projects p ON p.id = t.project_id WHERE {where}"
-                ).fetchone()[0]
-            )
-        held = 0
-        if max_priority is not None:
-            held = int(self.conn.execute(
-                f"SELECT count(*) FROM threads t JOIN projects p ON p.id = t.project_id "
-                f"WHERE {VIEW_WHERE['inbox']} AND coalesce(t.priority_override, t.priority) > ?",
-                (max_priority,)).fetchone()[0])
-        out["held_until_window"] = held
+        # One pass over the threads for every view at once (was one query per view).
+        views = list(VIEW_WHERE)
+        sums = ", ".join(f"coalesce(sum(CASE WHEN {VIEW_WHERE[v]} THEN 1 ELSE 0 END), 0)" for v in views)
+        held_expr = (f"coalesce(sum(CASE WHEN {VIEW_WHERE['inbox']} AND "
+                     "coalesce(t.priority_override, t.priority) > ? THEN 1 ELSE 0 END), 0)")
+        row = self.conn.execute(
+            f"SELECT {sums}, {held_expr} FROM threads t JOIN projects p ON p.id = t.project_id",
+            (max_priority if max_priority is not None else 99,),
+        ).fetchone()
+        out = {v: int(n) for v, n in zip(views, row, strict=False)}
+        out["held_until_window"] = int(row[-1]) if max_priority is not None else 0
         return out
 
     def search(self, query: str, limit: int = 2000) -> list[int]:
