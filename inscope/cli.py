@@ -15,11 +15,14 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inscope.config import ConfigError
 from inscope.model import Priority
 from inscope.store import Store, StoreError
+
+if TYPE_CHECKING:  # imported lazily at run time: `inscope --help` stays fast
+    from inscope.workspace import Workspace
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -118,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace) -> Workspace:
     from inscope.workspace import Workspace
 
     return Workspace.open(config_path=args.config, demo=args.demo, demo_size=args.demo_size,
@@ -154,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
 
 # -- sync -----------------------------------------------------------------------------
 
-def _sync_once(ws: Any, store: Store, quiet: bool = False) -> Any:
+def _sync_once(ws: Workspace, store: Store, quiet: bool = False) -> Any:
     async def go() -> Any:
         engine = ws.engine(store)
         try:
@@ -176,7 +179,7 @@ def _sync_once(ws: Any, store: Store, quiet: bool = False) -> Any:
     return report
 
 
-def cmd_sync(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_sync(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     if args.once:
         report = _sync_once(ws, store)
         return EXIT_ERROR if report.errors else 0
@@ -197,7 +200,7 @@ def cmd_sync(ws: Any, store: Store, args: argparse.Namespace) -> int:
 
 # -- inbox ----------------------------------------------------------------------------
 
-def inbox_json(ws: Any, store: Store, view: str = "inbox", now: float | None = None) -> dict[str, Any]:
+def inbox_json(ws: Workspace, store: Store, view: str = "inbox", now: float | None = None) -> dict[str, Any]:
     """The grouped inbox in the shape of design.md."""
     t = time.time() if now is None else now
     st = ws.schedule.state(datetime.fromtimestamp(t, UTC))
@@ -242,7 +245,7 @@ def inbox_json(ws: Any, store: Store, view: str = "inbox", now: float | None = N
     }
 
 
-def cmd_inbox(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_inbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     view = args.view or ("all" if args.all else "inbox")
     data = inbox_json(ws, store, view)
     if args.json:
@@ -263,7 +266,7 @@ def cmd_inbox(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_show(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_show(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     from inscope.text import sanitize
 
     th = store.thread(args.thread)
@@ -282,7 +285,7 @@ def cmd_show(ws: Any, store: Store, args: argparse.Namespace) -> int:
 
 # -- actions ----------------------------------------------------------------------------
 
-def cmd_reply(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_reply(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.message == "-" else args.message
     warn = ws.warn_unpaid(store, args.thread)
     if warn:
@@ -295,14 +298,14 @@ def cmd_reply(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0 if row.state in ("sent", "queued") else EXIT_ERROR
 
 
-def cmd_done(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_done(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     for tid in args.thread:
         store.mark_done(tid)
         print(f"done: #{tid}")
     return 0
 
 
-def cmd_snooze(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_snooze(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     if args.until:
         until = ws.snooze_until(args.until)
         store.snooze(args.thread, "until", until, f"until {datetime.fromtimestamp(until):%a %d %b %H:%M}")
@@ -320,45 +323,45 @@ def cmd_snooze(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_escalate(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_escalate(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     print(ws.escalate(store, args.thread, args.note))
     _sync_once(ws, store, quiet=True)
     return 0
 
 
-def cmd_assign(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_assign(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     store.assign_project(args.thread, args.project)
     ws.retriage(store)
     print(f"#{args.thread}: moved to {args.project}")
     return 0
 
 
-def cmd_resolve(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_resolve(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     store.resolve_escalation(args.thread)
     print(f"#{args.thread}: escalation resolved")
     return 0
 
 
-def cmd_priority(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_priority(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     store.set_priority(args.thread, Priority.parse(args.level))
     print(f"#{args.thread}: priority {args.level} (until the next client message)")
     return 0
 
 
-def cmd_undo(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_undo(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     what = store.undo()
     print(f"undone: {what}" if what else "nothing to undo")
     return 0
 
 
-def cmd_project(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_project(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     store.set_project_status(args.name, args.status)
     ws.retriage(store)
     print(f"{args.name}: {args.status}")
     return 0
 
 
-def cmd_search(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_search(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     from inscope.text import one_line
 
     ids = store.search(args.query)
@@ -370,7 +373,7 @@ def cmd_search(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_outbox(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_outbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     if args.resend:
         store.outbox_move(args.resend, "queued")
         _sync_once(ws, store, quiet=True)
@@ -382,7 +385,7 @@ def cmd_outbox(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_report(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     from inscope.report import render
 
     # --since is a date in the user's timezone.
@@ -393,7 +396,7 @@ def cmd_report(ws: Any, store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_doctor(ws: Any, store: Store, args: argparse.Namespace) -> int:
+def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     from inscope.secrets import keyring_usable
 
     ok = True
