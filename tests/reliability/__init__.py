@@ -1,4 +1,4 @@
-"""Helpers for the reliability suite (tests/test_reliability_*.py).
+"""Helpers for the reliability suite (tests/reliability/test_*.py).
 
 - ``runner``   the child process that syncs a DB against sandbox URLs (killed with SIGKILL);
 - ``world``    the sandboxes (Trello, Telegram, Maildir + SMTP sink) living in the parent,

@@ -1,6 +1,6 @@
 """The child process of the crash tests: open a Store, build the connectors, sync.
 
-    python -m reliability.runner SPEC.json DB_PATH [--until-done]
+    python -m tests.reliability.runner SPEC.json DB_PATH [--until-done]
 
 ``SPEC.json`` names the accounts (kind + non-secret options, e.g. the sandbox URLs the
 parent started).  Secrets come in the environment variable ``RELIABILITY_SECRETS``

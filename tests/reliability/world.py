@@ -4,7 +4,7 @@
 an SMTP sink; ``grow`` adds client messages between child runs (so every child has
 work to be killed in); ``queue_replies`` puts replies in the outbox; ``check`` compares
 the database with what the sandboxes hold and counts what was posted on the remote
-side.  ``ChildRun`` starts ``reliability.runner`` and kills it.
+side.  ``ChildRun`` starts ``tests.reliability.runner`` and kills it.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class Sandboxes:
     # -- what the child gets ------------------------------------------------------------
 
     def spec(self, *, trello_url: str | None = None, tg_url: str | None = None) -> dict[str, Any]:
-        """Accounts for ``reliability.runner``; small pages so one sync is many batches."""
+        """Accounts for ``tests.reliability.runner``; small pages so one sync is many batches."""
         accs: list[dict[str, Any]] = []
         if "trello" in self.kinds:
             accs.append({"name": "trello", "kind": "trello", "options": {
@@ -274,7 +274,7 @@ class Sandboxes:
 
 
 class ChildRun:
-    """One ``python -m reliability.runner`` child; stdout/stderr go to files."""
+    """One ``python -m tests.reliability.runner`` child; stdout/stderr go to files."""
 
     def __init__(self, tmp: Path, spec: dict[str, Any], db: Path, *, tag: str,
                  kill_at: str = "", secrets: dict[str, dict[str, str]] | None = None) -> None:
@@ -283,12 +283,12 @@ class ChildRun:
         self.out_path = tmp / f"child-{tag}.out"
         self.err_path = tmp / f"child-{tag}.err"
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "tests")])
+        env["PYTHONPATH"] = str(REPO)
         env["RELIABILITY_SECRETS"] = json.dumps(secrets if secrets is not None else Sandboxes.secrets())
         env["RELIABILITY_KILL_AT"] = kill_at
         with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "reliability.runner", str(spec_path), str(db), "--until-done"],
+                [sys.executable, "-m", "tests.reliability.runner", str(spec_path), str(db), "--until-done"],
                 stdout=out, stderr=err, cwd=REPO, env=env)
 
     def output(self) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from inscope.text import one_line, sanitize
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sanitize_strips_escapes_keeps_markup_literal() -> None:

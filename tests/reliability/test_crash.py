@@ -1,7 +1,7 @@
 """Crash consistency: SIGKILL the sync at random points, then prove nothing was lost or doubled.
 
 The sandboxes live in this (pytest) process; the sync runs in a child
-(``reliability.runner``) that is killed with SIGKILL after a random delay.  Between
+(``tests.reliability.runner``) that is killed with SIGKILL after a random delay.  Between
 runs the world grows (new client messages) and new replies are queued, so every child
 has fetching, applying and sending to be killed in.  After the last kill one child runs
 to completion and ``Sandboxes.check`` compares the DB with the sandboxes:
@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
-from reliability.world import ChildRun, Problems, Sandboxes
+
+from tests.reliability.world import ChildRun, Problems, Sandboxes
 
 LONG = os.environ.get("INSCOPE_LONG") == "1"
 CRASH_RUNS = 10

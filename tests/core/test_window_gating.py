@@ -13,13 +13,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from tui_helpers import fill, item, project_of, role_of, thread_id, triage
 
 from connectors.base import Author
 from inscope.config import Config, Me, ProjectCfg, Windows
 from inscope.model import Priority
 from inscope.store import Store, StoreError
 from inscope.workspace import Workspace
+from tests.helpers import fill, item, project_of, role_of, thread_id, triage
 
 MSK = ZoneInfo("Europe/Moscow")
 

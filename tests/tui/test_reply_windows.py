@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tui_helpers import (
+from inscope.config import Config, Me, Windows
+from inscope.model import Priority
+from inscope.report import ProjectReport, build_report
+from inscope.store import InboxGate, Store
+from inscope.windows import Schedule, parse_window
+from tests.helpers import (
     FakeWorkspace,
     fill,
     item,
@@ -25,12 +30,6 @@ from tui_helpers import (
     thread_id,
     triage,
 )
-
-from inscope.config import Config, Me, Windows
-from inscope.model import Priority
-from inscope.report import ProjectReport, build_report
-from inscope.store import InboxGate, Store
-from inscope.windows import Schedule, parse_window
 from tui.app import InscopeApp
 from tui.ports import ScheduleAware
 from tui.screens.report import ReportScreen

@@ -5,7 +5,7 @@ big ``Static``) is caught without making CI flaky.  Run the module as a script f
 measurement table (wall and main-thread CPU from "the load completed" to "the repaint is
 on screen", p50/p95 over repeated opens)::
 
-    .venv/bin/python tests/test_tui_perf_detail.py [--runs 20] [--messages 3000]
+    .venv/bin/python tests/tui/test_detail_pane.py [--runs 20] [--messages 3000]
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 
 from textual.message import Message
 from textual.screen import Screen
-from tui_helpers import item, make_workspace, project_of, role_of, settle, thread_id, triage
 
 from connectors.base import Author, Item
 from inscope.store import Store
+from tests.helpers import item, make_workspace, project_of, role_of, settle, thread_id, triage
 from tui.app import InscopeApp
 from tui.format import zone
 from tui.messages import Conversation, DetailLoaded

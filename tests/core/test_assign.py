@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from test_tui_app import SIZE, app_for
-from tui_helpers import settle
-
 from connectors.base import Author, Item
 from inscope.store import Store
+from tests.helpers import settle
+from tests.tui.test_inbox import SIZE, app_for
 from tui.app import InscopeApp
 
 

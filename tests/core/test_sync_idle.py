@@ -15,7 +15,7 @@ from inscope.store import Store
 from inscope.sync import Hooks, SyncEngine
 from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_or_skip
 
-CORPUS = Path(__file__).parent / "email_corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "connectors" / "email_corpus"
 pytestmark = pytest.mark.dovecot
 
 

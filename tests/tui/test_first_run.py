@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_app import SIZE
-from tui_helpers import list_lines, make_workspace, settle
-
+from tests.helpers import list_lines, make_workspace, settle
+from tests.tui.test_inbox import SIZE
 from tui.app import InscopeApp
 
 

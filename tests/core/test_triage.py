@@ -531,7 +531,7 @@ def test_docs_example_config_loads_and_triages() -> None:
 
     from inscope import config as config_mod
 
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "config.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text(encoding="utf-8")
     example = re.search(r"```toml\n(.*?)```", doc, re.S)
     assert example is not None
     cfg = config_mod.parse(tomllib.loads(example.group(1)))

@@ -22,8 +22,8 @@ from imapclient import IMAPClient
 
 from connectors.base import Item, SourceError
 from connectors.email import imap
+from tests.connectors.test_email_imap import connector, corpus, drain, folder
 from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_or_skip
-from tests.test_email_imap import connector, corpus, drain, folder
 
 pytestmark = pytest.mark.dovecot
 

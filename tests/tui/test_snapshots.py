@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui_helpers import make_workspace, settle
-
+from tests.helpers import make_workspace, settle
 from tui.app import InscopeApp
 
 FIXED = datetime(2025, 3, 12, 10, 30, tzinfo=UTC)

@@ -16,13 +16,12 @@ import stat
 import time
 from pathlib import Path
 
-from reliability.world import BOT_TOKEN as REL_BOT
-from reliability.world import TRELLO_KEY as REL_KEY
-from reliability.world import TRELLO_TOKEN as REL_TOKEN
-from reliability.world import ChildRun, Sandboxes
-
 from inscope import demo
 from inscope.workspace import Workspace
+from tests.reliability.world import BOT_TOKEN as REL_BOT
+from tests.reliability.world import TRELLO_KEY as REL_KEY
+from tests.reliability.world import TRELLO_TOKEN as REL_TOKEN
+from tests.reliability.world import ChildRun, Sandboxes
 
 DEMO_SECRETS = [demo.TRELLO_KEY, demo.TRELLO_TOKEN, demo.BOT_TOKEN, demo.BOT_TOKEN.split(":", 1)[1]]
 

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui_helpers import (
+from inscope.store import Store
+from tests.helpers import (
     item,
     list_lines,
     make_workspace,
@@ -23,8 +24,6 @@ from tui_helpers import (
     settle,
     triage,
 )
-
-from inscope.store import Store
 from tui.app import InscopeApp
 from tui.widgets.detail import DetailPane
 

@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import (
+
+from inscope.model import Priority
+from inscope.store import Store
+from tests.helpers import (
     FailingConnector,
     fill,
     item,
@@ -20,9 +23,6 @@ from tui_helpers import (
     thread_id,
     triage,
 )
-
-from inscope.model import Priority
-from inscope.store import Store
 from tui.app import PREFETCH_AROUND_PROJECT, InscopeApp
 from tui.screens.composer import ComposerScreen
 from tui.screens.help import HelpScreen

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability.proxy import FaultProxy
-from reliability.runner import _project_of, _role_of, build_connectors
-from reliability.world import Sandboxes
 
 from inscope.store import Store
 from inscope.sync import Hooks, SyncEngine
+from tests.reliability.proxy import FaultProxy
+from tests.reliability.runner import _project_of, _role_of, build_connectors
+from tests.reliability.world import Sandboxes
 
 Fault = Callable[[Sandboxes, FaultProxy, FaultProxy], None]
 
