@@ -17,7 +17,7 @@ from typing import Any
 
 from connectors.base import SourceError, redact
 from inscope import config as config_mod
-from inscope.configwrite import map_to_project, upsert_account
+from inscope.config.write import map_to_project, upsert_account
 from inscope.secrets import NoKeyringError, env_names, store_secret
 
 Ask = Callable[[str], str]

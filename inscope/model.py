@@ -34,6 +34,12 @@ THREAD_STATES: tuple[str, ...] = ("open", "answered", "done", "snoozed", "escala
 # until the project is active again.
 SnoozeKind = Literal["until", "window", "client", "project"]
 
+ProjectStatus = Literal["active", "paused", "unpaid"]
+PROJECT_STATUSES: tuple[ProjectStatus, ...] = ("active", "paused", "unpaid")
+
+UNSORTED = "Unsorted"
+"""The project of conversations that no config route maps (counted, one key to assign)."""
+
 Relevance = Literal["mine", "watch", "noise"]
 Scope = Literal["in", "out", "unknown"]
 Role = Literal["client", "team", "am", "me", "bot", "unknown"]

@@ -19,7 +19,7 @@ from inscope.store import Store
 
 
 class WindowClock(Protocol):
-    """What the report needs of ``inscope.windows.Schedule``: window-time arithmetic."""
+    """What the report needs of ``inscope.rules.windows.Schedule``: window-time arithmetic."""
 
     def window_hours_between(self, a: datetime, b: datetime) -> float: ...
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Item
 from inscope.model import (
+    UNSORTED,
     Assessment,
     MessageRow,
     MsgFacts,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 SCHEMA_VERSION = 3
-UNSORTED = "Unsorted"
 
 
 class StoreError(RuntimeError):

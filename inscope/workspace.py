@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from connectors.base import Connector, Item
 from inscope import config as config_mod
 from inscope.config import Config, ProjectCfg
-from inscope.model import Priority
+from inscope.model import UNSORTED, Priority
+from inscope.rules.triage import Rules
+from inscope.rules.windows import Schedule, header_text
 from inscope.sources import build, receiving_accounts
-from inscope.store import UNSORTED, InboxGate, Store, StoreError
-from inscope.triage import Rules
-from inscope.windows import Schedule, header_text
+from inscope.store import InboxGate, Store, StoreError
 
 if TYPE_CHECKING:
     from inscope.demo import DemoServices
@@ -120,7 +120,7 @@ class Workspace:
             return None
         project.telegram_chats.append(new)
         if self.config_path.exists() and not self.demo:
-            from inscope.configwrite import map_to_project
+            from inscope.config.write import map_to_project
 
             map_to_project(self.config_path, project.name, "telegram_chats", new)
         self.rules = Rules.from_config(self.config)
@@ -228,7 +228,7 @@ class Workspace:
 
     def snooze_until(self, text: str, now: float | None = None) -> float:
         """Parse natural-language snooze input (ru/en) to epoch seconds; ValueError if unclear."""
-        from inscope.snoozeparse import parse_when
+        from inscope.rules.snooze import parse_when
 
         t = datetime.fromtimestamp(time.time() if now is None else now, UTC)
         return parse_when(text, t, self.schedule).timestamp()

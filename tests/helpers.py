@@ -36,7 +36,7 @@ INJECTION = "[bold]x[/] [link=http://e]y[/link] \x1b[31mred"
 
 
 def triage(_pid: int, _pname: str, facts: Sequence[MsgFacts], _members: tuple[str, ...]) -> Assessment:
-    """A tiny deterministic stand-in for inscope.triage: 'СРОЧНО' → urgent."""
+    """A tiny deterministic stand-in for inscope.rules.triage: 'СРОЧНО' → urgent."""
     text = " ".join(f.text for f in facts)
     if "СРОЧНО" in text:
         return Assessment(priority=Priority.URGENT, reasons=("client wrote СРОЧНО",), scope="in")

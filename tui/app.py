@@ -820,7 +820,7 @@ class InscopeApp(App[None], inherit_bindings=False):
             return await self.db.run(lambda s: ws.report(s, since))
         # No schedule known: first-response times in plain hours.
         from inscope.report import build_report
-        from inscope.windows import Schedule
+        from inscope.rules.windows import Schedule
 
         return await self.db.run(lambda s: build_report(s, Schedule(), since))
 

@@ -17,8 +17,8 @@ import pytest
 from connectors.base import Author, Item
 from inscope.model import Assessment, MsgFacts, Priority
 from inscope.report import build_report, render
+from inscope.rules.windows import Schedule, parse_window
 from inscope.store import Store
-from inscope.windows import Schedule, parse_window
 
 SINCE = datetime(2025, 3, 10, tzinfo=UTC).timestamp()  # Monday 00:00
 SCHEDULE = Schedule(parse_window("Mon-Fri 11:00-12:00") + parse_window("Mon-Fri 17:00-18:00"), "UTC")

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inscope.config import Windows
-from inscope.snoozeparse import parse_when
-from inscope.windows import Schedule
+from inscope.rules.snooze import parse_when
+from inscope.rules.windows import Schedule
 
 MSK = ZoneInfo("Europe/Moscow")
 BER = ZoneInfo("Europe/Berlin")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import timeit
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.base import Author, Item
-from inscope.config import AccountManager, Config, Me, ProjectCfg, Windows
+from inscope.config import AccountManager, Config, ConfigError, Me, ProjectCfg, Sla, Windows, parse
 from inscope.model import MsgFacts, Priority
-from inscope.triage import DEFAULT_URGENT, Matcher, Rules, Sla, compile_term
+from inscope.rules.triage import DEFAULT_URGENT, Rules
+from inscope.rules.words import Matcher, compile_term
 
 MSK = ZoneInfo("Europe/Moscow")
 WATCH = ["redirect", "robots.txt", "noindex", "canonical", "sitemap", "title", "тайтл"]
@@ -42,15 +44,15 @@ def make_cfg() -> Config:
                 clients=["@ivan_acme", "Иван Клиентов"],
                 team=["@freelance_kate"],
                 out_of_scope=["новый сайт", "логотип", "new website", "logo"],
-                importance="vip", sla="1 window",
+                importance="vip", sla=Sla.parse("1 window"),
                 account_manager=AccountManager(
                     name="Анна Смирнова", telegram="@anna_am", email="anna@agency-am.ru", trello="annasm",
                 ),
             ),
             ProjectCfg(name="Beta", email_domains=["beta.com"], emails=["boss@acme.ru"],
-                       importance="low", sla="2 windows",
+                       importance="low", sla=Sla.parse("2 windows"),
                        account_manager=AccountManager(name="Boris", telegram="555")),
-            ProjectCfg(name="Gamma", importance="high", sla="4h", telegram_chats=["-1003"]),
+            ProjectCfg(name="Gamma", importance="high", sla=Sla.parse("4h"), telegram_chats=["-1003"]),
         ],
     )
 
@@ -466,11 +468,11 @@ def test_sla_parse_errors(text: str) -> None:
         Sla.parse(text)
 
 
-def test_bad_sla_names_project() -> None:
-    cfg = make_cfg()
-    cfg.projects[1].sla = "whenever"
-    with pytest.raises(ValueError, match="'Beta'"):
-        Rules.from_config(cfg)
+def test_bad_sla_names_the_project_key() -> None:
+    # The SLA is typed: a bad one never reaches the rules, the loader names file and key.
+    data = {"projects": [{"name": "Alpha"}, {"name": "Beta", "sla": "whenever"}]}
+    with pytest.raises(ConfigError, match=r"x\.toml: projects\[1\]\.sla: sla 'whenever'"):
+        parse(data, Path("x.toml"))
 
 
 # -- robustness and speed ---------------------------------------------------------------------------

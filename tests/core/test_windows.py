@@ -9,14 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inscope.config import Windows
-from inscope.windows import (
+from inscope.config import Windows, WindowSpec, parse_window
+from inscope.rules.windows import (
     Schedule,
-    WindowSpec,
     WindowState,
     format_duration,
     header_text,
-    parse_window,
 )
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from inscope.config import Config, Me, Windows
+from inscope.config import Config, Me, Windows, parse_window
 from inscope.model import Priority
 from inscope.report import ProjectReport, build_report
+from inscope.rules.windows import Schedule
 from inscope.store import InboxGate, Store
-from inscope.windows import Schedule, parse_window
 from tests.helpers import (
     FakeWorkspace,
     fill,

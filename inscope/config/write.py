@@ -1,7 +1,9 @@
 """Edit the TOML config in place (comments and order kept, via tomlkit).
 
 Used by ``inscope connect …`` to add or update an ``[[accounts]]`` entry and to
-map a source (board, chat, domain) to a project.  Never writes a secret.
+map a source (board, chat, domain) to a project.  Never writes a secret.  A config
+that is a symlink (a dotfiles checkout) is written *through* the link, so the user's
+copy stays the one that is read.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-SECRET_KEYS = ("token", "key", "password", "api_key", "secret")
+from inscope.config.values import is_secret_key
 
 
 def _load(path: Path) -> tomlkit.TOMLDocument:
@@ -23,12 +25,14 @@ def _load(path: Path) -> tomlkit.TOMLDocument:
 
 
 def _save(path: Path, doc: tomlkit.TOMLDocument) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Replace the file the link points at, atomically, beside it: the link stays a link.
+    target = path.resolve() if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
     text = tomlkit.dumps(doc)
-    tmp = path.with_suffix(".tmp")
+    tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    os.replace(tmp, target)
     return text
 
 
@@ -56,7 +60,7 @@ def _entry(aot: AoT, name: str, **defaults: Any) -> Table:
 
 def upsert_account(path: Path, name: str, kind: str, options: dict[str, Any]) -> str:
     """Add or update ``[[accounts]] name=…``; returns the TOML of that entry."""
-    bad = [k for k in options if k in SECRET_KEYS]
+    bad = [k for k in options if is_secret_key(k)]
     if bad:
         raise ValueError(f"refusing to write secrets to the config: {bad}")
     doc = _load(path)

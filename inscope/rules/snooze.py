@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from inscope.windows import Schedule
+from inscope.rules.windows import Schedule
 
 DEFAULT_HOUR = 9
 
