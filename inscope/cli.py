@@ -13,13 +13,15 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inscope.actions import ActionError, NeedsConfirmation, Outcome
 from inscope.config import ConfigError
-from inscope.model import Priority
+from inscope.model import PROJECT_STATUSES, Priority
 from inscope.store import Store, StoreError
+from inscope.text import one_line, sanitize
 
 if TYPE_CHECKING:  # imported lazily at run time: `inscope --help` stays fast
     from inscope.workspace import Workspace
@@ -50,17 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--view", default=None, help="inbox | held | snoozed | escalated | answered | done | noise | all")
 
     s = sub.add_parser("show", help="print one thread's conversation")
-    s.add_argument("thread", type=int)
+    s.add_argument("thread", type=thread_id)
 
     s = sub.add_parser("reply", help="queue a reply and try to deliver it")
-    s.add_argument("thread", type=int)
+    s.add_argument("thread", type=thread_id)
     s.add_argument("-m", "--message", required=True, help="reply text ('-' reads stdin)")
+    s.add_argument("--yes", action="store_true",
+                   help="confirm what would otherwise be refused (a reply to an unpaid project)")
 
     s = sub.add_parser("done", help="mark threads done")
-    s.add_argument("thread", type=int, nargs="+")
+    s.add_argument("thread", type=thread_id, nargs="+")
 
     s = sub.add_parser("snooze", help="snooze a thread")
-    s.add_argument("thread", type=int)
+    s.add_argument("thread", type=thread_id)
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--until", metavar="WHEN", help='e.g. "1h", "tomorrow 10:00", "завтра 10:00", "fri"')
     g.add_argument("--window", action="store_true", help="until the next reply window")
@@ -68,32 +72,34 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--project", action="store_true", help="until the project is active again")
 
     s = sub.add_parser("escalate", help="escalate a thread to the project's account manager")
-    s.add_argument("thread", type=int)
+    s.add_argument("thread", type=thread_id)
     s.add_argument("-m", "--note", required=True)
 
     s = sub.add_parser("assign", help="move a thread (e.g. from Unsorted) to a project")
-    s.add_argument("thread", type=int)
+    s.add_argument("thread", type=thread_id)
     s.add_argument("project")
 
     s = sub.add_parser("resolve", help="resolve a thread's escalation by hand")
-    s.add_argument("thread", type=int)
+    s.add_argument("thread", type=thread_id)
 
     s = sub.add_parser("priority", help="override a thread's priority (until the next client message)")
-    s.add_argument("thread", type=int)
+    s.add_argument("thread", type=thread_id)
     s.add_argument("level", choices=[p.label for p in Priority])
 
     sub.add_parser("undo", help="undo the last action")
 
     s = sub.add_parser("project", help="set a project's status")
     s.add_argument("name")
-    s.add_argument("status", choices=["active", "paused", "unpaid"])
+    s.add_argument("status", choices=list(PROJECT_STATUSES))
 
     s = sub.add_parser("search", help="full-text search; prints matching threads")
     s.add_argument("query")
 
     s = sub.add_parser("outbox", help="list undelivered replies; --resend ID after checking")
-    s.add_argument("--resend", type=int, metavar="ID")
-    s.add_argument("--cancel", type=int, metavar="ID")
+    s.add_argument("--resend", type=thread_id, metavar="ID", help="queue a failed or unknown row again")
+    s.add_argument("--cancel", type=thread_id, metavar="ID", help="never send this row")
+    s.add_argument("--yes", action="store_true",
+                   help="confirm resending a row whose delivery is unknown (it may arrive twice)")
 
     s = sub.add_parser("report", help="time and response statistics per project")
     s.add_argument("--since", default=None, help="YYYY-MM-DD (default: 30 days ago)")
@@ -106,8 +112,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def thread_id(text: str) -> int:
+    """An id argument: a positive integer SQLite can hold (ids beyond it name nothing)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < n < 2**63:
+        raise argparse.ArgumentTypeError(f"{text}: no such id (ids are positive numbers)")
+    return n
+
+
 def _err(msg: str) -> int:
-    print(f"inscope: {msg}", file=sys.stderr)
+    print(f"inscope: {one_line(msg, 2000)}", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -115,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _run(args)
-    except (ConfigError, StoreError, ValueError) as e:
+    except (ConfigError, StoreError, ActionError, ValueError) as e:
         return _err(str(e))
     except KeyboardInterrupt:
         return 130
@@ -168,14 +185,14 @@ def _sync_once(ws: Workspace, store: Store, quiet: bool = False) -> Any:
     report, status = asyncio.run(go())
     if not quiet:
         for name, st in status.items():
-            line = f"{name:<16} {st.kind:<9} {st.state:<9} +{st.items} items"
+            line = f"{one_line(name, 16):<16} {st.kind:<9} {st.state:<9} +{st.items} items"
             if st.message:
-                line += f"  — {st.message}"
+                line += f"  — {one_line(st.message, 500)}"
             print(line)
         print(f"new {report.inserted}, changed {report.updated}, sent {report.sent}, "
               f"failed {report.failed}, unknown {report.unknown}")
         for note in report.notes:
-            print(note)
+            print(one_line(note, 500))
     return report
 
 
@@ -189,7 +206,8 @@ def cmd_sync(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
         try:
             await engine.run_forever(lambda r: print(
                 f"{datetime.now():%H:%M:%S} new {r.inserted}, changed {r.updated}, sent {r.sent}"
-                + (f", errors: {'; '.join(f'{k}: {v}' for k, v in r.errors.items())}" if r.errors else ""),
+                + (f", errors: {one_line('; '.join(f'{k}: {v}' for k, v in r.errors.items()), 1000)}"
+                   if r.errors else ""),
                 flush=True), interval=args.interval)
         finally:
             await engine.aclose()
@@ -201,62 +219,21 @@ def cmd_sync(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 # -- inbox ----------------------------------------------------------------------------
 
 def inbox_json(ws: Workspace, store: Store, view: str = "inbox", now: float | None = None) -> dict[str, Any]:
-    """The grouped inbox in the shape of design.md."""
-    t = time.time() if now is None else now
-    st = ws.schedule.state(datetime.fromtimestamp(t, UTC))
-    window: dict[str, Any] = {"open": st.open}
-    if st.open and st.current_end is not None:
-        window["ends_at"] = st.current_end.isoformat()
-    if st.next_start is not None:
-        window["next_start"] = st.next_start.isoformat()
-    # Outside a reply window only what breaks through is shown; the rest is held, counted.
-    gate = ws.inbox_gate(t)
-    if gate.held_until is not None:
-        window["held_until"] = datetime.fromtimestamp(gate.held_until, UTC).isoformat()
-    index = store.view_index(view, max_priority=gate.max_priority if view == "inbox" else None)
-    rows = store.threads_by_id([i for i, _, _ in index])
-    statuses = {p.id: p.status for p in store.projects()}
-    groups: list[dict[str, Any]] = []
-    for tid, pid, pr in index:
-        r = rows[tid]
-        if not groups or groups[-1]["_key"] != (pid, pr):
-            groups.append({"_key": (pid, pr), "project": r.project, "project_status": statuses.get(pid, "active"),
-                           "priority": Priority(pr).label, "threads": []})
-        groups[-1]["threads"].append({
-            "id": r.id, "source": r.source, "title": r.title, "last_text": r.last_text,
-            "last_author": r.last_author, "state": r.state, "priority": r.priority.label,
-            "reasons": list(r.reasons),
-            "scope": {"value": r.scope, "reason": r.scope_reason} if r.scope_reason else r.scope,
-            "due_at": datetime.fromtimestamp(r.due_at, UTC).isoformat() if r.due_at else None,
-            "url": r.url,
-        })
-    for g in groups:
-        del g["_key"]
-    counts = store.view_counts(max_priority=gate.max_priority)
-    held = store.held_counts()
-    return {
-        "generated_at": datetime.fromtimestamp(t, UTC).isoformat(),
-        "view": view,
-        "window": window,
-        "groups": groups,
-        "hidden": {"snoozed": counts["snoozed"], "paused": held.get("paused", 0),
-                   "unpaid": held.get("unpaid", 0), "noise": counts["noise"], "done": counts["done"],
-                   "held_until_window": counts["held_until_window"]},
-    }
+    """The grouped inbox (the shape documented in docs/architecture.md)."""
+    clock = (lambda: now) if now is not None else time.time
+    return ws.actions(store, now=clock).inbox(view)
 
 
 def cmd_inbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     view = args.view or ("all" if args.all else "inbox")
-    data = inbox_json(ws, store, view)
+    data = ws.actions(store).inbox(view)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    from inscope.text import one_line
-
     print(ws.header(store))
     for g in data["groups"]:
         mark = "" if g["project_status"] == "active" else f" [{g['project_status']}]"
-        print(f"\n== {g['project']}{mark} · {g['priority']} ({len(g['threads'])})")
+        print(f"\n== {one_line(g['project'], 60)}{mark} · {g['priority']} ({len(g['threads'])})")
         for t in g["threads"]:
             print(f"  #{t['id']:<6} {t['source'][:2]:<2} {one_line(t['title'], 40):<40} "
                   f"{one_line(t['last_author'], 18):<18} {one_line(t['last_text'], 60)}")
@@ -267,130 +244,136 @@ def cmd_inbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_show(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    from inscope.text import sanitize
-
-    th = store.thread(args.thread)
-    print(f"#{th.id} {sanitize(th.title)} — {th.project} · {th.source} · {th.state} · {th.priority.label}")
+    act = ws.actions(store)
+    conv = act.conversation(args.thread)
+    th = conv.thread
+    print(f"#{th.id} {one_line(th.title, 200)} — {one_line(th.project, 60)} · {th.source} · "
+          f"{th.state} · {th.priority.label}")
     for reason in th.reasons:
-        print(f"  why: {reason}")
-    for m in store.messages(th.id):
-        when = datetime.fromtimestamp(m.created_at).strftime("%Y-%m-%d %H:%M")
+        print(f"  why: {one_line(reason, 200)}")
+    if th.snooze_until or th.snooze_kind:
+        print(f"  snoozed: {one_line(th.snooze_reason, 200)}")
+    for m in conv.messages:
         flags = (" (edited)" if m.edited_at else "") + (" (deleted)" if m.deleted else "")
-        print(f"\n{sanitize(m.author_name)} [{m.role}] {when}{flags}")
+        print(f"\n{one_line(m.author_name, 80)} [{m.role}] {act.stamp(m.created_at)}{flags}")
         if m.reply_to_text:
-            print(f"  ↳ {sanitize(m.reply_to_text)[:80]}")
+            print(f"  ↳ {one_line(m.reply_to_text, 80)}")
         print(sanitize(m.text))
     return 0
 
 
 # -- actions ----------------------------------------------------------------------------
 
+def _say(outcome: Outcome) -> int:
+    print(one_line(outcome.message, 1000))
+    return 0
+
+
 def cmd_reply(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.message == "-" else args.message
-    warn = ws.warn_unpaid(store, args.thread)
-    if warn:
-        print(f"warning: {warn}", file=sys.stderr)
-    oid = store.queue_reply(args.thread, text)
-    print(f"queued reply {oid} for thread {args.thread}")
+    act = ws.actions(store)
+    try:
+        out = act.reply(args.thread, text, confirmed=args.yes)
+    except NeedsConfirmation as e:
+        return _err(f"not sent: {e.warning} — add --yes to send anyway")
+    print(f"queued reply {out.outbox_id} for thread {args.thread}")
     _sync_once(ws, store, quiet=True)
-    row = store.outbox_row(oid)
-    print(f"outbox {oid}: {row.state}" + (f" — {row.last_error}" if row.last_error else ""))
+    assert out.outbox_id is not None
+    row = store.outbox_row(out.outbox_id)
+    print(f"outbox {row.id}: {row.state}" + (f" — {one_line(row.last_error, 300)}" if row.last_error else ""))
     return 0 if row.state in ("sent", "queued") else EXIT_ERROR
 
 
 def cmd_done(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    for tid in args.thread:
-        store.mark_done(tid)
-        print(f"done: #{tid}")
-    return 0
+    return _say(ws.actions(store).done(args.thread))
 
 
 def cmd_snooze(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    if args.until:
-        until = ws.snooze_until(args.until)
-        store.snooze(args.thread, "until", until, f"until {datetime.fromtimestamp(until):%a %d %b %H:%M}")
+    act = ws.actions(store)
+    if args.until is not None:
+        out = act.snooze([args.thread], "until", when=args.until)
     elif args.window:
-        nxt = ws.next_window_start()
-        if nxt is None:
-            return _err("no reply windows are configured")
-        store.snooze(args.thread, "window", nxt, f"until the next reply window ({datetime.fromtimestamp(nxt):%a %H:%M})")
+        out = act.snooze([args.thread], "window")
     elif args.client:
-        store.snooze(args.thread, "client", None, "until the client replies")
+        out = act.snooze([args.thread], "client")
     else:
-        store.snooze(args.thread, "project", None, "until the project is active again")
-    th = store.thread(args.thread)
-    print(f"snoozed #{th.id}: {th.snooze_reason}")
+        out = act.snooze([args.thread], "project")
+    print(f"#{args.thread}: {out.message}")
     return 0
 
 
 def cmd_escalate(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    print(ws.escalate(store, args.thread, args.note))
+    _say(ws.actions(store).escalate([args.thread], args.note))
     _sync_once(ws, store, quiet=True)
     return 0
 
 
 def cmd_assign(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    store.assign_project(args.thread, args.project)
-    ws.retriage(store)
-    print(f"#{args.thread}: moved to {args.project}")
+    out = ws.actions(store).assign([args.thread], args.project)
+    print(f"#{args.thread}: {out.message}")
     return 0
 
 
 def cmd_resolve(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    store.resolve_escalation(args.thread)
-    print(f"#{args.thread}: escalation resolved")
+    out = ws.actions(store).resolve([args.thread])
+    print(f"#{args.thread}: {out.message}")
     return 0
 
 
 def cmd_priority(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    store.set_priority(args.thread, Priority.parse(args.level))
-    print(f"#{args.thread}: priority {args.level} (until the next client message)")
+    out = ws.actions(store).priority([args.thread], Priority.parse(args.level))
+    print(f"#{args.thread}: {out.message}")
     return 0
 
 
 def cmd_undo(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    what = store.undo()
-    print(f"undone: {what}" if what else "nothing to undo")
-    return 0
+    return _say(ws.actions(store).undo())
 
 
 def cmd_project(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    store.set_project_status(args.name, args.status)
-    ws.retriage(store)
-    print(f"{args.name}: {args.status}")
-    return 0
+    return _say(ws.actions(store).project_status(args.name, args.status))
 
 
 def cmd_search(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    from inscope.text import one_line
-
     ids = store.search(args.query)
     rows = store.threads_by_id(ids)
     for tid in ids:
         r = rows[tid]
-        print(f"#{r.id:<6} {r.project[:16]:<16} {r.state:<9} {one_line(r.title, 40):<40} {one_line(r.last_text, 60)}")
+        print(f"#{r.id:<6} {one_line(r.project, 16):<16} {r.state:<9} {one_line(r.title, 40):<40} "
+              f"{one_line(r.last_text, 60)}")
     print(f"{len(ids)} threads")
     return 0
 
 
 def cmd_outbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
-    if args.resend:
-        store.outbox_move(args.resend, "queued")
+    act = ws.actions(store)
+    if args.resend is not None:
+        try:
+            _say(act.resend(args.resend, confirmed=args.yes))
+        except NeedsConfirmation as e:
+            return _err(f"not resent: {e.warning} — add --yes to resend anyway")
         _sync_once(ws, store, quiet=True)
-    if args.cancel:
-        store.outbox_move(args.cancel, "cancelled")
-    for r in store.outbox():
-        print(f"{r.id:<5} {r.state:<8} {r.kind:<10} {r.account:<12} tries {r.attempts}  {r.text[:50]!r}"
-              + (f" — {r.last_error}" if r.last_error else ""))
+    if args.cancel is not None:
+        _say(act.cancel(args.cancel))
+    for r in act.outbox():
+        print(f"{r.id:<5} {r.state:<8} {r.kind:<10} {one_line(r.account, 12):<12} tries {r.attempts}  "
+              f"{one_line(r.text, 50)!r}" + (f" — {one_line(r.last_error, 300)}" if r.last_error else ""))
     return 0
 
 
 def cmd_report(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     from inscope.report import render
 
-    # --since is a date in the user's timezone.
-    since = (datetime.fromisoformat(args.since).replace(tzinfo=ws.schedule.tz).timestamp() if args.since
-             else time.time() - 30 * 86400)
+    # --since is a date (or time) in the user's timezone unless it carries its own offset.
+    if args.since:
+        try:
+            at = datetime.fromisoformat(args.since)
+        except ValueError:
+            return _err(f"--since {args.since!r}: expected a date like 2026-11-01 "
+                        "(or 2026-11-01T09:00+05:00)")
+        since = (at if at.tzinfo is not None else at.replace(tzinfo=ws.schedule.tz)).timestamp()
+    else:
+        since = time.time() - 30 * 86400
     rows = ws.report(store, since)
     print(render(rows, args.format), end="")
     return 0
@@ -408,9 +391,9 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     print(f"projects   {len(ws.config.projects)}   accounts {len(ws.config.accounts)}")
     report = _sync_once(ws, store, quiet=True)
     for a in store.accounts():
-        line = f"source     {a['name']:<16} {a['kind']:<9} {a['status']}"
+        line = f"source     {one_line(a['name'], 16):<16} {a['kind']:<9} {a['status']}"
         if a["last_error"]:
-            line += f" — {a['last_error']}"
+            line += f" — {one_line(str(a['last_error']), 500)}"
             ok = False
         print(line)
     pending = store.outbox()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,9 +21,10 @@ from inscope.model import UNSORTED, Priority
 from inscope.rules.triage import Rules
 from inscope.rules.windows import Schedule, header_text
 from inscope.sources import build, receiving_accounts
-from inscope.store import InboxGate, Store, StoreError
+from inscope.store import InboxGate, Store
 
 if TYPE_CHECKING:
+    from inscope.actions import Actions
     from inscope.demo import DemoServices
     from inscope.report import ProjectReport
     from inscope.sync import Hooks, SyncEngine
@@ -138,14 +140,18 @@ class Workspace:
 
         return SyncEngine(store, self.connectors(), self.hooks())
 
-    def retriage(self, store: Store, now: float | None = None, *, waiting_only: bool = False) -> int:
-        """Recompute triage (config changed, a window boundary passed).
+    def retriage(self, store: Store, now: float | None = None, *, waiting_only: bool = False,
+                 thread_ids: Iterable[int] | None = None) -> int:
+        """Recompute triage of ``thread_ids`` (default: all) — the config changed, a thread
+        moved project, a window boundary passed.
 
         ``waiting_only``: just the threads whose triage depends on the clock
         (``Store.waiting_thread_ids``) — what a window boundary can change.
         """
         fn = self.rules.triage_fn(time.time() if now is None else now)
-        return store.retriage(fn, store.waiting_thread_ids() if waiting_only else None)
+        if waiting_only:
+            thread_ids = store.waiting_thread_ids()
+        return store.retriage(fn, thread_ids)
 
     # -- reply windows ------------------------------------------------------------------
 
@@ -170,61 +176,13 @@ class Workspace:
 
         return build_report(store, self.schedule, since)
 
-    # -- actions shared by keys and commands ----------------------------------------------
+    # -- the actions both front ends call ------------------------------------------------
 
-    def am_for(self, store: Store, tid: int) -> str:
-        th = store.thread(tid)
-        p = self.project_cfg(th.project)
-        if p is None or not p.account_manager.name:
-            return ""
-        return f"{p.account_manager.name} ({self._channel(p, th.source)[0]})"
+    def actions(self, store: Store, now: Callable[[], float] = time.time) -> Actions:
+        """The user's actions over ``store`` (one implementation for the TUI and the CLI)."""
+        from inscope.actions import Actions
 
-    def _channel(self, p: ProjectCfg, source: str) -> tuple[str, dict[str, str]]:
-        am = p.account_manager
-        order = [am.escalate_via] if am.escalate_via else []
-        order += [source, "telegram", "email", "trello"]
-        for ch in order:
-            if ch == "telegram" and am.telegram:
-                return "telegram", {"chat_id": am.telegram}
-            if ch == "email" and am.email:
-                return "email", {"email": am.email}
-            if ch == "trello" and am.trello and source == "trello":
-                return "trello", {"mention": am.trello}
-        raise StoreError(f"project {p.name!r} has no way to reach its account manager configured")
-
-    def _account_for_channel(self, channel: str, thread_account: str) -> str:
-        kinds = {"telegram": ("telegram",), "email": ("imap", "maildir"), "trello": ("trello",)}[channel]
-        acc = self.config.account(thread_account)
-        if acc is not None and acc.kind in kinds + ("demo",):
-            return thread_account
-        for a in self.config.accounts:
-            if a.kind in kinds:
-                return a.name
-        for a in self.config.accounts:
-            if a.kind == "demo":
-                return a.name
-        raise StoreError(f"no {channel} account is configured to reach the account manager")
-
-    def escalate(self, store: Store, tid: int, note: str) -> str:
-        """Queue the note, the client's message, the project and a link for the project's AM."""
-        th = store.thread(tid)
-        p = self.project_cfg(th.project)
-        if p is None or not p.account_manager.name:
-            raise StoreError(f"no account manager configured for project {th.project!r}")
-        channel, target = self._channel(p, th.source)
-        account = self._account_for_channel(channel, store.conversation_of(tid)[0])
-        last_client = next((m for m in reversed(store.messages(tid, limit=50)) if m.role == "client"), None)
-        quoted = last_client.text if last_client else th.last_text
-        text = (
-            f"Escalation from {self.config.me.name} — {th.project}\n"
-            f"Note: {note}\n"
-            f"Client ({last_client.author_name if last_client else th.last_author}) wrote: «{quoted[:1500]}»\n"
-            f"Thread: {th.title}" + (f"\n{th.url}" if th.url else "")
-        )
-        conversation = store.conversation_of(tid)[1] if channel == "trello" else target.get("chat_id", "")
-        store.escalate(tid, to_name=p.account_manager.name, channel=channel, note=note, account=account,
-                       conversation=conversation, text=text, target=target)
-        return f"escalated to {p.account_manager.name} via {channel}"
+        return Actions(self, store, now=now)
 
     def snooze_until(self, text: str, now: float | None = None) -> float:
         """Parse natural-language snooze input (ru/en) to epoch seconds; ValueError if unclear."""
@@ -252,14 +210,3 @@ class Workspace:
         waiting = store.view_counts()["inbox"]
         urgent = store.count_priority("inbox", Priority.URGENT)
         return header_text(st, dt, cleared, cleared + waiting, urgent)
-
-    def warn_unpaid(self, store: Store, tid: int) -> str:
-        """"unpaid since …" when replying to an unpaid project, else empty."""
-        th = store.thread(tid)
-        for p in store.projects():
-            if p.id == th.project_id and p.status == "unpaid":
-                # The user's timezone, not the machine's: the date they set the status.
-                since = datetime.fromtimestamp(p.status_since or 0, self.schedule.tz).strftime("%d %b %Y")
-                return f"{p.name} is unpaid since {since}"
-        return ""
-

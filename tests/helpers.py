@@ -1,9 +1,6 @@
-"""Shared fixtures for the TUI tests: a real on-disk store filled through ingest, a small
-workspace with the same methods as ``inscope.workspace.Workspace``, and ``settle``.
-
-The workspace here is a test double only for the parts that are not the TUI's business
-(AM lookup, natural-language time parsing, the window line); the store, the sync engine and
-the ingest path are the real ones.
+"""Shared fixtures for the TUI tests: a real on-disk store filled through ingest, the real
+workspace over a test config (``FakeWorkspace``: only its sources and its triage are the
+tests' own), and ``settle``.
 """
 
 from __future__ import annotations
@@ -11,17 +8,17 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from connectors.base import Author, Batch, Item, Outgoing, SendResult, SourceError
-from inscope.config import Config
+from inscope.config import AccountCfg, AccountManager, Config, Me, ProjectCfg, Windows
 from inscope.model import Assessment, MsgFacts, Priority
 from inscope.store import Store
 from inscope.sync import Hooks, SyncEngine
+from inscope.workspace import Workspace
 
 # Project name → status; thread layout below.  Conversations c0..c11.
 PROJECTS = [("Alpha", "active"), ("Beta", "paused"), ("Gamma", "active"), ("Delta", "unpaid")]
@@ -115,60 +112,52 @@ class FailingConnector:
         return None
 
 
-@dataclass
-class FakeWorkspace:
-    """Same surface as ``inscope.workspace.Workspace`` for what the TUI calls."""
+class FakeWorkspace(Workspace):
+    """The real ``inscope.workspace.Workspace`` over a test config; only its sources and its
+    triage are the tests' own.
 
-    home: Path
-    config: Config = field(default_factory=Config)
-    demo: bool = False
-    am: str = "Anna (telegram)"
-    window_in: float | None = 3600.0
-    connectors: dict[str, Any] = field(default_factory=dict)
-    stores: int = 0
+    The projects are ``PROJECTS``, each with an account manager (Anna, on Telegram chat 42,
+    through the ``tg`` account) unless ``am=""``; there is no reply window unless ``windows``
+    are given (always open, never gated); the sources are ``connectors``; triage — at ingest
+    and on every re-triage — is the deterministic ``triage`` above.  Actions, escalation
+    routing, snooze parsing, the header and the report are the real ones: the TUI tests are
+    about the TUI, tests/core tests the rules.
+    """
 
-    @property
-    def db_path(self) -> Path:
-        return self.home / "inscope.db"
+    def __init__(self, home: Path, *, keymap: dict[str, str] | None = None, am: str = "Anna",
+                 windows: Sequence[str] = (), timezone: str = "UTC", breaks_through: bool = True,
+                 connectors: dict[str, Any] | None = None, demo: bool = False,
+                 accounts: bool = True) -> None:
+        manager = AccountManager(name=am, telegram="42") if am else AccountManager()
+        cfg = Config(
+            me=Me(name="Мария", timezone=timezone),
+            windows=Windows(reply=list(windows), urgent_breaks_through=breaks_through),
+            accounts=[AccountCfg("tg", "telegram")] if accounts else [],
+            projects=[ProjectCfg(name=n, status=st, account_manager=manager) for n, st in PROJECTS],
+            keymap=dict(keymap or {}),
+        )
+        super().__init__(home, cfg, home / "config.toml", demo=demo)
+        self.test_connectors: dict[str, Any] = dict(connectors or {})
+        self.stores = 0
+        self.retriaged: list[float | None] = []
 
     def store(self) -> Store:
         self.stores += 1
-        return Store(self.db_path)
+        return super().store()
 
     def engine(self, store: Store) -> SyncEngine:
-        return SyncEngine(store, self.connectors, Hooks(project_of, role_of, lambda: triage))
+        return SyncEngine(store, self.test_connectors, Hooks(project_of, role_of, lambda: triage))
 
-    def escalate(self, store: Store, tid: int, note: str) -> str:
-        if not self.am:
-            raise ValueError("no account manager configured")
-        store.escalate(tid, to_name="Anna", channel="telegram", note=note, account="tg",
-                       conversation="am-chat", text=f"Escalation: {note}", target={"chat_id": "42"})
-        return "escalated to Anna via telegram"
-
-    def am_for(self, store: Store, tid: int) -> str:
-        return self.am
-
-    def header(self, store: Store, now: float | None = None) -> str:
-        return "window open · 23 min left · 7 of 19 cleared"
-
-    def snooze_until(self, text: str, now: float | None = None) -> float:
-        m = re.fullmatch(r"in (\d+) (hour|day)s?", text.strip())
-        if not m:
-            raise ValueError(f"cannot read {text!r} as a time")
-        unit = 3600 if m.group(2) == "hour" else 86400
-        return (now or time.time()) + int(m.group(1)) * unit
-
-    def next_window_start(self, now: float | None = None) -> float | None:
-        return None if self.window_in is None else (now or time.time()) + self.window_in
-
-    def close(self) -> None:
-        return None
+    def retriage(self, store: Store, now: float | None = None, *, waiting_only: bool = False,
+                 thread_ids: Iterable[int] | None = None) -> int:
+        self.retriaged.append(now)
+        return store.retriage(triage, store.waiting_thread_ids() if waiting_only else thread_ids)
 
 
-def make_workspace(tmp_path: Path, *, keymap: dict[str, str] | None = None, fill_data: bool = True,
-                   now: datetime | None = None, **kw: Any) -> FakeWorkspace:
+def make_workspace(tmp_path: Path, *, fill_data: bool = True, now: datetime | None = None,
+                   **kw: Any) -> FakeWorkspace:
     """A workspace on a fresh DB in ``tmp_path`` filled through ``apply_batch``."""
-    ws = FakeWorkspace(home=tmp_path, config=Config(keymap=dict(keymap or {})), **kw)
+    ws = FakeWorkspace(tmp_path, **kw)
     store = Store(ws.db_path)
     if fill_data:
         fill(store, now=now)

@@ -34,6 +34,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from inscope.actions import ActionError, Actions, Outcome
 from inscope.model import VIEW_TITLES, ProjectInfo, ThreadRow
 from inscope.store import InboxGate, Store, StoreError
 from inscope.text import one_line
@@ -665,9 +666,9 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     # -- actions ----------------------------------------------------------------------------------
 
-    async def _act(self, fn: Callable[[Store], Any], done: str, ids: list[int] | None = None,
-                   new_state: str | None = None) -> bool:
-        """Run one action on the db thread; notify; refresh the view.
+    async def _act(self, fn: Callable[[Actions], Outcome], ids: list[int] | None = None,
+                   new_state: str | None = None) -> Outcome | None:
+        """Run one action of the shared action layer on the db thread; notify; refresh.
 
         ``ids``: the threads it changes (only their cached rows are dropped).  ``new_state``:
         the state they end in; when the current view does not show that state they leave
@@ -680,20 +681,21 @@ class InscopeApp(App[None], inherit_bindings=False):
             lst.set_index(lst.index.without(ids))
             self._render_title()
             removed = True
+        ws, clock = self.ws, self.clock
         try:
-            await self.db.run(fn)
+            outcome = await self.db.run(lambda s: fn(ws.actions(s, now=clock)))
         except Exception as e:  # a failed action is a message, never a traceback on screen
-            if not isinstance(e, StoreError):
+            known = isinstance(e, ActionError | StoreError)
+            if not known:
                 self.log.error("action failed", e)
-            self.notify(str(e) if isinstance(e, StoreError) else f"{type(e).__name__}: {e}",
-                        severity="error", markup=False)
+            self.notify(str(e) if known else f"{type(e).__name__}: {e}", severity="error", markup=False)
             if removed:
                 self.request_rebuild(ids)  # put back what the failed action took out
-            return False
+            return None
         self.inbox.clear_marks()
-        self.notify(done, markup=False)
+        self.notify(outcome.message, markup=False)
         self.request_rebuild(ids)
-        return True
+        return outcome
 
     def _leaves_view(self, new_state: str) -> bool:
         """Does a thread that becomes ``new_state`` drop out of the view on screen?"""
@@ -706,19 +708,19 @@ class InscopeApp(App[None], inherit_bindings=False):
         """e: done (bulk with x)."""
         ids = self._targets()
         if ids:
-            await self._act(partial(_each, Store.mark_done, ids), _n("done", ids), ids, "done")
+            await self._act(lambda a: a.done(ids), ids, "done")
 
-    def action_snooze(self) -> None:
+    async def action_snooze(self) -> None:
         """h: the snooze picker."""
         ids = self._targets()
         if not ids:
             return
         from tui.screens.snooze import SnoozePicker
 
-        ws = self.ws
-        picker = SnoozePicker(count=len(ids), tz=self.tz,
-                              next_window=lambda: ws.next_window_start(self.clock()),
-                              parse=lambda text: ws.snooze_until(text, self.clock()), now=self.clock)
+        ws, clock = self.ws, self.clock
+        options = await self.db.run(lambda s: ws.actions(s, now=clock).snooze_options())
+        picker = SnoozePicker(count=len(ids), options=options,
+                              parse=lambda text: ws.snooze_until(text, clock()), now=clock)
         self.push_screen(picker, partial(self._snoozed, ids))
 
     async def _snoozed(self, ids: list[int], choice: SnoozeChoice | str | None) -> None:
@@ -726,17 +728,16 @@ class InscopeApp(App[None], inherit_bindings=False):
 
         if not isinstance(choice, SnoozeChoice):
             return
-        await self._act(partial(_each, partial(_snooze, choice=choice), ids),
-                        _n(f"snoozed ({choice.reason})", ids), ids, "snoozed")
+        await self._act(lambda a: a.snooze(ids, choice.kind, until=choice.until), ids, "snoozed")
 
     async def action_escalate(self) -> None:
         """!: escalate to the account manager with a note."""
         ids = self._targets()
         if not ids:
             return
-        ws = self.ws
+        ws, clock = self.ws, self.clock
         try:
-            am = await self.db.run(lambda s: ws.am_for(s, ids[0]))
+            am = await self.db.run(lambda s: ws.actions(s, now=clock).escalation_target(ids[0]))
         except Exception as e:
             self.notify(f"{e}", severity="error", markup=False)
             return
@@ -747,15 +748,7 @@ class InscopeApp(App[None], inherit_bindings=False):
     async def _escalated(self, ids: list[int], note: str | None) -> None:
         if not note:
             return
-        ws = self.ws
-        results: list[str] = []
-
-        def run(s: Store) -> None:
-            for t in ids:
-                results.append(ws.escalate(s, t, note))
-
-        if await self._act(run, _n("escalated", ids), ids, "escalated") and results:
-            self.notify("; ".join(sorted(set(results))), markup=False)
+        if await self._act(lambda a: a.escalate(ids, note), ids, "escalated"):
             self.action_sync_now()
 
     def action_priority(self) -> None:
@@ -772,8 +765,7 @@ class InscopeApp(App[None], inherit_bindings=False):
     async def _prioritized(self, ids: list[int], priority: Priority | None) -> None:
         if priority is None:
             return
-        await self._act(partial(_each, partial(_set_priority, priority=priority), ids),
-                        _n(f"priority {priority.label}", ids), ids)
+        await self._act(lambda a: a.priority(ids, priority), ids)
 
     def action_assign(self) -> None:
         """a: move the selected thread(s) to a project; the conversation stays there."""
@@ -789,14 +781,13 @@ class InscopeApp(App[None], inherit_bindings=False):
     async def _assigned(self, ids: list[int], project: str | None) -> None:
         if project is None:
             return
-        await self._act(partial(_each, partial(_assign, project=project), ids),
-                        _n(f"moved to {project}", ids), ids)
+        await self._act(lambda a: a.assign(ids, project), ids)
 
     async def action_resolve(self) -> None:
         """u: resolve the escalation by hand (the AM answered outside the thread)."""
         ids = self._targets()
         if ids:
-            await self._act(partial(_each, Store.resolve_escalation, ids), _n("escalation resolved", ids), ids)
+            await self._act(lambda a: a.resolve(ids), ids, "open")
 
     def action_peek_held(self) -> None:
         """w: show / hide the threads held until the next reply window."""
@@ -826,14 +817,7 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     async def action_undo(self) -> None:
         """z: undo the last action (a sent reply cannot be taken back)."""
-        try:
-            kind = await self.db.run(lambda s: s.undo())
-        except StoreError as e:
-            self.notify(f"Cannot undo: {e}", severity="error", markup=False)
-            return
-        self.notify(f"undone: {kind}" if kind else "nothing to undo", markup=False)
-        if kind:
-            self.request_rebuild()
+        await self._act(lambda a: a.undo())
 
     async def action_reply(self) -> None:
         """r: the composer, prefilled with the saved draft."""
@@ -841,25 +825,21 @@ class InscopeApp(App[None], inherit_bindings=False):
         if row is None:
             return
         tid = row.id
-        draft = await self.db.run(lambda s: s.draft(tid))
-        warning = ""
-        info = self.project_info(row.project_id)
-        if info is not None and info.status == "unpaid":
-            since = (datetime.fromtimestamp(info.status_since, self.tz).strftime("%d %b %Y")
-                     if info.status_since else "a while")
-            warning = f"{info.name} is unpaid since {since}"
+        ws, clock = self.ws, self.clock
+        draft = await self.db.run(lambda s: ws.actions(s, now=clock).draft(tid))
         context = f"{one_line(row.last_author, 40)}: {one_line(row.last_text, 300)}"
 
-        async def queue(text: str) -> int:
-            return await self.db.run(lambda s: s.queue_reply(tid, text))
+        async def queue(text: str, confirmed: bool) -> Outcome:
+            # The unpaid confirmation is the action layer's: it raises NeedsConfirmation.
+            return await self.db.run(lambda s: ws.actions(s, now=clock).reply(tid, text, confirmed=confirmed))
 
         async def save(text: str) -> None:
-            await self.db.run(lambda s: s.save_draft(tid, text))
+            await self.db.run(lambda s: ws.actions(s, now=clock).save_draft(tid, text))
 
         from tui.screens.composer import ComposerScreen
 
         screen = ComposerScreen(title=one_line(row.title, 80), context=context, draft=draft,
-                                warning=warning, queue=queue, save_draft=save)
+                                queue=queue, save_draft=save)
         self.push_screen(screen, partial(self._after_composer, tid))
 
     def _after_composer(self, tid: int, result: ComposerResult | None) -> None:
@@ -941,13 +921,13 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     async def set_project_status(self, name: str, status: str) -> None:
         """Palette: project status (undo with z)."""
-        await self._act(lambda s: s.set_project_status(name, status), f"{name} is now {status}")
+        await self._act(lambda a: a.project_status(name, status))
 
     def resend_unknown(self, oid: int) -> None:
         """Palette: ask, then put an unknown-delivery reply back in the queue."""
 
         async def answer(yes: bool | None) -> None:
-            if yes and await self._act(lambda s: s.outbox_move(oid, "queued"), f"reply #{oid} queued again"):
+            if yes and await self._act(lambda a: a.resend(oid, confirmed=True)):
                 self.action_sync_now()
 
         from tui.screens.confirm import ConfirmScreen
@@ -959,7 +939,7 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     async def cancel_unknown(self, oid: int) -> None:
         """Palette: treat an unknown-delivery reply as delivered (never resend)."""
-        await self._act(lambda s: s.outbox_move(oid, "cancelled"), f"reply #{oid} will not be resent")
+        await self._act(lambda a: a.cancel(oid))
 
     # -- background sync and the clock -----------------------------------------------------------
 
@@ -1137,28 +1117,6 @@ _VIEWS_SHOWING: dict[str, set[str]] = {
     "snoozed": {"snoozed", "held"},
     "escalated": {"escalated"},
 }
-
-
-def _each(fn: Callable[[Store, int], object], ids: list[int], store: Store) -> None:
-    """Apply a per-thread action to every target, in display order."""
-    for tid in ids:
-        fn(store, tid)
-
-
-def _snooze(store: Store, tid: int, *, choice: SnoozeChoice) -> None:
-    store.snooze(tid, choice.kind, choice.until, choice.reason)
-
-
-def _assign(store: Store, tid: int, *, project: str) -> None:
-    store.assign_project(tid, project)
-
-
-def _set_priority(store: Store, tid: int, *, priority: Priority) -> None:
-    store.set_priority(tid, priority)
-
-
-def _n(what: str, ids: list[int]) -> str:
-    return f"{what}: {len(ids)} threads" if len(ids) > 1 else what
 
 
 def _kind_source(kind: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from inscope.actions import Actions
 from inscope.config import Config
 from inscope.report import ProjectReport
 from inscope.store import InboxGate, Store
@@ -70,9 +71,9 @@ class WorkspaceLike(Protocol):
 
     def engine(self, store: Store) -> Any: ...
 
-    def escalate(self, store: Store, tid: int, note: str) -> str: ...
-
-    def am_for(self, store: Store, tid: int) -> str: ...
+    def actions(self, store: Store, now: Callable[[], float] = ...) -> Actions:
+        """The shared action layer (``inscope.actions``) over ``store``."""
+        ...
 
     def header(self, store: Store, now: float | None = None) -> str: ...
 

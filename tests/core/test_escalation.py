@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from inscope.actions import ActionError
 from inscope.demo import _tg_user
 from inscope.store import Store, StoreError
 from inscope.workspace import Workspace
@@ -89,7 +90,7 @@ USED: set[int] = set()
 
 def escalate_and_deliver(d: Demo, tid: int) -> None:
     ws, store = d.ws, d.store
-    out = ws.escalate(store, tid, NOTE)
+    out = ws.actions(store).escalate([tid], NOTE).message
     assert out.startswith("escalated to ")
     th = store.thread(tid)
     assert th.state == "escalated" and th.escalated_to
@@ -197,8 +198,8 @@ def test_project_without_a_reachable_am_refuses(tmp_path: Path, demo: Demo) -> N
     saved = (am.telegram, am.email, am.trello, am.escalate_via)
     am.telegram = am.email = am.trello = am.escalate_via = ""
     try:
-        with pytest.raises(StoreError, match="no way to reach"):
-            ws.escalate(store, tid, NOTE)
+        with pytest.raises(ActionError, match="no way to reach"):
+            ws.actions(store).escalate([tid], NOTE)
     finally:
         am.telegram, am.email, am.trello, am.escalate_via = saved
     assert store.thread(tid).state != "escalated"

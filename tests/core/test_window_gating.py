@@ -202,5 +202,6 @@ def test_unpaid_warning_uses_the_users_timezone(tmp_path: Path, store: Store) ->
     delta = thread_id(store, "c11")
     since = msk(1, 0, 30).timestamp()  # 28 Feb 21:30 UTC, but 1 March for the user
     store.conn.execute("UPDATE projects SET status_since = ? WHERE name = 'Delta'", (since,))
-    assert ws.warn_unpaid(store, delta) == "Delta is unpaid since 01 Mar 2025"
-    assert ws.warn_unpaid(store, thread_id(store, "c0")) == ""
+    act = ws.actions(store)
+    assert act.reply_warning(delta) == "Delta is unpaid since 01 Mar 2025"
+    assert act.reply_warning(thread_id(store, "c0")) == ""

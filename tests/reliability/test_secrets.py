@@ -52,7 +52,7 @@ def test_demo_session_leaves_no_token_anywhere(tmp_path: Path) -> None:
             tids = [r[0] for r in store.view_index("all")]
             assert tids, "the demo synced nothing"
             store.queue_reply(tids[0], "reply from the secrets test")
-            ws.escalate(store, tids[1], "please call the client")
+            ws.actions(store).escalate([tids[1]], "please call the client")
             await engine.sync_all()
             # Revoke the Trello token and remove the bot: fatal, visible errors.
             with svc._tw.lock:

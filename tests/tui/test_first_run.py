@@ -10,7 +10,7 @@ from tui.app import InscopeApp
 
 
 async def test_empty_workspace_without_accounts_shows_how_to_connect(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path, fill_data=False)
+    ws = make_workspace(tmp_path, fill_data=False, accounts=False)
     assert not ws.config.accounts
     app = InscopeApp(ws, sync=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,8 +1,9 @@
 """The reply composer.
 
-``ctrl+s`` puts the reply in the durable outbox and only then closes (design
-invariant 1: nothing the user typed is ever lost); ``esc`` saves the draft and
-closes.  For an unpaid project the first ``ctrl+s`` only warns; a second one
+``ctrl+s`` puts the reply in the durable outbox and only then closes (invariant 1,
+docs/architecture.md, Invariants: nothing the user typed is ever lost); ``esc`` saves the
+draft and closes.  When the action layer refuses a reply until confirmed (an unpaid
+project: ``NeedsConfirmation``), the first ``ctrl+s`` shows its warning and a second one
 sends.
 """
 
@@ -19,6 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from inscope.actions import ActionError, NeedsConfirmation, Outcome
 from inscope.store import StoreError
 from tui.activity import ActivityClock
 from tui.widgets.footer import KeyFooter
@@ -44,15 +46,14 @@ class ComposerScreen(ModalScreen[ComposerResult]):
                 tooltip="Close the composer and keep the text as a draft"),
     ]
 
-    def __init__(self, *, title: str, context: str, draft: str, warning: str,
-                 queue: Callable[[str], Awaitable[int]],
+    def __init__(self, *, title: str, context: str, draft: str,
+                 queue: Callable[[str, bool], Awaitable[Outcome]],
                  save_draft: Callable[[str], Awaitable[None]]) -> None:
         super().__init__()
         self._reply_title = title
         self._reply_context = context
         self._reply_draft = draft
-        self._reply_warning = warning
-        self._armed = not warning  # an unpaid project needs a confirming second ctrl+s
+        self._confirmed = False  # set by the second ctrl+s after a NeedsConfirmation
         self._queue = queue
         self._save_draft = save_draft
         self._busy = False
@@ -91,19 +92,20 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         if not text.strip():
             self._show("#composer-error", "Nothing to send: the reply is empty.")
             return
-        if not self._armed:
-            self._armed = True
-            self._show("#composer-warning", f"⚠ {self._reply_warning} — press ctrl+s again to send anyway.")
-            return
         self._busy = True
         try:
-            oid = await self._queue(text)
-        except StoreError as e:
+            outcome = await self._queue(text, self._confirmed)
+        except NeedsConfirmation as e:
+            self._busy = False
+            self._confirmed = True
+            self._show("#composer-warning", f"⚠ {e.warning} — press ctrl+s again to send anyway.")
+            return
+        except (ActionError, StoreError) as e:
             self._busy = False
             self._show("#composer-error", f"Not queued: {e}")
             return
         # The reply is in the outbox now; only now may the composer close.
-        self.dismiss(ComposerResult(True, oid, self.clock.take()))
+        self.dismiss(ComposerResult(True, outcome.outbox_id, self.clock.take()))
 
     async def action_close(self) -> None:
         """Save the draft (or clear it when empty) and close."""

@@ -1,61 +1,46 @@
-"""The snooze picker: 1 hour, next window, tomorrow 9:00, until the client
-replies, until the project is active, or a custom time in words."""
+"""The snooze picker: the action layer's presets (1 hour, next window, tomorrow 9:00, until
+the client replies, until the project is active) or a custom time in words.
+
+The picker only chooses; the reason text and the wake time's wording come from
+``inscope.actions.Actions.snooze``, the same as for ``inscope snooze``."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
-from tui.format import clock
+from inscope.actions import SnoozeOption
+from inscope.model import SnoozeKind
 from tui.screens.picker import PickerScreen
 
 
 @dataclass(frozen=True, slots=True)
 class SnoozeChoice:
-    """Arguments for ``Store.snooze``: kind, wake time, reason (always stored)."""
+    """What was chosen: the kind and, for timed snoozes, the wake time."""
 
-    kind: str
+    kind: SnoozeKind
     until: float | None
-    reason: str
 
 
 CUSTOM = "custom"
 
 
-def tomorrow_at(hour: int, tz: tzinfo, now: float | None = None) -> float:
-    """Epoch seconds of tomorrow ``hour``:00 in ``tz``."""
-    t = datetime.fromtimestamp(time.time() if now is None else now, tz)
-    day = (t + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return day.timestamp()
-
-
 class SnoozePicker(PickerScreen[SnoozeChoice | str]):
     """Choose how long to snooze; "custom…" asks for a time in words."""
 
-    def __init__(self, *, count: int, tz: tzinfo, next_window: Callable[[], float | None],
+    def __init__(self, *, count: int, options: Sequence[SnoozeOption],
                  parse: Callable[[str], float], now: Callable[[], float] = time.time) -> None:
-        self._tz = tz
         self._parse = parse
         self._now = now
-        t = now()
         choices: list[tuple[str, SnoozeChoice | str]] = [
-            ("1 hour", SnoozeChoice("until", t + 3600, "1 hour")),
+            (o.label, SnoozeChoice(o.kind, o.until)) for o in options
         ]
-        nw = next_window()
-        if nw is not None:
-            choices.append((f"next reply window ({clock(nw, tz)})", SnoozeChoice("window", nw, "next reply window")))
-        choices += [
-            ("tomorrow 9:00", SnoozeChoice("until", tomorrow_at(9, tz, t), "tomorrow 9:00")),
-            ("until the client replies", SnoozeChoice("client", None, "until the client replies")),
-            ("until the project is active", SnoozeChoice("project", None, "until the project is active")),
-            ("custom…", CUSTOM),
-        ]
+        choices.append(("custom…", CUSTOM))
         what = "thread" if count == 1 else f"{count} threads"
         super().__init__(f"Snooze {what}", choices)
 
@@ -91,4 +76,4 @@ class SnoozePicker(PickerScreen[SnoozeChoice | str]):
         if until <= self._now():
             self.query_one("#snooze-error", Static).update(Text("that time has already passed"))
             return
-        self.dismiss(SnoozeChoice("until", until, text))
+        self.dismiss(SnoozeChoice("until", until))

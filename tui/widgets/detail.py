@@ -424,13 +424,19 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
             scope.append((f" — {one_line(t.scope_reason)}", PLAIN))
         add(Para(tuple(scope)))
     if t.state == "snoozed":
-        wake = {
-            "client": "until the client replies",
-            "project": "until the project is active",
-        }.get(t.snooze_kind or "", f"until {clock(t.snooze_until, tz)}")
-        snooze: list[Run] = [(f"snoozed {wake}", BOLD)]
-        if t.snooze_reason:
-            snooze.append((f" — {one_line(t.snooze_reason)}", PLAIN))
+        # The action layer words the reason ("until Fri 5 Dec 10:00", "until the client
+        # replies"); older rows kept a bare label ("1 hour") and get the wake time added.
+        reason = one_line(t.snooze_reason)
+        if reason.startswith("until"):
+            snooze: list[Run] = [(f"snoozed {reason}", BOLD)]
+        else:
+            wake = {
+                "client": "until the client replies",
+                "project": "until the project is active",
+            }.get(t.snooze_kind or "", f"until {clock(t.snooze_until, tz)}")
+            snooze = [(f"snoozed {wake}", BOLD)]
+            if reason:
+                snooze.append((f" — {reason}", PLAIN))
         add(Para(tuple(snooze)))
     for e in conv.escalations:
         state = "resolved" if e.get("resolved_at") else f"delivery: {e.get('delivery') or 'n/a'}"

@@ -1,0 +1,482 @@
+"""The user's actions: one implementation that both front ends call.
+
+Every key of the TUI and every command of the CLI that changes something (reply, done,
+snooze, priority, assign, escalate, resolve, project status, resend / cancel, undo) and
+the grouped inbox that ``inscope inbox --json`` prints go through :class:`Actions`, so
+the two cannot drift: the unpaid-project confirmation, re-triage after an assignment,
+the wording of what happened and every time shown (always in ``[me] timezone``) are
+decided here, once.
+
+An action returns an :class:`Outcome` — one line for the user plus the threads it
+changed and the state they end in (the TUI drops them from the list at once).  A refusal
+raises :class:`ActionError` with the message to show; :class:`NeedsConfirmation` is the
+refusal that a second, explicit "yes" overrides (``ctrl+s`` again, ``--yes``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from inscope.model import (
+    PROJECT_STATUSES,
+    UNSORTED,
+    MessageRow,
+    Priority,
+    ProjectInfo,
+    SnoozeKind,
+    ThreadRow,
+    ThreadState,
+)
+from inscope.store import OutboxRow, Store, StoreError
+
+if TYPE_CHECKING:
+    from inscope.workspace import Workspace
+
+
+class ActionError(ValueError):
+    """An action was refused; the message says why and what to do."""
+
+
+class NeedsConfirmation(ActionError):
+    """Refused until confirmed: ``warning`` is what the user must acknowledge."""
+
+    def __init__(self, warning: str, how: str) -> None:
+        super().__init__(f"{warning} — {how}")
+        self.warning = warning
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an action did: a line for the user, the threads changed, the state they end in."""
+
+    message: str
+    threads: tuple[int, ...] = ()
+    state: ThreadState | None = None
+    outbox_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SnoozeOption:
+    """One preset of the snooze picker (and ``inscope snooze``): label, kind, wake time."""
+
+    label: str
+    kind: SnoozeKind
+    until: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Everything the detail pane and ``inscope show`` show for one thread."""
+
+    thread: ThreadRow
+    messages: list[MessageRow]
+    escalations: list[dict[str, Any]]
+    project_status: str = "active"
+    project_since: float | None = None
+    total_messages: int = 0
+
+
+@dataclass(slots=True)
+class InboxGroup:
+    """A run of threads of one project and priority, as the TUI groups them."""
+
+    project: str
+    project_status: str
+    priority: Priority
+    threads: list[ThreadRow] = field(default_factory=list)
+
+
+def _n(what: str, ids: Sequence[int]) -> str:
+    return f"{what}: {len(ids)} threads" if len(ids) > 1 else what
+
+
+class Actions:
+    """The actions of one workspace over one store connection (one thread's).
+
+    Cheap to make: the TUI makes one on its db thread, the CLI one per command.
+    """
+
+    def __init__(self, ws: Workspace, store: Store, *, now: Callable[[], float] = time.time) -> None:
+        self.ws = ws
+        self.store = store
+        self.now = now
+
+    # -- time, always in the user's timezone ---------------------------------------------
+
+    @property
+    def tz(self) -> Any:
+        """``[me] timezone`` as a tzinfo."""
+        return self.ws.schedule.tz
+
+    def local(self, ts: float) -> datetime:
+        """``ts`` (epoch seconds) as an aware datetime in the user's timezone."""
+        return datetime.fromtimestamp(ts, self.tz)
+
+    def when(self, ts: float) -> str:
+        """A wake or send time for a message: ``"17:00"`` today, ``"Fri 5 Dec 10:00"`` later."""
+        at = self.local(ts)
+        today = self.local(self.now()).date()
+        if at.date() == today:
+            return at.strftime("%H:%M")
+        return f"{at:%a} {at.day} {at:%b %H:%M}"
+
+    def stamp(self, ts: float) -> str:
+        """A message time: ``"2026-12-01 14:05"`` in the user's timezone."""
+        return self.local(ts).strftime("%Y-%m-%d %H:%M")
+
+    # -- reading ------------------------------------------------------------------------
+
+    def thread(self, tid: int) -> ThreadRow:
+        """One thread, or ``ActionError`` naming it."""
+        try:
+            return self.store.thread(tid)
+        except StoreError as e:
+            raise ActionError(str(e)) from e
+
+    def project_info(self, project_id: int) -> ProjectInfo | None:
+        """The project row (status and since when) of ``project_id``."""
+        return next((p for p in self.store.projects() if p.id == project_id), None)
+
+    def conversation(self, tid: int, limit: int = 500) -> Conversation:
+        """A thread with its newest ``limit`` messages, escalations and project status."""
+        th = self.thread(tid)
+        info = self.project_info(th.project_id)
+        return Conversation(
+            thread=th, messages=self.store.messages(tid, limit=limit),
+            escalations=self.store.escalations(tid),
+            project_status=info.status if info else "active",
+            project_since=info.status_since if info else None,
+            total_messages=th.msg_count,
+        )
+
+    def inbox(self, view: str = "inbox", *, project_id: int | None = None,
+              peek: bool = False) -> dict[str, Any]:
+        """The grouped inbox exactly as the TUI groups it (the ``inbox --json`` object).
+
+        Outside a reply window the Inbox holds back what does not break through (counted
+        under ``hidden.held_until_window``) unless ``peek``.
+        """
+        t = self.now()
+        st = self.ws.schedule.state(datetime.fromtimestamp(t, UTC))
+        window: dict[str, Any] = {"open": st.open}
+        if st.open and st.current_end is not None:
+            window["ends_at"] = st.current_end.isoformat()
+        if st.next_start is not None:
+            window["next_start"] = st.next_start.isoformat()
+        gate = self.ws.inbox_gate(t)
+        if gate.held_until is not None:
+            window["held_until"] = self.local(gate.held_until).isoformat()
+        limit = gate.max_priority if view == "inbox" and not peek else None
+        try:
+            index = self.store.view_index(view, project_id, max_priority=limit)
+        except StoreError as e:
+            raise ActionError(str(e)) from e
+        rows = self.store.threads_by_id([i for i, _, _ in index])
+        statuses = {p.id: p.status for p in self.store.projects()}
+        groups: list[InboxGroup] = []
+        last: tuple[int, int] | None = None
+        for tid, pid, pr in index:
+            r = rows[tid]
+            if last != (pid, pr):
+                groups.append(InboxGroup(r.project, statuses.get(pid, "active"), Priority(pr)))
+                last = (pid, pr)
+            groups[-1].threads.append(r)
+        counts = self.store.view_counts(max_priority=gate.max_priority)
+        held = self.store.held_counts()
+        return {
+            "generated_at": datetime.fromtimestamp(t, UTC).isoformat(),
+            "view": view,
+            "window": window,
+            "groups": [{
+                "project": g.project, "project_status": g.project_status,
+                "priority": g.priority.label,
+                "threads": [self._thread_json(r) for r in g.threads],
+            } for g in groups],
+            "hidden": {"snoozed": counts["snoozed"], "paused": held.get("paused", 0),
+                       "unpaid": held.get("unpaid", 0), "noise": counts["noise"],
+                       "done": counts["done"], "held_until_window": counts["held_until_window"]},
+        }
+
+    def _thread_json(self, r: ThreadRow) -> dict[str, Any]:
+        return {
+            "id": r.id, "source": r.source, "title": r.title, "last_text": r.last_text,
+            "last_author": r.last_author, "state": r.state, "priority": r.priority.label,
+            "reasons": list(r.reasons),
+            "scope": {"value": r.scope, "reason": r.scope_reason} if r.scope_reason else r.scope,
+            "due_at": self.local(r.due_at).isoformat() if r.due_at else None,
+            "url": r.url,
+        }
+
+    # -- replying -------------------------------------------------------------------------
+
+    def reply_warning(self, tid: int) -> str:
+        """``"Acme is unpaid since 01 Dec 2026"`` when replying needs a confirmation, else ``""``."""
+        th = self.thread(tid)
+        info = self.project_info(th.project_id)
+        if info is None or info.status != "unpaid":
+            return ""
+        since = self.local(info.status_since).strftime("%d %b %Y") if info.status_since else "a while"
+        return f"{info.name} is unpaid since {since}"
+
+    def reply(self, tid: int, text: str, *, confirmed: bool = False) -> Outcome:
+        """Queue a reply in the outbox (the thread becomes answered).
+
+        A reply to an unpaid project is refused with :class:`NeedsConfirmation` until
+        ``confirmed``; nothing is queued before that.
+        """
+        if not text.strip():
+            raise ActionError("an empty reply is not sent")
+        warning = self.reply_warning(tid)
+        if warning and not confirmed:
+            raise NeedsConfirmation(warning, "confirm to send anyway")
+        try:
+            oid = self.store.queue_reply(tid, text)
+        except StoreError as e:
+            raise ActionError(str(e)) from e
+        return Outcome(f"reply queued (outbox #{oid})", (tid,), "answered", oid)
+
+    def draft(self, tid: int) -> str:
+        """The saved draft of ``tid`` ("" when none)."""
+        return self.store.draft(tid)
+
+    def save_draft(self, tid: int, text: str) -> None:
+        """Keep ``text`` as the draft of ``tid`` (an empty text deletes the draft)."""
+        self.store.save_draft(tid, text)
+
+    # -- thread states ------------------------------------------------------------------------
+
+    def _each(self, ids: Sequence[int], fn: Callable[[int], None]) -> None:
+        if not ids:
+            raise ActionError("no thread given")
+        for tid in ids:
+            self.thread(tid)  # every id is checked before anything changes
+        for tid in ids:
+            try:
+                fn(tid)
+            except StoreError as e:
+                raise ActionError(f"#{tid}: {e}") from e
+
+    def done(self, ids: Sequence[int]) -> Outcome:
+        """Mark threads done."""
+        self._each(ids, self.store.mark_done)
+        return Outcome(_n("done", ids), tuple(ids), "done")
+
+    def snooze_options(self) -> list[SnoozeOption]:
+        """The presets both front ends offer, with their wake times computed now."""
+        t = self.now()
+        out = [SnoozeOption("1 hour", "until", t + 3600)]
+        nw = self.ws.next_window_start(t)
+        if nw is not None:
+            out.append(SnoozeOption(f"next reply window ({self.when(nw)})", "window", nw))
+        tomorrow = self.ws.snooze_until("tomorrow 9:00", t)
+        out += [
+            SnoozeOption(f"tomorrow 9:00 ({self.when(tomorrow)})", "until", tomorrow),
+            SnoozeOption("until the client replies", "client", None),
+            SnoozeOption("until the project is active again", "project", None),
+        ]
+        return out
+
+    def parse_when(self, text: str) -> float:
+        """A wake time from words ("завтра 10:00", "fri", "2h"); ``ActionError`` if unclear."""
+        if not text.strip():
+            raise ActionError("say when: e.g. \"tomorrow 10:00\", \"завтра 10:00\", \"fri\", \"2h\"")
+        try:
+            until = self.ws.snooze_until(text, self.now())
+        except ValueError as e:
+            raise ActionError(str(e)) from e
+        if until <= self.now():
+            raise ActionError(f"{text!r} has already passed")
+        return until
+
+    def snooze(self, ids: Sequence[int], kind: SnoozeKind, *, until: float | None = None,
+               when: str | None = None) -> Outcome:
+        """Snooze threads until a time (``until`` or ``when`` in words), the next window, the
+        client's reply, or the project's return.  A snooze that could never wake is refused."""
+        if kind == "until":
+            if until is None:
+                until = self.parse_when(when or "")
+            elif until <= self.now():
+                raise ActionError("that time has already passed")
+            reason = f"until {self.when(until)}"
+        elif kind == "window":
+            until = self.ws.next_window_start(self.now())
+            if until is None:
+                raise ActionError("no reply windows are configured")
+            reason = f"until the next reply window ({self.when(until)})"
+        elif kind == "client":
+            until, reason = None, "until the client replies"
+        else:
+            until, reason = None, "until the project is active again"
+            for tid in ids:
+                th = self.thread(tid)
+                info = self.project_info(th.project_id)
+                if info is None or info.status == "active":
+                    raise ActionError(f"#{tid}: {th.project} is active — this snooze would never wake; "
+                                      "snooze until a time or the client's reply instead")
+        wake, why = until, reason
+        self._each(ids, lambda tid: self.store.snooze(tid, kind, wake, why))
+        return Outcome(_n(f"snoozed {reason}", ids), tuple(ids), "snoozed")
+
+    def priority(self, ids: Sequence[int], level: Priority) -> Outcome:
+        """Set the priority by hand (it sticks until the client's next message)."""
+        self._each(ids, lambda tid: self.store.set_priority(tid, level))
+        return Outcome(_n(f"priority {level.label} (until the next client message)", ids), tuple(ids))
+
+    def assign(self, ids: Sequence[int], project: str) -> Outcome:
+        """Move threads to ``project`` (their conversations follow) and re-triage them there:
+        the new project's importance, SLA and scope apply at once."""
+        if project == UNSORTED:
+            raise ActionError(f"threads cannot be assigned to {UNSORTED}")
+        if not any(p.name == project for p in self.store.projects()):
+            known = ", ".join(p.name for p in self.store.projects() if p.name != UNSORTED)
+            raise ActionError(f"no project named {project!r} (known: {known})")
+        self._each(ids, lambda tid: self.store.assign_project(tid, project))
+        self.ws.retriage(self.store, self.now(), thread_ids=ids)
+        return Outcome(_n(f"moved to {project}", ids), tuple(ids))
+
+    def resolve(self, ids: Sequence[int]) -> Outcome:
+        """Resolve escalations by hand (the AM answered elsewhere): the threads are open again."""
+        self._each(ids, self.store.resolve_escalation)
+        return Outcome(_n("escalation resolved", ids), tuple(ids), "open")
+
+    # -- escalation -------------------------------------------------------------------------------
+
+    def escalation_target(self, tid: int) -> str:
+        """Who an escalation of ``tid`` would reach: ``"Anna (telegram)"``; ``ActionError`` if nobody."""
+        th = self.thread(tid)
+        p = self.ws.config.project(th.project)
+        if p is None or not p.account_manager.name:
+            raise ActionError(f"no account manager configured for project {th.project!r}")
+        channel, _ = self._am_channel(th)
+        return f"{p.account_manager.name} ({channel})"
+
+    def _am_channel(self, th: ThreadRow) -> tuple[str, dict[str, str]]:
+        p = self.ws.config.project(th.project)
+        assert p is not None
+        am = p.account_manager
+        order = [am.escalate_via] if am.escalate_via else []
+        order += [th.source, "telegram", "email", "trello"]
+        for ch in order:
+            if ch == "telegram" and am.telegram:
+                return "telegram", {"chat_id": am.telegram}
+            if ch == "email" and am.email:
+                return "email", {"email": am.email}
+            if ch == "trello" and am.trello and th.source == "trello":
+                return "trello", {"mention": am.trello}
+        raise ActionError(f"project {p.name!r} has no way to reach its account manager configured")
+
+    def _account_for(self, channel: str, thread_account: str) -> str:
+        kinds = {"telegram": ("telegram", "telegram_user"), "email": ("imap", "maildir"),
+                 "trello": ("trello",)}[channel]
+        cfg = self.ws.config
+        acc = cfg.account(thread_account)
+        if acc is not None and acc.kind in (*kinds, "demo"):
+            return thread_account
+        for a in cfg.accounts:
+            if a.kind in kinds:
+                return a.name
+        for a in cfg.accounts:
+            if a.kind == "demo":
+                return a.name
+        raise ActionError(f"no {channel} account is configured to reach the account manager")
+
+    def escalate(self, ids: Sequence[int], note: str) -> Outcome:
+        """Queue the note, the client's last message, the project and a link for each thread's AM."""
+        if not note.strip():
+            raise ActionError("an escalation needs a note for the account manager")
+        plans = [self._escalation(tid, note) for tid in ids]  # all checked before any is queued
+        if not plans:
+            raise ActionError("no thread given")
+        for tid, kw in plans:
+            self.store.escalate(tid, **kw)
+        reached = sorted({f"{kw['to_name']} via {kw['channel']}" for _, kw in plans})
+        return Outcome(_n(f"escalated to {'; '.join(reached)}", ids), tuple(ids), "escalated")
+
+    def _escalation(self, tid: int, note: str) -> tuple[int, dict[str, Any]]:
+        th = self.thread(tid)
+        self.escalation_target(tid)  # refuses a project without an AM
+        p = self.ws.config.project(th.project)
+        assert p is not None
+        channel, target = self._am_channel(th)
+        account, conversation = self.store.conversation_of(tid)
+        via = self._account_for(channel, account)
+        last_client = next((m for m in reversed(self.store.messages(tid, limit=50))
+                            if m.role == "client"), None)
+        quoted = last_client.text if last_client else th.last_text
+        me = self.ws.config.me
+        text = (
+            f"Escalation from {me.name} — {th.project}\n"
+            f"Note: {note}\n"
+            f"Client ({last_client.author_name if last_client else th.last_author}) wrote: "
+            f"«{quoted[:1500]}»\n"
+            f"Thread: {th.title}" + (f"\n{th.url}" if th.url else "")
+        )
+        return tid, {
+            "to_name": p.account_manager.name, "channel": channel, "note": note, "account": via,
+            "conversation": conversation if channel == "trello" else target.get("chat_id", ""),
+            "text": text, "target": target,
+        }
+
+    # -- projects ----------------------------------------------------------------------------------
+
+    def project_status(self, name: str, status: str) -> Outcome:
+        """Set a project's status by hand (undo with z); its threads are re-triaged."""
+        if status not in PROJECT_STATUSES:
+            raise ActionError(f"unknown project status {status!r}: use {', '.join(PROJECT_STATUSES)}")
+        try:
+            ids = self.store.set_project_status(name, status)
+        except StoreError as e:
+            raise ActionError(str(e)) from e
+        self.ws.retriage(self.store, self.now(), thread_ids=ids)
+        return Outcome(f"{name} is now {status}", tuple(ids))
+
+    # -- the outbox --------------------------------------------------------------------------------
+
+    def outbox(self, states: Iterable[str] = ("queued", "sending", "failed", "unknown")) -> list[OutboxRow]:
+        """Undelivered rows (by default), oldest first."""
+        return self.store.outbox(tuple(states))
+
+    def _outbox_row(self, oid: int) -> OutboxRow:
+        if oid <= 0:
+            raise ActionError(f"no outbox row {oid} (ids start at 1; see `inscope outbox`)")
+        try:
+            return self.store.outbox_row(oid)
+        except StoreError as e:
+            raise ActionError(str(e)) from e
+
+    def resend(self, oid: int, *, confirmed: bool = False) -> Outcome:
+        """Queue a failed or unknown-delivery row again.  An *unknown* one may have arrived:
+        it needs confirmation, because the client could get it twice."""
+        row = self._outbox_row(oid)
+        if row.state == "unknown" and not confirmed:
+            raise NeedsConfirmation(f"outbox #{oid}: its delivery could not be verified, so the "
+                                    "client may already have it", "confirm to send it again")
+        if row.state not in ("failed", "unknown"):
+            raise ActionError(f"outbox #{oid} is {row.state}: only failed or unknown rows are resent")
+        self.store.outbox_move(oid, "queued")
+        return Outcome(f"outbox #{oid} queued again", (row.thread_id,) if row.thread_id else (),
+                       outbox_id=oid)
+
+    def cancel(self, oid: int) -> Outcome:
+        """Never send this row (a queued, failed or unknown-delivery one)."""
+        row = self._outbox_row(oid)
+        if row.state not in ("queued", "failed", "unknown"):
+            raise ActionError(f"outbox #{oid} is {row.state}: it cannot be cancelled")
+        self.store.outbox_move(oid, "cancelled")
+        return Outcome(f"outbox #{oid} cancelled: it will not be sent",
+                       (row.thread_id,) if row.thread_id else (), outbox_id=oid)
+
+    # -- undo -----------------------------------------------------------------------------------
+
+    def undo(self) -> Outcome:
+        """Undo the last action (a reply already sent cannot be taken back)."""
+        try:
+            kind = self.store.undo()
+        except StoreError as e:
+            raise ActionError(f"cannot undo: {e}") from e
+        return Outcome(f"undone: {kind}" if kind else "nothing to undo")
+
