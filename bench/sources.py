@@ -7,7 +7,7 @@ Every ingest goes through the normal path: ``Workspace`` → connector → ``Syn
   in-process generator above 5000 messages, so the benchmark raises that threshold in this
   process (``inscope.demo.GENERATOR_ABOVE``) to get ~10k messages per sandbox.
 - Maildir: the same world's e-mails (``inscope.demo._email_bytes``, RU/EN) in a Maildir.
-- IMAP: those e-mails in a real Dovecot (tests/dovecot.py), reached through a small TCP
+- IMAP: those e-mails in a real Dovecot (sandbox/dovecot.py), reached through a small TCP
   proxy that counts IMAP commands (one tagged line = one request).
 """
 
@@ -218,7 +218,7 @@ class CountingProxy:
 
 def imap_ingest(home: Path, world: World, maildir: Path) -> Ingest | str:
     """Load the Maildir into a fresh Dovecot's INBOX and sync it through the IMAP connector."""
-    from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
+    from sandbox.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
 
     binary = dovecot_binary()
     if binary is None:

@@ -159,8 +159,8 @@ class DemoServices:
         return svc
 
     def _start(self, cfg: Config) -> None:
-        from connectors.email.smtp import SmtpSink
         from sandbox.server import ServerThread
+        from sandbox.smtp_sink import SmtpSink
         from sandbox.telegram_server import TelegramWorld
         from sandbox.telegram_server import create_app as tg_app
         from sandbox.trello_server import create_app as trello_app

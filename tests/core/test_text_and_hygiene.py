@@ -57,6 +57,12 @@ def test_connectors_do_not_import_the_core() -> None:
     assert offenders == []
 
 
+
+def test_benchmarks_do_not_import_the_tests() -> None:
+    """bench/ runs from an install without tests/: its servers come from sandbox/."""
+    offenders = [str(f.relative_to(ROOT)) for f in (ROOT / "bench").rglob("*.py") if "tests" in _imports(f)]
+    assert offenders == []
+
 def test_importing_the_core_does_not_load_textual() -> None:
     code = ("import sys, inscope.workspace, inscope.cli, inscope.sync, inscope.store; "
             "print('textual' in sys.modules)")
