@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from inscope.config import ConfigError
 from inscope.model import Priority
+from inscope.services import DemoUnavailable
 from inscope.store import Store, StoreError
 
 if TYPE_CHECKING:  # imported lazily at run time: `inscope --help` stays fast
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _run(args)
-    except (ConfigError, StoreError, ValueError) as e:
+    except (ConfigError, StoreError, ValueError, DemoUnavailable) as e:
         return _err(str(e))
     except KeyboardInterrupt:
         return 130
