@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from inscope.config import ConfigError
 from inscope.model import Priority
-from inscope.services import DemoUnavailable
+from inscope.services import DEMO_WITH_CONFIG, DemoUnavailable
 from inscope.store import Store, StoreError
 
 if TYPE_CHECKING:  # imported lazily at run time: `inscope --help` stays fast
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-size", type=int, default=600, metavar="N",
                    help="messages in the demo world (default 600)")
     p.add_argument("--demo-reset", action="store_true", help="regenerate the demo workspace")
-    p.add_argument("--config", type=Path, metavar="PATH", help="config file (default: beside the data)")
+    p.add_argument("--config", type=Path, metavar="PATH", help="config file (default: beside the data; not with --demo)")
     sub = p.add_subparsers(dest="cmd")
 
     s = sub.add_parser("sync", help="fetch new messages and deliver the outbox")
@@ -114,6 +114,9 @@ def _err(msg: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.demo and args.config is not None:
+        print(f"inscope: {DEMO_WITH_CONFIG}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return _run(args)
     except (ConfigError, StoreError, ValueError, DemoUnavailable) as e:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 DEMO_MODULE = "sandbox.demo"
 DEMO_MISSING = "the demo needs its local servers: pip install 'inscope[demo]'"
+DEMO_WITH_CONFIG = ("--config cannot be used with --demo: the demo always uses its own config "
+                    "in its own directory, and never writes over a file you named")
 
 
 class Services(Protocol):
@@ -32,8 +34,8 @@ class Services(Protocol):
 class Demo(Protocol):
     """The demo module as the workspace calls it."""
 
-    def prepare(self, base: Path, config_path: Path | None, size: int, reset: bool) -> tuple[Path, Path]:
-        """Create the demo dir under ``base`` and its config: (home dir, config path)."""
+    def prepare(self, base: Path, size: int, reset: bool) -> tuple[Path, Path]:
+        """Create the demo dir under ``base`` and its own config: (home dir, config path)."""
         ...
 
     def start(self, home: Path, cfg: Config) -> Services | None:

@@ -17,7 +17,7 @@ from connectors.base import Connector, Item
 from inscope import config as config_mod
 from inscope.config import Config, ProjectCfg
 from inscope.model import Priority
-from inscope.services import Services, demo_installed, load_demo
+from inscope.services import DEMO_WITH_CONFIG, Services, demo_installed, load_demo
 from inscope.sources import build, receiving_accounts
 from inscope.store import UNSORTED, InboxGate, Store, StoreError
 from inscope.triage import Rules
@@ -50,9 +50,13 @@ class Workspace:
              demo_size: int = 600, demo_reset: bool = False, start_services: bool = True) -> Workspace:
         """Open (creating if needed) the workspace; the demo lives in ``<data dir>/demo``.
 
-        ``demo_size`` and ``demo_reset`` are handed to the demo module as they are.
+        ``demo_size`` and ``demo_reset`` are handed to the demo module as they are.  The
+        demo always uses its own config in its own dir: a ``config_path`` with ``demo``
+        is refused (the demo rewrites its config, and would write over the user's file).
         Raises ``DemoUnavailable`` when the demo is asked for but not installed.
         """
+        if demo and config_path is not None:
+            raise ValueError(DEMO_WITH_CONFIG)
         base = home or config_mod.data_dir()
         config_mod.ensure_private_dir(base)
         services: Services | None = None
@@ -60,7 +64,7 @@ class Workspace:
             # Loaded by name, and only here: the real app neither needs nor imports the demo.
             with demo_installed():
                 demo_mod = load_demo()
-                home_dir, cfg_path = demo_mod.prepare(base, config_path, demo_size, demo_reset)
+                home_dir, cfg_path = demo_mod.prepare(base, demo_size, demo_reset)
         else:
             home_dir = base
             cfg_path = config_path or config_mod.default_config_path(base)

@@ -27,13 +27,15 @@ GENERATOR_ABOVE = 5000
 DEFAULT_SIZE = 600
 
 
-def prepare(base: Path, config_path: Path | None, size: int, reset: bool) -> tuple[Path, Path]:
+def prepare(base: Path, size: int, reset: bool) -> tuple[Path, Path]:
     """Create the demo dir under ``base`` and its config: (home dir, config path).
 
-    ``reset`` empties the demo dir first, so the world and the database start over.
+    The config is always the demo's own, inside the demo dir: it is rewritten when the
+    size changes, so it must never be a file the user named.  ``reset`` empties the
+    demo dir first, so the world and the database start over.
     """
     home = ensure_private_dir(base / "demo")
-    cfg_path = config_path or home / "config.toml"
+    cfg_path = home / "config.toml"
     if reset:
         _empty(home)
     write_demo_config(home, cfg_path, size)
