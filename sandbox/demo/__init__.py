@@ -26,7 +26,12 @@ from inscope.config import Config
 from sandbox.demo.setup import prepare, serves_locally
 
 if TYPE_CHECKING:
+    import sandbox.demo as _this
+    from inscope.services import Demo
     from sandbox.demo.services import DemoServices
+
+    # mypy checks that this module is what the core's seam expects.
+    _seam: Demo = _this
 
 __all__ = ["prepare", "start"]
 
