@@ -5,9 +5,9 @@ Every ingest goes through the normal path: ``Workspace`` → connector → ``Syn
 
 - Trello and Telegram: the demo world served by the sandboxes.  The demo switches to the
   in-process generator above 5000 messages, so the benchmark raises that threshold in this
-  process (``inscope.demo.GENERATOR_ABOVE``) to get ~10k messages per sandbox.
-- Maildir: the same world's e-mails (``inscope.demo._email_bytes``, RU/EN) in a Maildir.
-- IMAP: those e-mails in a real Dovecot (tests/dovecot.py), reached through a small TCP
+  process (``sandbox.demo.setup.GENERATOR_ABOVE``) to get ~10k messages per sandbox.
+- Maildir: the same world's e-mails (``sandbox.demo.wire.email_bytes``, RU/EN) in a Maildir.
+- IMAP: those e-mails in a real Dovecot (sandbox/dovecot.py), reached through a small TCP
   proxy that counts IMAP commands (one tagged line = one request).
 """
 
@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import inscope.demo as demo_mod
 from bench.common import Table, fmt, median, pct
 from connectors.base import Connector
 from inscope import config as config_mod
@@ -35,7 +34,10 @@ from inscope.secrets import set_session_secret
 from inscope.store import Store
 from inscope.sync import SyncEngine
 from inscope.workspace import Workspace
-from sandbox.demo_world import World, config_toml, generate
+from sandbox.demo import setup as demo_setup
+from sandbox.demo.services import DemoServices
+from sandbox.demo.wire import email_bytes
+from sandbox.demo.world import World, config_toml, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,14 +101,14 @@ def ingest_account(store: Store, ws: Workspace, name: str, conn: Connector,
 
 def sandbox_ingest(home: Path, size: int) -> list[Ingest]:
     """The demo world of ``size`` messages through the Trello/Telegram sandboxes and a Maildir."""
-    old = demo_mod.GENERATOR_ABOVE
-    demo_mod.GENERATOR_ABOVE = 10**12  # serve this size from the sandboxes, not the generator
+    old = demo_setup.GENERATOR_ABOVE
+    demo_setup.GENERATOR_ABOVE = 10**12  # serve this size from the sandboxes, not the generator
     try:
         ws = Workspace.open(home=home, demo=True, demo_size=size)
     finally:
-        demo_mod.GENERATOR_ABOVE = old
-    svc = ws.demo_services
-    assert svc is not None
+        demo_setup.GENERATOR_ABOVE = old
+    svc = ws.services
+    assert isinstance(svc, DemoServices)
     counters: dict[str, Callable[[], int]] = {
         "trello": lambda: len(svc._tw.requests),
         "telegram": lambda: len(svc._tgw.requests),
@@ -128,7 +130,7 @@ def email_world(n_mail: int) -> World:
     """A demo world big enough to hold ``n_mail`` e-mails (about a third of it is e-mail)."""
     size = n_mail * 3 + 600
     while True:
-        w = generate(size, demo_mod.DEMO_SEED, datetime.now(UTC).replace(microsecond=0))
+        w = generate(size, demo_setup.DEMO_SEED, datetime.now(UTC).replace(microsecond=0))
         if sum(1 for m in w.messages if m.channel == "email") >= n_mail:
             return w
         size = int(size * 1.3)
@@ -146,7 +148,7 @@ def write_maildir(world: World, maildir: Path, n_mail: int) -> int:
     for m in world.messages:
         if m.channel != "email":
             continue
-        write_message(maildir, demo_mod._email_bytes(world, m, first), seen=m.author.role == "me")
+        write_message(maildir, email_bytes(world, m, first), seen=m.author.role == "me")
         n += 1
         if n >= n_mail:
             break
@@ -218,7 +220,7 @@ class CountingProxy:
 
 def imap_ingest(home: Path, world: World, maildir: Path) -> Ingest | str:
     """Load the Maildir into a fresh Dovecot's INBOX and sync it through the IMAP connector."""
-    from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
+    from sandbox.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
 
     binary = dovecot_binary()
     if binary is None:

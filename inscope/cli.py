@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from inscope.actions import ActionError, NeedsConfirmation, Outcome
 from inscope.config import ConfigError
 from inscope.model import PROJECT_STATUSES, Priority
+from inscope.services import DEMO_WITH_CONFIG, DemoUnavailable
 from inscope.store import Store, StoreError
 from inscope.text import one_line, sanitize
 
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-size", type=int, default=600, metavar="N",
                    help="messages in the demo world (default 600)")
     p.add_argument("--demo-reset", action="store_true", help="regenerate the demo workspace")
-    p.add_argument("--config", type=Path, metavar="PATH", help="config file (default: beside the data)")
+    p.add_argument("--config", type=Path, metavar="PATH", help="config file (default: beside the data; not with --demo)")
     sub = p.add_subparsers(dest="cmd")
 
     s = sub.add_parser("sync", help="fetch new messages and deliver the outbox")
@@ -130,9 +131,12 @@ def _err(msg: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.demo and args.config is not None:
+        print(f"inscope: {DEMO_WITH_CONFIG}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return _run(args)
-    except (ConfigError, StoreError, ActionError, ValueError) as e:
+    except (ConfigError, StoreError, ActionError, ValueError, DemoUnavailable) as e:
         return _err(str(e))
     except KeyboardInterrupt:
         return 130

@@ -2,12 +2,12 @@
 
 Both front ends (the TUI and the headless CLI) go through this class, so keys
 and commands act the same way.  ``Workspace.open(demo=True)`` builds the demo
-workspace in its own subdirectory of the data dir.
+workspace in its own subdirectory of the data dir; the demo itself is reached by
+module name (``inscope.services``), never imported by the core.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -20,12 +20,12 @@ from inscope.config import Config, ProjectCfg
 from inscope.model import UNSORTED, Priority
 from inscope.rules.triage import Rules
 from inscope.rules.windows import Schedule, header_text
+from inscope.services import DEMO_WITH_CONFIG, Services, demo_installed, load_demo
 from inscope.sources import build, receiving_accounts
 from inscope.store import InboxGate, Store
 
 if TYPE_CHECKING:
     from inscope.actions import Actions
-    from inscope.demo import DemoServices
     from inscope.report import ProjectReport
     from inscope.sync import Hooks, SyncEngine
 
@@ -34,13 +34,13 @@ class Workspace:
     """Config + data dir + rules.  Cheap to open; connections are made per thread."""
 
     def __init__(self, home: Path, config: Config, config_path: Path, *, demo: bool = False,
-                 demo_services: DemoServices | None = None):
+                 services: Services | None = None):
         self.home = home
         self.config = config
         self.config_path = config_path
         self.db_path = home / "inscope.db"
-        self.demo = demo
-        self.demo_services = demo_services
+        self.demo = demo  # shown in the header; the demo's config is never written back
+        self.services = services  # what runs beside this workspace: stopped by close()
         self.rules = Rules.from_config(config)
         self.schedule: Schedule = self.rules.schedule
         self._projects = {p.name: p for p in config.projects}
@@ -50,30 +50,31 @@ class Workspace:
     @classmethod
     def open(cls, *, home: Path | None = None, config_path: Path | None = None, demo: bool = False,
              demo_size: int = 600, demo_reset: bool = False, start_services: bool = True) -> Workspace:
-        """Open (creating if needed) the workspace; the demo lives in ``<data dir>/demo``."""
+        """Open (creating if needed) the workspace; the demo lives in ``<data dir>/demo``.
+
+        ``demo_size`` and ``demo_reset`` are handed to the demo module as they are.  The
+        demo always uses its own config in its own dir: a ``config_path`` with ``demo``
+        is refused (the demo rewrites its config, and would write over the user's file).
+        Raises ``DemoUnavailable`` when the demo is asked for but not installed.
+        """
+        if demo and config_path is not None:
+            raise ValueError(DEMO_WITH_CONFIG)
         base = home or config_mod.data_dir()
         config_mod.ensure_private_dir(base)
-        services: DemoServices | None = None
+        services: Services | None = None
         if demo:
-            # Imported here: the demo (world generator, sandboxes) costs start-up time otherwise.
-            from inscope.demo import DemoServices, write_demo_config
-
-            home_dir = config_mod.ensure_private_dir(base / "demo")
-            cfg_path = config_path or home_dir / "config.toml"
-            if demo_reset and home_dir.exists():
-                for p in home_dir.iterdir():
-                    if p.is_dir():
-                        shutil.rmtree(p)
-                    else:
-                        p.unlink()
-            write_demo_config(home_dir, cfg_path, demo_size)
+            # Loaded by name, and only here: the real app neither needs nor imports the demo.
+            with demo_installed():
+                demo_mod = load_demo()
+                home_dir, cfg_path = demo_mod.prepare(base, demo_size, demo_reset)
         else:
             home_dir = base
             cfg_path = config_path or config_mod.default_config_path(base)
         cfg = config_mod.load(cfg_path)
         if demo and start_services:
-            services = DemoServices.start(home_dir, cfg)
-        ws = cls(home_dir, cfg, cfg_path, demo=demo, demo_services=services)
+            with demo_installed():
+                services = demo_mod.start(home_dir, cfg)
+        ws = cls(home_dir, cfg, cfg_path, demo=demo, services=services)
         store = ws.store()
         try:
             store.sync_projects((p.name, p.status) for p in cfg.projects)
@@ -82,9 +83,10 @@ class Workspace:
         return ws
 
     def close(self) -> None:
-        if self.demo_services is not None:
-            self.demo_services.stop()
-            self.demo_services = None
+        """Stop what runs beside the workspace (the demo's servers); safe to call twice."""
+        if self.services is not None:
+            self.services.stop()
+            self.services = None
 
     def store(self) -> Store:
         """A new connection (one per thread)."""

@@ -853,7 +853,7 @@ def _stable_id(label: str, at: datetime) -> str:
 
 
 def seed_from_demo(demo: Any, *, key: str, token: str, web_base: str = "https://trello.com") -> TrelloWorld:
-    """A ``TrelloWorld`` holding the Trello part of a ``sandbox.demo_world.World``.
+    """A ``TrelloWorld`` holding the Trello part of a ``sandbox.demo.world.World``.
 
     Ids are derived from the demo's (deterministic) data, so a restarted demo serves the
     same ids and stored cursors stay valid.  Comments dated ahead "arrive" on time

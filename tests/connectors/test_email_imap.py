@@ -1,4 +1,4 @@
-"""IMAP connector against a real Dovecot (tests/dovecot.py) and a real SMTP sink.
+"""IMAP connector against a real Dovecot (sandbox/dovecot.py) and a real SMTP sink.
 
 Each test works in its own folder(s) of one module-scoped server, so they do not
 interfere.  Mail is delivered by IMAP APPEND from a separate "admin" connection,
@@ -18,8 +18,10 @@ from imapclient import IMAPClient
 
 from connectors.base import Item, Outgoing, ReconcileUnknown, SourceContext, SourceError
 from connectors.email import imap
-from connectors.email.smtp import SmtpSink, message_id_for
-from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_or_skip
+from connectors.email.smtp import message_id_for
+from sandbox.dovecot import PASSWORD, USER, Dovecot
+from sandbox.smtp_sink import SmtpSink
+from tests.requires import dovecot_or_skip
 
 CORPUS = Path(__file__).parent / "email_corpus"
 pytestmark = pytest.mark.dovecot

@@ -22,8 +22,9 @@ from imapclient import IMAPClient
 
 from connectors.base import Item, SourceError
 from connectors.email import imap
+from sandbox.dovecot import PASSWORD, USER, Dovecot
 from tests.connectors.test_email_imap import connector, corpus, drain, folder
-from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_or_skip
+from tests.requires import dovecot_or_skip
 
 pytestmark = pytest.mark.dovecot
 

@@ -23,8 +23,9 @@ from connectors.base import (
 )
 from connectors.email import maildir as md
 from connectors.email import mime
-from connectors.email.smtp import SmtpSink, message_id_for
+from connectors.email.smtp import message_id_for
 from inscope.store import Store
+from sandbox.smtp_sink import SmtpSink
 
 CORPUS = Path(__file__).parent / "email_corpus"
 SMTP_USER, SMTP_PASS = "anna@agency.test", "smtp-pass-123"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from connectors.base import SourceContext, SourceError
-from connectors.email.smtp import SmtpSink, send_blocking, smtp_config
+from connectors.email.smtp import send_blocking, smtp_config
+from sandbox.smtp_sink import SmtpSink
 
 USER, PASSWORD = "maria@agency.example", "smtp-tls-secret-7"
 

@@ -310,7 +310,7 @@ def test_seed_from_demo_world_served_to_the_real_connector() -> None:
 
     from connectors.base import SourceContext
     from connectors.trello import build
-    from sandbox.demo_world import generate
+    from sandbox.demo.world import generate
     from sandbox.trello_server import seed_from_demo
 
     anchor = datetime.now(UTC).replace(microsecond=0)

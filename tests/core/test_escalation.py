@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from inscope.actions import ActionError
-from inscope.demo import _tg_user
 from inscope.store import Store, StoreError
 from inscope.workspace import Workspace
+from sandbox.demo.wire import tg_user
 from sandbox.trello_server import Limits
 
 NOTE = "Клиент просит новый сайт — это вне договора, обсудите допродажу"
@@ -36,8 +36,8 @@ class Demo:
 
     def __init__(self, home: Path) -> None:
         self.ws = Workspace.open(home=home, demo=True)
-        assert self.ws.demo_services is not None
-        self.ws.demo_services._tw.limits = Limits(key_max=100_000, token_max=100_000)
+        assert self.ws.services is not None
+        self.ws.services._tw.limits = Limits(key_max=100_000, token_max=100_000)
         self.store = self.ws.store()
         self.loop = asyncio.new_event_loop()
         self.engine = self.ws.engine(self.store)
@@ -114,7 +114,7 @@ def test_escalation_via_telegram_reaches_the_am_private_chat(demo: Demo) -> None
     th = store.thread(tid)
     am = set_channel(ws, th.project, "telegram")
     escalate_and_deliver(demo, tid)
-    services = ws.demo_services
+    services = ws.services
     assert services is not None
     sent = services._tgw.sent(int(am.telegram))
     assert sent, "nothing arrived in the AM's private chat"
@@ -129,7 +129,7 @@ def test_escalation_via_email_reaches_the_smtp_sink(demo: Demo) -> None:
     tid = pick(store, "telegram", skip=USED)
     th = store.thread(tid)
     am = set_channel(ws, th.project, "email")
-    services = ws.demo_services
+    services = ws.services
     assert services is not None
     before = len(services._sink.messages)
     escalate_and_deliver(demo, tid)
@@ -149,7 +149,7 @@ def test_escalation_via_trello_mentions_the_am_on_the_card(demo: Demo) -> None:
     th = store.thread(tid)
     am = set_channel(ws, th.project, "trello")
     escalate_and_deliver(demo, tid)
-    services = ws.demo_services
+    services = ws.services
     assert services is not None
     card = store.conversation_of(tid)[1]
     comments = [a.text for a in services._tw.comments_on(card)]
@@ -167,13 +167,13 @@ def test_am_answer_in_the_thread_resolves_the_escalation(demo: Demo) -> None:
     th = store.thread(tid)
     set_channel(ws, th.project, "telegram")
     escalate_and_deliver(demo, tid)
-    services = ws.demo_services
+    services = ws.services
     assert services is not None
     cfg = ws.project_cfg(th.project)
     assert cfg is not None
     am = next(p for p in services.world.ams if p.name == cfg.account_manager.name)
     chat = int(store.conversation_of(tid)[1].split(":")[0])
-    services._tgw.post(chat, from_user=_tg_user(am), text="Беру на себя, обсужу с клиентом допродажу")
+    services._tgw.post(chat, from_user=tg_user(am), text="Беру на себя, обсужу с клиентом допродажу")
     demo.sync()
     after = store.thread(tid)
     assert after.state == "open" and after.escalated_to == ""

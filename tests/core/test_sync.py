@@ -19,10 +19,10 @@ from connectors.base import (
     SendResult,
     SourceError,
 )
-from connectors.demo import DemoConnector
 from inscope.store import Store
 from inscope.sync import Hooks, SyncEngine
-from sandbox.demo_world import generate
+from sandbox.demo.connector import DemoConnector
+from sandbox.demo.world import generate
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

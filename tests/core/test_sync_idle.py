@@ -13,7 +13,8 @@ from connectors.base import SourceContext
 from connectors.email import imap
 from inscope.store import Store
 from inscope.sync import Hooks, SyncEngine
-from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_or_skip
+from sandbox.dovecot import PASSWORD, USER, Dovecot
+from tests.requires import dovecot_or_skip
 
 CORPUS = Path(__file__).resolve().parents[1] / "connectors" / "email_corpus"
 pytestmark = pytest.mark.dovecot

@@ -1,4 +1,4 @@
-"""Client text is inert; the core never imports Textual."""
+"""Client text is inert; the core never imports Textual, the demo or the tests."""
 
 from __future__ import annotations
 
@@ -56,6 +56,23 @@ def test_connectors_do_not_import_the_core() -> None:
                  if {"inscope", "tui"} & _imports(f)]
     assert offenders == []
 
+
+
+def test_core_and_connectors_never_import_the_demo_or_its_servers() -> None:
+    """The real app does not pull a web server: the demo is reached by module name only."""
+    demo_side = {"sandbox", "starlette", "uvicorn", "aiosmtpd"}
+    offenders = []
+    for pkg in ("inscope", "connectors"):
+        for f in (ROOT / pkg).rglob("*.py"):
+            bad = _imports(f) & demo_side
+            if bad:
+                offenders.append(f"{f.relative_to(ROOT)}: {sorted(bad)}")
+    assert offenders == []
+
+def test_benchmarks_do_not_import_the_tests() -> None:
+    """bench/ runs from an install without tests/: its servers come from sandbox/."""
+    offenders = [str(f.relative_to(ROOT)) for f in (ROOT / "bench").rglob("*.py") if "tests" in _imports(f)]
+    assert offenders == []
 
 def test_importing_the_core_does_not_load_textual() -> None:
     code = ("import sys, inscope.workspace, inscope.cli, inscope.sync, inscope.store; "

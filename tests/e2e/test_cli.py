@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from inscope.cli import main
+from inscope.workspace import Workspace
 
 THREAD_KEYS = {"id", "source", "title", "last_text", "last_author", "state", "priority", "reasons",
                "scope", "due_at", "url"}
@@ -121,6 +122,24 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["inbox"]) == 1
     assert str(cfg) in capsys.readouterr().err
 
+
+
+def test_demo_never_writes_over_a_config_the_user_named(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSCOPE_HOME", str(tmp_path / "home"))
+    mine = tmp_path / "work.toml"
+    text = '[me]\nname = "Анна"\n\n[[projects]]\nname = "Ромашка"\n'
+    mine.write_text(text, encoding="utf-8")
+    code = main(["--demo", "--config", str(mine), "inbox", "--json"])
+    out = capsys.readouterr()
+    assert code == 2 and out.out == ""
+    assert out.err.count("\n") == 1 and out.err.startswith("inscope: --config cannot be used with --demo")
+    assert mine.read_text(encoding="utf-8") == text
+    assert not (tmp_path / "home" / "demo").exists(), "refused before building the demo"
+    # The library refuses too: nothing may hand the demo a file of the user's.
+    with pytest.raises(ValueError, match="--config cannot be used with --demo"):
+        Workspace.open(home=tmp_path / "home", config_path=mine, demo=True)
+    assert mine.read_text(encoding="utf-8") == text
 
 def test_search_and_report(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "search", "редиректы")

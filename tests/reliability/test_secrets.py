@@ -16,8 +16,8 @@ import stat
 import time
 from pathlib import Path
 
-from inscope import demo
 from inscope.workspace import Workspace
+from sandbox.demo import services as demo
 from tests.reliability.world import BOT_TOKEN as REL_BOT
 from tests.reliability.world import TRELLO_KEY as REL_KEY
 from tests.reliability.world import TRELLO_TOKEN as REL_TOKEN
@@ -42,7 +42,7 @@ def test_demo_session_leaves_no_token_anywhere(tmp_path: Path) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG)
     ws = Workspace.open(home=tmp_path / "home", demo=True, demo_size=120)
     try:
-        svc = ws.demo_services
+        svc = ws.services
         assert svc is not None
         store = ws.store()
         engine = ws.engine(store)

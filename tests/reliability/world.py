@@ -25,9 +25,9 @@ from typing import Any
 
 from connectors.email.maildir import write_message
 from connectors.email.mime import normalize_msgid
-from connectors.email.smtp import SmtpSink
 from inscope.store import Store
 from sandbox.server import ServerThread
+from sandbox.smtp_sink import SmtpSink
 from sandbox.telegram_server import TelegramWorld
 from sandbox.telegram_server import create_app as tg_app
 from sandbox.trello_server import Limits, Member, TrelloWorld

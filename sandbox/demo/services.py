@@ -1,4 +1,4 @@
-"""The built-in demo workspace: config + the local services its accounts talk to.
+"""The local services behind the demo's accounts, started with the demo workspace.
 
 The demo needs no credentials and no network.  Its Trello part is served by the
 sandbox Trello server, its Telegram part by the sandbox Bot API server (both on
@@ -12,122 +12,40 @@ time order, so the sandboxes come back exactly as they were.  Messages dated
 after "now" are delivered when their time comes: the demo's clients answer
 while you work.
 
-``--demo-size`` above ``GENERATOR_ABOVE`` serves the same world through the
-in-process demo connector instead (benchmarks build 100k-message workspaces
-that way; parsing 30k e-mails would measure the MIME parser, not the inbox).
+The servers' libraries (starlette, uvicorn, aiosmtpd: the ``demo`` extra) are
+imported at the top, so a missing extra shows when this module is imported.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
-import tomllib
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from connectors.email.maildir import write_message
 from inscope.config import AccountCfg, Config
 from inscope.secrets import set_session_secret
-from sandbox.demo_world import DemoMessage, Person, World, config_toml, generate
+from sandbox.demo.setup import demo_params, serves_locally
+from sandbox.demo.wire import email_bytes, tg_user, tg_user_id
+from sandbox.demo.world import DemoMessage, World, generate
+from sandbox.server import ServerThread
+from sandbox.smtp_sink import SmtpSink
+from sandbox.telegram_server import TelegramWorld
+from sandbox.telegram_server import create_app as tg_app
+from sandbox.trello_server import create_app as trello_app
+from sandbox.trello_server import seed_from_demo
 
-DEMO_SEED = 7
-GENERATOR_ABOVE = 5000
 TRELLO_KEY = "demo-trello-key"
 TRELLO_TOKEN = "demo-trello-token-0000"
 BOT_TOKEN = "700100200:DemoBotTokenAAAAbbbbCCCCdddd"
 BOT_USERNAME = "inscope_agency_bot"
 
 
-def _accounts(size: int, anchor: datetime) -> str:
-    common = f"seed = {DEMO_SEED}\nanchor = \"{anchor.isoformat()}\"\nsize = {size}\n"
-    if size > GENERATOR_ABOVE:
-        return f'[[accounts]]\nname = "demo"\nkind = "demo"\n{common}'
-    return (
-        "# The demo's sources run locally; api_base and paths are filled in at start.\n"
-        f'[[accounts]]\nname = "trello"\nkind = "trello"\napi_base = "demo:trello"\nrecheck_every = 120\n{common}\n'
-        '[[accounts]]\nname = "telegram"\nkind = "telegram"\napi_base = "demo:telegram"\npoll_timeout = 0\n'
-        "pace_chat_seconds = 0.2\n\n"
-        '[[accounts]]\nname = "mail"\nkind = "maildir"\npath = "demo:maildir"\nsmtp_host = "127.0.0.1"\n'
-        'smtp_tls = "none"\n'
-    )
-
-
-def demo_params(cfg: Config) -> tuple[int, int, datetime] | None:
-    """(size, seed, anchor) recorded in the demo config."""
-    for a in cfg.accounts:
-        if "anchor" in a.options:
-            return (int(a.options.get("size", 600)), int(a.options.get("seed", DEMO_SEED)),
-                    datetime.fromisoformat(str(a.options["anchor"])))
-    return None
-
-
-def write_demo_config(home: Path, cfg_path: Path, size: int) -> None:
-    """Write the demo config unless one for the same size exists (it is kept across runs)."""
-    if cfg_path.exists():
-        try:
-            data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
-            sizes = [a.get("size") for a in data.get("accounts", []) if "anchor" in a]
-            if sizes and sizes[0] == size:
-                return
-        except (tomllib.TOMLDecodeError, OSError):
-            pass
-        # A different size is a different world: start over so ids stay consistent.
-        for p in [*home.glob("inscope.db*"), *home.glob("demo-*")]:
-            if p.is_dir():
-                import shutil
-
-                shutil.rmtree(p)
-            else:
-                p.unlink()
-    anchor = datetime.now(UTC).replace(microsecond=0)
-    world = generate(size, DEMO_SEED, anchor)
-    am_chats = {am.handle: str(_tg_user_id(am)) for am in world.ams}
-    text = config_toml(world, _accounts(size, anchor))
-    # Account managers are reached by the bot in a private chat: Telegram needs the numeric id.
-    for handle, uid in am_chats.items():
-        text = text.replace(f'telegram = "{handle}"', f'telegram = "{uid}"')
-    cfg_path.write_text(text, encoding="utf-8")
-    cfg_path.chmod(0o600)
-
-
-def _tg_user_id(p: Person) -> int:
-    return 100_000_000 + int(hashlib.sha1(p.id.encode()).hexdigest()[:7], 16)
-
-
-def _tg_user(p: Person) -> dict[str, Any]:
-    first, _, last = p.name.partition(" ")
-    u: dict[str, Any] = {"id": _tg_user_id(p), "is_bot": False, "first_name": first, "username": p.handle}
-    if last:
-        u["last_name"] = last
-    return u
-
-
-def _email_bytes(world: World, m: DemoMessage, first_of_conv: dict[str, int]) -> bytes:
-    proj = next(p for p in world.projects if p.name == m.project)
-    msg = EmailMessage()
-    root = m.conv_key
-    own_id = root if first_of_conv.get(root) == m.idx else f"<demo-{world.seed}-{m.idx}@{m.author.email.split('@')[1]}>"
-    msg["Message-ID"] = own_id
-    msg["From"] = f"{m.author.name} <{m.author.email}>"
-    to = world.me if m.author.role != "me" else proj.clients[0]
-    msg["To"] = f"{to.name} <{to.email}>"
-    if m.author.role in ("team", "am"):
-        msg["Cc"] = f"{proj.clients[0].name} <{proj.clients[0].email}>"
-    msg["Subject"] = m.subject if own_id == root else f"Re: {m.subject}"
-    msg["Date"] = format_datetime(m.at)
-    if own_id != root:
-        msg["In-Reply-To"] = root
-        msg["References"] = root
-    msg.set_content(m.text)
-    return bytes(msg)
-
-
 class DemoServices:
-    """Local services behind the demo's accounts (started with the workspace)."""
+    """Local services behind the demo's accounts (started with the workspace, stopped on close)."""
 
     def __init__(self, home: Path, world: World):
         self.home = home
@@ -150,8 +68,7 @@ class DemoServices:
     def start(cls, home: Path, cfg: Config) -> DemoServices | None:
         """Start the sandboxes for a sandbox-backed demo config and point its accounts at them."""
         params = demo_params(cfg)
-        if params is None or not any(a.options.get("api_base", "").startswith("demo:") or
-                                     str(a.options.get("path", "")).startswith("demo:") for a in cfg.accounts):
+        if params is None or not serves_locally(cfg):
             return None
         size, seed, anchor = params
         svc = cls(home, generate(size, seed, anchor))
@@ -159,13 +76,6 @@ class DemoServices:
         return svc
 
     def _start(self, cfg: Config) -> None:
-        from connectors.email.smtp import SmtpSink
-        from sandbox.server import ServerThread
-        from sandbox.telegram_server import TelegramWorld
-        from sandbox.telegram_server import create_app as tg_app
-        from sandbox.trello_server import create_app as trello_app
-        from sandbox.trello_server import seed_from_demo
-
         now = datetime.now(UTC)
         journal = self._read_journal()
         # Trello: the real connector against the sandbox server (future comments arrive on time).
@@ -182,7 +92,7 @@ class DemoServices:
         for p in self.world.projects:
             self._tgw.add_chat(p.chat_id, f"{p.name} · SEO", type="supergroup")
         for am in self.world.ams:
-            self._tgw.add_chat(_tg_user_id(am), am.name.split()[0], type="private")
+            self._tgw.add_chat(tg_user_id(am), am.name.split()[0], type="private")
         due = [m for m in self.world.messages if m.at <= now]
         self._pending = [m for m in self.world.messages if m.at > now]
         tg_events: list[tuple[datetime, int, Any]] = [(m.at, 0, m) for m in due if m.channel == "telegram"]
@@ -204,12 +114,10 @@ class DemoServices:
         for m in self.world.messages:
             if m.channel == "email" and m.conv_key not in self._first_email:
                 self._first_email[m.conv_key] = m.idx
-        from connectors.email.maildir import write_message
-
         new_done: list[str] = []
         for m in due:
             if m.channel == "email" and str(m.idx) not in done:
-                write_message(maildir, _email_bytes(self.world, m, self._first_email), seen=m.author.role == "me")
+                write_message(maildir, email_bytes(self.world, m, self._first_email), seen=m.author.role == "me")
                 new_done.append(str(m.idx))
         if new_done:
             with written.open("a") as f:
@@ -238,6 +146,7 @@ class DemoServices:
             a.options["from"] = self.world.me.email
 
     def stop(self) -> None:
+        """Stop the delivery clock, the servers and the SMTP sink."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -252,14 +161,12 @@ class DemoServices:
 
     def _post_telegram(self, m: DemoMessage) -> None:
         reply = self._tg_ids.get(m.reply_to) if m.reply_to is not None else None
-        msg = self._tgw.post(int(m.conv_key), from_user=_tg_user(m.author), text=m.text, at=m.at,
+        msg = self._tgw.post(int(m.conv_key), from_user=tg_user(m.author), text=m.text, at=m.at,
                              reply_to=reply)
         self._tg_ids[m.idx] = int(msg["message_id"])
 
     def _deliver_loop(self) -> None:
         """Deliver messages whose time has come (Trello's sandbox hides future comments itself)."""
-        from connectors.email.maildir import write_message
-
         while not self._stop.wait(2.0):
             now = datetime.now(UTC)
             with self._lock:
@@ -269,7 +176,7 @@ class DemoServices:
                 if m.channel == "telegram":
                     self._post_telegram(m)
                 elif m.channel == "email":
-                    write_message(self.home / "demo-maildir", _email_bytes(self.world, m, self._first_email))
+                    write_message(self.home / "demo-maildir", email_bytes(self.world, m, self._first_email))
                     with (self.home / "demo-maildir.written").open("a") as f:
                         f.write(f"{m.idx}\n")
 

@@ -1,5 +1,9 @@
 """The demo connector: serves the generated demo world through the connector protocol.
 
+The demo switches to it above ``GENERATOR_ABOVE`` messages (``sandbox/demo/setup.py``):
+benchmarks build 100k-message workspaces, and serving those as e-mails would measure the
+MIME parser, not the inbox.  The connector registry reaches it by name (kind ``demo``).
+
 It behaves like a real source: ``fetch`` pages through what has "arrived" by
 now (messages dated in the near future arrive while the demo runs), the cursor
 is the delivery position, and ``send`` "delivers" a reply by appending it to a
@@ -26,7 +30,7 @@ from connectors.base import (
     SourceContext,
     SourceError,
 )
-from sandbox.demo_world import DemoMessage, World, generate
+from sandbox.demo.world import DemoMessage, World, generate
 
 PAGE = 5000
 

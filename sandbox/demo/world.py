@@ -7,8 +7,9 @@ clients, teammates, the account managers and the specialist herself.  A few
 messages are dated slightly in the future: they "arrive" while the demo runs,
 so clients occasionally answer.
 
-The world is neutral data; ``connectors/demo.py`` serves it through the
-connector protocol, and the sandbox servers can be seeded from it.
+The world is neutral data: the sandbox servers are seeded from it
+(``sandbox/demo/services.py``), and ``sandbox/demo/connector.py`` serves it
+through the connector protocol for the big workspaces.
 """
 
 from __future__ import annotations

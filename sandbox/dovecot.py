@@ -1,11 +1,10 @@
-"""A throwaway real Dovecot IMAP server for tests.
+"""A throwaway real Dovecot IMAP server for tests and benchmarks.
 
-``Dovecot(tmpdir).start()`` writes a minimal config (passwd-file user, Maildir
-under the temp dir, mail_uid/gid nobody/nogroup, base_dir/state/logs inside the
-temp dir), runs ``dovecot -F`` in the foreground on a free 127.0.0.1 port and
-waits until it greets.  ``stop()`` kills it.  ``dovecot_or_skip()`` skips a
-test when the binary is missing — except under ``CI=true``, where a missing
-binary is a failure (CI must install ``dovecot-imapd``, see .ci/apt.txt).
+``Dovecot(binary).start()`` writes a minimal config (passwd-file user, Maildir
+under a temp dir of its own, mail_uid/gid nobody/nogroup, base_dir/state/logs
+inside that dir), runs ``dovecot -F`` in the foreground on a free 127.0.0.1 port
+and waits until it greets.  ``stop()`` kills it.  ``dovecot_binary()`` finds the
+binary (``None`` when Dovecot is not installed: ``apt-get install dovecot-imapd``).
 """
 
 from __future__ import annotations
@@ -19,28 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
-
 USER = "anna@agency.test"
 PASSWORD = "s3cret-Passw0rd"
 
 
 def dovecot_binary() -> str | None:
+    """The dovecot binary, or ``None`` when it is not installed."""
     for cand in (shutil.which("dovecot"), "/usr/sbin/dovecot"):
         if cand and os.access(cand, os.X_OK):
             return cand
     return None
-
-
-def dovecot_or_skip() -> str:
-    """The dovecot binary path, or skip (fail under CI=true) with a clear reason."""
-    binary = dovecot_binary()
-    if binary is None:
-        reason = "dovecot not installed (apt-get install dovecot-imapd) — IMAP tests need a real server"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return binary
 
 
 def free_port() -> int:
