@@ -3,8 +3,10 @@
 A connector knows its wire protocol and nothing else: not the store, not the
 triage rules, not the UI.  The core (``inscope.sync``) calls ``fetch`` with the
 last cursor it committed, stores the returned ``Batch`` *and* its new cursor in
-one transaction (design invariant 3), and drains the outbox through ``send`` /
-``reconcile`` (invariant 2).
+one transaction (invariant 3, docs/architecture.md, Invariants), and drains the
+outbox through ``send`` / ``reconcile`` (invariant 2).
+
+Things a source reports besides items travel as typed :data:`SourceEvent` values.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 Source = Literal["trello", "telegram", "email", "demo"]
 
@@ -64,20 +66,42 @@ class Item:
     raw: str = ""  # the payload as received (JSON text or the raw MIME), kept for re-parsing
 
 
+@dataclass(frozen=True, slots=True)
+class ChatMigrated:
+    """A conversation changed its key at the source: ``old`` is now ``new``.
+
+    A Telegram group upgraded to a supergroup gets a new chat id; the core re-keys
+    the stored threads (and the project mapping) so history stays in one thread.
+    Applied before the items of the same batch, which already use ``new``.
+    """
+
+    old: str
+    new: str
+
+
+SourceEvent: TypeAlias = ChatMigrated
+"""Everything a source can report besides items.  Widen this union with each new
+event type; the sync engine dispatches on it exhaustively, so mypy names every
+place that must learn the new case."""
+
+
 @dataclass(slots=True)
 class Batch:
     """What one ``fetch`` returns.
 
     ``cursor`` is the opaque position to pass to the next ``fetch``; it is
     committed together with ``items``.  ``more`` asks the caller to fetch again
-    right away (a backfill that is not finished).  ``notes`` are human-readable
-    status lines (e.g. "3 comments edited") for the status bar / doctor.
+    right away (a backfill that is not finished).  ``events`` are structural
+    changes the core acts on (a chat migration), applied before ``items``.
+    ``notes`` are human-readable status lines only (e.g. "3 comments edited")
+    for the status bar / doctor; nothing parses them.
     """
 
     items: list[Item]
     cursor: str | None
     more: bool = False
     notes: list[str] = field(default_factory=list)
+    events: list[SourceEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ import httpx
 from connectors.base import (
     Author,
     Batch,
+    ChatMigrated,
     Item,
     MaybeSentError,
     Outgoing,
@@ -44,6 +45,7 @@ from connectors.base import (
     SendResult,
     SourceContext,
     SourceError,
+    SourceEvent,
     redact,
     register_secret,
 )
@@ -358,7 +360,7 @@ class TelegramConnector:
         self._bot_username: str | None = None
         self._titles: dict[int, str] = {}
         self._topics: dict[tuple[int, int], str] = {}
-        self._pending_notes: list[str] = []
+        self._pending_events: list[SourceEvent] = []
         self._migrated: dict[int, int] = {}
         self._sent_times: dict[int, deque[float]] = {}
         self._chat_locks: dict[int, asyncio.Lock] = {}
@@ -422,8 +424,9 @@ class TelegramConnector:
             raise SourceError("Telegram: getUpdates returned something that is not a list",
                               retry_after=30)
         items: list[Item] = []
-        notes: list[str] = self._pending_notes
-        self._pending_notes = []
+        events: list[SourceEvent] = self._pending_events
+        self._pending_events = []
+        notes: list[str] = []
         max_id: int | None = None
         skipped = 0
         for upd in result:
@@ -431,7 +434,7 @@ class TelegramConnector:
             if isinstance(uid, int) and not isinstance(uid, bool):
                 max_id = uid if max_id is None else max(max_id, uid)
             try:
-                self._parse_update(upd, items, notes, bot_handle)
+                self._parse_update(upd, items, events, notes, bot_handle)
             except Exception as e:  # noqa: BLE001 — one bad update must not stop the others
                 skipped += 1
                 log.warning("telegram %s: skipped malformed update %s (%s)", self.account,
@@ -439,11 +442,12 @@ class TelegramConnector:
         if skipped:
             notes.append(f"{skipped} malformed update(s) skipped")
         new_cursor = str(max_id + 1) if max_id is not None else cursor
+        # Both sides of a migration arrive as service messages: report it once.
         return Batch(items=items, cursor=new_cursor, more=len(result) >= self.limit,
-                     notes=list(dict.fromkeys(notes)))
+                     notes=list(dict.fromkeys(notes)), events=list(dict.fromkeys(events)))
 
-    def _parse_update(self, upd: Any, items: list[Item], notes: list[str],
-                      bot_handle: str) -> None:
+    def _parse_update(self, upd: Any, items: list[Item], events: list[SourceEvent],
+                      notes: list[str], bot_handle: str) -> None:
         if not isinstance(upd, dict):
             raise ValueError("update is not an object")
         _int(upd.get("update_id"))
@@ -452,7 +456,7 @@ class TelegramConnector:
             if msg is not None:
                 if not isinstance(msg, dict):
                     raise ValueError(f"{key} is not an object")
-                item = self._parse_message(msg, notes, bot_handle, raw=upd)
+                item = self._parse_message(msg, events, bot_handle, raw=upd)
                 if item is not None:
                     items.append(item)
                 return
@@ -472,7 +476,7 @@ class TelegramConnector:
     def _allowed(self, chat_id: int) -> bool:
         return self._chats is None or chat_id in self._chats
 
-    def _parse_message(self, msg: dict[str, Any], notes: list[str], bot_handle: str, *,
+    def _parse_message(self, msg: dict[str, Any], events: list[SourceEvent], bot_handle: str, *,
                        raw: Any, check_allowed: bool = True) -> Item | None:
         chat = msg["chat"]
         if not isinstance(chat, dict):
@@ -485,7 +489,7 @@ class TelegramConnector:
         old_id = msg.get("migrate_from_chat_id")
         if new_id is not None or old_id is not None:
             old, new = (chat_id, _int(new_id)) if new_id is not None else (_int(old_id), chat_id)
-            self._note_migration(old, new, notes)
+            self._note_migration(old, new, events)
             return None
         if check_allowed and not self._allowed(chat_id):
             return None
@@ -622,12 +626,12 @@ class TelegramConnector:
             return f"https://t.me/c/{str(chat_id)[4:]}/{mid}"
         return ""  # basic groups and private chats have no web link
 
-    def _note_migration(self, old: int, new: int, notes: list[str]) -> None:
+    def _note_migration(self, old: int, new: int, events: list[SourceEvent]) -> None:
         """A group became a supergroup: keep following it and ask the core to re-key."""
         self._migrated[old] = new
         if self._chats is not None and old in self._chats:
             self._chats.add(new)
-        notes.append(f"migrate:{old}:{new}")
+        events.append(ChatMigrated(old=str(old), new=str(new)))
 
     # -- send ---------------------------------------------------------------------------
 
@@ -672,7 +676,7 @@ class TelegramConnector:
                 return chat_id, msg
             if err.migrate_to is not None:
                 log.info("telegram %s: chat %s moved to %s", self.account, chat_id, err.migrate_to)
-                self._note_migration(chat_id, err.migrate_to, self._pending_notes)
+                self._note_migration(chat_id, err.migrate_to, self._pending_events)
                 chat_id = err.migrate_to
                 continue
             if err.code == 429 and (err.retry_after or 0) <= self._max_inline_wait:
@@ -738,7 +742,7 @@ class TelegramConnector:
             return SendResult(remote_id=remote_ids[-1])
         item: Item | None = None
         try:
-            item = self._parse_message(last, self._pending_notes, "", raw=last,
+            item = self._parse_message(last, self._pending_events, "", raw=last,
                                        check_allowed=False)
         except Exception as e:  # noqa: BLE001 — delivery succeeded; a parse problem must not undo it
             log.warning("telegram %s: could not parse the sent message (%s)", self.account,

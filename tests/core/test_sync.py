@@ -12,6 +12,7 @@ import pytest
 from connectors.base import (
     Author,
     Batch,
+    ChatMigrated,
     Item,
     Outgoing,
     PermanentSendError,
@@ -113,6 +114,43 @@ async def test_a_failing_source_never_stops_the_others(store: Store) -> None:
     assert accounts["good"]["status"] == "ok"
     await eng.sync_all()
     assert bad.fetches == 1, "a source in backoff is not hammered"
+
+
+async def test_chat_migrated_event_rekeys_before_the_batch_items(store: Store) -> None:
+    """A ``ChatMigrated`` event re-keys the stored thread before the same batch's items
+    (already under the new key) land, asks the hooks to remap, and is reported."""
+
+    class Migrating(ScriptedSource):
+        async def fetch(self, cursor: str | None) -> Batch:
+            self.fetches += 1
+            if cursor is None:
+                return Batch(chat_items("old", 0), "1")
+            if cursor == "1":
+                return Batch(chat_items("new", 1), "2", notes=["bot added to Группа (-1)"],
+                             events=[ChatMigrated(old="old", new="new")])
+            return Batch([], cursor)
+
+    def chat_items(conversation: str, i: int) -> list[Item]:
+        return [Item(source="telegram", account="tg", external_id=f"m{i}", conversation=conversation,
+                     conversation_title="Группа", author=Author("c", "Client"), text=f"m{i}",
+                     created_at=T0 + timedelta(minutes=i))]
+
+    remapped: list[tuple[str, str, str]] = []
+
+    def on_migrate(account: str, old: str, new: str) -> str | None:
+        remapped.append((account, old, new))
+        return "P"
+
+    eng = SyncEngine(store, {"tg": Migrating("tg", [])},
+                     Hooks(project_of=lambda it: "P", role_of=lambda it: "client",
+                           triage=lambda: None, on_migrate=on_migrate))
+    await eng.sync_all()
+    rep = await eng.sync_all()
+    assert remapped == [("tg", "old", "new")]
+    assert rep.notes == ["tg: chat old became new (1 threads kept, mapped to P)",
+                         "tg: bot added to Группа (-1)"]
+    rows = store.conn.execute("SELECT conversation, msg_count FROM threads").fetchall()
+    assert [tuple(r) for r in rows] == [("new", 2)], "one thread, re-keyed, not a second one"
 
 
 async def test_connector_bug_becomes_a_status(store: Store) -> None:
