@@ -6,6 +6,10 @@ last cursor it committed, stores the returned ``Batch`` *and* its new cursor in
 one transaction (invariant 3, docs/architecture.md, Invariants), and drains the
 outbox through ``send`` / ``reconcile`` (invariant 2).
 
+Besides the required :class:`Connector` protocol, a connector may have optional
+capabilities, each a runtime-checkable protocol the engine tests with
+``isinstance``: :class:`PushWait` (the server can wake us, e.g. IMAP IDLE) and
+:class:`LongPoll` (``fetch`` itself waits for news, e.g. Telegram ``getUpdates``).
 Things a source reports besides items travel as typed :data:`SourceEvent` values.
 """
 
@@ -183,6 +187,25 @@ class Connector(Protocol):
     async def aclose(self) -> None:
         """Release sockets and files."""
         ...
+
+
+@runtime_checkable
+class PushWait(Protocol):
+    """A connector the server can wake: the engine waits in ``wait`` instead of sleeping
+    out the poll interval, and fetches as soon as it returns."""
+
+    async def wait(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds; True as soon as the remote reports a change,
+        False on timeout.  Must not be called concurrently on one connector."""
+        ...
+
+
+@runtime_checkable
+class LongPoll(Protocol):
+    """A connector whose ``fetch`` itself waits up to ``poll_timeout`` seconds for news:
+    when that is positive the engine fetches again right away instead of pausing."""
+
+    poll_timeout: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,11 @@ from typing import Any, assert_never
 from connectors.base import (
     ChatMigrated,
     Connector,
+    LongPoll,
     MaybeSentError,
     Outgoing,
     PermanentSendError,
+    PushWait,
     ReconcileUnknown,
     SourceError,
     SourceEvent,
@@ -293,7 +295,7 @@ class SyncEngine:
 
             waits = [asyncio.ensure_future(kicked()), asyncio.ensure_future(stop.wait())]
             push: asyncio.Future[Any] | None = None
-            if conn is not None and hasattr(conn, "wait"):
+            if isinstance(conn, PushWait):
                 push = pushes.get(conn.account)
                 if push is None or push.done():
                     push = pushes[conn.account] = asyncio.ensure_future(conn.wait(seconds))
@@ -320,7 +322,7 @@ class SyncEngine:
                     await pause(3600.0)
                 elif st.state == "backoff":
                     await pause(st.next_try - self.clock())
-                elif getattr(conn, "poll_timeout", 0) > 0:
+                elif isinstance(conn, LongPoll) and conn.poll_timeout > 0:
                     continue  # a long poll is its own wait
                 else:
                     await pause(interval, conn)

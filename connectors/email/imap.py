@@ -63,6 +63,7 @@ from connectors.base import (
     Item,
     Outgoing,
     PermanentSendError,
+    PushWait,
     ReconcileUnknown,
     SendResult,
     SourceContext,
@@ -164,8 +165,8 @@ class SyncedMessages:
             del self.refs[ext]
 
 
-class ImapConnector(EmailCore):
-    """``kind = "imap"``."""
+class ImapConnector(EmailCore, PushWait):
+    """``kind = "imap"``; a :class:`~connectors.base.PushWait`: it waits in IDLE."""
 
     kind = "imap"
 

@@ -27,6 +27,7 @@ import httpx
 from connectors.base import (
     Batch,
     Item,
+    LongPoll,
     Outgoing,
     SendResult,
     SourceContext,
@@ -60,7 +61,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_
 LONG_POLL_MAX = 50  # seconds; getUpdates holds a request at most about this long
 
 
-class TelegramConnector:
+class TelegramConnector(LongPoll):
     """Connector for one bot account.
 
     Options: ``api_base``, ``poll_timeout`` (the getUpdates long poll, 0–50 s, default
