@@ -213,7 +213,7 @@ class SourceContext:
     """Everything a connector factory gets: its non-secret options from ``[[accounts]]``,
     a secret lookup (keyring / env, resolved by the core) and who "me" is.
 
-    Each connector module exposes ``build(ctx: SourceContext) -> Connector``.
+    Each module named in ``connectors.registry`` exposes ``build(ctx: SourceContext) -> Connector``.
     """
 
     account: str

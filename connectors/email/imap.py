@@ -680,6 +680,6 @@ def _chunks(seq: list[int], n: int) -> Iterable[list[int]]:
 
 
 def build(ctx: SourceContext) -> Connector:
-    """Factory used by ``inscope.sources``."""
+    """The factory named in ``connectors.registry``."""
     conn: Connector = ImapConnector(ctx)
     return conn
