@@ -3,8 +3,8 @@
 A connector knows its wire protocol and nothing else: not the store, not the
 triage rules, not the UI.  The core (``inscope.sync``) calls ``fetch`` with the
 last cursor it committed, stores the returned ``Batch`` *and* its new cursor in
-one transaction (invariant 3, docs/architecture.md, Invariants), and drains the
-outbox through ``send`` / ``reconcile`` (invariant 2).
+one transaction, as invariant 3 (docs/architecture.md, Invariants) requires, and
+drains the outbox through ``send`` / ``reconcile`` (invariant 2, same place).
 
 Besides the required :class:`Connector` protocol, a connector may have optional
 capabilities, each a runtime-checkable protocol the engine tests with

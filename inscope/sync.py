@@ -1,5 +1,7 @@
 """The sync engine: runs connectors, applies batches, drains the outbox.
 
+Invariants are numbered as in docs/architecture.md, Invariants:
+
 - Each batch is applied with its cursor in one transaction (invariant 3).
 - One failing source never stops the others (invariant 4): every failure is an
   account status with a backoff, never a traceback.

@@ -10,8 +10,8 @@ diffs when CONDSTORE is not available, default 10), ``idle_renew`` (seconds,
 default 540 — well under RFC 2177's 29 minutes), SMTP settings as in
 :func:`connectors.email.smtp.smtp_config`.  Secret: ``password``.
 
-Sync (reference §3.5): each folder is selected read-only (``EXAMINE``); new
-mail is ``UID SEARCH last+1:*`` with UIDs ≤ last dropped (the ``n:*`` trap:
+Sync: each folder is selected read-only (``EXAMINE``); new mail is
+``UID SEARCH last+1:*`` with UIDs ≤ last dropped (the ``n:*`` trap:
 ``*`` always matches the highest existing UID), skipped outright when
 ``UIDNEXT`` says nothing arrived; bodies are fetched with ``BODY.PEEK[]`` so
 nothing is marked read.  Flag changes come from ``CHANGEDSINCE`` (CONDSTORE)
@@ -393,7 +393,7 @@ class ImapConnector(EmailCore, PushWait):
             if condstore and hms is not None:
                 old = fs.get("highestmodseq")
                 if old and hms > old and prev_last:
-                    # UID SEARCH MODSEQ: what changed since our mod-sequence (RFC 7162 §3.1.5);
+                    # UID SEARCH MODSEQ n (CONDSTORE): messages changed at mod-sequence n or later;
                     # the FETCH then needs explicit UIDs (IMAPClient filters replies by them).
                     since = [int(u) for u in c.search(["MODSEQ", str(old + 1)]) if int(u) in have]
                     changed = self._flag_changes(self._fetch_flags(c, since), have)

@@ -1,9 +1,9 @@
 """The Telegram cursor: the next ``getUpdates`` offset, as text.
 
 Passing an offset confirms (deletes on the server) every update below it, so the
-core must commit a batch's items together with the new cursor before the next call
-(invariant 3, docs/architecture.md, Invariants): a crash in between only re-delivers,
-and the store upserts on ``external_id = "<chat_id>:<message_id>"``.
+core must commit a batch's items together with the new cursor before the next call,
+as invariant 3 (docs/architecture.md, Invariants) requires: a crash in between only
+re-delivers, and the store upserts on ``external_id = "<chat_id>:<message_id>"``.
 """
 
 from __future__ import annotations

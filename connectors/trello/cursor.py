@@ -1,8 +1,8 @@
 """The Trello cursor: per-board positions and gaps, the recheck memory, cached identity.
 
 The core stores the cursor as opaque text, committed in the same transaction as the
-items it covers (invariant 3, docs/architecture.md, Invariants), so a crash
-mid-backfill resumes from the last commit.  It is JSON:
+items it covers, as invariant 3 (docs/architecture.md, Invariants) requires, so a
+crash mid-backfill resumes from the last commit.  It is JSON:
 
 ``{"v": 1, "me": [member id, username], "boards": {board id: {"last": id, "gap": [lo,
 before]}}, "boards_at": t, "recheck_at": t, "seen": {comment id: [card id, board id,

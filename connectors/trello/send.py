@@ -3,8 +3,8 @@
 ``send`` posts the text in a JSON body (never a query string: it is client data and
 may be long).  When the outcome of the POST is ambiguous (a timeout after the request
 left, a 5xx, a truncated reply) it reconciles before giving up, so a retry never
-posts twice (invariant 2, docs/architecture.md, Invariants); ``reconcile`` finds our
-comment on the card by my member id and identical text.
+posts twice, as invariant 2 (docs/architecture.md, Invariants) requires; ``reconcile``
+finds our comment on the card by my member id and identical text.
 """
 
 from __future__ import annotations
