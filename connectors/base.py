@@ -3,8 +3,14 @@
 A connector knows its wire protocol and nothing else: not the store, not the
 triage rules, not the UI.  The core (``inscope.sync``) calls ``fetch`` with the
 last cursor it committed, stores the returned ``Batch`` *and* its new cursor in
-one transaction (design invariant 3), and drains the outbox through ``send`` /
-``reconcile`` (invariant 2).
+one transaction, as invariant 3 (docs/architecture.md, Invariants) requires, and
+drains the outbox through ``send`` / ``reconcile`` (invariant 2, same place).
+
+Besides the required :class:`Connector` protocol, a connector may have optional
+capabilities, each a runtime-checkable protocol the engine tests with
+``isinstance``: :class:`PushWait` (the server can wake us, e.g. IMAP IDLE) and
+:class:`LongPoll` (``fetch`` itself waits for news, e.g. Telegram ``getUpdates``).
+Things a source reports besides items travel as typed :data:`SourceEvent` values.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 Source = Literal["trello", "telegram", "email", "demo"]
 
@@ -64,20 +70,42 @@ class Item:
     raw: str = ""  # the payload as received (JSON text or the raw MIME), kept for re-parsing
 
 
+@dataclass(frozen=True, slots=True)
+class ChatMigrated:
+    """A conversation changed its key at the source: ``old`` is now ``new``.
+
+    A Telegram group upgraded to a supergroup gets a new chat id; the core re-keys
+    the stored threads (and the project mapping) so history stays in one thread.
+    Applied before the items of the same batch, which already use ``new``.
+    """
+
+    old: str
+    new: str
+
+
+SourceEvent: TypeAlias = ChatMigrated
+"""Everything a source can report besides items.  Widen this union with each new
+event type; the sync engine dispatches on it exhaustively, so mypy names every
+place that must learn the new case."""
+
+
 @dataclass(slots=True)
 class Batch:
     """What one ``fetch`` returns.
 
     ``cursor`` is the opaque position to pass to the next ``fetch``; it is
     committed together with ``items``.  ``more`` asks the caller to fetch again
-    right away (a backfill that is not finished).  ``notes`` are human-readable
-    status lines (e.g. "3 comments edited") for the status bar / doctor.
+    right away (a backfill that is not finished).  ``events`` are structural
+    changes the core acts on (a chat migration), applied before ``items``.
+    ``notes`` are human-readable status lines only (e.g. "3 comments edited")
+    for the status bar / doctor; nothing parses them.
     """
 
     items: list[Item]
     cursor: str | None
     more: bool = False
     notes: list[str] = field(default_factory=list)
+    events: list[SourceEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +189,31 @@ class Connector(Protocol):
         ...
 
 
+@runtime_checkable
+class PushWait(Protocol):
+    """A connector the server can wake: the engine waits in ``wait`` instead of sleeping
+    out the poll interval, and fetches as soon as it returns."""
+
+    async def wait(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds; True as soon as the remote reports a change,
+        False on timeout.  Must not be called concurrently on one connector."""
+        ...
+
+
+@runtime_checkable
+class LongPoll(Protocol):
+    """A connector whose ``fetch`` itself waits up to ``poll_timeout`` seconds for news:
+    when that is positive the engine fetches again right away instead of pausing."""
+
+    poll_timeout: float
+
+
 @dataclass(frozen=True, slots=True)
 class SourceContext:
     """Everything a connector factory gets: its non-secret options from ``[[accounts]]``,
     a secret lookup (keyring / env, resolved by the core) and who "me" is.
 
-    Each connector module exposes ``build(ctx: SourceContext) -> Connector``.
+    Each module named in ``connectors.registry`` exposes ``build(ctx: SourceContext) -> Connector``.
     """
 
     account: str

@@ -1,32 +1,23 @@
-"""Connector registry: account kind → the module whose ``build(ctx)`` makes its connector.
+"""From ``[[accounts]]`` to connectors: the core's side of the connector registry.
 
-Imports are lazy so start-up pays only for the connectors actually configured.
+``connectors.registry`` maps kinds to modules and builds from a ``SourceContext``;
+this module makes that context from the config and the secret store, which only the
+core knows about.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
+from connectors import registry
 from connectors.base import Connector, SourceContext
 from inscope.config import AccountCfg, Config
 from inscope.secrets import get_secret
 
-REGISTRY: dict[str, str] = {
-    "demo": "sandbox.demo.connector",  # the demo's own; reached by name, not imported
-    "trello": "connectors.trello",
-    "telegram": "connectors.telegram",
-    "imap": "connectors.email.imap",
-    "maildir": "connectors.email.maildir",
-}
-"""Kinds that only send (``smtp``) are used by the receiving accounts that name them."""
-
-
-class UnknownKind(ValueError):
-    pass
-
 
 def context_for(cfg: Config, acc: AccountCfg, data_dir: Path | None) -> SourceContext:
+    """The factory input for one account: its options, its secrets (looked up lazily), me."""
+
     def secret(name: str) -> str | None:
         return get_secret(acc.name, acc.kind, name)
 
@@ -50,15 +41,10 @@ def context_for(cfg: Config, acc: AccountCfg, data_dir: Path | None) -> SourceCo
 
 
 def build(cfg: Config, acc: AccountCfg, data_dir: Path | None = None) -> Connector:
-    """Make the connector for one ``[[accounts]]`` entry."""
-    mod_name = REGISTRY.get(acc.kind)
-    if mod_name is None:
-        raise UnknownKind(f"account {acc.name!r}: unknown kind {acc.kind!r} (one of {sorted(REGISTRY)})")
-    mod = importlib.import_module(mod_name)
-    conn: Connector = mod.build(context_for(cfg, acc, data_dir))
-    return conn
+    """Make the connector for one ``[[accounts]]`` entry (``registry.UnknownKind`` if none)."""
+    return registry.build(context_for(cfg, acc, data_dir))
 
 
 def receiving_accounts(cfg: Config) -> list[AccountCfg]:
-    """Accounts that are polled (every kind with a connector)."""
-    return [a for a in cfg.accounts if a.kind in REGISTRY and not a.options.get("disabled", False)]
+    """Accounts that are polled: every enabled one whose kind has a connector."""
+    return [a for a in cfg.accounts if registry.receives(a.kind) and not a.options.get("disabled", False)]

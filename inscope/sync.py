@@ -1,5 +1,7 @@
 """The sync engine: runs connectors, applies batches, drains the outbox.
 
+Invariants are numbered as in docs/architecture.md, Invariants:
+
 - Each batch is applied with its cursor in one transaction (invariant 3).
 - One failing source never stops the others (invariant 4): every failure is an
   account status with a backoff, never a traceback.
@@ -14,15 +16,19 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from connectors.base import (
+    ChatMigrated,
     Connector,
+    LongPoll,
     MaybeSentError,
     Outgoing,
     PermanentSendError,
+    PushWait,
     ReconcileUnknown,
     SourceError,
+    SourceEvent,
     redact,
 )
 from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, TriageFn
@@ -109,9 +115,11 @@ class SyncEngine:
         try:
             for _ in range(MAX_PAGES_PER_ROUND):
                 batch = await conn.fetch(self.store.cursor(name))
-                # Re-key first, so this batch's items under the new chat id join the old thread.
-                for note in batch.notes:
-                    self._apply_note(name, note, report)
+                # Events first: a re-key makes this batch's items (under the new chat id)
+                # join the old thread.
+                for event in batch.events:
+                    self._apply_event(name, event, report)
+                report.notes.extend(f"{name}: {note}" for note in batch.notes)
                 res = self.store.apply_batch(
                     name, batch.items, batch.cursor, project_of=self.hooks.project_of,
                     role_of=self.hooks.role_of, role_in=self.hooks.role_in, triage=self.hooks.triage(),
@@ -131,15 +139,16 @@ class SyncEngine:
             st.state, st.message, st.failures, st.last_ok = "ok", "", 0, self.clock()
             self.store.set_account_status(name, "ok")
 
-    def _apply_note(self, account: str, note: str, report: SyncReport) -> None:
-        if note.startswith("migrate:"):
-            _, old, new = note.split(":", 2)
-            moved = self.store.rekey_conversation(account, old, new)
-            mapped = self.hooks.on_migrate(account, old, new)
-            report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept"
-                                + (f", mapped to {mapped})" if mapped else ")"))
-        else:
-            report.notes.append(f"{account}: {note}")
+    def _apply_event(self, account: str, event: SourceEvent, report: SyncReport) -> None:
+        """Act on one structural change a source reported, and say so in the report."""
+        match event:
+            case ChatMigrated(old=old, new=new):
+                moved = self.store.rekey_conversation(account, old, new)
+                mapped = self.hooks.on_migrate(account, old, new)
+                report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept"
+                                    + (f", mapped to {mapped})" if mapped else ")"))
+            case _:
+                assert_never(event)
 
     def _fail(self, st: SourceStatus, e: SourceError, report: SyncReport) -> None:
         msg = redact(str(e))
@@ -288,7 +297,7 @@ class SyncEngine:
 
             waits = [asyncio.ensure_future(kicked()), asyncio.ensure_future(stop.wait())]
             push: asyncio.Future[Any] | None = None
-            if conn is not None and hasattr(conn, "wait"):
+            if isinstance(conn, PushWait):
                 push = pushes.get(conn.account)
                 if push is None or push.done():
                     push = pushes[conn.account] = asyncio.ensure_future(conn.wait(seconds))
@@ -315,7 +324,7 @@ class SyncEngine:
                     await pause(3600.0)
                 elif st.state == "backoff":
                     await pause(st.next_try - self.clock())
-                elif getattr(conn, "poll_timeout", 0) > 0:
+                elif isinstance(conn, LongPoll) and conn.poll_timeout > 0:
                     continue  # a long poll is its own wait
                 else:
                     await pause(interval, conn)

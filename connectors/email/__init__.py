@@ -2,5 +2,5 @@
 SMTP (``smtp.py``) for replies; ``mime.py`` parses, ``threads.py`` groups messages into
 conversations, ``common.py`` turns parsed mail into ``Item``s.  See docs/email.md.
 
-Submodules are imported lazily by ``inscope.sources`` so the package import stays cheap.
+Submodules are imported lazily by ``connectors.registry`` so the package import stays cheap.
 """

@@ -3,10 +3,10 @@ index, the parent cache used to build replies, and the reply/send flow.
 
 Cursor entries of both connectors record, per synced message, its external id,
 conversation and flags (``[ext_id, conversation, flags]``).  That makes the
-cursor self-sufficient: it is committed with the items it covers (invariant 3),
-it rebuilds the thread index after a restart, it is the baseline for flag
-diffs, and it names the conversation of a message that has since vanished so
-the deletion lands in the right thread.
+cursor self-sufficient: it is committed with the items it covers, as invariant 3
+(docs/architecture.md, Invariants) requires; it rebuilds the thread index after
+a restart, it is the baseline for flag diffs, and it names the conversation of a
+message that has since vanished so the deletion lands in the right thread.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ diffs when CONDSTORE is not available, default 10), ``idle_renew`` (seconds,
 default 540 — well under RFC 2177's 29 minutes), SMTP settings as in
 :func:`connectors.email.smtp.smtp_config`.  Secret: ``password``.
 
-Sync (reference §3.5): each folder is selected read-only (``EXAMINE``); new
-mail is ``UID SEARCH last+1:*`` with UIDs ≤ last dropped (the ``n:*`` trap:
+Sync: each folder is selected read-only (``EXAMINE``); new mail is
+``UID SEARCH last+1:*`` with UIDs ≤ last dropped (the ``n:*`` trap:
 ``*`` always matches the highest existing UID), skipped outright when
 ``UIDNEXT`` says nothing arrived; bodies are fetched with ``BODY.PEEK[]`` so
 nothing is marked read.  Flag changes come from ``CHANGEDSINCE`` (CONDSTORE)
@@ -63,6 +63,7 @@ from connectors.base import (
     Item,
     Outgoing,
     PermanentSendError,
+    PushWait,
     ReconcileUnknown,
     SendResult,
     SourceContext,
@@ -164,8 +165,8 @@ class SyncedMessages:
             del self.refs[ext]
 
 
-class ImapConnector(EmailCore):
-    """``kind = "imap"``."""
+class ImapConnector(EmailCore, PushWait):
+    """``kind = "imap"``; a :class:`~connectors.base.PushWait`: it waits in IDLE."""
 
     kind = "imap"
 
@@ -392,7 +393,7 @@ class ImapConnector(EmailCore):
             if condstore and hms is not None:
                 old = fs.get("highestmodseq")
                 if old and hms > old and prev_last:
-                    # UID SEARCH MODSEQ: what changed since our mod-sequence (RFC 7162 §3.1.5);
+                    # UID SEARCH MODSEQ n (CONDSTORE): messages changed at mod-sequence n or later;
                     # the FETCH then needs explicit UIDs (IMAPClient filters replies by them).
                     since = [int(u) for u in c.search(["MODSEQ", str(old + 1)]) if int(u) in have]
                     changed = self._flag_changes(self._fetch_flags(c, since), have)
@@ -679,6 +680,6 @@ def _chunks(seq: list[int], n: int) -> Iterable[list[int]]:
 
 
 def build(ctx: SourceContext) -> Connector:
-    """Factory used by ``inscope.sources``."""
+    """The factory named in ``connectors.registry``."""
     conn: Connector = ImapConnector(ctx)
     return conn

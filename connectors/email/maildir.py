@@ -352,6 +352,6 @@ def _file_msgid(path: Path) -> str:
 
 
 def build(ctx: SourceContext) -> Connector:
-    """Factory used by ``inscope.sources``."""
+    """The factory named in ``connectors.registry``."""
     conn: Connector = MaildirConnector(ctx)
     return conn

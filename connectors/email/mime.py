@@ -1,7 +1,7 @@
 """Parse one raw e-mail into plain, displayable parts — never raising, never dropping.
 
 Pure functions over bytes; no I/O.  Built on the stdlib ``email`` package with
-``policy=default`` semantics plus the recovery recipes Russian mail needs (reference §3.6):
+``policy=default`` semantics plus the recovery recipes Russian mail needs:
 
 * raw 8-bit header bytes (no RFC 2047 words) are recovered from ``raw_items()``
   and decoded as utf-8, else the better of cp1251 / koi8-r;

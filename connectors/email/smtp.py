@@ -1,6 +1,6 @@
 """Building replies and sending them over SMTP.
 
-* :func:`build_reply` makes a correct reply (RFC 5322 §3.6.4-3.6.5): In-Reply-To,
+* :func:`build_message` makes a reply as RFC 5322 defines one: In-Reply-To,
   References (parent's References + parent id, trimmed keeping the root),
   exactly one ``Re:``, Reply-To honoured, From = me, a quoted-printable body for
   non-ASCII text (never ``8bit``: not every server advertises 8BITMIME) and a

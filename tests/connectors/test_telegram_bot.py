@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from connectors.base import (
     Batch,
+    ChatMigrated,
     Outgoing,
     PermanentSendError,
     ReconcileUnknown,
@@ -102,11 +103,13 @@ async def fetch_all(conn: TelegramConnector, cursor: str | None) -> Batch:
     batch = await conn.fetch(cursor)
     items = list(batch.items)
     notes = list(batch.notes)
+    events = list(batch.events)
     while batch.more:
         batch = await conn.fetch(batch.cursor)
         items += batch.items
         notes += batch.notes
-    return Batch(items=items, cursor=batch.cursor, notes=notes)
+        events += batch.events
+    return Batch(items=items, cursor=batch.cursor, notes=notes, events=events)
 
 
 # --- sync ------------------------------------------------------------------------------
@@ -278,14 +281,14 @@ async def test_429_on_fetch_and_on_send(world: TelegramWorld, conn: TelegramConn
     assert len(world.sent(cid)) == 1
 
 
-async def test_migrate_note_from_updates_and_from_send(world: TelegramWorld,
-                                                       conn: TelegramConnector) -> None:
+async def test_migrate_event_from_updates_and_from_send(world: TelegramWorld,
+                                                        conn: TelegramConnector) -> None:
     old = new_group(world, -4002, "Группа", type="group")
     world.post(old, from_user=IVAN, text="до")
     world.migrate(old, -1004002)
     batch = await conn.fetch(None)
     assert [it.text for it in batch.items] == ["до"]
-    assert "migrate:-4002:-1004002" in batch.notes
+    assert ChatMigrated("-4002", "-1004002") in batch.events
     # A reply queued for the old chat is delivered to the new one and reported again.
     old2 = new_group(world, -4003, "Группа 2", type="group")
     world.migrate(old2, -1004003)
@@ -294,7 +297,7 @@ async def test_migrate_note_from_updates_and_from_send(world: TelegramWorld,
     assert [m["text"] for m in world.sent(-1004003)] == [SIG + "после"]
     assert res.item is not None and res.item.conversation == "-1004003"
     nxt = await conn.fetch(batch.cursor)
-    assert "migrate:-4003:-1004003" in nxt.notes
+    assert ChatMigrated("-4003", "-1004003") in nxt.events
 
 
 async def test_permanent_failures_and_server_errors(world: TelegramWorld,

@@ -508,7 +508,7 @@ async def test_token_never_in_urls_logs_or_errors(env: Env, caplog: pytest.LogCa
     assert TOKEN not in caplog.text and KEY not in caplog.text
     assert TOKEN not in str(ei.value)
     assert cursor is not None and TOKEN not in cursor
-    assert TOKEN not in repr(conn.__dict__.get("key_bucket"))
+    assert TOKEN not in repr(conn.api.__dict__.get("key_bucket"))
 
 
 # --- all open boards, connect helpers ------------------------------------------------------------------
@@ -640,10 +640,10 @@ def test_cursor_round_trip() -> None:
 @pytest.fixture(autouse=True)
 def _no_leftover_buckets() -> Iterator[None]:
     # Key buckets are per process (several accounts may share a key); tests start fresh.
-    from connectors import trello
-    trello._KEY_BUCKETS.clear()
+    from connectors.trello import transport
+    transport._KEY_BUCKETS.clear()
     yield
-    trello._KEY_BUCKETS.clear()
+    transport._KEY_BUCKETS.clear()
 
 
 # --- through the real sync engine ------------------------------------------------------------------

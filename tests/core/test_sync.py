@@ -12,11 +12,16 @@ import pytest
 from connectors.base import (
     Author,
     Batch,
+    ChatMigrated,
+    Connector,
     Item,
+    LongPoll,
     Outgoing,
     PermanentSendError,
+    PushWait,
     ReconcileUnknown,
     SendResult,
+    SourceContext,
     SourceError,
 )
 from inscope.store import Store
@@ -115,6 +120,43 @@ async def test_a_failing_source_never_stops_the_others(store: Store) -> None:
     assert bad.fetches == 1, "a source in backoff is not hammered"
 
 
+async def test_chat_migrated_event_rekeys_before_the_batch_items(store: Store) -> None:
+    """A ``ChatMigrated`` event re-keys the stored thread before the same batch's items
+    (already under the new key) land, asks the hooks to remap, and is reported."""
+
+    class Migrating(ScriptedSource):
+        async def fetch(self, cursor: str | None) -> Batch:
+            self.fetches += 1
+            if cursor is None:
+                return Batch(chat_items("old", 0), "1")
+            if cursor == "1":
+                return Batch(chat_items("new", 1), "2", notes=["bot added to Группа (-1)"],
+                             events=[ChatMigrated(old="old", new="new")])
+            return Batch([], cursor)
+
+    def chat_items(conversation: str, i: int) -> list[Item]:
+        return [Item(source="telegram", account="tg", external_id=f"m{i}", conversation=conversation,
+                     conversation_title="Группа", author=Author("c", "Client"), text=f"m{i}",
+                     created_at=T0 + timedelta(minutes=i))]
+
+    remapped: list[tuple[str, str, str]] = []
+
+    def on_migrate(account: str, old: str, new: str) -> str | None:
+        remapped.append((account, old, new))
+        return "P"
+
+    eng = SyncEngine(store, {"tg": Migrating("tg", [])},
+                     Hooks(project_of=lambda it: "P", role_of=lambda it: "client",
+                           triage=lambda: None, on_migrate=on_migrate))
+    await eng.sync_all()
+    rep = await eng.sync_all()
+    assert remapped == [("tg", "old", "new")]
+    assert rep.notes == ["tg: chat old became new (1 threads kept, mapped to P)",
+                         "tg: bot added to Группа (-1)"]
+    rows = store.conn.execute("SELECT conversation, msg_count FROM threads").fetchall()
+    assert [tuple(r) for r in rows] == [("new", 2)], "one thread, re-keyed, not a second one"
+
+
 async def test_connector_bug_becomes_a_status(store: Store) -> None:
     class Buggy(ScriptedSource):
         async def fetch(self, cursor: str | None) -> Batch:
@@ -207,6 +249,67 @@ async def test_demo_connector_through_normal_path(store: Store, tmp_path: Path) 
     conn.clock = lambda: (datetime.now(UTC) + timedelta(hours=4)).timestamp()
     rep3 = await eng.sync_all()
     assert arrived + rep3.inserted == len(world.messages)
+
+
+def test_capabilities_are_detected_by_protocol_not_by_name_probing() -> None:
+    class Pushing(ScriptedSource):
+        async def wait(self, timeout: float) -> bool:
+            return False
+
+    class Polling(ScriptedSource):
+        poll_timeout = 25.0
+
+    plain = ScriptedSource("plain", [])
+    assert isinstance(plain, Connector)
+    assert not isinstance(plain, PushWait), "a connector without wait is not a PushWait"
+    assert not isinstance(plain, LongPoll)
+    assert isinstance(Pushing("p", []), PushWait) and not isinstance(Pushing("p", []), LongPoll)
+    assert isinstance(Polling("l", []), LongPoll) and not isinstance(Polling("l", []), PushWait)
+    # The real connectors declare what they have (constructing them opens no socket).
+    from connectors.email import imap
+    from connectors.telegram import build as telegram_build
+
+    mail = imap.build(SourceContext(account="m", kind="imap", options={"host": "127.0.0.1"},
+                                    secret=lambda n: "pw"))
+    bot = telegram_build(SourceContext(account="t", kind="telegram", options={},
+                                       secret=lambda n: "424242:capabilityProbeToken"))
+    assert isinstance(mail, PushWait) and not isinstance(mail, LongPoll)
+    assert isinstance(bot, LongPoll) and not isinstance(bot, PushWait)
+
+
+async def run_briefly(eng: SyncEngine, seconds: float) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(eng.run_forever(lambda r: None, interval=120, stop=stop))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_run_forever_fetches_when_a_push_wait_returns(store: Store) -> None:
+    """A PushWait connector is fetched again as soon as its wait returns, not after the
+    interval; one without ``wait`` simply sleeps the interval."""
+
+    class Pushing(ScriptedSource):
+        waits = 0
+
+        async def wait(self, timeout: float) -> bool:
+            self.waits += 1
+            await asyncio.sleep(0.02)
+            return True
+
+    pushing, plain = Pushing("push", []), ScriptedSource("plain", [])
+    await run_briefly(SyncEngine(store, {"push": pushing, "plain": plain}, hooks()), 0.5)
+    assert pushing.waits >= 3 and pushing.fetches >= 3
+    assert plain.fetches == 1, "no push wait: it waits out the 120 s interval"
+
+
+async def test_a_long_poll_of_zero_seconds_pauses_between_fetches(store: Store) -> None:
+    class Polling(ScriptedSource):
+        poll_timeout = 0
+
+    src = Polling("poll", [])
+    await run_briefly(SyncEngine(store, {"poll": src}, hooks()), 0.3)
+    assert src.fetches == 1, "poll_timeout 0 does not wait in fetch, so the loop must"
 
 
 async def test_run_forever_long_poll_never_blocks_other_sources(store: Store) -> None:

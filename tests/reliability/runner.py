@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Connector, Item, Outgoing, SendResult, SourceContext
-from inscope.sources import REGISTRY
+from connectors.registry import REGISTRY
 from inscope.store import Store
 from inscope.sync import Hooks, SyncEngine
 
