@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inscope.config import ConfigError
-from inscope.model import Priority
+from inscope.model import PROJECT_STATUSES, Priority
 from inscope.store import Store, StoreError
 
 if TYPE_CHECKING:  # imported lazily at run time: `inscope --help` stays fast
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("project", help="set a project's status")
     s.add_argument("name")
-    s.add_argument("status", choices=["active", "paused", "unpaid"])
+    s.add_argument("status", choices=PROJECT_STATUSES)
 
     s = sub.add_parser("search", help="full-text search; prints matching threads")
     s.add_argument("query")

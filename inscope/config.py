@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_STATUSES = ("active", "paused", "unpaid")
+from inscope.model import PROJECT_STATUSES
 
 
 class ConfigError(ValueError):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Item
 from inscope.model import (
+    PROJECT_STATUSES,
     Assessment,
     MessageRow,
     MsgFacts,
@@ -442,7 +443,7 @@ class Store:
 
     def set_project_status(self, name: str, status: str) -> list[int]:
         """Set a project's status by hand; returns the threads whose visibility changes."""
-        if status not in ("active", "paused", "unpaid"):
+        if status not in PROJECT_STATUSES:
             raise StoreError(f"unknown project status {status!r}")
         pid = self.project_id(name)
         with self.tx() as c:
