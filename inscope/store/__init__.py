@@ -18,6 +18,7 @@ decides the transactions and owns the per-connection thread cache):
   drafts, timed wake-ups, a project's status
 - ``states``    the thread and outbox state machines as pure functions, no SQL
 - ``rows``      row → dataclass mapping by column name (``OutboxRow`` lives there)
+- ``reports``   the report's queries, returning plain data (``inscope.report`` does the sums)
 - ``projects``, ``accounts``, ``events``, ``errors``: the project table, accounts and
   cursors, the event log and undo snapshots, ``StoreError``
 """
@@ -33,11 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Item
 from inscope.model import MessageRow, Priority, ProjectInfo, ThreadRow
-from inscope.store import accounts, actions, events, ingest, outbox, schema, views
+from inscope.store import accounts, actions, events, ingest, outbox, reports, schema, views
 from inscope.store import projects as project_table
 from inscope.store.errors import StoreError
 from inscope.store.ingest import ApplyResult, ProjectFn, RoleFn, RoleInFn, ThreadCache, TriageFn
 from inscope.store.projects import UNSORTED
+from inscope.store.reports import ProjectActivity
 from inscope.store.rows import OutboxRow
 from inscope.store.schema import SCHEMA_VERSION
 from inscope.store.states import PENDING
@@ -47,8 +49,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = [
-    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "InboxGate", "OutboxRow", "ProjectFn", "RoleFn",
-    "RoleInFn", "Store", "StoreError", "TriageFn",
+    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "InboxGate", "OutboxRow", "ProjectActivity",
+    "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError", "TriageFn",
 ]
 
 
@@ -266,6 +268,10 @@ class Store:
         FTS syntax; a trailing word is matched as a prefix.
         """
         return views.search(self.conn, query, limit)
+
+    def report_data(self, since: float) -> list[ProjectActivity]:
+        """Per project, in display order: what the time-per-client report counts since ``since``."""
+        return reports.activity(self.conn, since)
 
     # -- outbox ----------------------------------------------------------------------------
 
