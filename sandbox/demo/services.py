@@ -132,6 +132,11 @@ class DemoServices:
         self._thread.start()
 
     def _wire(self, a: AccountCfg, maildir: Path) -> None:
+        if a.kind != "demo":
+            # The world's parameters ride on the first account of the demo config; they
+            # are the demo's, not options of that account's connector.
+            for key in ("seed", "anchor", "size"):
+                a.options.pop(key, None)
         if a.options.get("api_base") == "demo:trello":
             a.options["api_base"] = self._servers[0].url + "/1"
             set_session_secret(a.name, "key", TRELLO_KEY)
