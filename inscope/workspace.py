@@ -8,6 +8,7 @@ module name (``inscope.services``), never imported by the core.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from inscope.rules.triage import Rules
 from inscope.rules.windows import Schedule, header_text
 from inscope.services import DEMO_WITH_CONFIG, Services, demo_installed, load_demo
 from inscope.sources import build
-from inscope.store import InboxGate, Store
+from inscope.store import InboxGate, Store, explain
 
 if TYPE_CHECKING:
     from inscope.actions import Actions
@@ -77,11 +78,18 @@ class Workspace:
             with demo_installed():
                 services = demo_mod.start(home_dir, cfg)
         ws = cls(home_dir, cfg, cfg_path, demo=demo, services=services)
-        store = ws.store()
         try:
-            store.sync_projects((p.name, p.status) for p in cfg.projects)
-        finally:
-            store.close()
+            store = ws.store()
+            try:
+                store.sync_projects((p.name, p.status) for p in cfg.projects)
+            finally:
+                store.close()
+        except sqlite3.Error as e:
+            ws.close()
+            raise explain(e, ws.db_path) from e
+        except BaseException:
+            ws.close()  # the demo's servers must not outlive a workspace that failed to open
+            raise
         return ws
 
     def close(self) -> None:
@@ -91,8 +99,15 @@ class Workspace:
             self.services = None
 
     def store(self) -> Store:
-        """A new connection (one per thread)."""
-        return Store(self.db_path)
+        """A new connection (one per thread).
+
+        Any SQLite failure while opening (a damaged file, a full disk …) is a
+        ``DatabaseUnavailable`` naming the file and what to do.
+        """
+        try:
+            return Store(self.db_path)
+        except sqlite3.Error as e:
+            raise explain(e, self.db_path) from e
 
     # -- rules -----------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ decides the transactions and owns the per-connection thread cache):
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,7 +37,7 @@ from connectors.base import Item
 from inscope.model import UNSORTED, MessageRow, Priority, ProjectInfo, ThreadRow
 from inscope.store import accounts, actions, events, ingest, outbox, reports, schema, views
 from inscope.store import projects as project_table
-from inscope.store.errors import StoreError
+from inscope.store.errors import DatabaseUnavailable, StoreError, explain
 from inscope.store.ingest import ApplyResult, ProjectFn, RoleFn, RoleInFn, ThreadCache, TriageFn
 from inscope.store.reports import ProjectActivity
 from inscope.store.rows import OutboxRow
@@ -49,7 +50,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "InboxGate", "OutboxRow", "ProjectActivity",
-    "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError", "TriageFn",
+    "DatabaseUnavailable", "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError", "TriageFn",
+    "explain",
 ]
 
 
@@ -65,9 +67,13 @@ class Store:
         # Threads are only re-keyed, never deleted otherwise: rekey_conversation and a
         # rolled-back transaction clear this, assign_project drops its entry.
         self._thread_cache: ThreadCache = {}
-        if not readonly:
-            self.migrate()
-        schema.protect_side_files(path)
+        try:
+            if not readonly:
+                self.migrate()
+            schema.protect_side_files(path)
+        except sqlite3.Error as e:
+            self.conn.close()
+            raise explain(e, path) from e
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -89,6 +95,10 @@ class Store:
         """The file's schema version."""
         return schema.version(self.conn)
 
+    def integrity(self) -> list[str]:
+        """What ``PRAGMA integrity_check`` and the FTS check find wrong (``[]``: healthy)."""
+        return schema.integrity(self.conn)
+
     def migrate(self) -> None:
         """Apply forward migrations; each runs in its own transaction with the version bump."""
         for version in schema.pending(self.schema_version(), self.path):
@@ -102,11 +112,22 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (SQLITE_FULL, an I/O error):
+            # a second ROLLBACK would fail and hide the error that matters.
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
             self._thread_cache.clear()  # it may name threads the rollback removed
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                self._thread_cache.clear()
+                raise
 
     # -- projects and accounts -------------------------------------------------------
 

@@ -15,12 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inscope.store.errors import StoreError
+from inscope.store.errors import StoreError, explain
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+
+BUSY_TIMEOUT = 10.0
+"""Seconds a write waits for another writer before it is refused as "locked".  Our own
+transactions take milliseconds; longer means another program (a sqlite3 shell, a backup)
+holds the file, and the user is told so instead of waiting on a silent key."""
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
@@ -184,32 +189,82 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     db.executescript("DROP TRIGGER IF EXISTS messages_ai;")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite_utils.Database) -> None:
+    # Sending rows carry a lease: which process sends them (host:pid:start) and when it
+    # last renewed, so another process never "reconciles" a row that is in flight; and the
+    # parts of a multi-part reply already delivered, so a resend sends only what is missing.
+    db.executescript(
+        """
+        ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+        ALTER TABLE outbox ADD COLUMN lease_at REAL;
+        ALTER TABLE outbox ADD COLUMN progress TEXT NOT NULL DEFAULT '{}';
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migration_1, _migration_2, _migration_3, _migration_4,
+]
+
+
+def _refuse_links(path: Path) -> None:
+    # chmod follows symlinks: tightening a linked database would change some other file.
+    for p in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
+        if p.is_symlink():
+            raise StoreError(f"{p} is a symlink; inscope keeps its database as a plain file — "
+                             "move the real file here instead of linking it")
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open ``path`` (created 0600 if new) in WAL mode, autocommit, for one thread at a time."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Create the file 0600 before SQLite opens it, so it is never world-readable.
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
-    os.chmod(path, 0o600)
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA cache_size=-32000")
+    """Open ``path`` (created 0600 if new) in WAL mode, autocommit, for one thread at a time.
+
+    Refuses a symlinked database or side file and a directory in its place; a file that
+    is not a database (truncated, overwritten) is a ``DatabaseUnavailable`` saying how to
+    restore or rebuild it.
+    """
+    _refuse_links(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not the database; move it aside "
+                         "(inscope creates the database file itself)")
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Create the file 0600 before SQLite opens it, so it is never world-readable.
+            fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+            os.close(fd)
+        os.chmod(path, 0o600)
+    except OSError as e:
+        raise StoreError(f"{path}: cannot create or open the database ({e.strerror or e})") from e
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+        conn.execute("PRAGMA cache_size=-32000")
+    except sqlite3.Error as e:
+        raise explain(e, path) from e
     return conn
 
 
 def protect_side_files(path: Path) -> None:
     """Make the WAL and shared-memory files next to ``path`` 0600 (SQLite creates them 0644)."""
+    _refuse_links(path)
     for suffix in ("-wal", "-shm"):
         side = Path(str(path) + suffix)
         if side.exists():
             os.chmod(side, 0o600)
+
+
+def integrity(conn: sqlite3.Connection) -> list[str]:
+    """``PRAGMA integrity_check`` plus the FTS index's own check: ``[]`` when healthy."""
+    problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+    try:
+        conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')")
+    except sqlite3.Error as e:
+        problems.append(f"full-text index: {e}")
+    return problems
 
 
 def version(conn: sqlite3.Connection) -> int:
