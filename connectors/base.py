@@ -117,6 +117,11 @@ class Outgoing:
     external id of the message being answered.  ``target`` carries channel
     specifics for escalations (e.g. ``{"chat_id": "-100…"}`` or
     ``{"email": "anna@agency.ru"}``); for replies it is empty.
+
+    ``progress`` is what an earlier attempt of a multi-part send recorded (e.g. the
+    remote ids of the parts already delivered); a connector that sends in parts calls
+    ``on_progress`` after each part so the core keeps it durable, and resumes from it
+    instead of posting delivered parts again.
     """
 
     key: str
@@ -127,6 +132,18 @@ class Outgoing:
     subject: str = ""
     target: dict[str, str] = field(default_factory=dict)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    progress: dict[str, Any] = field(default_factory=dict)
+    on_progress: Callable[[dict[str, Any]], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyLimit:
+    """How long a reply a source takes: ``max_chars`` (longer is refused by the remote),
+    or parts of ``part_chars`` delivered at ``parts_per_minute`` (so long ones take time)."""
+
+    max_chars: int | None = None
+    part_chars: int | None = None
+    parts_per_minute: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

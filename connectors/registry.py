@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol, cast
 
-from connectors.base import Connector, SourceContext
+from connectors.base import Connector, ReplyLimit, SourceContext
 from connectors.options import Opt, check
 
 REGISTRY: dict[str, str] = {
@@ -35,6 +35,7 @@ class ConnectorModule(Protocol):
     """What a connector module exposes: its account options and its factory."""
 
     OPTIONS: Mapping[str, Opt]
+    REPLY_LIMIT: ReplyLimit
 
     def build(self, ctx: SourceContext) -> Connector: ...
 
@@ -67,6 +68,11 @@ def check_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """The options of an account of ``kind``, typed; ``OptionError`` / ``UnknownKind`` if not."""
     mod_name = REGISTRY.get(kind) or SEND_ONLY.get(kind) or module_for(kind)
     return check(_module(mod_name).OPTIONS, options)
+
+
+def reply_limit(kind: str) -> ReplyLimit:
+    """How long a reply accounts of ``kind`` can deliver (``ReplyLimit()``: no limit)."""
+    return _module(module_for(kind)).REPLY_LIMIT
 
 
 def build(ctx: SourceContext) -> Connector:

@@ -224,6 +224,17 @@ def _sync_once(ws: Workspace, store: Store, quiet: bool = False) -> Any:
     return report
 
 
+def _reconcile_row(ws: Workspace, store: Store, oid: int) -> str:
+    async def go() -> str:
+        engine = ws.engine(store)
+        try:
+            return await engine.reconcile_row(oid)
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(go())
+
+
 def cmd_sync(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     if args.once:
         report = _sync_once(ws, store)
@@ -265,9 +276,14 @@ def cmd_inbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
         for t in g["threads"]:
             print(f"  #{t['id']:<6} {t['source'][:2]:<2} {one_line(t['title'], 40):<40} "
                   f"{one_line(t['last_author'], 18):<18} {one_line(t['last_text'], 60)}")
+            if t["delivery_error"]:
+                print(f"          ⚠ reply not delivered: {one_line(t['delivery_error'], 120)}")
     h = data["hidden"]
     print(f"\nhidden: {h['held_until_window']} held until the next window, {h['snoozed']} snoozed, "
           f"{h['paused']} paused, {h['unpaid']} unpaid, {h['noise']} noise, {h['done']} done")
+    if data["undelivered"]:
+        n = data["undelivered"]
+        print(f"⚠ {n} repl{'y' if n == 1 else 'ies'} not delivered — `inscope outbox` to resend or cancel")
     return 0
 
 
@@ -376,11 +392,28 @@ def cmd_search(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 def cmd_outbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     act = ws.actions(store)
     if args.resend is not None:
-        try:
-            _say(act.resend(args.resend, confirmed=args.yes))
-        except NeedsConfirmation as e:
-            return _err(f"not resent: {e.warning} — add --yes to resend anyway")
-        _sync_once(ws, store, quiet=True)
+        row = store.outbox_row(args.resend)
+        if row.state in ("unknown", "sending") and not args.yes:
+            # Ask the remote first: a resend of something that did arrive is a double post.
+            outcome = _reconcile_row(ws, store, args.resend)
+            if outcome == "sent":
+                print(f"outbox #{row.id}: it was delivered after all — marked sent, not resent")
+            elif outcome == "queued":
+                print(f"outbox #{row.id}: it was not delivered — queued again")
+                _sync_once(ws, store, quiet=True)
+            elif outcome in ("unknown", "later"):
+                what = ("cannot be verified" if outcome == "unknown"
+                        else "could not be checked now (the source did not answer)")
+                return _err(f"not resent: {act.delivery_evidence(row.id)}; its delivery {what} "
+                            "— add --yes to resend anyway (the client may get it twice)")
+            else:
+                return _err(f"not resent: outbox #{row.id} is {outcome} (another inscope is sending it)")
+        else:
+            try:
+                _say(act.resend(args.resend, confirmed=args.yes))
+            except NeedsConfirmation as e:
+                return _err(f"not resent: {e.warning} — add --yes to resend anyway")
+            _sync_once(ws, store, quiet=True)
     if args.cancel is not None:
         _say(act.cancel(args.cancel))
     for r in act.outbox():

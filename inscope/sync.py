@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, assert_never
 
 from connectors.base import (
@@ -31,12 +32,14 @@ from connectors.base import (
     SourceEvent,
     redact,
 )
-from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, TriageFn
+from inscope import lease
+from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreError, TriageFn
 
 log = logging.getLogger("inscope.sync")
 
 MAX_PAGES_PER_ROUND = 200  # a huge backfill yields to the outbox and the UI between rounds
 MAX_SEND_ATTEMPTS = 8
+MAX_PARALLEL_SENDS = 8  # destinations sent to at once
 
 
 @dataclass(slots=True)
@@ -119,6 +122,9 @@ class SyncEngine:
             self.status[b.name] = SourceStatus(b.name, b.kind, "disabled", b.message)
         self._reconciled = False
         self._send_lock = asyncio.Lock()
+        self._parallel = asyncio.Semaphore(MAX_PARALLEL_SENDS)
+        self._in_flight: set[int] = set()
+        self.owner = lease.me()  # this process, as the lease holder of the rows it sends
 
     # -- receiving --------------------------------------------------------------------
 
@@ -194,83 +200,154 @@ class SyncEngine:
 
     # -- sending ------------------------------------------------------------------------
 
-    @staticmethod
-    def _outgoing(row: OutboxRow) -> Outgoing:
+    def _outgoing(self, row: OutboxRow) -> Outgoing:
         from datetime import UTC, datetime
+
+        def keep(progress: dict[str, Any]) -> None:
+            # Each delivered part is recorded before the next goes out (durable resume).
+            self.store.outbox_progress(row.id, progress)
 
         return Outgoing(
             key=row.key, account=row.account, conversation=row.conversation, text=row.text,
             reply_to=row.reply_to, subject=row.subject, target=row.target,
-            created_at=datetime.fromtimestamp(row.created_at, UTC),
+            created_at=datetime.fromtimestamp(row.created_at, UTC), progress=dict(row.progress),
+            on_progress=keep,
         )
 
+    def _orphaned(self, row: OutboxRow) -> bool:
+        """A ``sending`` row nobody is sending any more: this engine is not, and its lease
+        holder (another inscope process) is gone — only then may it be reconciled."""
+        if row.id in self._in_flight:
+            return False
+        if row.lease_owner == self.owner:
+            return True  # ours, and not in flight: a send that ended in MaybeSentError
+        return not lease.alive(row.lease_owner, row.lease_at, self.clock())
+
     async def reconcile_pending(self, report: SyncReport) -> None:
-        """Rows left in ``sending`` by a crash: ask the remote whether they arrived."""
+        """Rows left in ``sending`` by a crash: ask the remote whether they arrived.
+
+        A row that another live process is sending right now is left alone (its lease);
+        reconciling it would find nothing yet and post the reply a second time.
+        """
         for row in self.store.outbox(("sending",)):
-            conn = self.connectors.get(row.account)
-            if conn is None:
+            if not self._orphaned(row):
                 continue
-            try:
-                found = await conn.reconcile(self._outgoing(row))
-            except ReconcileUnknown:
+            await self._reconcile(row, report)
+
+    async def _reconcile(self, row: OutboxRow, report: SyncReport) -> str:
+        """Reconcile one row: ``"sent"``, ``"queued"`` (certainly not delivered),
+        ``"unknown"`` (cannot be told) or ``"later"`` (the remote could not be asked)."""
+        conn = self.connectors.get(row.account)
+        if conn is None:
+            return "later"
+        try:
+            found = await conn.reconcile(self._outgoing(row))
+        except ReconcileUnknown:
+            if row.state == "sending":
                 self.store.outbox_move(row.id, "unknown", error="delivery cannot be verified: resend?")
                 report.unknown += 1
-                continue
-            except SourceError as e:
-                # Cannot ask now; leave it in `sending` and try again next round.
-                self._reconciled = False
-                report.errors[row.account] = redact(str(e))
-                continue
-            if found is not None:
-                self.store.record_sent(row.id, found.remote_id, found.item,
-                                       project_of=self.hooks.project_of, role_of=self.hooks.role_of,
-                                       role_in=self.hooks.role_in, triage=self.hooks.triage())
-                report.sent += 1
-            else:
-                self.store.outbox_move(row.id, "queued", error="not delivered before a crash; resending")
+            return "unknown"
+        except SourceError as e:
+            # Cannot ask now; leave it as it is and try again next round.
+            self._reconciled = False
+            report.errors[row.account] = redact(str(e))
+            return "later"
+        if found is not None:
+            self._record_sent(row, found.remote_id, found.item, report)
+            return "sent"
+        self.store.outbox_move(row.id, "queued", error="not delivered before a crash; resending")
+        return "queued"
 
-    async def drain_outbox(self, report: SyncReport) -> None:
-        async with self._send_lock:  # one sender at a time: a row is never picked twice
-            await self._drain(report)
+    async def reconcile_row(self, oid: int) -> str:
+        """Ask the remote about one ``unknown`` (or orphaned ``sending``) row before anyone
+        resends it: ``"sent"``, ``"queued"``, ``"unknown"`` or ``"later"``."""
+        row = self.store.outbox_row(oid)
+        if row.state not in ("unknown", "sending") or (row.state == "sending" and not self._orphaned(row)):
+            return row.state
+        return await self._reconcile(row, SyncReport())
 
-    async def _drain(self, report: SyncReport) -> None:
-        for row in self.store.outbox(("queued",), due_only=True):
-            conn = self.connectors.get(row.account)
-            st = self.status.get(row.account)
-            if conn is None or (st is not None and st.state == "disabled"):
-                continue
-            self.store.outbox_move(row.id, "sending")
-            try:
-                res = await conn.send(self._outgoing(row))
-            except PermanentSendError as e:
-                self.store.outbox_move(row.id, "failed", error=redact(str(e)))
-                report.failed += 1
-                continue
-            except MaybeSentError as e:
-                # Left in `sending`: the next round reconciles it before anything is re-sent.
-                self._reconciled = False
-                report.errors[row.account] = redact(str(e))
-                continue
-            except SourceError as e:
-                msg = redact(str(e))
-                if row.attempts + 1 >= MAX_SEND_ATTEMPTS:
-                    self.store.outbox_move(row.id, "failed", error=msg)
-                    report.failed += 1
-                else:
-                    self.store.outbox_move(row.id, "queued", error=msg,
-                                           retry_in=_backoff(row.attempts, e.retry_after))
-                report.errors[row.account] = msg
-                continue
-            except Exception as e:
-                # Unknown failure mid-send: we cannot tell whether it went out.
-                log.exception("send of outbox row %s failed", row.id)
-                self.store.outbox_move(row.id, "unknown", error=f"{type(e).__name__}: {redact(str(e))}")
-                report.unknown += 1
-                continue
-            self.store.record_sent(row.id, res.remote_id, res.item, project_of=self.hooks.project_of,
+    def _record_sent(self, row: OutboxRow, remote_id: str, item: Any, report: SyncReport) -> None:
+        try:
+            self.store.record_sent(row.id, remote_id, item, project_of=self.hooks.project_of,
                                    role_of=self.hooks.role_of, role_in=self.hooks.role_in,
                                    triage=self.hooks.triage())
-            report.sent += 1
+        except StoreError as e:
+            # Someone moved the row meanwhile (cancelled by hand?): say so, keep draining.
+            log.warning("outbox row %s: %s", row.id, e)
+            report.errors["outbox"] = f"reply #{row.id} was delivered, but {e}"
+            return
+        report.sent += 1
+
+    async def drain_outbox(self, report: SyncReport) -> None:
+        """Send every due queued row: one sender per destination, destinations at once.
+
+        A hung Trello, a paced multi-part Telegram reply or a slow SMTP server holds up
+        only its own destination.  Rows are claimed with a lease (``outbox_claim``), so
+        another engine — in this process or another — never picks the same row.
+        """
+        async with self._send_lock:
+            rows = self.store.outbox(("queued",), due_only=True)
+            if not rows:
+                return
+            lanes: dict[tuple[str, str], list[OutboxRow]] = {}
+            for row in rows:
+                dest = row.target.get("chat_id") or row.target.get("email") or row.conversation
+                lanes.setdefault((row.account, dest), []).append(row)
+            renewer = asyncio.ensure_future(self._renew_leases())
+            try:
+                await asyncio.gather(*(self._send_lane(lane, report) for lane in lanes.values()))
+            finally:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(lease.LEASE_RENEW)
+            self.store.outbox_renew(self.owner)
+
+    async def _send_lane(self, lane: list[OutboxRow], report: SyncReport) -> None:
+        for row in lane:  # in order within one destination
+            async with self._parallel:
+                await self._send_one(row, report)
+
+    async def _send_one(self, row: OutboxRow, report: SyncReport) -> None:
+        conn = self.connectors.get(row.account)
+        st = self.status.get(row.account)
+        if conn is None or (st is not None and st.state == "disabled"):
+            return
+        if not self.store.outbox_claim(row.id, self.owner):
+            return  # another sender took it (or it was cancelled) since it was listed
+        self._in_flight.add(row.id)
+        try:
+            res = await conn.send(self._outgoing(row))
+        except PermanentSendError as e:
+            self.store.outbox_fail(row.id, redact(str(e)))
+            report.failed += 1
+            return
+        except MaybeSentError as e:
+            # Left in `sending`: the next round reconciles it before anything is re-sent.
+            self._reconciled = False
+            report.errors[row.account] = redact(str(e))
+            return
+        except SourceError as e:
+            msg = redact(str(e))
+            if row.attempts + 1 >= MAX_SEND_ATTEMPTS:
+                self.store.outbox_fail(row.id, msg)
+                report.failed += 1
+            else:
+                self.store.outbox_move(row.id, "queued", error=msg,
+                                       retry_in=_backoff(row.attempts, e.retry_after))
+            report.errors[row.account] = msg
+            return
+        except Exception as e:
+            # Unknown failure mid-send: we cannot tell whether it went out.
+            log.exception("send of outbox row %s failed", row.id)
+            self.store.outbox_move(row.id, "unknown", error=f"{type(e).__name__}: {redact(str(e))}")
+            report.unknown += 1
+            return
+        finally:
+            self._in_flight.discard(row.id)
+        self._record_sent(row, res.remote_id, res.item, report)
 
     async def aclose(self) -> None:
         for conn in self.connectors.values():
@@ -358,8 +435,26 @@ class SyncEngine:
                     on_round(rep)
                 await pause(min(interval, 5.0))
 
-        tasks = [asyncio.ensure_future(waker()), asyncio.ensure_future(outbox_loop())]
-        tasks += [asyncio.ensure_future(account_loop(n)) for n in self.connectors]
+        async def supervised(name: str, body: Callable[[], Awaitable[None]]) -> None:
+            # A loop that dies (a bug, a store refusal) is reported and restarted: the outbox
+            # must never stop quietly while the sources go on syncing.
+            failures = 0
+            while not stop.is_set():
+                try:
+                    await body()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:
+                    failures += 1
+                    log.exception("sync loop %s died", name)
+                    on_round(SyncReport(errors={name: f"the {name} loop stopped ({type(e).__name__}: "
+                                                      f"{redact(str(e))}); restarted"}))
+                    await pause(min(60.0, 2.0 ** failures))
+
+        tasks = [asyncio.ensure_future(waker()),
+                 asyncio.ensure_future(supervised("outbox", outbox_loop))]
+        tasks += [asyncio.ensure_future(supervised(n, partial(account_loop, n))) for n in self.connectors]
         try:
             await stop.wait()
         finally:

@@ -65,6 +65,7 @@ from connectors.base import (
     PermanentSendError,
     PushWait,
     ReconcileUnknown,
+    ReplyLimit,
     SendResult,
     SourceContext,
     SourceError,
@@ -697,6 +698,10 @@ OPTIONS: dict[str, Opt] = {
     **SEND_OPTIONS,
 }
 """The options of a ``kind = "imap"`` account."""
+
+
+REPLY_LIMIT = ReplyLimit()
+"""No limit a reply would reach."""
 
 
 def build(ctx: SourceContext) -> Connector:

@@ -29,6 +29,7 @@ from connectors.base import (
     Item,
     LongPoll,
     Outgoing,
+    ReplyLimit,
     SendResult,
     SourceContext,
     SourceError,
@@ -66,6 +67,9 @@ OPTIONS: dict[str, Opt] = {
     "max_inline_wait": Opt("float", "longest pacing wait inside one send (default 30)", min=0),
 }
 """The options of a ``kind = "telegram"`` (Bot API) account; the bot token is a secret."""
+
+REPLY_LIMIT = ReplyLimit(part_chars=MAX_TEXT, parts_per_minute=20.0)
+"""Long replies go out in parts of 4096 characters, at most 20 a minute to a group."""
 
 log = logging.getLogger(__name__)
 

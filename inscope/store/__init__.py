@@ -321,8 +321,36 @@ class Store:
 
     def outbox_move(self, oid: int, state: str, *, error: str = "", remote_id: str | None = None,
                     retry_in: float = 0.0) -> None:
-        """Move an outbox row; refuses moves the state machine does not allow."""
-        outbox.move(self.conn, oid, state, error=error, remote_id=remote_id, retry_in=retry_in)
+        """Move an outbox row; refuses moves the state machine does not allow.
+
+        ``failed`` goes through :meth:`outbox_fail` (the thread must come back); giving a
+        row up (``cancelled``) clears its thread's "not delivered" mark.
+        """
+        if state == "failed":
+            self.outbox_fail(oid, error)
+            return
+        with self.tx() as c:
+            outbox.move(c, oid, state, error=error, remote_id=remote_id, retry_in=retry_in)
+            if state == "cancelled":
+                outbox.clear_delivery_error(c, oid)
+
+    def outbox_fail(self, oid: int, error: str) -> int | None:
+        """The remote refused row ``oid`` for good: failed, and its thread back in the Inbox
+        saying "reply not delivered: …".  Returns that thread (``None`` for a note to the AM)."""
+        with self.tx() as c:
+            return outbox.fail(c, oid, error)
+
+    def outbox_claim(self, oid: int, owner: str) -> bool:
+        """Take a queued, due row for sending under ``owner``'s lease (False: someone else did)."""
+        return outbox.claim(self.conn, oid, owner)
+
+    def outbox_renew(self, owner: str) -> int:
+        """Renew ``owner``'s leases on the rows it is sending."""
+        return outbox.renew(self.conn, owner)
+
+    def outbox_progress(self, oid: int, progress: dict[str, Any]) -> None:
+        """Record the parts of a multi-part send already delivered."""
+        outbox.save_progress(self.conn, oid, progress)
 
     def record_sent(self, oid: int, remote_id: str, item: Item | None, *, project_of: ProjectFn,
                     role_of: RoleFn, role_in: RoleInFn | None = None,
