@@ -43,7 +43,6 @@ from tui.dbexec import DbExecutor
 from tui.format import SOURCE_ICONS, zone
 from tui.messages import (
     ClockTicked,
-    Conversation,
     CountsBuilt,
     DetailLoaded,
     SourceState,
@@ -52,8 +51,9 @@ from tui.messages import (
     ViewFailed,
 )
 from tui.ports import ScheduleAware, WorkspaceLike
+from tui.render.conversation import render_conversation
 from tui.viewindex import ViewIndex, ViewQuery, build_index
-from tui.widgets.detail import ConversationDoc, DetailPane, render_conversation
+from tui.widgets.detail import DetailPane
 from tui.widgets.footer import KeyFooter
 from tui.widgets.message_list import MessageList
 from tui.widgets.sidebar import Sidebar
@@ -541,11 +541,11 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, tid: int) -> None:
+        projects = self.projects  # replaced, never mutated: safe to read here
         store = self.ws.store()
         try:
-            thread = store.thread(tid)
-            messages = store.messages(tid, limit=DETAIL_MESSAGES)
-            escalations = store.escalations(tid)
+            conv = self.ws.actions(store, now=self.clock).conversation(
+                tid, limit=DETAIL_MESSAGES, projects=projects)
         except Exception as e:
             self.post_message(DetailLoaded(tid, None, f"{type(e).__name__}: {e}"))
             return
@@ -553,10 +553,6 @@ class InscopeApp(App[None], inherit_bindings=False):
             store.close()
         if get_current_worker().is_cancelled:
             return
-        conv = Conversation(thread, messages, escalations, "active", None)
-        info = self.project_info(thread.project_id)
-        if info is not None:
-            conv = dataclasses.replace(conv, project_status=info.status, project_since=info.status_since)
         # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
         doc = render_conversation(conv, self.tz, self.clock())
         doc.layout(self._q("#detail").content_width)
@@ -571,15 +567,10 @@ class InscopeApp(App[None], inherit_bindings=False):
         pane: DetailPane = self._q("#detail")
         if msg.conversation is None:
             pane.show(Text(f"Could not load the thread: {msg.error}", style="red"))
-            return
-        if isinstance(msg.doc, ConversationDoc):
+        elif msg.doc is not None:
             pane.show(msg.doc)
-            return
-        conv = msg.conversation
-        info = self.project_info(conv.thread.project_id)
-        if info is not None:
-            conv = dataclasses.replace(conv, project_status=info.status, project_since=info.status_since)
-        pane.show(render_conversation(conv, self.tz, self.clock()))
+        else:
+            pane.show(render_conversation(msg.conversation, self.tz, self.clock()))
 
     # -- moving ---------------------------------------------------------------------------------
 

@@ -24,12 +24,14 @@ from textual.message import Message
 from textual.screen import Screen
 
 from connectors.base import Author, Item
+from inscope.actions import Conversation
 from inscope.store import Store
 from tests.helpers import item, make_workspace, project_of, role_of, settle, thread_id, triage
 from tui.app import InscopeApp
 from tui.format import zone
-from tui.messages import Conversation, DetailLoaded
-from tui.widgets.detail import DetailPane, render_conversation
+from tui.messages import DetailLoaded
+from tui.render.conversation import render_conversation
+from tui.widgets.detail import DetailPane
 
 SIZE = (160, 45)
 _WORDS = ("robots.txt", "sitemap", "редирект", "каталог", "please", "check", "the", "new",
