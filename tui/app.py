@@ -39,6 +39,7 @@ from inscope.model import VIEW_TITLES, ProjectInfo, ThreadRow
 from inscope.store import InboxGate, Store, StoreError
 from inscope.text import one_line
 from tui.activity import FocusTracker
+from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
 from tui.format import SOURCE_ICONS, zone
 from tui.messages import (
@@ -170,16 +171,7 @@ class InscopeApp(App[None], inherit_bindings=False):
     TITLE = "inscope"
     CSS_PATH = Path(__file__).with_name("inscope.tcss")
     COMMANDS = App.COMMANDS | {_commands_provider}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette",
-                tooltip="Jump to a project or view, sync now, project status, resend"),
-        Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next",
-                tooltip="Sidebar → list → detail"),
-        Binding("shift+tab", "focus_previous", "Previous pane", show=False, id="app.focus_previous",
-                tooltip="Detail → list → sidebar"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.force_quit",
-                tooltip="Quit from anywhere"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("app")
 
     def __init__(self, ws: WorkspaceLike, *, sync: bool = True, sync_interval: float = 30.0,
                  clock_interval: float = 30.0, clock: Callable[[], float] = time.time) -> None:
@@ -863,24 +855,10 @@ class InscopeApp(App[None], inherit_bindings=False):
         self.request_rebuild()
 
     def action_help(self) -> None:
-        """?: every key from the live bindings (with the user's keymap)."""
-        from tui.screens.composer import ComposerScreen
-        from tui.screens.confirm import ConfirmScreen
-        from tui.screens.help import HelpScreen, binding_rows
-        from tui.screens.report import ReportScreen
-        from tui.screens.snooze import SnoozePicker
+        """?: every key of the key table, with the user's keymap."""
+        from tui.screens.help import HelpScreen, help_rows
 
-        sections: list[tuple[str, list[BindingType]]] = [
-            ("inbox", list(InboxScreen.BINDINGS)),
-            ("list", list(MessageList.BINDINGS)),
-            ("sidebar", list(Sidebar.BINDINGS)),
-            ("app", list(InscopeApp.BINDINGS)),
-            ("composer", list(ComposerScreen.BINDINGS)),
-            ("pickers", list(SnoozePicker.BINDINGS)),
-            ("report", list(ReportScreen.BINDINGS)),
-            ("confirm", list(ConfirmScreen.BINDINGS)),
-        ]
-        self.push_screen(HelpScreen(binding_rows(self, sections)))
+        self.push_screen(HelpScreen(help_rows(self)))
 
     # -- sidebar and palette targets ------------------------------------------------------------
 

@@ -19,13 +19,14 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
+from tui.bindings import bindings_for
 from tui.render.conversation import ConversationDoc
 from tui.render.wrap import Layout, first_row_of
 
@@ -50,10 +51,7 @@ class DetailPane(ScrollView, can_focus=True):
     """
 
     ALLOW_MAXIMIZE = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "page_down", "Page down", show=False, id="detail.page_down",
-                tooltip="Scroll the conversation one page down"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("detail")
 
     def __init__(self, *, name: str | None = None, id: str | None = None,  # noqa: A002 - Textual's name
                  classes: str | None = None) -> None:

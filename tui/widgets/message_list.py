@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -28,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inscope.model import ThreadRow
+from tui.bindings import bindings_for
 from tui.render.rows import RowAccents, fg, fit, header_text, thread_segments
 from tui.viewindex import ViewIndex, ViewQuery
 
@@ -45,16 +46,7 @@ class MessageList(ScrollView, can_focus=True):
     """The inbox list.  The app owns the data flow; this widget only draws and moves."""
 
     ALLOW_MAXIMIZE = False
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down",
-                tooltip="Move the cursor one page down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up",
-                tooltip="Move the cursor one page up"),
-        Binding("home,g", "edge(0)", "First", show=False, id="list.first",
-                tooltip="Go to the first thread"),
-        Binding("end,G", "edge(1)", "Last", show=False, id="list.last",
-                tooltip="Go to the last thread"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("list")
     COMPONENT_CLASSES = {
         "message-list--header",
         "message-list--cursor",
