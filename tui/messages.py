@@ -1,4 +1,9 @@
-"""App-level messages: workers post these (thread-safe), handlers on the UI thread apply them."""
+"""Messages from the TUI's workers: they post these (thread-safe), UI-thread handlers apply them.
+
+The inbox screen's workers post the view, counts, detail, clock and re-triage results to the
+screen; the app's sync thread posts ``SyncRound`` to the app (invariant 7,
+docs/architecture.md, Invariants: a UI read never waits on a sync write).
+"""
 
 from __future__ import annotations
 
@@ -98,3 +103,11 @@ class ClockTicked(Message):
         self.header = header
         self.woken = woken
 
+
+class WindowRetriaged(Message):
+    """A reply-window boundary passed and the waiting threads were re-triaged."""
+
+    def __init__(self, count: int, error: str = "") -> None:
+        super().__init__()
+        self.count = count
+        self.error = error

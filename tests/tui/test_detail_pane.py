@@ -155,7 +155,7 @@ async def measure(home: Path, ids: dict[str, int], target: str, runs: int) -> tu
                     probe.is_shown = _shown_check(pane, tid)
                     probe.armed = True
                     before = len(probe.wall)
-                    app._schedule_detail(tid, 0.0)
+                    app.inbox_screen.show_thread(tid)
                     deadline = time.monotonic() + 30
                     while len(probe.wall) == before:
                         if time.monotonic() > deadline:
@@ -240,7 +240,7 @@ async def test_detail_pane_scrolls_and_shows_everything(tmp_path: Path) -> None:
     app = InscopeApp(make_workspace_for(tmp_path), sync=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, timeout=30)
-        app._schedule_detail(ids["big"], 0.0)
+        app.inbox_screen.show_thread(ids["big"])
         await settle(pilot, timeout=30)
         pane = app.query_one(DetailPane)
         assert pane.shown_thread == ids["big"]

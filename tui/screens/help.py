@@ -45,8 +45,8 @@ def help_rows(app: App[Any]) -> list[HelpRow]:
             by_id.setdefault(b.id or b.action, []).append(b)
         # Table order, not key order: a remap must not move a command around the help.
         for cmd in commands_in(ctx.id):
-            group = by_id.get(cmd.id, [])
-            keys = ", ".join(app.get_key_display(b) for b in group)
+            # dict.fromkeys: Textual's apply_keymap adds a remapped key once per default key.
+            keys = ", ".join(dict.fromkeys(app.get_key_display(b) for b in by_id.get(cmd.id, [])))
             rows.append(HelpRow(ctx.title, keys, cmd.description, cmd.id, cmd.help))
     return rows
 
