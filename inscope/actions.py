@@ -177,10 +177,18 @@ class Actions:
         """The project row (status and since when) of ``project_id``."""
         return next((p for p in self.store.projects() if p.id == project_id), None)
 
-    def conversation(self, tid: int, limit: int = 500) -> Conversation:
-        """A thread with its newest ``limit`` messages, escalations and project status."""
+    def conversation(self, tid: int, limit: int = 500, *,
+                     projects: Sequence[ProjectInfo] = ()) -> Conversation:
+        """A thread with its newest ``limit`` messages, escalations and project status.
+
+        ``projects``: project rows the caller already holds (the TUI's, from its last view
+        build); the thread's project is taken from them when it is there, which saves
+        counting every project's threads each time a conversation is opened.
+        """
         th = self.thread(tid)
-        info = self.project_info(th.project_id)
+        info = next((p for p in projects if p.id == th.project_id), None)
+        if info is None:
+            info = self.project_info(th.project_id)
         return Conversation(
             thread=th, messages=self.store.messages(tid, limit=limit),
             escalations=self.store.escalations(tid),
