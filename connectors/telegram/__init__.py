@@ -41,7 +41,7 @@ from connectors.telegram.chats import Chats
 from connectors.telegram.cursor import next_cursor, offset_of
 from connectors.telegram.mapping import UpdateParser
 from connectors.telegram.onboarding import get_me, seen_chats
-from connectors.telegram.ownership import user_owned_chats
+from connectors.telegram.ownership import listed_chats
 from connectors.telegram.send import MessageSender
 from connectors.telegram.text import MAX_TEXT, clean_text, split_text
 from connectors.telegram.transport import DEFAULT_API_BASE, ApiError, BotApi, source_error
@@ -68,7 +68,7 @@ class TelegramConnector(LongPoll):
 
     Options: ``api_base``, ``poll_timeout`` (the getUpdates long poll, 0–50 s, default
     25), ``limit`` (updates per call, ≤ 100), ``chats`` (ids to follow; default: all but
-    those a ``telegram_user`` account reads, see ``ownership.py``),
+    those another account lists, see ``ownership.py``),
     ``me_ids`` (my Telegram user ids, for "from me" and mentions), and the pacing
     options of :class:`~connectors.telegram.send.MessageSender`.  Secret: ``token``.
     """
@@ -84,9 +84,9 @@ class TelegramConnector(LongPoll):
         self.poll_timeout = max(0, min(LONG_POLL_MAX, int(opts.get("poll_timeout", 25))))
         self.limit = max(1, min(100, int(opts.get("limit", 100))))
         chats = opts.get("chats")
-        # Without a `chats` list the bot reads every chat it is in, except the chats a
-        # user account reads (connectors/telegram/ownership.py): never two threads for one chat.
-        skip = set() if chats else set(user_owned_chats(ctx.other_accounts))
+        # Without a `chats` list the bot reads every chat it is in, except the chats another
+        # account lists (connectors/telegram/ownership.py): never two threads for one chat.
+        skip = set() if chats else set(listed_chats(ctx.other_accounts))
         self._chats = Chats({int(c) for c in chats} if chats else None, skip)
         self._api: BotApi | None = None
         self._token_error: SourceError | None = None

@@ -8,7 +8,7 @@ show up as two threads.  One account owns each chat, by these rules, in this ord
 2. otherwise, a chat listed in the ``chats`` option of an enabled
    ``kind = "telegram_user"`` account belongs to the first such account in config order;
 3. a bot account *without* a ``chats`` list reads every chat it is in, except those
-   owned under rule 2.
+   owned under rules 1 and 2 (:func:`listed_chats`).
 
 Both connectors apply these rules to ``SourceContext.other_accounts`` (every account's
 options, the account itself included), so no chat is read twice.  Kept here, beside the
@@ -64,6 +64,12 @@ def user_owned_chats(accounts: Mapping[str, Mapping[str, Any]]) -> dict[int, str
                 if chat not in bots:
                     out.setdefault(chat, name)
     return out
+
+
+def listed_chats(accounts: Mapping[str, Mapping[str, Any]]) -> dict[int, str]:
+    """Every chat some account lists, with its owner (rules 1 and 2): what a bot without
+    a ``chats`` list leaves alone."""
+    return {**user_owned_chats(accounts), **bot_listed_chats(accounts)}
 
 
 def owner(chat: int, accounts: Mapping[str, Mapping[str, Any]]) -> str | None:

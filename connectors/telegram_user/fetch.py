@@ -210,6 +210,8 @@ class Fetcher:
         items = [*redo, *extra, *await self._map(client, messages, events, state), *tombstones]
         state.synced = self._clock()
         out = state.dump()
+        log.debug("telegram_user %s: %d item(s), %d event(s); %d chat(s) still catching up",
+                  self.account, len(items), len(events), len(self._catchup))
         self._unconfirmed = (out, items)
         return Batch(items=items, cursor=out, more=bool(self._catchup or self._live),
                      notes=list(dict.fromkeys(notes)), events=list(dict.fromkeys(events)))

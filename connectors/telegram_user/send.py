@@ -132,6 +132,8 @@ class Sender:
                 peer=peer, message=part, random_id=random_id(out.key, i), no_webpage=True,
                 reply_to=self._reply_header(i, topic, reply_mid))
             done[i] = await self._send_part(client, req, chat_id, out, i, len(parts), done)
+            log.debug("telegram_user %s: part %d of %d of outbox %s delivered to %s", self.account,
+                      i + 1, len(parts), out.key[:8], chat_id)
         self._progress.pop(out.key, None)
         return self._result(chat_id, [done[i] for i in range(len(parts))])
 

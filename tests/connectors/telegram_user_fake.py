@@ -77,7 +77,7 @@ class FakeTelegram:
     password: str = ""
     code: str = "12345"
     random_ids: dict[int, tuple[int, int]] = field(default_factory=dict)  # rid → (chat, id)
-    faults: dict[str, list[BaseException | Callable[[Any], BaseException]]] = field(
+    faults: dict[str, list[BaseException | Callable[[Any], BaseException] | None]] = field(
         default_factory=dict)
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     read: list[tuple[str, int, int | None]] = field(default_factory=list)  # (chat, max id, topic)
@@ -137,15 +137,17 @@ class FakeTelegram:
         msg.edit_date = T0 + timedelta(minutes=minutes)
         return msg
 
-    def fail(self, method: str, *errs: BaseException | Callable[[Any], BaseException]) -> None:
-        """The next calls of ``method`` raise these (built with the request when callable)."""
+    def fail(self, method: str, *errs: BaseException | Callable[[Any], BaseException] | None) -> None:
+        """The next calls of ``method`` raise these in turn (built with the request when
+        callable; ``None`` lets that call through)."""
         self.faults.setdefault(method, []).extend(errs)
 
     def take_fault(self, method: str, request: Any = None) -> None:
         queue = self.faults.get(method)
         if queue:
             e = queue.pop(0)
-            raise e(request) if callable(e) and not isinstance(e, BaseException) else e
+            if e is not None:
+                raise e(request) if callable(e) and not isinstance(e, BaseException) else e
 
     def revoke(self) -> None:
         """Settings → Devices → Terminate: every call now fails AUTH_KEY_UNREGISTERED."""
