@@ -93,6 +93,7 @@ class Fetcher:
         self._catchup: set[int] = set()
         self._caught: dict[int, int] = {}  # messages fetched per chat in this catch-up
         self._to_recheck: set[int] = set()
+        self._rechecked: set[int] = set()  # once per start: a sweep's catch-up does not re-check
         self._live: list[Any] = []
         self._extra: list[Item] = []  # our own sent parts, delivered with the next batch
         self._news = asyncio.Event()
@@ -156,6 +157,7 @@ class Fetcher:
         self._catchup = {c for c in self.owned if c in self.peers.chats}
         self._caught = {}
         self._to_recheck = set()
+        self._rechecked = set()
         self._planned = True
         self._next_sweep = self._clock() + self.sweep_seconds
 
@@ -199,6 +201,7 @@ class Fetcher:
         for chat in sorted(self._to_recheck - self._catchup):
             await self._recheck(client, state, chat, messages, tombstones)
             self._to_recheck.discard(chat)
+            self._rechecked.add(chat)
 
         self._news.clear()
         live, self._live = self._live, []
@@ -231,7 +234,8 @@ class Fetcher:
             page = [m async for m in client.iter_messages(info.peer, limit=PAGE, min_id=cc.last,
                                                           reverse=True)]
             done = len(page) < PAGE
-            self._to_recheck.add(chat)
+            if chat not in self._rechecked:
+                self._to_recheck.add(chat)
         messages.extend(page)
         newest = max((m.id for m in page), default=0)
         cc.last = max(cc.last, newest, info.top if cc.last == 0 and not page else 0)

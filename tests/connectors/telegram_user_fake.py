@@ -292,8 +292,7 @@ class FakeClient:
             yield custom.Dialog(self, d, self.world.entities, top)
 
     async def iter_messages(self, entity: Any, limit: int | None = None, *,
-                            min_id: int = 0, reverse: bool = False,
-                            from_user: Any = None) -> AsyncIterator[Any]:
+                            min_id: int = 0, reverse: bool = False) -> AsyncIterator[Any]:
         self._check("iter_messages")
         chat = self._chat_of(entity)
         self._log("iter_messages", chat=chat, limit=limit, min_id=min_id, reverse=reverse)
@@ -436,10 +435,6 @@ class FakeClient:
     async def qr_login(self) -> Any:
         self._check_connected()
         return FakeQR(self, self._qr_scans_after)
-
-    async def log_out(self) -> bool:
-        self.world.sessions.discard(self.session.string)
-        return True
 
 
 def factory(world: FakeTelegram, **kw: Any) -> Callable[[str, int, str], FakeClient]:

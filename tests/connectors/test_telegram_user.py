@@ -525,3 +525,63 @@ async def test_edits_from_her_phone_count_as_hers(world: FakeTelegram) -> None:
     assert b.items[0].author.is_me and b.items[0].author.id == str(ME.id)
     assert not b.items[0].mentions_me
 
+
+
+# -- gaps, migrations, limits, options -----------------------------------------------------------------
+
+async def test_sweep_catches_up_an_update_lost_while_offline(world: FakeTelegram) -> None:
+    g = world.add_chat(channel(CHAN, "Ромашка"))
+    conn = connector(world, [g], sweep_seconds=0)
+    _, cursor = await drain(conn)
+    world.post(g, "пришло, пока сеть лежала")  # no live update ever arrives for it
+    items, _ = await drain(conn, cursor)
+    assert [i.text for i in items] == ["пришло, пока сеть лежала"]
+    assert calls(world, "GetPeerDialogsRequest")
+
+
+async def test_group_upgraded_to_supergroup_is_followed(world: FakeTelegram) -> None:
+    from tests.connectors.telegram_user_fake import basic_group
+
+    old = world.add_chat(basic_group(4002, "Ромашка"))
+    conn = connector(world, [old])
+    _, cursor = await drain(conn)
+    new = world.add_chat(channel(CHAN, "Ромашка"))
+    svc = world.service(old, types.MessageActionChatMigrateTo(channel_id=CHAN))
+    await world.push(types.UpdateNewMessage(message=svc, pts=1, pts_count=1))
+    world.post(new, "теперь в супергруппе")
+    b = await conn.fetch(cursor)
+    assert [(e.old, e.new) for e in b.events] == [(str(old), str(new))]
+    items, _ = await drain(conn, b.cursor)
+    assert [(i.conversation, i.text) for i in items] == [(str(new), "теперь в супергруппе")]
+
+
+async def test_catch_up_longer_than_the_limit_skips_ahead_visibly(world: FakeTelegram) -> None:
+    g = world.add_chat(channel(CHAN, "Ромашка"))
+    world.post(g, "до")
+    conn = connector(world, [g], catchup_limit=100, backfill=2)
+    _, cursor = await drain(conn)
+    for i in range(350):
+        world.post(g, f"m{i}")
+    conn2 = connector(world, [g], catchup_limit=100, backfill=2)
+    notes: list[str] = []
+    items: list[Any] = []
+    for _ in range(10):
+        b = await conn2.fetch(cursor)
+        items += b.items
+        notes += b.notes
+        cursor = b.cursor
+        if not b.more:
+            break
+    assert any("more than 100 messages" in n for n in notes)
+    assert [i.text for i in items][-2:] == ["m348", "m349"] and len(items) == 102
+
+
+def test_bad_option_disables_the_account_with_its_name(world: FakeTelegram) -> None:
+    conn = connector(world, [], mark_read="sometimes")
+
+    async def go() -> None:
+        await conn.fetch(None)
+
+    with pytest.raises(SourceError) as ei:
+        asyncio.run(go())
+    assert ei.value.fatal and "mark_read" in str(ei.value)
