@@ -155,7 +155,13 @@ def _telegram_user(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], N
             user = await onboarding.sign_in(client, prompts, qr=qr)
             session = str(client.session.save())
             register_secret(session)
-            return session, user, await onboarding.dialogs(client)
+            try:
+                chats = await onboarding.dialogs(client)
+            except Exception as e:  # noqa: BLE001 — signed in: keep the session, list chats later
+                out(f"  could not list your chats ({type(e).__name__}); run this again to pick "
+                    "them, or put their ids in the account's `chats`")
+                chats = []
+            return session, user, chats
         finally:
             res = client.disconnect()
             if inspect.isawaitable(res):

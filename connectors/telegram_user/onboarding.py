@@ -1,6 +1,6 @@
 """Signing in as the user and listing her chats, for ``inscope connect telegram --user``.
 
-The steps are Telethon's own (``client/auth.py``): ``send_code_request(phone)``, then
+The steps are those of Telethon's sign-in methods: ``send_code_request(phone)``, then
 ``sign_in(phone, code, phone_code_hash=…)``; when the account has a cloud password
 Telegram answers ``SESSION_PASSWORD_NEEDED`` and ``sign_in(password=…)`` finishes.  With
 QR login, ``qr_login()`` gives a ``tg://login?token=…`` URL to scan in the Telegram app

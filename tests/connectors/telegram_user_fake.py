@@ -3,8 +3,8 @@
 ``FakeClient`` implements ``connectors.telegram_user.client.UserClient`` over a
 ``FakeTelegram`` world that holds chats and messages as **real Telethon TL objects**
 (``types.Message``, ``types.Channel``, ``types.Dialog`` …).  Each method follows what
-Telethon's own source (1.x, ``client/messages.py``, ``client/dialogs.py``,
-``client/auth.py``, ``tl/custom/qrlogin.py``) documents and does:
+the installed Telethon 1.x documents and does in its message, dialog, sign-in and QR-login
+methods:
 
 - ``iter_messages``: newest first (oldest first with ``reverse``), ``min_id`` exclusive,
   ``limit``; yielded messages went through ``Message._finish_init`` as Telethon does, so

@@ -326,3 +326,17 @@ def test_session_leaves_no_secret_on_disk(world: FakeTelegram, tmp_path: Path,
     leaks = {k: [s for s in secrets if s.encode() in v] for k, v in traces.items()}
     assert not any(leaks.values()), leaks
 
+
+
+def test_connect_keeps_the_session_when_the_chat_list_fails(world: FakeTelegram, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSCOPE_HOME", str(tmp_path))
+    kr = MemoryKeyring()
+    keyring.set_keyring(kr)
+    world.fail("iter_dialogs", ConnectionError("reset"))
+    out: list[str] = []
+    code = connect("telegram_user", tmp_path / "config.toml",
+                   ask=answers("me", str(API_ID), "c", "+79000000000"),  # type: ignore[arg-type]
+                   ask_secret=answers(API_HASH, "12345"), out=out.append)  # type: ignore[arg-type]
+    assert code == 0 and any("could not list your chats" in line for line in out)
+    assert kr.data[("inscope", "me:session")] == SESSION
