@@ -9,7 +9,9 @@ drains the outbox through ``send`` / ``reconcile`` (invariant 2, same place).
 Besides the required :class:`Connector` protocol, a connector may have optional
 capabilities, each a runtime-checkable protocol the engine tests with
 ``isinstance``: :class:`PushWait` (the server can wake us, e.g. IMAP IDLE) and
-:class:`LongPoll` (``fetch`` itself waits for news, e.g. Telegram ``getUpdates``).
+:class:`LongPoll` (``fetch`` itself waits for news, e.g. Telegram ``getUpdates``), :class:`MarksRead`
+(the source keeps read receipts the engine should send when the user opens or closes a
+thread) and :class:`DownloadsMedia` (attachments are fetched only when asked for).
 Things a source reports besides items travel as typed :data:`SourceEvent` values.
 """
 
@@ -223,6 +225,34 @@ class LongPoll(Protocol):
     when that is positive the engine fetches again right away instead of pausing."""
 
     poll_timeout: float
+
+
+@runtime_checkable
+class MarksRead(Protocol):
+    """A connector whose source shows what the user has read (a Telegram user account).
+
+    ``mark_read_on`` says which user actions mark a conversation read at the source:
+    ``"done"`` (closing the thread), ``"open"`` (opening it, and closing it) or
+    ``"never"``.  The engine calls ``mark_read`` after such an action with the newest
+    message the user could have seen then; marking is idempotent and monotonic.
+    """
+
+    mark_read_on: str
+
+    async def mark_read(self, conversation: str, up_to: str) -> None:
+        """Mark ``conversation`` read up to the item ``up_to`` (an ``external_id``);
+        raise ``SourceError`` if the source cannot be told now."""
+        ...
+
+
+@runtime_checkable
+class DownloadsMedia(Protocol):
+    """A connector that lists attachments in ``Item.meta["attachments"]`` and fetches
+    one only when asked (Telegram media: no download happens during sync)."""
+
+    async def download(self, external_id: str, directory: Path) -> Path:
+        """Save the media of item ``external_id`` into ``directory``; returns the file."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ REGISTRY: dict[str, str] = {
     "demo": "sandbox.demo.connector",
     "trello": "connectors.trello",
     "telegram": "connectors.telegram",
+    "telegram_user": "connectors.telegram_user",
     "imap": "connectors.email.imap",
     "maildir": "connectors.email.maildir",
 }

@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("connect", help="add an account (secrets go to the keyring)")
     s.add_argument("kind", choices=["trello", "telegram", "email"])
+    s.add_argument("--user", action="store_true",
+                   help="telegram: sign in as yourself (your own account), not as a bot")
 
     sub.add_parser("doctor", help="check config, keyring, data dir and every source")
     return p
@@ -163,7 +165,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.cmd == "connect":
         from inscope.connect import connect
 
-        return connect(args.kind, args.config)
+        if args.user and args.kind != "telegram":
+            print("inscope: --user is for `inscope connect telegram --user`", file=sys.stderr)
+            return EXIT_USAGE
+        return connect("telegram_user" if args.user else args.kind, args.config)
     ws = _open(args)
     try:
         if args.cmd == "doctor" and (problem := _damaged(ws)):
@@ -451,6 +456,15 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     print(f"config     {ws.config_path}  ({'found' if ws.config_path.exists() else 'missing — using defaults'})")
     print(f"keyring    {'available' if keyring_usable() else 'no backend — secrets are read from INSCOPE_* env vars'}")
     print(f"projects   {len(ws.config.projects)}   accounts {len(ws.config.accounts)}")
+    for acc in ws.config.accounts:
+        if acc.kind == "telegram_user" and not acc.disabled:
+            from connectors.telegram_user.errors import NOT_SIGNED_IN
+            from inscope.secrets import get_secret
+
+            # Checked before syncing: a missing session needs no network to report.
+            if not get_secret(acc.name, acc.kind, "session"):
+                print(f"telegram   {one_line(acc.name, 16):<16} {NOT_SIGNED_IN}")
+                ok = False
     report = _sync_once(ws, store, quiet=True)
     for a in store.accounts():
         line = f"source     {one_line(a['name'], 16):<16} {a['kind']:<9} {a['status']}"

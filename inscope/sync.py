@@ -7,6 +7,8 @@ Invariants are numbered as in docs/architecture.md, Invariants:
   account status with a backoff, never a traceback.
 - The outbox is drained in order; a ``sending`` row left by a crash is
   reconciled against the remote before anything is sent again (invariant 2).
+- A source that keeps read receipts (``MarksRead``) is told which threads the user
+  opened or closed, after each successful fetch of that account (``inscope.readmarks``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from connectors.base import (
     ChatMigrated,
     Connector,
     LongPoll,
+    MarksRead,
     MaybeSentError,
     Outgoing,
     PermanentSendError,
@@ -125,6 +128,7 @@ class SyncEngine:
         self._parallel = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self._in_flight: set[int] = set()
         self.owner = lease.me()  # this process, as the lease holder of the rows it sends
+        self._read_seen: dict[str, int] = {}  # account → the last event id read marks covered
 
     # -- receiving --------------------------------------------------------------------
 
@@ -160,6 +164,25 @@ class SyncEngine:
         else:
             st.state, st.message, st.failures, st.last_ok = "ok", "", 0, self.clock()
             self.store.set_account_status(name, "ok", disabled=False)
+            if isinstance(conn, MarksRead):
+                await self._send_read_marks(name, conn, report)
+
+    async def _send_read_marks(self, name: str, conn: MarksRead, report: SyncReport) -> None:
+        """Tell the source which threads the user opened or closed since the last look."""
+        from inscope import readmarks
+
+        if conn.mark_read_on not in readmarks.KINDS or conn.mark_read_on == "never":
+            return
+        marks, top = readmarks.pending(self.store, name, conn.mark_read_on,
+                                       self._read_seen.get(name), self.clock())
+        for m in marks:
+            try:
+                await conn.mark_read(m.conversation, m.up_to)
+            except Exception as e:  # a read mark never fails the account
+                # Not moved on: the same marks are tried after the next fetch.
+                report.notes.append(f"{name}: not marked read yet ({redact(str(e))})")
+                return
+        self._read_seen[name] = top
 
     def _apply_event(self, account: str, event: SourceEvent, report: SyncReport) -> None:
         """Act on one structural change a source reported, and say so in the report."""
