@@ -134,6 +134,10 @@ def _err(msg: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.cmd is not None:
+        from inscope.logs import setup
+
+        setup()  # warnings on stderr, redacted and without terminal escapes
     if args.demo and args.config is not None:
         print(f"inscope: {DEMO_WITH_CONFIG}", file=sys.stderr)
         return EXIT_USAGE
