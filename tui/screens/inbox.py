@@ -38,6 +38,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from inscope.links import refuse_reason
 from inscope.model import ProjectInfo, ThreadRow
 from inscope.store import InboxGate, Store
 from tui.activity import FocusTracker
@@ -480,6 +481,11 @@ class InboxScreen(InboxActions):
             return
         if not row.url:
             self.notify("This thread has no link to the original.", severity="warning")
+            return
+        refused = refuse_reason(row.url, row.source)
+        if refused:
+            # The link is the server's text: never handed to $BROWSER unchecked.
+            self.notify(f"Not opening this link: {refused}.", severity="warning", markup=False)
             return
         self.app.open_url(row.url)
 
