@@ -137,6 +137,7 @@ class SyncEngine:
         st = self.status[name]
         if st.state == "disabled" or st.next_try > self.clock():
             return
+        self.store.heal_if_needed()  # someone deleted the -wal/-shm under this process?
         st.state = "syncing"
         try:
             for _ in range(MAX_PAGES_PER_ROUND):
@@ -449,6 +450,7 @@ class SyncEngine:
 
         async def outbox_loop() -> None:
             while not stop.is_set():
+                self.store.heal_if_needed()
                 rep = SyncReport()
                 if not self._reconciled:
                     await self.reconcile_pending(rep)

@@ -74,6 +74,30 @@ class Store:
         except sqlite3.Error as e:
             self.conn.close()
             raise explain(e, path) from e
+        self._side = schema.side_files(path)
+
+    def heal_if_needed(self) -> bool:
+        """Repair after someone deleted or replaced the ``-wal``/``-shm`` files under us.
+
+        This connection still holds the deleted WAL, with committed transactions that no
+        other process can see (they would find an empty or "damaged" database).  Checkpoint
+        them into the main file through the old handles, then reopen, so the next process
+        sees everything.  Cheap when nothing happened (two ``stat`` calls); long-lived
+        connections (the TUI's, the sync engine's) call it on every round.
+        """
+        now = schema.side_files(self.path)
+        if now == self._side or self._side[0] is None:
+            self._side = now
+            return False
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.close()
+        self.conn = schema.connect(self.path)
+        self._db = None
+        self._thread_cache.clear()
+        schema.protect_side_files(self.path)
+        self._side = schema.side_files(self.path)
+        return True
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -10,6 +10,7 @@ and reach the FTS index with one ``INSERT … SELECT`` per batch.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -98,6 +99,11 @@ def apply(
     recount: set[int] = set()
     am_spoke: set[int] = set()  # threads with a new message from the account manager
     for it in items:
+        if not move_cursor and it.conversation_title:
+            # Our own sent message (record_sent): the connector's title for it is a guess
+            # (a reply from the CLI into a forum topic knows only the group's name); the
+            # thread's stored title stays.
+            it = dataclasses.replace(it, conversation_title="")
         tid = thread_for(c, cache, it, project_of, known_projects)  # cached per conversation
         if it.members:
             members[tid] = it.members

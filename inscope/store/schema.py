@@ -259,6 +259,17 @@ def protect_side_files(path: Path) -> None:
             os.chmod(side, 0o600)
 
 
+def side_files(path: Path) -> tuple[int | None, int | None]:
+    """The inodes of the ``-wal`` and ``-shm`` files beside ``path`` (``None``: missing)."""
+    out: list[int | None] = []
+    for suffix in ("-wal", "-shm"):
+        try:
+            out.append(os.stat(str(path) + suffix).st_ino)
+        except FileNotFoundError:
+            out.append(None)
+    return out[0], out[1]
+
+
 def integrity(conn: sqlite3.Connection) -> list[str]:
     """``PRAGMA integrity_check`` plus the FTS index's own check: ``[]`` when healthy."""
     problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]

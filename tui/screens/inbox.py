@@ -24,6 +24,7 @@ docs/architecture.md, Invariants).
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -40,7 +41,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from inscope.links import refuse_reason
 from inscope.model import ProjectInfo, ThreadRow
-from inscope.store import InboxGate, Store
+from inscope.store import InboxGate, Store, StoreError
 from tui.activity import FocusTracker
 from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
@@ -182,9 +183,17 @@ class InboxScreen(InboxActions):
 
     def _fetch_rows(self, ids: Iterable[int]) -> dict[int, ThreadRow]:
         """Rows by id for the list: O(page), the visible window ± one page, by primary key."""
-        if self._ui_store is None:
+        store = self._ui_store
+        if store is None:
             return {}
-        return self._ui_store.threads_by_id(list(ids))
+        try:
+            store.heal_if_needed()  # the -wal/-shm deleted under us: reopen before reading
+            return store.threads_by_id(list(ids))
+        except (sqlite3.Error, StoreError) as e:
+            # A render must never die on the database: the rows stay placeholders and the
+            # status line says why until the next build succeeds.
+            self.log.error("row fetch failed", e)
+            return {}
 
     def project_info(self, pid: int) -> ProjectInfo | None:
         """The cached project row (from the last view build)."""
@@ -549,6 +558,8 @@ class InboxScreen(InboxActions):
 
     def tick(self) -> None:
         """The 30 s tick: snoozes that are due wake; a window boundary re-triages and regates."""
+        if self._ui_store is not None and self._ui_store.heal_if_needed():
+            self.request_rebuild()  # the database's side files were replaced under us
         gate = self._gate_now()
         if self._window_open is not None and gate.open != self._window_open:
             if not gate.open:
