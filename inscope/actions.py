@@ -550,6 +550,15 @@ class Actions:
         return Outcome(f"outbox #{oid} queued again", (row.thread_id,) if row.thread_id else (),
                        outbox_id=oid)
 
+    def edit_failed(self, oid: int) -> Outcome:
+        """A refused reply back to its thread's draft, to change and send again (the row is
+        given up, atomically with the draft being written)."""
+        row = self._outbox_row(oid)
+        if row.state != "failed" or row.kind != "reply" or row.thread_id is None:
+            raise ActionError(f"outbox #{oid} is not a refused reply")
+        self.store.outbox_to_draft(oid)
+        return Outcome(f"reply #{oid} is a draft again", (row.thread_id,), outbox_id=oid)
+
     def cancel(self, oid: int) -> Outcome:
         """Never send this row (a queued, failed or unknown-delivery one)."""
         row = self._outbox_row(oid)

@@ -23,8 +23,8 @@ from inscope.text import one_line
 if TYPE_CHECKING:
     from tui.app import InscopeApp
 
-def _unknown(store: Store) -> list[OutboxRow]:
-    return store.outbox(("unknown",))
+def _undelivered(store: Store) -> list[OutboxRow]:
+    return store.outbox(("unknown", "failed"))
 
 
 class InscopeCommands(Provider):
@@ -69,10 +69,21 @@ class InscopeCommands(Provider):
                                  partial(inbox.set_project_status, p.name, status),
                                  f"Mark {p.name} as {status} (undo with z)"))
         try:
-            unknown = await app.db.run(_unknown)
+            undelivered = await app.db.run(_undelivered)
         except Exception:  # the palette must open even if the store is busy or broken
-            unknown = []
-        for row in unknown:
+            undelivered = []
+        for row in (r for r in undelivered if r.state == "failed" and r.kind == "reply"):
+            what = one_line(row.subject or row.text, 40)
+            why = one_line(row.last_error, 60)
+            cmds.append((f"resend failed reply: #{row.id} {what}", partial(inbox.resend_failed, row.id),
+                         f"Not delivered ({why}): send it again"))
+            if row.thread_id is not None:
+                cmds.append((f"edit failed reply: #{row.id} {what}",
+                             partial(inbox.edit_failed, row.id, row.thread_id),
+                             "Back in the composer as a draft"))
+            cmds.append((f"cancel failed reply: #{row.id} {what}", partial(inbox.cancel_unknown, row.id),
+                         "Give it up; the thread stays in the Inbox"))
+        for row in (r for r in undelivered if r.state == "unknown"):
             what = one_line(row.subject or row.text, 40)
             cmds.append((f"resend unknown reply: #{row.id} {what}", partial(inbox.resend_unknown, row.id),
                          "Delivery could not be verified: send it again"))

@@ -40,13 +40,14 @@ class CountsBuilt(Message):
     """Sidebar counts, the header line, account states: the rest of a view build."""
 
     def __init__(self, generation: int, counts: Mapping[str, int], header: str,
-                 accounts: list[dict[str, Any]], unknown_outbox: int) -> None:
+                 accounts: list[dict[str, Any]], unknown_outbox: int, failed_outbox: int = 0) -> None:
         super().__init__()
         self.generation = generation
         self.counts = counts
         self.header = header
         self.accounts = accounts
         self.unknown_outbox = unknown_outbox
+        self.failed_outbox = failed_outbox
 
 
 class ViewFailed(Message):

@@ -364,6 +364,16 @@ class Store:
         with self.tx() as c:
             return outbox.fail(c, oid, error)
 
+    def outbox_to_draft(self, oid: int) -> None:
+        """Give a failed reply up and make its text the thread's draft, in one transaction."""
+        with self.tx() as c:
+            row = outbox.row(c, oid)
+            outbox.move(c, oid, "cancelled", error=row.last_error, remote_id=None, retry_in=0.0)
+            outbox.clear_delivery_error(c, oid)
+            if row.thread_id is not None:
+                c.execute("INSERT OR REPLACE INTO drafts (thread_id, text, updated_at) VALUES (?, ?, ?)",
+                          (row.thread_id, row.text, time.time()))
+
     def outbox_claim(self, oid: int, owner: str) -> bool:
         """Take a queued, due row for sending under ``owner``'s lease (False: someone else did)."""
         return outbox.claim(self.conn, oid, owner)

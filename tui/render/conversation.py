@@ -213,6 +213,9 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
     facts += [(f" · {SOURCE_ICONS.get(t.source, '?')} {t.source}", DIM), (f" · {t.state}", DIM),
               (f" · {t.msg_count} messages", DIM)]
     add(Para(tuple(facts), kind=CHUNKS))
+    if t.delivery_error:
+        add(Para(((f"⚠ reply not delivered: {one_line(t.delivery_error)}", _OUT),
+                  (" — ctrl+p: resend, edit or cancel it", DIM)), kind=CHUNKS))
     prio: list[Run] = [(f"priority: {t.priority.label}", BOLD)]
     if t.due_at:
         late = " (overdue)" if t.due_at < now and t.state == "open" else ""

@@ -90,6 +90,8 @@ def thread_segments(r: ThreadRow, width: int, now: float, style: Style, accents:
         prio_style = accents.high
     sel = "●" if marked else " "
     flags = ""
+    if r.delivery_error:
+        flags += "⚠"  # my reply was refused for good
     if r.scope == "out":
         flags += "⊘"
     if r.due_at is not None and r.due_at < now and r.state == "open":

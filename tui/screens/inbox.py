@@ -271,6 +271,7 @@ class InboxScreen(InboxActions):
             counts = store.view_counts(max_priority=gate.max_priority)
             accounts = store.accounts()
             unknown = len(store.outbox(("unknown",)))
+            failed = sum(1 for r in store.outbox(("failed",)) if r.kind == "reply")
             try:
                 header = self.ws.header(store, now=self.clock())
             except Exception as e:  # the window line is informative; never fatal
@@ -281,7 +282,7 @@ class InboxScreen(InboxActions):
         finally:
             store.close()
         if not worker.is_cancelled:
-            self.post_message(CountsBuilt(generation, counts, header, accounts, unknown))
+            self.post_message(CountsBuilt(generation, counts, header, accounts, unknown, failed))
 
     def on_view_built(self, msg: ViewBuilt) -> None:
         """Swap the new index in (the cursor stays on its thread); the first one starts sync."""
@@ -318,6 +319,7 @@ class InboxScreen(InboxActions):
             header.held_until = self._held_until()
             self._status.accounts = accounts
             self._status.unknown_outbox = msg.unknown_outbox
+            self._status.failed_outbox = msg.failed_outbox
             self.refresh_title()
 
     def on_view_failed(self, msg: ViewFailed) -> None:

@@ -288,6 +288,17 @@ class InboxActions(Screen[None]):
             "Its delivery could not be verified; if it did arrive, the client gets it twice.",
         ), answer)
 
+    async def resend_failed(self, oid: int) -> None:
+        """Palette: send a refused reply again (after fixing what refused it)."""
+        if await self._act(lambda a: a.resend(oid)):
+            self.inscope_app.action_sync_now()
+
+    async def edit_failed(self, oid: int, tid: int) -> None:
+        """Palette: the refused reply back in the composer (its row is given up)."""
+        if await self._act(lambda a: a.edit_failed(oid)):
+            self.inbox.go_to(tid)
+            await self.action_reply()
+
     async def cancel_unknown(self, oid: int) -> None:
         """Palette: treat an unknown-delivery reply as delivered (never resend)."""
         await self._act(lambda a: a.cancel(oid))
