@@ -80,10 +80,11 @@ class SyncReport:
     unknown: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    retriaged: int = 0  # threads re-triaged because the rules changed (any row may differ)
 
     @property
     def changed(self) -> bool:
-        return bool(self.inserted or self.updated or self.threads or self.sent)
+        return bool(self.inserted or self.updated or self.threads or self.sent or self.retriaged)
 
 
 @dataclass(slots=True)
@@ -96,6 +97,9 @@ class Hooks:
     role_in: RoleInFn | None = None  # role given the thread's project (preferred when set)
     # A source renamed a chat (Telegram group → supergroup): keep the project mapping.
     on_migrate: Callable[[str, str, str], str | None] = lambda account, old, new: None
+    # A fingerprint of the rules (the config's triage-relevant parts): when it differs from
+    # the one the database was triaged with, every thread is re-triaged before the first round.
+    rules_version: str = ""
 
 
 def _backoff(failures: int, hint: float | None) -> float:
@@ -209,9 +213,24 @@ class SyncEngine:
         report.errors[st.account] = msg
         log.warning("source %s: %s", st.account, msg)
 
+    def retriage_if_rules_changed(self, report: SyncReport) -> None:
+        """The config's rules changed since the database was last triaged: re-triage all."""
+        version = self.hooks.rules_version
+        if not version or self.store.meta("rules") == version:
+            return
+        triage = self.hooks.triage()
+        if triage is None:
+            return
+        n = self.store.retriage(triage)
+        self.store.set_meta("rules", version)
+        report.retriaged += n
+        if n:
+            report.notes.append(f"the rules changed: {n} threads re-triaged")
+
     async def sync_all(self) -> SyncReport:
         """One round over every account, then the outbox.  Never raises for a source failure."""
         report = SyncReport()
+        self.retriage_if_rules_changed(report)
         report.errors.update({b.name: b.message for b in self.broken.values()})
         if not self._reconciled:
             await self.reconcile_pending(report)
@@ -394,6 +413,7 @@ class SyncEngine:
         kick = asyncio.Condition()
         first = SyncReport()
         first.errors.update({b.name: b.message for b in self.broken.values()})
+        self.retriage_if_rules_changed(first)
         await self.reconcile_pending(first)
         self._reconciled = True
         on_round(first)

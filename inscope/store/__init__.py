@@ -119,6 +119,16 @@ class Store:
         """The file's schema version."""
         return schema.version(self.conn)
 
+    def meta(self, key: str) -> str | None:
+        """A small fact stored with the database (``None`` when unset)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small fact with the database."""
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
     def integrity(self) -> list[str]:
         """What ``PRAGMA integrity_check`` and the FTS check find wrong (``[]``: healthy)."""
         return schema.integrity(self.conn)

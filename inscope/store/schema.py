@@ -194,12 +194,14 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     # last renewed, so another process never "reconciles" a row that is in flight; and the
     # parts of a multi-part reply already delivered, so a resend sends only what is missing.
     # A thread whose reply the remote refused for good says why (it is back in the Inbox).
+    # meta: small facts about the file, e.g. the fingerprint of the rules it was triaged with.
     db.executescript(
         """
         ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
         ALTER TABLE outbox ADD COLUMN lease_at REAL;
         ALTER TABLE outbox ADD COLUMN progress TEXT NOT NULL DEFAULT '{}';
         ALTER TABLE threads ADD COLUMN delivery_error TEXT NOT NULL DEFAULT '';
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
 
