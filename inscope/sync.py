@@ -84,7 +84,9 @@ class SyncReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.inserted or self.updated or self.threads or self.sent or self.retriaged)
+        # A failed reply changes its thread too (back in the Inbox, "not delivered").
+        return bool(self.inserted or self.updated or self.threads or self.sent or self.retriaged
+                    or self.failed)
 
 
 @dataclass(slots=True)
@@ -364,8 +366,10 @@ class SyncEngine:
         try:
             res = await conn.send(self._outgoing(row))
         except PermanentSendError as e:
-            self.store.outbox_fail(row.id, redact(str(e)))
+            tid = self.store.outbox_fail(row.id, redact(str(e)))
             report.failed += 1
+            if tid is not None:
+                report.threads.add(tid)
             return
         except MaybeSentError as e:
             # Left in `sending`: the next round reconciles it before anything is re-sent.
@@ -375,8 +379,10 @@ class SyncEngine:
         except SourceError as e:
             msg = redact(str(e))
             if row.attempts + 1 >= MAX_SEND_ATTEMPTS:
-                self.store.outbox_fail(row.id, msg)
+                tid = self.store.outbox_fail(row.id, msg)
                 report.failed += 1
+                if tid is not None:
+                    report.threads.add(tid)
             else:
                 self.store.outbox_move(row.id, "queued", error=msg,
                                        retry_in=_backoff(row.attempts, e.retry_after))

@@ -53,8 +53,9 @@ async def test_a_refused_reply_is_back_in_the_inbox_and_can_be_edited(tmp_path: 
         await pilot.press(*"отчёт в пятницу", "ctrl+s")
         deadline = time.monotonic() + 10
         store = ws.store()
-        while time.monotonic() < deadline and not store.thread(tid).delivery_error:
-            await pilot.pause(0.05)
+        while time.monotonic() < deadline and not (store.thread(tid).delivery_error
+                                                   and tid in app.inbox.index.pos):
+            await pilot.pause(0.05)  # the failure, then the rebuild its sync round asks for
         await settle(pilot)
         th = store.thread(tid)
         assert th.state == "open" and "bot was kicked" in th.delivery_error
