@@ -46,6 +46,9 @@ class Workspace:
         self.rules = Rules.from_config(config)
         self.schedule: Schedule = self.rules.schedule
         self._projects = {p.name: p for p in config.projects}
+        # The clock the rules see at ingest and re-triage (the eval freezes it at its world's
+        # "now"; the app always runs on the wall clock).
+        self.clock: Callable[[], float] = time.time
 
     # -- opening -------------------------------------------------------------------
 
@@ -113,7 +116,7 @@ class Workspace:
         from inscope.sync import Hooks  # imported on use: start-up pays only for the first paint
 
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
-                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated)
+                     triage=lambda: self.rules.triage_fn(self.clock()), on_migrate=self.chat_migrated)
 
     def chat_migrated(self, account: str, old: str, new: str) -> str | None:
         """Map a migrated Telegram chat's new id to the old one's project, in memory and config.
@@ -182,7 +185,7 @@ class Workspace:
         ``waiting_only``: just the threads whose triage depends on the clock
         (``Store.waiting_thread_ids``) — what a window boundary can change.
         """
-        fn = self.rules.triage_fn(time.time() if now is None else now)
+        fn = self.rules.triage_fn(self.clock() if now is None else now)
         if waiting_only:
             thread_ids = store.waiting_thread_ids()
         return store.retriage(fn, thread_ids)
