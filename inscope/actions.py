@@ -209,6 +209,9 @@ class Actions:
             "scope": {"value": r.scope, "reason": r.scope_reason} if r.scope_reason else r.scope,
             "due_at": self.local(r.due_at).isoformat() if r.due_at else None,
             "url": r.url,
+            "urgent": {"value": r.urgent, "reason": r.urgent_reason},
+            "relevance": {"value": r.relevance, "reason": r.relevance_reason},
+            "base_priority": r.base_priority.label,
         }
 
     # -- replying -------------------------------------------------------------------------
