@@ -75,6 +75,7 @@ class MsgFacts:
     reply_to_me: bool = False  # it answers one of my messages (Telegram reply, Trello @reply)
     reply_to_role: str = ""  # the role of the author of the message it answers ("" if none)
     conversation: str = ""  # "account:conversation" of its thread (per-conversation learning)
+    subject: str = ""  # e-mail threads: the thread's subject (read with its first message)
 
 
 @dataclass(frozen=True, slots=True)

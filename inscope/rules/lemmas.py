@@ -73,7 +73,8 @@ def en_lemma(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(_EN_KEEP_S):
         w = w[:-1]
-    elif w.endswith("ed") and len(w) > 4:
+    # then the verb endings, so "rankings" → "ranking" → "rank" like "ranking" itself
+    if w.endswith("ed") and len(w) > 4:
         w = _undouble(w[:-2])
     elif w.endswith("ing") and len(w) > 5:
         w = _undouble(w[:-3])

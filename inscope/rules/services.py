@@ -33,6 +33,12 @@ SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
     "ppc": ("context ads", (
         "контекстный реклама", "контекст", "директ", "яндекс директ", "google ads", "adwords",
         "ppc", "paid search", "search ads", "поисковый реклама", "рся", "cpc кампания",
+        "реклама в яндекс", "яндекс реклама", "реклама в google", "реклама в гугл",
+        "performance max", "shopping ads", "merchant center", "bing ads", "google shopping",
+    )),
+    "ads": ("advertising", (
+        "реклама", "рекламный кампания", "запустить рекламу", "ads", "advertising",
+        "ad campaign", "paid ads", "paid campaign",
     )),
     "targeted": ("targeted ads", (
         "таргет", "таргетинг", "таргетированный реклама", "=targeting", "=targeted ads",
@@ -44,16 +50,25 @@ SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
         "smm", "смм", "соцсеть", "социальный сеть", "social media", "instagram", "инстаграм",
         "инстаграмм", "группа вк", "группа вконтакте", "группа в вк", "группа в вконтакте",
         "сообщество вк", "вести … группа", "вести … соцсеть", "сторис", "stories", "tiktok",
-        "тикток", "facebook page", "reels", "посты в", "контент для соцсетей",
+        "тикток", "facebook page", "reels", "посты в", "контент для соцсетей", "вк",
+        "вконтакте", "телеграм канал", "telegram канал", "youtube", "ютуб", "pinterest",
+        "linkedin", "facebook", "social", "соцсетях", "ведение соцсетей", "блогер",
+        "influencer", "инфлюенсер", "инста", "insta", "паблик", "рилс", "страница в вк",
+        "ведение страницы",
     )),
     "design": ("design", (
         "дизайн", "редизайн", "логотип", "лого", "logo", "баннер", "banner", "нарисовать",
         "draw", "redesign", "design", "макет", "иконка", "фирменный стиль", "брендбук",
-        "brand book", "branding", "айдентика", "креатив", "визуал", "mockup",
+        "brand book", "branding", "айдентика", "креатив", "визуал", "mockup", "обложка",
+        "визитка", "листовка", "флаер", "буклет", "презентация", "инфографика",
+        "иллюстрация", "картинка", "icon", "illustration", "flyer", "brochure",
+        "business card", "packaging", "упаковка", "этикетка", "ui", "ux", "интерфейс",
+        "graphic", "графика", "оформление", "оформить", "фотошоп", "photoshop",
     )),
-    "photo": ("photo", (
+    "photo": ("photo and video", (
         "фото", "фотография", "фотосъемка", "фотограф", "photo", "photography", "photoshoot",
-        "сфотографировать", "снять … товар",
+        "сфотографировать", "снять … товар", "фотки", "фотосессия", "видео", "ролик",
+        "video", "видеоролик", "монтаж", "съемка", "shoot", "ретушь", "обработать фото",
     )),
     "webdev": ("web development", (
         "новый сайт", "сайт новый", "сайт под ключ", "разработка сайта", "разработать сайт",
@@ -61,10 +76,26 @@ SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
         "форма заявки", "форма обратной связи", "переделать форму", "contact form",
         "личный кабинет", "мобильный приложение", "mobile app", "интернет магазин",
         "калькулятор", "web development", "веб разработка", "вёрстка", "верстка",
+        "доработать сайт", "доработка сайта", "разработка", "разработать", "программист",
+        "интеграция", "crm", "битрикс24", "плагин", "модуль", "чат бот", "виджет",
+        "лендинг", "landing page", "new landing", "web app", "приложение", "app", "develop",
+        "development", "developer", "build … website", "build … page", "online store",
+        "тильда", "tilda", "wordpress", "вордпресс", "мобильный версия", "адаптив",
+        "поменять шаблон", "mobile version",
     )),
     "copywriting": ("copywriting", (
-        "копирайтинг", "copywriting", "статья", "блог", "blog", "article", "blog post",
-        "content", "контент", "write … article", "write … post", "рерайт", "rewrite",
+        "копирайтинг", "copywriting", "копирайтер", "copywriter", "content", "контент",
+        "написать … статья", "написать … текст", "написать … пост", "статья для блога",
+        "статья в блог", "тексты для", "описание товаров", "write … article", "write … post",
+        "write … copy", "write … content", "blog post", "blog article", "рерайт", "rewrite",
+        "product descriptions", "content writing",
+    )),
+    "marketplaces": ("marketplaces", (
+        "маркетплейс", "авито", "ozon", "озон", "wildberries", "вайлдберриз", "яндекс маркет",
+        "marketplace", "amazon listing",
+    )),
+    "translation": ("translation", (
+        "перевести", "перевод", "translate", "translation", "localization", "локализация",
     )),
     "email": ("e-mail marketing", (
         "рассылка", "email рассылка", "e-mail маркетинг", "email маркетинг", "email marketing",
@@ -73,6 +104,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
     "analytics": ("analytics", (
         "аналитика", "веб аналитика", "сквозной аналитика", "google analytics", "ga4",
         "дашборд", "dashboard", "настроить метрика", "цель в метрике", "коллтрекинг",
+        "google tag manager", "gtm", "tag manager", "настроить цели", "looker studio",
     )),
     "pr": ("PR", (
         "пиар", "pr", "публикация в сми", "press release", "пресс релиз", "сми",
@@ -85,10 +117,20 @@ REQUEST_CUES: tuple[str, ...] = (
     "=нужна", "=нужны", "=надо", "=нам бы", "=хотим", "=хотелось бы", "=хотели бы",
     "=посчитаете", "=посчитайте", "=сделаете", "=возьметесь", "=ведете", "=займетесь",
     "=беретесь", "=делаете", "=к вам", "=подскажите", "=помогите", "=пожалуйста",
+    "=не могли бы", "=можно вас попросить", "=хотим заказать", "=нужно сделать",
+    "=требуется", "=сколько стоит", "=сколько будет стоить", "=сколько это", "=во сколько",
+    "=обойдется", "=интересует", "=было бы здорово", "=было бы круто", "=если бы вы",
+    "=не хотите", "=можете взять", "=нужна помощь", "=готовы", "=реально ли",
+    "=есть возможность", "=есть ли у вас", "=у вас есть", "=кто у вас", "=кто может",
     "=can you", "=could you", "=would you", "=will you", "=can we", "=could we",
-    "=we need", "=we want", "=we'd like", "=i'd like", "=would like", "=please",
+    "=we need", "=we want", "=we'd like you", "=i'd like you", "=would like you", "=please",
     "=do you do", "=do you guys", "=something your team does", "=looking for",
-    "=is it possible", "=need you", "=want you",
+    "=is it possible", "=need you", "=want you", "=able to", "=your team", "=do you offer",
+    "=do you also", "=any chance", "=would it be possible", "=how much", "=quote",
+    "=what would it cost", "=need someone", "=would love", "=we'd love", "=are you able",
+    "=can you guys", "=could your", "=would you mind", "=we'd appreciate",
+    "=it would be great if", "=do you have someone", "=does your agency", "=does your team",
+    "=can someone", "=could someone", "=we're looking", "=help us", "=help with",
 )
 """Words that make a sentence ask for work (matched as written: «можете», not «может»)."""
 
@@ -136,11 +178,16 @@ def is_request(words: list[Word], question: bool) -> bool:
 
 
 def contract_services(services: Iterable[str]) -> frozenset[str]:
-    """The service keys a project's ``services`` strings name (unknown strings: none)."""
+    """The service keys a project's ``services`` strings name (unknown strings: none).
+
+    Advertising in general (``ads``) is in a contract that has context or targeted ads.
+    """
     from inscope.rules.lexicon import words_of
 
     out: set[str] = set()
     for s in services:
         for key, _label in find_services(words_of(s)):
             out.add(key)
+    if out & {"ppc", "targeted"}:
+        out.add("ads")
     return frozenset(out)

@@ -40,11 +40,15 @@ DROP_PERCENT = 30
 PAGES_AT_SCALE = 100
 """This many pages excluded from the index at once is deindexing, not housekeeping."""
 
-_SENTENCE_RE = re.compile(r"[^.!?…\n]+[.!?…]*", re.UNICODE)
+# A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
+_SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
 _TOKEN_SPAN_RE = re.compile(r"(?<![\w@])@\w+|\w+(?:'\w+)?", re.UNICODE)
 _HTTP_5XX_RE = re.compile(
     r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс))",
     re.IGNORECASE)
+_HTTP_CONTEXT_RE = re.compile(
+    r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
+    r"return|выда|показыва|loads?|грузит|открыва")
 _MASS_404_RE = re.compile(r"(?<![\d.,])404(?!\d|[.,]\d)")
 _PERCENT_RE = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|процент)")
 _MINUS_PERCENT_RE = re.compile(r"(?<![\w.])[−–-]\s?(\d{1,3})(?:[.,]\d+)?\s?%")
@@ -53,14 +57,18 @@ _DISALLOW_ALL_RE = re.compile(r"disallow:\s*/(?:\s|$)", re.IGNORECASE | re.MULTI
 _DOMAIN_RE = re.compile(r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?![\w-])")
 _BLOCKER_RE = re.compile(
     r"\bбез\b[^.!?\n]{0,60}\bне\s+(?:буду|будем|могу|можем|сможем|получится|выйдет)\b"
-    r"|\b(?:блокер|blocker|blocked|blocking)\b"
+    r"|\b(?:блокер|blocker|blocked|blocking|блокирует|стоим|застряли)\b|\bвс[её] стоит\b"
+    r"|\bждем только\b|\bждём только\b|\b(?:can't|cannot) (?:proceed|continue|move on)\b"
+    r"|\b(?:we're|we are|i'm|i am) stuck\b|\bwaiting (?:only )?on you\b"
     r"|\b(?:can't|cannot|can not|won't)\s+(?:ship|release|launch|deploy|go live)\b"
     r"|\bне\s+(?:могу|можем|сможем)\s+(?:выкатить|выложить|запустить|продолжить|релизить)\b",
     re.IGNORECASE)
 _TODAY_RE = re.compile(
     r"\b(?:сегодня|today|tonight|this (?:morning|afternoon)|by noon|within the hour|"
-    r"через\s+(?:час|полчаса|\d+\s*мин)|до\s+\d{1,2}(?::\d\d)?\b|к\s+\d{1,2}:\d\d)",
+    r"через\s+(?:час|полчаса|\d+\s*мин)|до\s+\d{1,2}(?::\d\d)?\b|к\s+\d{1,2}:\d\d|"
+    r"до конца дня|до обеда|end of (?:the )?day|\beod\b|in an hour)",
     re.IGNORECASE)
+_URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
 _JOKE_RE = re.compile(r"[😅😂🤣😄😆😁😜]|\){2,}|\b(?:ахах\w*|хаха\w*|lol|jk)\b", re.IGNORECASE)
 _CELEBRATION_RE = re.compile(r"[🎉🥳🎊👏🏆🚀]|\b(?:ура+|yay|woo+hoo|hooray)\b", re.IGNORECASE)
 _LATIN_NAMES: frozenset[str] = frozenset(w for _c, lat in NAMES.values() for w in lat)
@@ -90,8 +98,15 @@ _LEXICON = PhraseSet([
         "не открываться", "не работать", "не грузиться", "не загружаться", "не отвечать",
         "не отображаться", "сайт … лежать", "сервер … лежать", "хостинг … лежать",
         "лежать … сайт", "упасть", "недоступный", "недоступен", "белый страница",
+        "не проходить", "не приходить", "не отправляться", "сломаться", "слететь",
+        "перестать работать", "перестать открываться", "не заходить", "не могу зайти",
+        "выдавать ошибку", "взломать", "вирус", "вредоносный", "can't access", "cannot access",
+        "not accessible", "=crashed", "=broken", "=hacked", "malware", "=stopped working",
         "вместо сайта", "заказ не идти", "ошибка 500", "ошибка сервера", "bad gateway",
-        "service unavailable", "internal server error", "be down", "go down", "=down",
+        "service unavailable", "internal server error", "be down", "go down", "=down since",
+        "=isn't loading", "=aren't loading", "=isn't working", "=aren't working",
+        "=isn't opening", "=won't open", "=doesn't open", "=can't load", "white screen",
+        "белый экран", "лечь", "открываться с ошибка", "заблокировать", "=не доступен",
         "nothing load", "not load", "not loading", "=doesn't load", "=won't load",
         "=doesn't work", "not work", "not working", "outage", "unavailable", "=offline",
         "give … error", "=returning … error", "blank page",
@@ -100,11 +115,16 @@ _LEXICON = PhraseSet([
     *(("site", p) for p in (
         "сайт", "страница", "каталог", "корзина", "главная", "блог", "раздел", "сервер", "хостинг",
         "оплата", "магазин", "админка", "site", "website", "page", "blog", "server", "homepage",
-        "checkout", "shop", "store", "cart", "host", "hosting", "everything",
+        "checkout", "shop", "store", "cart", "host", "hosting", "everything", "ничего",
+        "сертификат", "ssl", "certificate", "домен", "domain", "форма", "form",
     )),
     # falling out of the index / search
     *(("deindex", p) for p in (
         "выпасть … индекс", "выпасть … поиск", "выпасть … выдача", "выпасть … яндекс",
+        "выпадать … индекс", "выпадать … поиск", "выпадать … выдача", "вылетать … индекс",
+        "вылетать … поиск", "вылетать … выдача", "вылетать … топ", "пропадать … поиск",
+        "выпасть … топ", "выпадать … топ", "fall out … top", "drop out … top",
+        "пропадать … выдача", "пропадать … индекс", "исчезать … поиск", "исчезать … выдача",
         "выпасть … google", "вылететь … индекс", "вылететь … поиск", "вылететь … выдача",
         "вылететь … топ", "пропасть … поиск", "пропасть … выдача", "пропасть … индекс",
         "исчезнуть … поиск", "исчезнуть … выдача", "нет … в поиск", "нет … в выдача",
@@ -112,22 +132,31 @@ _LEXICON = PhraseSet([
         "нет на первый страница", "закрыть от индексация", "закрытый от индексация",
         "deindexed", "de-indexed", "drop out … index", "drop out … google", "drop out … search",
         "disappear from … google", "disappear from … search", "removed from … index",
-        "not indexed anymore", "вылететь",
+        "not indexed anymore", "вылететь", "санкция", "под фильтр", "фильтр яндекса", "агс",
+        "ручной санкция", "manual action", "penalty", "penalized", "lost all rankings",
+        "весь сайт … выпасть", "нет в индекс", "выкинуть … выдача", "выкинуть … поиск",
+        "выкинуть … индекс", "выбросить … выдача", "выбросить … поиск", "security issue",
+        "проблема безопасности", "угроза безопасности",
     )),
     # a metric, for drops
     *(("metric", p) for p in (
         "трафик", "заявка", "звонок", "продажа", "конверсия", "регистрация", "позиция", "клик",
-        "показ", "органика", "посещаемость", "лид", "заказ", "traffic", "signup", "sign-up",
+        "показ", "органика", "посещаемость", "лид", "заказ", "выдача", "traffic", "signup",
+        "sign-up",
         "sign", "click", "session", "lead", "conversion", "order", "booking", "ranking",
         "position", "organic", "visit", "visitor", "sale",
     )),
     *(("drop", p) for p in (
         "упасть", "просесть", "снизиться", "рухнуть", "обвалиться", "падение", "обвал", "минус",
+        "сократиться", "уменьшиться", "провалиться", "свалиться", "упадать", "падать",
         "drop", "fall", "=down", "decline", "plummet", "tank", "decrease",
     )),
     *(("collapse", p) for p in (
-        "рухнуть", "обвалиться", "обвал", "вдвое", "в два раз", "в 2 раз", "off a cliff",
-        "collapse", "plummet", "tank", "halve", "=ноль", "=zero",
+        "рухнуть", "обвалиться", "обвал", "вдвое", "в два раз", "в 2 раз", "в три раз",
+        "на треть", "в раз", "в несколько раз", "наполовину", "половина", "by a third",
+        "more than half", "провалиться",
+        "в 3 раз", "off a cliff", "collapse", "plummet", "tank", "halve", "=ноль", "=zero",
+        "by half", "почти нет", "=nothing", "=ни одной", "=ни одного",
     )),
     # monitoring alerts
     *(("alert_down", p) for p in ("monitor be down", "be currently down", "=down since")),
@@ -142,7 +171,10 @@ _LEXICON = PhraseSet([
                              "=была", "=было", "=были")),
     *(("now", p) for p in ("сейчас", "до сих пор", "все еще", "по-прежнему", "с утра", "прямо сейчас",
                             "=still", "=now", "currently", "right now", "since this morning",
-                            "опять", "снова", "=again", "since")),
+                            "опять", "снова", "=again", "since", "теперь", "=уже", "сегодня",
+                            "today", "this morning", "=is", "=are", "=isn't", "=aren't",
+                            "со вчера", "с вечера", "с ночи", "со вчерашний", "с утра",
+                            "начиная с")),
     *(("resolved", p) for p in (
         "=починили", "=починил", "=починила", "=исправили", "=исправил", "=исправлена",
         "=исправлено", "=восстановили", "=восстановил", "=заработал", "=заработало",
@@ -153,6 +185,8 @@ _LEXICON = PhraseSet([
     *(("still", p) for p in (
         "=still", "до сих пор", "все еще", "по-прежнему", "так и не", "опять", "снова", "=again",
         "any update", "any news", "есть новость", "что там", "есть новости",
+        "ничего не измениться", "nothing changed", "same problem", "та же проблема",
+        "still the same", "по-прежнему",
     )),
     # priority hints
     *(("urgent_word", p) for p in ("срочно", "срочный", "urgent", "urgently", "asap",
@@ -226,7 +260,8 @@ def _vocatives(sentence: str, words: list[Word]) -> set[str]:
 
 def _negated(words: tuple[Word, ...] | list[Word], h: Hit) -> bool:
     """A negation within two words before the match (or inside it, beyond its own)."""
-    own = sum(1 for w in h.label.split() if w in _OWN_NEGATIONS)
+    own = sum(1 for w in h.label.split()
+              if w.lstrip("=") in _OWN_NEGATIONS or w.endswith("n't"))
     count = sum(1 for w in words[max(0, h.start - 2):h.end] if w.flags & NEG)
     return (count - own) % 2 == 1
 
@@ -260,6 +295,9 @@ def analyse(text: str) -> Signals:
     request_sentences: list[int] = []
     ack_words = other_words = 0
     message_celebrates = bool(_CELEBRATION_RE.search(text))
+    # "Не открывается!!!" after «сайт» in another sentence, or with a link, is the site.
+    site_context = bool(_URL_RE.search(text)) or any(
+        h.cat == "site" for w in (words_of(x) for x in raw_sentences) for h in _LEXICON.find(w))
     for si, s in enumerate(raw_sentences):
         words = words_of(s)
         sentences.append(tuple(words))
@@ -303,7 +341,7 @@ def analyse(text: str) -> Signals:
         if any(not _conditional(words, h) for h in cats.get("alert_up", ())):
             alert = "up"
             resolved = True
-        found = "" if joke else _emergency_of(s, low, words, cats)
+        found = "" if joke else _emergency_of(s, low, words, cats, site_context)
         if found:
             in_past = "past" in cats and "now" not in cats
             if in_past:
@@ -314,7 +352,11 @@ def analyse(text: str) -> Signals:
                 alert = "down"
             elif "critical" in cats and alert != "up":
                 alert = "critical"
-        if not blocker and _BLOCKER_RE.search(low) and _TODAY_RE.search(text.lower()):
+        if not blocker and _TODAY_RE.search(low) and (
+                _BLOCKER_RE.search(low) or ("urgent_word" in cats and not joke and not calm
+                                            and not any(_negated(words, h) for h in cats["urgent_word"]))):
+            blocker = "a same-day blocker"
+        elif not blocker and _BLOCKER_RE.search(low) and _TODAY_RE.search(text.lower()):
             blocker = "a same-day blocker"
     if _DISALLOW_ALL_RE.search(text) and not emergency:
         emergency = "the whole site is closed in robots.txt (Disallow: /)"
@@ -330,7 +372,8 @@ def analyse(text: str) -> Signals:
     )
 
 
-def _emergency_of(s: str, low: str, words: list[Word], cats: dict[str, list[Hit]]) -> str:
+def _emergency_of(s: str, low: str, words: list[Word], cats: dict[str, list[Hit]],
+                  site_context: bool = False) -> str:
     """The emergency one sentence reports (``""``: none, or negated)."""
     def live(cat: str) -> Hit | None:
         return next((h for h in cats.get(cat, ()) if not _negated(words, h)), None)
@@ -341,12 +384,16 @@ def _emergency_of(s: str, low: str, words: list[Word], cats: dict[str, list[Hit]
     if crit is not None and ("alert" in cats or _HTTP_5XX_RE.search(low)):
         return f"monitoring: {crit.label}"
     m5 = _HTTP_5XX_RE.search(low)
-    if m5 and not any(_negated(words, h) for h in cats.get("down", ())):
+    if m5 and not (m5.group(1) != "5xx" and not ("site" in cats or _HTTP_CONTEXT_RE.search(low))) \
+            and not any(_negated(words, h) for h in cats.get("down", ())):
         return f"HTTP {m5.group(1).upper()} errors"
     down = live("down")
-    if down is not None and "site" in cats and not (down.label == "упасть" and "metric" in cats):
+    # "bookings are down ~15%", «трафик упал» are drops (below), not the site going down.
+    if down is not None and ("site" in cats or site_context) \
+            and not ("metric" in cats and (down.label == "упасть" or _PERCENT_RE.search(low))):
         return f"site not working: «{down.label}»"
-    if _MASS_404_RE.search(low) and re.search(r"\b(?:весь|все|всё|all|whole|every)\b", low):
+    if _MASS_404_RE.search(low) and re.search(
+            r"\b(?:весь|вся|все|всё|all|whole|every|главная|главной|homepage|каталог)\b", low):
         return "pages answer 404 en masse"
     de = live("deindex")
     if de is not None and (de.label != "вылететь" or "metric" in cats or "deindex" in cats):

@@ -372,7 +372,16 @@ class Rules:
         to_other = [self._addressed_other(facts[i], sigs[i], lex) for i in range(n)]
 
         # -- urgency --------------------------------------------------------------------
-        entries = [Entry(is_me[i], facts[i].created_at, sigs[i], owns[i][0]) for i in range(n)]
+        entries = [Entry(is_me[i], facts[i].created_at, sigs[i], owns[i][0],
+                         chasing=facts[i].role == "client") for i in range(n)]
+        if others and facts[0].subject:
+            # An e-mail's subject is part of its first message ("Сайт не работает!!!").
+            subj = self._signals(MsgFacts(role="client", text=facts[0].subject, created_at=0))
+            first = others[0]
+            if subj.emergency and not entries[first].signals.emergency:
+                entries[first] = Entry(False, facts[first].created_at, sigs[first], owns[first][0],
+                                       chasing=facts[first].role == "client",
+                                       subject_emergency=subj.emergency)
         urgent_reason = thread_urgency(entries, now)
 
         # -- alerts about a client's site (monitors write from nowhere we route) ---------
@@ -588,6 +597,9 @@ class Rules:
                 return "noise", (to_other[q] if to_other[q] == "you are only in Cc"
                                  else f"addressed to {to_other[q]}"), False
             answered = [i for i in pending if i > q and facts[i].role in ("team", "am")]
+            if answered and urgent:
+                who = _first_name(facts[answered[-1]].author) or "a colleague"
+                return "mine", f"an emergency on a client's site ({who} is on it)", True
             if answered:
                 who = _first_name(facts[answered[-1]].author) or "a colleague"
                 return "noise", f"{who} answered", False

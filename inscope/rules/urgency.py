@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from inscope.rules.signals import Signals
 
 FRESH_HOURS = 24.0
-"""An emergency reported longer ago than this is no longer "now" (it is high priority)."""
+"""An emergency reported longer ago than this is no longer "now": it stays high priority
+(overdue, waiting) but does not break through the windows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +36,16 @@ class Entry:
     created_at: float
     signals: Signals
     own_word: str = ""  # a ``[me] urgent`` word found in it ("" if none)
+    chasing: bool = False  # from the one who reported it (a client), not a bystander
+    subject_emergency: str = ""  # an e-mail subject's emergency ("Сайт не работает!!!")
 
 
 def _report(e: Entry) -> str:
     s = e.signals
     if s.emergency:
         return s.emergency
+    if e.subject_emergency:
+        return f"{e.subject_emergency} (subject)"
     if s.blocker:
         return s.blocker
     if e.own_word:
@@ -69,8 +74,10 @@ def thread_urgency(entries: Sequence[Entry], now: float) -> str:
         if e.signals.resolved and not e.signals.still:
             return ""
     if last_me > found:
+        # Someone still chasing it («так и не работает», "Any update??", a new question)
+        # keeps an unresolved emergency urgent across my reply.
         after = [e for e in entries[last_me + 1:] if not e.is_me]
-        if any(e.signals.still or _report(e) for e in after):
+        if any(e.signals.still or _report(e) or (e.chasing and e.signals.question) for e in after):
             return f"still failing after your reply: {reason}"
         return ""
     return reason

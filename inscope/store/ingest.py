@@ -234,12 +234,12 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
     """
     th = c.execute(
         "SELECT t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, t.members, "
-        "p.name, t.msg_count, t.relevance_override, t.account, t.conversation "
+        "p.name, t.msg_count, t.relevance_override, t.account, t.conversation, t.source, t.title "
         "FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
         (tid,),
     ).fetchone()
     (state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count,
-     relevance_override, account, conversation) = th
+     relevance_override, account, conversation, source, title) = th
     # The newest RECENT messages, with who wrote the message each one answers (a reply to
     # my message is addressed to me): one indexed lookup per reply.
     recent = c.execute(
@@ -291,10 +291,12 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
         events.log(c, "resolved_by_am", tid, {"before": before, "by": author})
     if triage is not None:
         conv = f"{account}:{conversation}"
+        subject = title if source == "email" else ""  # a card name or chat title is no message
         facts = [
             MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
                      id=r[6], author=r[5] or "", handle=r[7] or "", addr=r[8] or "",
-                     reply_to_me=bool(r[9]), reply_to_role=r[10] or "", conversation=conv)
+                     reply_to_me=bool(r[9]), reply_to_role=r[10] or "", conversation=conv,
+                     subject=subject)
             for r in reversed(recent)
         ]
         a = triage(pid, pname, facts, tuple(json.loads(members)))
