@@ -132,7 +132,9 @@ class Workspace:
             from inscope.config.write import map_to_project
 
             map_to_project(self.config_path, project.name, "telegram_chats", new)
+        learned = self.rules.learned
         self.rules = Rules.from_config(self.config)
+        self.rules.learned = learned
         return project.name
 
     def connectors(self) -> tuple[dict[str, Connector], list[BrokenAccount]]:
@@ -170,10 +172,16 @@ class Workspace:
             return redact(str(e))
         return f"{where} ({acc.name}): {type(e).__name__}: {redact(str(e))}"
 
+    def learn(self, store: Store) -> None:
+        """Fit the learned triage on the user's decisions in ``store`` (cheap: one row per
+        decided thread).  Runs before a sync and a re-triage, never at start-up."""
+        self.rules.learn(store.decisions())
+
     def engine(self, store: Store) -> SyncEngine:
         """A sync engine over every configured account, bound to ``store``'s thread."""
         from inscope.sync import SyncEngine
 
+        self.learn(store)
         connectors, broken = self.connectors()
         return SyncEngine(store, connectors, self.hooks(), broken=broken)
 
@@ -185,6 +193,7 @@ class Workspace:
         ``waiting_only``: just the threads whose triage depends on the clock
         (``Store.waiting_thread_ids``) — what a window boundary can change.
         """
+        self.learn(store)
         fn = self.rules.triage_fn(self.clock() if now is None else now)
         if waiting_only:
             thread_ids = store.waiting_thread_ids()

@@ -134,6 +134,8 @@ REQUEST_CUES: tuple[str, ...] = (
 )
 """Words that make a sentence ask for work (matched as written: «можете», not «может»)."""
 
+_WHETHER: frozenset[str] = frozenset({"do", "does", "did", "should", "ли"})
+
 SECOND_PERSON: frozenset[str] = frozenset({"вы", "вам", "вас", "ваш", "you", "your", "ты", "тебе"})
 
 _SERVICE_SET = PhraseSet(
@@ -160,7 +162,10 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     from inscope.rules.lemmas import IMPR
 
     hits = _SERVICE_SET.find(words)
-    cues = [h.start for h in hits if h.cue] + [i for i, w in enumerate(words) if w.flags & IMPR]
+    # "do we need to…", «нужно ли» ask whether, not for work.
+    cues = [h.start for h in hits if h.cue and not (
+        h.start > 0 and words[h.start - 1].raw in _WHETHER)] + [
+        i for i, w in enumerate(words) if w.flags & IMPR]
     if not cues and question and any(w.raw in SECOND_PERSON for w in words):
         cues = [next(i for i, w in enumerate(words) if w.raw in SECOND_PERSON)]
     if not cues:

@@ -23,13 +23,17 @@ Learned adjustments from the user's own decisions (``inscope.rules.learned``) co
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from connectors.base import Item
 from inscope.config import Config, ProjectCfg, Sla
+
+if TYPE_CHECKING:
+    from inscope.store.decisions import Decision
 from inscope.model import Assessment, MsgFacts, Priority, Relevance, Role, Scope
-from inscope.rules.learned import Features, Learned
+from inscope.rules.learned import Example, Features, Learned
 from inscope.rules.lemmas import tokens
 from inscope.rules.lexicon import PhraseSet, Word
 from inscope.rules.names import name_forms
@@ -616,6 +620,38 @@ class Rules:
             return "noise", "a bot's notice", False
         return "noise", "nothing for you", False
 
+    def learn(self, decisions: Iterable[Decision]) -> Learned:
+        """Fit (and use from now on) the model of the user's decisions.
+
+        A decision teaches where it disagrees with the triage of the moment: a reply, an
+        escalation, a snooze or a priority raised by hand on a thread triaged *not mine*
+        says "mine"; *done* without a reply on a thread triaged mine for a weak reason (a
+        client message nobody addressed to me) says "not mine" — a done on a question to me
+        by name, an alert or a thread I wrote in means "handled".  A relevance set by hand
+        always teaches, three times as loudly.
+        """
+        examples: list[Example] = []
+        names: dict[str, str] = {}
+        for d in decisions:
+            f = MsgFacts(role="client", text=d.text, created_at=0)
+            feats = Features(sender=d.sender.casefold(), conversation=d.conversation,
+                             project=d.conversation.split(":", 1)[0],
+                             words=_content_lemmas(self._signals(f)), role=d.role)
+            if d.sender:
+                names[d.sender.casefold()] = _first_name(d.sender_name) or d.sender
+            before = d.before_relevance or "mine"
+            if d.relevance_set:
+                examples.append(Example(feats, d.relevance_set == "mine", 3.0))
+            elif (any(k in ("reply", "escalate", "snooze") for k in d.kinds)
+                  or d.priority_set in ("urgent", "high")) and before != "mine":
+                examples.append(Example(feats, True))
+            elif ("done" in d.kinds and not d.i_wrote and before == "mine"
+                  and not any(k in ("reply", "escalate") for k in d.kinds)
+                  and not strong_reason(d.before_reason)):
+                examples.append(Example(feats, False))
+        self.learned = Learned.fit(examples, names)
+        return self.learned
+
     def triage_fn(
         self, now: float
     ) -> Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]:
@@ -627,6 +663,17 @@ class Rules:
             return self.assess(project, facts, members, now)
 
         return triage
+
+
+_STRONG_SUFFIXES = ("asks you by name", "mentions you", "replies to your message")
+_STRONG_PREFIXES = ("addressed to you", "you are in this conversation", "you are on the card",
+                    "an alert about", "an emergency", "you marked it")
+
+
+def strong_reason(reason: str) -> bool:
+    """Whether a relevance reason is one the rules are sure of (learning never overrules it,
+    and a *done* on such a thread means "handled", not "not mine")."""
+    return reason.endswith(_STRONG_SUFFIXES) or reason.startswith(_STRONG_PREFIXES)
 
 
 def _negated_hit(words: list[Word], start: int) -> bool:
