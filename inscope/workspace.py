@@ -173,8 +173,8 @@ class Workspace:
         return f"{where} ({acc.name}): {type(e).__name__}: {redact(str(e))}"
 
     def learn(self, store: Store) -> None:
-        """Fit the learned triage on the user's decisions in ``store`` (cheap: one row per
-        decided thread).  Runs before a sync and a re-triage, never at start-up."""
+        """Hand the user's decisions in ``store`` to the learned triage (one row per decided
+        thread; the model is fitted on the next assessment).  Before a sync and a re-triage."""
         self.rules.learn(store.decisions())
 
     def engine(self, store: Store) -> SyncEngine:

@@ -31,18 +31,15 @@ from connectors.base import Item
 from inscope.config import Config, ProjectCfg, Sla
 
 if TYPE_CHECKING:
+    # The assessment's modules (lemmatizer, lexicons, signals, learning) are imported on
+    # the first assessment, in the sync worker: start-up pays only for routing and roles.
+    from inscope.rules.learned import Learned
+    from inscope.rules.lexicon import PhraseSet, Word
+    from inscope.rules.signals import Signals
     from inscope.store.decisions import Decision
 from inscope.model import Assessment, MsgFacts, Priority, Relevance, Role, Scope
-from inscope.rules.learned import Example, Features, Learned
-from inscope.rules.lemmas import tokens
-from inscope.rules.lexicon import PhraseSet, Word
-from inscope.rules.names import name_forms
 from inscope.rules.people import People, domain_in, norm_handle
-from inscope.rules.services import contract_services, service_label
-from inscope.rules.signals import Signals, analyse
-from inscope.rules.urgency import Entry, thread_urgency
 from inscope.rules.windows import Schedule, format_duration
-from inscope.rules.words import _translit
 
 
 def sla_due(sla: Sla, schedule: Schedule, arrived: float) -> float | None:
@@ -150,7 +147,8 @@ class Rules:
         self._aliases = list(aliases)
         self._lex: _Lexicons | None = None
         self._lock = threading.Lock()
-        self.learned: Learned | None = None
+        self._learned: Learned | None = None
+        self._decisions: list[Decision] | None = None
         me = cfg.me
         self.me = People.parse([*("@" + h.lstrip("@") for h in me.handles), *me.emails])
         self.my_handles = frozenset(norm_handle(h) for h in me.handles if h.strip())
@@ -207,6 +205,12 @@ class Rules:
             return self._lex
 
     def _compile_lexicons(self) -> _Lexicons:
+        from inscope.rules.lemmas import tokens
+        from inscope.rules.lexicon import PhraseSet
+        from inscope.rules.names import name_forms
+        from inscope.rules.services import contract_services
+        from inscope.rules.words import _translit
+
         me = self.cfg.me
         names = [me.name] if me.name.strip().casefold() not in ("", "me") else []
         mine = set(name_forms(names[0], self._aliases)) if names else set()
@@ -322,6 +326,8 @@ class Rules:
         text = f.text[:SCAN_CHARS]
         hit = self._sig_cache.get(text)
         if hit is None:
+            from inscope.rules.signals import analyse
+
             if len(self._sig_cache) > 100_000:
                 self._sig_cache.clear()  # bounded; a miss only costs a re-analysis
             hit = self._sig_cache[text] = analyse(text)
@@ -361,6 +367,9 @@ class Rules:
         if not facts:
             return Assessment(relevance="noise", priority=Priority.LOW,
                               relevance_reason="no messages")
+        from inscope.rules.services import service_label
+        from inscope.rules.urgency import Entry, thread_urgency
+
         lex = self._lexicons()
         pr = self.project_rules(project)
         mapped = project in self._projects
@@ -554,6 +563,8 @@ class Rules:
             facts, sigs, owns, is_me, last_me, pending, to_me, to_other, mapped, members,
             alert_project, urgent)
         if self.learned is not None and not strong:
+            from inscope.rules.learned import Features
+
             i = pending[-1] if pending else len(facts) - 1
             f = facts[i]
             feats = Features(sender=(f.handle or f.author).casefold(), conversation=f.conversation,
@@ -620,8 +631,27 @@ class Rules:
             return "noise", "a bot's notice", False
         return "noise", "nothing for you", False
 
-    def learn(self, decisions: Iterable[Decision]) -> Learned:
-        """Fit (and use from now on) the model of the user's decisions.
+    @property
+    def learned(self) -> Learned | None:
+        """The model of the user's decisions (fitted on first use after :meth:`learn`)."""
+        if self._decisions is not None:
+            decisions, self._decisions = self._decisions, None
+            self._learned = self._fit(decisions)
+        return self._learned
+
+    @learned.setter
+    def learned(self, model: Learned | None) -> None:
+        self._decisions = None
+        self._learned = model
+
+    def learn(self, decisions: Iterable[Decision]) -> None:
+        """Use the user's decisions from now on; the model is fitted on the next assessment
+        (reading the texts needs the lemmatizer, which start-up never loads)."""
+        self._decisions = list(decisions)
+        self._learned = None
+
+    def _fit(self, decisions: Iterable[Decision]) -> Learned:
+        """Fit the model of the user's decisions.
 
         A decision teaches where it disagrees with the triage of the moment: a reply, an
         escalation, a snooze or a priority raised by hand on a thread triaged *not mine*
@@ -630,6 +660,8 @@ class Rules:
         by name, an alert or a thread I wrote in means "handled".  A relevance set by hand
         always teaches, three times as loudly.
         """
+        from inscope.rules.learned import Example, Features, Learned
+
         examples: list[Example] = []
         names: dict[str, str] = {}
         for d in decisions:
@@ -649,8 +681,7 @@ class Rules:
                   and not any(k in ("reply", "escalate") for k in d.kinds)
                   and not strong_reason(d.before_reason)):
                 examples.append(Example(feats, False))
-        self.learned = Learned.fit(examples, names)
-        return self.learned
+        return Learned.fit(examples, names)
 
     def triage_fn(
         self, now: float
