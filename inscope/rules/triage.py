@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from inscope.rules.learned import Learned
     from inscope.rules.lexicon import PhraseSet, Word
     from inscope.rules.signals import Signals
+    from inscope.rules.urgency import Entry
     from inscope.store.decisions import Decision
 from inscope.model import Assessment, MsgFacts, Priority, Relevance, Role, Scope
 from inscope.rules.people import People, domain_in, norm_handle
@@ -110,6 +111,18 @@ class _Lexicons:
     contract: dict[str, frozenset[str]]  # project → service keys of its contract
 
 
+@dataclass(frozen=True, slots=True)
+class _View:
+    """One message as the assessment reads it (see ``Rules._view``)."""
+
+    sig: Signals
+    own: tuple[str, str, bool]
+    is_me: bool
+    to_me: str
+    to_other: str
+    entry: Entry
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -143,6 +156,7 @@ class Rules:
         # its analysis is cached by text (an edit is a new text; equal texts read alike).
         self._sig_cache: dict[str, Signals] = {}
         self._own_cache: dict[str, tuple[str, str, bool]] = {}
+        self._view_cache: dict[tuple[object, ...], _View] = {}
         self._urgent_words = [w for w in (urgent or ()) if w.strip()]
         self._aliases = list(aliases)
         self._lex: _Lexicons | None = None
@@ -355,6 +369,25 @@ class Rules:
         res = self._own_cache[key] = (own, out, watch)
         return res
 
+    def _view(self, project: str, f: MsgFacts, lex: _Lexicons, entry: type[Entry]) -> _View:
+        """Everything about one message that does not depend on its thread, cached: a
+        stored message is re-assessed each time its thread changes."""
+        key = (project, f.id, f.text, f.role, f.is_me, f.addr, f.reply_to_me, f.reply_to_role,
+               f.mentions_me, f.created_at)
+        v = self._view_cache.get(key) if f.id else None
+        if v is not None:
+            return v
+        sig = self._signals(f)
+        own = self._own(project, f.text[:SCAN_CHARS], sig, lex)
+        me = f.is_me or f.role == "me"
+        v = _View(sig, own, me, self._addressed_me(f, sig, lex), self._addressed_other(f, sig, lex),
+                  entry(me, f.created_at, sig, own[0], chasing=f.role == "client"))
+        if f.id:
+            if len(self._view_cache) > 100_000:
+                self._view_cache.clear()  # bounded; a miss only costs a re-read
+            self._view_cache[key] = v
+        return v
+
     def assess(
         self, project: str, facts: Sequence[MsgFacts], members: tuple[str, ...], now: float
     ) -> Assessment:
@@ -373,20 +406,19 @@ class Rules:
         lex = self._lexicons()
         pr = self.project_rules(project)
         mapped = project in self._projects
-        sigs = [self._signals(f) for f in facts]
-        owns = [self._own(project, f.text[:SCAN_CHARS], s, lex) for f, s in zip(facts, sigs, strict=True)]
+        views = [self._view(project, f, lex, Entry) for f in facts]
+        sigs = [v.sig for v in views]
+        owns = [v.own for v in views]
         n = len(facts)
-        is_me = [f.is_me or f.role == "me" for f in facts]
+        is_me = [v.is_me for v in views]
         last_me = max((i for i in range(n) if is_me[i]), default=-1)
         others = [i for i in range(n) if not is_me[i]]
         pending = [i for i in others if i > last_me]
-
-        to_me = [self._addressed_me(facts[i], sigs[i], lex) for i in range(n)]
-        to_other = [self._addressed_other(facts[i], sigs[i], lex) for i in range(n)]
+        to_me = [v.to_me for v in views]
+        to_other = [v.to_other for v in views]
 
         # -- urgency --------------------------------------------------------------------
-        entries = [Entry(is_me[i], facts[i].created_at, sigs[i], owns[i][0],
-                         chasing=facts[i].role == "client") for i in range(n)]
+        entries = [v.entry for v in views]
         if others and facts[0].subject:
             # An e-mail's subject is part of its first message ("Сайт не работает!!!").
             subj = self._signals(MsgFacts(role="client", text=facts[0].subject, created_at=0))

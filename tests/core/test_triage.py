@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from connectors.base import Author, Item
 from inscope.config import AccountManager, Config, ConfigError, Me, ProjectCfg, Sla, Windows, parse
 from inscope.model import MsgFacts, Priority
-from inscope.rules.triage import DEFAULT_URGENT, Rules
+from inscope.rules.triage import Rules
 from inscope.rules.words import Matcher, compile_term
 
 MSK = ZoneInfo("Europe/Moscow")
