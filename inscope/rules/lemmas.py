@@ -91,10 +91,12 @@ def _undouble(stem: str) -> str:
 
 
 class Analysis(NamedTuple):
-    """One word's lemma and tag bits (``IMPR``, ``PAST``, ``NAME``, ``NEG``)."""
+    """One word's lemma, tag bits (``IMPR``, ``PAST``, ``NAME``, ``NEG``) and the lemmas of
+    its other likely readings («статей» is «статья» or «стать»: both are kept)."""
 
     lemma: str
     flags: int
+    alts: frozenset[str] = frozenset()
 
 
 class Lemmatizer:
@@ -153,7 +155,10 @@ class Lemmatizer:
             flags |= PAST
         if "Name" in tag:
             flags |= NAME
-        return Analysis(str(parse.normal_form).replace("ё", "е"), flags)
+        lemma = str(parse.normal_form).replace("ё", "е")
+        alts = frozenset(str(p.normal_form).replace("ё", "е") for p in parses[1:4]
+                         if p.score >= 0.05) - {lemma}
+        return Analysis(lemma, flags, alts)
 
     def lemma(self, word: str) -> str:
         """The lemma of one token."""

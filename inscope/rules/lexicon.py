@@ -30,6 +30,7 @@ class Word:
     raw: str
     lemma: str
     flags: int
+    alts: frozenset[str] = frozenset()  # lemmas of other likely readings
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class Slot:
     gap: bool
 
     def accepts(self, w: Word) -> bool:
-        return w.lemma in self.lemmas or w.raw in self.raws
+        return w.lemma in self.lemmas or w.raw in self.raws or not self.lemmas.isdisjoint(w.alts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +114,16 @@ def compile_pattern(cat: str, text: str, label: str | None = None) -> Pattern | 
 class PhraseSet:
     """Patterns of several categories, indexed by what their first word accepts."""
 
-    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, str] | tuple[str, str, str]]) -> None:
+        """``entries``: (category, pattern) or (category, pattern, label shown in reasons)."""
         self._entries = list(entries)
         self._index: dict[str, list[Pattern]] | None = None
 
     def _compiled(self) -> dict[str, list[Pattern]]:
         if self._index is None:
             index: dict[str, list[Pattern]] = {}
-            for cat, text in self._entries:
-                p = compile_pattern(cat, text)
+            for entry in self._entries:
+                p = compile_pattern(entry[0], entry[1], entry[2] if len(entry) > 2 else None)
                 if p is None:
                     continue
                 first = p.slots[0]
@@ -136,6 +138,10 @@ class PhraseSet:
         out: list[Hit] = []
         for i, w in enumerate(words):
             cands = index.get(w.lemma)
+            if w.alts:
+                extra = [p for a in w.alts for p in index.get(a, ())]
+                if extra:
+                    cands = (cands or []) + extra
             raw_cands = index.get("=" + w.raw)
             if cands is None and raw_cands is None:
                 continue
@@ -156,5 +162,5 @@ def words_of(text: str) -> list[Word]:
     out = []
     for t in tokens(text):
         a = an(t)
-        out.append(Word(t, a.lemma, a.flags))
+        out.append(Word(t, a.lemma, a.flags, a.alts))
     return out

@@ -123,7 +123,7 @@ REQUEST_CUES: tuple[str, ...] = (
     "=не хотите", "=можете взять", "=нужна помощь", "=готовы", "=реально ли",
     "=есть возможность", "=есть ли у вас", "=у вас есть", "=кто у вас", "=кто может",
     "=can you", "=could you", "=would you", "=will you", "=can we", "=could we",
-    "=we need", "=we want", "=we'd like you", "=i'd like you", "=would like you", "=please",
+    "=we need", "=we want", "=we'd like", "=i'd like", "=would like", "=please",
     "=do you do", "=do you guys", "=something your team does", "=looking for",
     "=is it possible", "=need you", "=want you", "=able to", "=your team", "=do you offer",
     "=do you also", "=any chance", "=would it be possible", "=how much", "=quote",
@@ -134,6 +134,7 @@ REQUEST_CUES: tuple[str, ...] = (
 )
 """Words that make a sentence ask for work (matched as written: «можете», not «может»)."""
 
+_LEARN: frozenset[str] = frozenset({"know", "understand", "ask", "see", "check", "hear", "learn"})
 _WHETHER: frozenset[str] = frozenset({"do", "does", "did", "should", "ли"})
 
 SECOND_PERSON: frozenset[str] = frozenset({"вы", "вам", "вас", "ваш", "you", "your", "ты", "тебе"})
@@ -164,7 +165,9 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     hits = _SERVICE_SET.find(words)
     # "do we need to…", «нужно ли» ask whether, not for work.
     cues = [h.start for h in hits if h.cue and not (
-        h.start > 0 and words[h.start - 1].raw in _WHETHER)] + [
+        h.start > 0 and words[h.start - 1].raw in _WHETHER) and not (
+        # "I'd like to know …" asks a question, not for work
+        h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN)] + [
         i for i, w in enumerate(words) if w.flags & IMPR]
     if not cues and question and any(w.raw in SECOND_PERSON for w in words):
         cues = [next(i for i, w in enumerate(words) if w.raw in SECOND_PERSON)]

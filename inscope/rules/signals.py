@@ -75,22 +75,13 @@ _LATIN_NAMES: frozenset[str] = frozenset(w for _c, lat in NAMES.values() for w i
 
 # Words that may stand before a vocative or after it: greetings, thanks, fillers.
 GREETING: frozenset[str] = frozenset(
-    "привет приветик здравствуйте здравствуй добрый доброе доброго день утро утра вечер вечера дня "
-    "ночи спасибо благодарю ок окей а и ну вот так слушай слушайте кстати да нет ещё еще "
-    "hi hello hey dear morning good afternoon evening thanks thank ok okay so also and yes "
-    "no well again".split())
+    ["привет", "приветик", "здравствуйте", "здравствуй", "добрый", "доброе", "доброго", "день", "утро", "утра", "вечер", "вечера", "дня", "ночи", "спасибо", "благодарю", "ок", "окей", "а", "и", "ну", "вот", "так", "слушай", "слушайте", "кстати", "да", "нет", "ещё", "еще", "hi", "hello", "hey", "dear", "morning", "good", "afternoon", "evening", "thanks", "thank", "ok", "okay", "so", "also", "and", "yes", "no", "well", "again"])
 GROUP: frozenset[str] = frozenset(
-    "коллеги коллега всем все ребята друзья команда team guys all everyone folks".split())
+    ["коллеги", "коллега", "всем", "все", "ребята", "друзья", "команда", "team", "guys", "all", "everyone", "folks"])
 _INTERROGATIVE: frozenset[str] = frozenset(
-    "что чем чего как когда почему зачем где куда откуда сколько какой какая какие какое чей ли "
-    "можно нужно стоит реально правда what how when why where which who whom whose can could "
-    "should would is are do does did will shall may".split())
+    ["что", "чем", "чего", "как", "когда", "почему", "зачем", "где", "куда", "откуда", "сколько", "какой", "какая", "какие", "какое", "чей", "ли", "можно", "нужно", "стоит", "реально", "правда", "what", "how", "when", "why", "where", "which", "who", "whom", "whose", "can", "could", "should", "would", "is", "are", "do", "does", "did", "will", "shall", "may"])
 _ACK: frozenset[str] = frozenset(
-    "спасибо спс благодарю большое огромное ок окей ok okay ага угу понял поняла поняли понятно "
-    "ясно принято хорошо отлично супер класс круто здорово ждем ждать будем договорились "
-    "согласовано согласна согласен да тогда thanks thank you thx ty noted got it great perfect "
-    "cool awesome sure fine good nice amazing wonderful lovely excellent sounds will do "
-    "received cheers super".split())
+    ["спасибо", "спс", "благодарю", "большое", "огромное", "ок", "окей", "ok", "okay", "ага", "угу", "понял", "поняла", "поняли", "понятно", "ясно", "принято", "хорошо", "отлично", "супер", "класс", "круто", "здорово", "ждем", "ждать", "будем", "договорились", "согласовано", "согласна", "согласен", "да", "тогда", "thanks", "thank", "you", "thx", "ty", "noted", "got", "it", "great", "perfect", "cool", "awesome", "sure", "fine", "good", "nice", "amazing", "wonderful", "lovely", "excellent", "sounds", "will", "do", "received", "cheers", "super"])
 
 _LEXICON = PhraseSet([
     # the site (or part of it) not working
@@ -266,7 +257,7 @@ def _negated(words: tuple[Word, ...] | list[Word], h: Hit) -> bool:
     return (count - own) % 2 == 1
 
 
-_CONDITIONAL = frozenset("when once until if если когда как только после пока".split())
+_CONDITIONAL = frozenset(["when", "once", "until", "if", "если", "когда", "как", "только", "после", "пока"])
 
 
 def _conditional(words: tuple[Word, ...] | list[Word], h: Hit) -> bool:
@@ -293,7 +284,7 @@ def analyse(text: str) -> Signals:
     resolved = still = bulk = False
     services: list[tuple[str, str]] = []
     request_sentences: list[int] = []
-    ack_words = other_words = 0
+    ack_words = other_words = thanks = 0
     message_celebrates = bool(_CELEBRATION_RE.search(text))
     # "Не открывается!!!" after «сайт» in another sentence, or with a link, is the site.
     site_context = bool(_URL_RE.search(text)) or any(
@@ -307,6 +298,8 @@ def analyse(text: str) -> Signals:
             if w.flags & NAME or w.raw in _LATIN_NAMES:
                 named.add(w.lemma)
                 named.add(w.raw)
+            if w.raw in _ACK:
+                thanks += 1
             if w.raw in _ACK or w.raw in GREETING or w.flags & NAME or w.raw in _LATIN_NAMES:
                 ack_words += 1
             elif not w.raw.startswith("@"):
@@ -354,13 +347,12 @@ def analyse(text: str) -> Signals:
                 alert = "critical"
         if not blocker and _TODAY_RE.search(low) and (
                 _BLOCKER_RE.search(low) or ("urgent_word" in cats and not joke and not calm
-                                            and not any(_negated(words, h) for h in cats["urgent_word"]))):
-            blocker = "a same-day blocker"
-        elif not blocker and _BLOCKER_RE.search(low) and _TODAY_RE.search(text.lower()):
+                                            and not any(_negated(words, h) for h in cats["urgent_word"]))) or not blocker and _BLOCKER_RE.search(low) and _TODAY_RE.search(text.lower()):
             blocker = "a same-day blocker"
     if _DISALLOW_ALL_RE.search(text) and not emergency:
         emergency = "the whole site is closed in robots.txt (Disallow: /)"
-    ack = (not question and not request and not emergency and ack_words > 0
+    # Nothing but thanks / ok / 👍 (a bare "hi" is no acknowledgement; emoji alone is).
+    ack = (not question and not request and not emergency and thanks > 0
            and other_words <= max(1, ack_words // 2)) or (not tokens(text) and bool(text.strip()))
     domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(text.lower()))
     return Signals(

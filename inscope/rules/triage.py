@@ -106,6 +106,7 @@ class _Lexicons:
     me: frozenset[str]  # my name forms
     colleagues: dict[str, str]  # name form / handle → how to call them in a reason
     watch: PhraseSet
+    services: dict[str, PhraseSet]  # project → its ``services`` strings as phrases
     own_urgent: PhraseSet
     out: dict[str, PhraseSet]  # project → its out_of_scope phrases
     contract: dict[str, frozenset[str]]  # project → service keys of its contract
@@ -116,7 +117,7 @@ class _View:
     """One message as the assessment reads it (see ``Rules._view``)."""
 
     sig: Signals
-    own: tuple[str, str, bool]
+    own: tuple[str, str, str, str]
     is_me: bool
     to_me: str
     to_other: str
@@ -155,7 +156,7 @@ class Rules:
         # A stored message is re-assessed each time its thread changes (up to 20 times):
         # its analysis is cached by text (an edit is a new text; equal texts read alike).
         self._sig_cache: dict[str, Signals] = {}
-        self._own_cache: dict[str, tuple[str, str, bool]] = {}
+        self._own_cache: dict[str, tuple[str, str, str, str]] = {}
         self._view_cache: dict[tuple[object, ...], _View] = {}
         self._urgent_words = [w for w in (urgent or ()) if w.strip()]
         self._aliases = list(aliases)
@@ -254,18 +255,21 @@ class Rules:
                 colleagues.setdefault(norm_handle(s), s.lstrip("@"))
             else:
                 add_person(s, [])
-        watch: list[tuple[str, str]] = []
+        watch: list[tuple[str, str, str]] = []
         for w in me.watch:
-            watch.append(("watch", w))
+            watch.append(("watch", w, w))
             if w.isascii() and any(ch.isalpha() for ch in w):
+                # Russian writers spell Latin jargon in Cyrillic («редирект», «роботс»); a
+                # file name also stands for its bare name (robots.txt → robots).
                 bare = w.split(".")[0] if "." in w else w
-                watch.append(("watch", " ".join(_translit(t) for t in tokens(bare))))
+                watch.append(("watch", " ".join(_translit(t) for t in tokens(bare)), w))
                 if bare != w:
-                    watch.append(("watch", bare))
+                    watch.append(("watch", bare, w))
         out = {p.name: PhraseSet(("out", ph) for ph in p.out_of_scope) for p in self.cfg.projects}
         contract = {p.name: contract_services(p.services) for p in self.cfg.projects}
+        services = {p.name: PhraseSet(("in", sv, sv) for sv in p.services) for p in self.cfg.projects}
         return _Lexicons(
-            me=frozenset(mine), colleagues=colleagues, watch=PhraseSet(watch),
+            me=frozenset(mine), colleagues=colleagues, watch=PhraseSet(watch), services=services,
             own_urgent=PhraseSet(("own", w) for w in self._urgent_words), out=out,
             contract=contract,
         )
@@ -347,15 +351,16 @@ class Rules:
             hit = self._sig_cache[text] = analyse(text)
         return hit
 
-    def _own(self, project: str, text: str, sig: Signals, lex: _Lexicons) -> tuple[str, str, bool]:
-        """(my own urgent word, out-of-scope phrase in a request, a watch word?) of one message."""
+    def _own(self, project: str, text: str, sig: Signals, lex: _Lexicons) -> tuple[str, str, str, str]:
+        """(my own urgent word, out-of-scope phrase in a request, a watch word, a contract
+        service named) of one message — the parts that depend on this config."""
         key = project + "\0" + text
         hit = self._own_cache.get(key)
         if hit is not None:
             return hit
-        own = out = ""
-        watch = False
+        own = out = watch = named = ""
         out_set = lex.out.get(project)
+        svc_set = lex.services.get(project)
         for i, words in enumerate(sig.sentences):
             ws = list(words)
             if not own and self._urgent_words:
@@ -363,10 +368,13 @@ class Rules:
                             if not _negated_hit(ws, h.start)), "")
             if out_set is not None and not out and i in sig.request_sentences:
                 out = next((h.label for h in out_set.find(ws)), "")
-            watch = watch or bool(lex.watch.find(ws))
+            if not watch:
+                watch = next((h.label for h in lex.watch.find(ws)), "")
+            if svc_set is not None and not named:
+                named = next((h.label for h in svc_set.find(ws)), "")
         if len(self._own_cache) > 100_000:
             self._own_cache.clear()  # bounded; a miss only costs a rescan
-        res = self._own_cache[key] = (own, out, watch)
+        res = self._own_cache[key] = (own, out, watch, named)
         return res
 
     def _view(self, project: str, f: MsgFacts, lex: _Lexicons, entry: type[Entry]) -> _View:
@@ -463,19 +471,25 @@ class Rules:
             if contract and asked and not asked & contract:
                 key, phrase = next((k, ph) for k, ph in sigs[i].services if k not in contract)
                 out_phrase, scope_service = phrase, service_label(key)
+        in_phrase = ""
+        for i in others:
+            if facts[i].role != "client":
+                continue
+            if owns[i][3]:
+                in_phrase = owns[i][3]
+            elif contract and not in_phrase:
+                in_phrase = next((service_label(k) for k, _p in sigs[i].services if k in contract), "")
         if out_phrase:
             scope, scope_reason = "out", out_phrase
-        elif contract or pr.out_of_scope:
-            scope = "in"
+        elif in_phrase:
+            scope, scope_reason = "in", in_phrase
 
         # -- priority ----------------------------------------------------------------------
         reasons: list[str] = []
         due: float | None = None
         priority = Priority.LOW
         substantive = [i for i in pending if not sigs[i].ack]
-        if relevance == "noise":
-            reasons.append(why)
-        elif relevance == "watch":
+        if relevance == "noise" or relevance == "watch":
             reasons.append(why)
         elif pending and not substantive:
             reasons.append("acknowledgement: nothing to answer")
@@ -483,28 +497,29 @@ class Rules:
             basis = substantive if substantive else [
                 i for i in others if i < last_me and not sigs[i].ack][-1:]
             asks = [i for i in basis if (sigs[i].question or sigs[i].request)
-                    and (facts[i].role == "client" or to_me[i] or not mapped)]
+                    and (facts[i].role == "client" or to_me[i])
+                    and not (sigs[i].alert and not mapped)]
             points = 0
             client_waits = any(facts[i].role == "client" for i in basis) or bool(alert_project)
             if asks:
                 points += 1
-                reasons.append("question waiting for you" if any(sigs[i].question for i in asks)
-                               else "request waiting for you")
+                reasons.append("question waiting for you")
             if urgent_reason:
                 points += EMERGENCY_POINTS
             if client_waits and importance[1] and (asks or urgent_reason):
                 points += importance[0]
                 reasons.append(importance[1])
-            # The reply clock runs for a client's message in a configured project (a
-            # monitor or a stranger waits for no answer; an acknowledgement starts none).
-            first = next((facts[i].created_at for i in substantive
-                          if facts[i].role == "client"), None) if mapped else None
-            if first is not None:
-                due = sla_due(pr.sla, self.schedule, first)
+            # The reply clock starts at a client's first message since my reply that is not
+            # an acknowledgement (nor a monitor's alert or a newsletter: they wait for no one).
+            clock_from = next((facts[i].created_at for i in substantive
+                               if facts[i].role == "client" and not sigs[i].bulk
+                               and not (sigs[i].alert and not mapped)), None)
+            if clock_from is not None:
+                due = sla_due(pr.sla, self.schedule, clock_from)
                 if due is not None and now >= due:
                     points += OVERDUE_POINTS
                     reasons.append(f"overdue {format_duration(now - due)}")
-                waited = self.schedule.windows_waited_ts(first, now)
+                waited = self.schedule.windows_waited_ts(clock_from, now)
                 if waited >= 1:
                     reasons.append(f"waited {_plural(waited, 'reply window')}")
             word = next((sigs[i].urgent_word for i in basis if sigs[i].urgent_word), "")
@@ -563,6 +578,11 @@ class Rules:
             return "replies to your message"
         if f.addr == "to":
             return "addressed to you (To)"
+        if (s.named & lex.me and (s.question or s.request)
+                and not any(v in lex.colleagues for v in s.vocatives)):
+            # «спроси у Марии», "ask Daria please" — not a third person's FYI («по таблице
+            # Дарьи») nor a question addressed to someone else («Елена, … Дарья не отвечает»).
+            return "mentions you"
         if f.mentions_me and f.addr != "cc" and not s.handles - self.my_handles:
             return "mentions you"
         return ""
@@ -586,7 +606,7 @@ class Rules:
         return ""
 
     def _relevance(
-        self, facts: Sequence[MsgFacts], sigs: list[Signals], owns: list[tuple[str, str, bool]],
+        self, facts: Sequence[MsgFacts], sigs: list[Signals], owns: list[tuple[str, str, str, str]],
         is_me: list[bool], last_me: int, pending: list[int], to_me: list[str], to_other: list[str],
         mapped: bool, members: tuple[str, ...], alert_project: str, urgent: bool,
     ) -> tuple[Relevance, str, bool]:
@@ -612,11 +632,11 @@ class Rules:
         return relevance, why, strong
 
     def _rule_relevance(
-        self, facts: Sequence[MsgFacts], sigs: list[Signals], owns: list[tuple[str, str, bool]],
+        self, facts: Sequence[MsgFacts], sigs: list[Signals], owns: list[tuple[str, str, str, str]],
         is_me: list[bool], last_me: int, pending: list[int], to_me: list[str], to_other: list[str],
         mapped: bool, members: tuple[str, ...], alert_project: str, urgent: bool,
     ) -> tuple[Relevance, str, bool]:
-        watch = any(owns[i][2] for i in range(len(facts)) if not is_me[i])
+        watch = next((owns[i][2] for i in range(len(facts)) if not is_me[i] and owns[i][2]), "")
         clients = [i for i in pending if facts[i].role == "client"]
         if not mapped and last_me < 0 and clients and all(
                 facts[i].role in ("client", "bot", "unknown") for i in pending):
@@ -624,6 +644,8 @@ class Rules:
             # alert about a client's site is mine; addressing me by name is not enough.
             if alert_project:
                 return "mine", f"an alert about {alert_project}'s site", True
+            if urgent:
+                return "mine", "an emergency reported by a sender of no project", True
             if any(sigs[i].bulk for i in clients):
                 return "noise", "a newsletter or an offer from an unknown sender", False
             return "watch", "an unknown sender: assign a project if it is a client", False
@@ -656,7 +678,7 @@ class Rules:
         if urgent:
             return "mine", "an emergency on a client's site", True
         if watch:
-            return "watch", "a watch word in colleagues' talk", False
+            return "watch", f"watch word: {watch}", False
         if any(facts[i].role in ("team", "am") for i in pending):
             return "noise", "colleagues' conversation", False
         if any(facts[i].role == "bot" for i in pending):
@@ -750,8 +772,7 @@ def _problem(s: Signals) -> bool:
     return not s.resolved and not s.bulk
 
 
-_STOP = frozenset("и в на с по а но не что это как к у за из от до о для the a an to of and or in "
-                  "on at for is are be it this that you we i".split())
+_STOP = frozenset(["и", "в", "на", "с", "по", "а", "но", "не", "что", "это", "как", "к", "у", "за", "из", "от", "до", "о", "для", "the", "a", "an", "to", "of", "and", "or", "in", "on", "at", "for", "is", "are", "be", "it", "this", "that", "you", "we", "i"])
 
 
 def _content_lemmas(s: Signals) -> tuple[str, ...]:

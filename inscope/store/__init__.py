@@ -35,14 +35,24 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Item
 from inscope.model import UNSORTED, MessageRow, Priority, ProjectInfo, ThreadRow
-from inscope.store import accounts, actions, decisions, events, ingest, outbox, reports, schema, views
+from inscope.store import (
+    accounts,
+    actions,
+    decisions,
+    events,
+    ingest,
+    outbox,
+    reports,
+    schema,
+    views,
+)
 from inscope.store import projects as project_table
+from inscope.store.decisions import Decision
 from inscope.store.errors import StoreError
 from inscope.store.ingest import ApplyResult, ProjectFn, RoleFn, RoleInFn, ThreadCache, TriageFn
 from inscope.store.reports import ProjectActivity
 from inscope.store.rows import OutboxRow
 from inscope.store.schema import SCHEMA_VERSION
-from inscope.store.decisions import Decision
 from inscope.store.states import PENDING
 from inscope.store.views import InboxGate
 
