@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 IMPR = 1  # imperative mood: «сделайте», «посмотрите»
 PAST = 2  # past tense verb: «починили», «упал»
-NAME = 4  # a given name (pymorphy3's ``Name`` grammeme)
+NAME = 4  # a given name or a surname (pymorphy3's ``Name`` / ``Surn`` grammemes)
 NEG = 8  # a negation word: «не», «нет», "not", "n't"
 
 _TOKEN_RE = re.compile(r"(?<![\w@])@\w+|\w+(?:'\w+)?", re.UNICODE)
@@ -153,7 +153,7 @@ class Lemmatizer:
             flags |= IMPR
         if "past" in tag:
             flags |= PAST
-        if "Name" in tag:
+        if "Name" in tag or "Surn" in tag:
             flags |= NAME
         lemma = str(parse.normal_form).replace("ё", "е")
         alts = frozenset(str(p.normal_form).replace("ё", "е") for p in parses[1:4]

@@ -100,7 +100,11 @@ def compile_pattern(cat: str, text: str, label: str | None = None) -> Pattern | 
                 continue
             words = tokens(alt)
             if len(words) == 1:
-                lemmas.add(LEMMATIZER.lemma(words[0]))
+                # Every likely reading of the pattern word: a word the dictionary does not
+                # know («тайтл») is guessed differently in its forms, the readings overlap.
+                a = LEMMATIZER.analyse(words[0])
+                lemmas.add(a.lemma)
+                lemmas.update(a.alts)
                 raws.add(words[0])
         if lemmas or raws:
             slots.append(Slot(frozenset(lemmas), frozenset(raws), gap and bool(slots)))

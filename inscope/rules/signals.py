@@ -157,7 +157,7 @@ _LEXICON = PhraseSet([
     *(("alert", p) for p in ("uptimerobot", "search console", "webmaster", "вебмастер",
                               "робот яндекс", "googlebot", "pingdom", "statuscake", "monitor")),
     # time of the incident
-    *(("past", p) for p in ("вчера", "ночью", "накануне", "на прошлый неделя", "yesterday",
+    *(("past", p) for p in ("=вчера", "=ночью", "=накануне", "на прошлой неделе", "yesterday",
                              "last night", "last week", "earlier", "=was", "=were", "=был",
                              "=была", "=было", "=были")),
     *(("now", p) for p in ("сейчас", "до сих пор", "все еще", "по-прежнему", "с утра", "прямо сейчас",

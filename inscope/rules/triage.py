@@ -489,8 +489,8 @@ class Rules:
         due: float | None = None
         priority = Priority.LOW
         substantive = [i for i in pending if not sigs[i].ack]
-        if relevance == "noise" or relevance == "watch":
-            reasons.append(why)
+        if relevance == "noise" or (relevance == "watch" and mapped):
+            reasons.append(why)  # not mine: low (a sender of no project is weighed below)
         elif pending and not substantive:
             reasons.append("acknowledgement: nothing to answer")
         else:
