@@ -47,6 +47,34 @@ _EN_KEEP_S = ("ss", "us", "is", "os", "as")
 _VOWELS = set("aeiouy")
 
 
+_TRANSLIT: tuple[tuple[str, str], ...] = (
+    ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("th", "т"), ("ph", "ф"),
+    ("ck", "к"), ("ee", "и"), ("oo", "у"), ("kh", "х"), ("ya", "я"), ("yu", "ю"),
+    ("a", "а"), ("b", "б"), ("c", "к"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"),
+    ("h", "х"), ("i", "и"), ("j", "дж"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"),
+    ("o", "о"), ("p", "п"), ("q", "к"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"),
+    ("v", "в"), ("w", "в"), ("x", "кс"), ("y", "и"), ("z", "з"),
+)
+
+
+
+def translit(word: str) -> str:
+    """A naive Cyrillic spelling of a Latin word (``redirect`` → ``редирект``): Russian
+    writers spell SEO jargon in Cyrillic, so a Latin watch word also matches that."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for lat, cyr in _TRANSLIT:
+            if word.startswith(lat, i):
+                out.append(cyr)
+                i += len(lat)
+                break
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
+
+
 def tokens(text: str) -> list[str]:
     """Words of ``text``, lower-cased with ``ё`` folded to ``е``; ``@handle`` keeps its ``@``."""
     return _TOKEN_RE.findall(text.lower().replace("ё", "е"))
@@ -156,8 +184,11 @@ class Lemmatizer:
         if "Name" in tag or "Surn" in tag:
             flags |= NAME
         lemma = str(parse.normal_form).replace("ё", "е")
+        # Other readings count when likely (≥ 20 %) — or all of them for a word the
+        # dictionary does not know (jargon: «тайтлы» is guessed apart from «тайтл»).
+        guessed = not parse.is_known
         alts = frozenset(str(p.normal_form).replace("ё", "е") for p in parses[1:4]
-                         if p.score >= 0.05) - {lemma}
+                         if guessed or p.score >= 0.2) - {lemma}
         return Analysis(lemma, flags, alts)
 
     def lemma(self, word: str) -> str:

@@ -220,11 +220,10 @@ class Rules:
             return self._lex
 
     def _compile_lexicons(self) -> _Lexicons:
-        from inscope.rules.lemmas import tokens
+        from inscope.rules.lemmas import tokens, translit
         from inscope.rules.lexicon import PhraseSet
         from inscope.rules.names import name_forms
         from inscope.rules.services import contract_services
-        from inscope.rules.words import _translit
 
         me = self.cfg.me
         names = [me.name] if me.name.strip().casefold() not in ("", "me") else []
@@ -262,7 +261,7 @@ class Rules:
                 # Russian writers spell Latin jargon in Cyrillic («редирект», «роботс»); a
                 # file name also stands for its bare name (robots.txt → robots).
                 bare = w.split(".")[0] if "." in w else w
-                watch.append(("watch", " ".join(_translit(t) for t in tokens(bare)), w))
+                watch.append(("watch", " ".join(translit(t) for t in tokens(bare)), w))
                 if bare != w:
                     watch.append(("watch", bare, w))
         out = {p.name: PhraseSet(("out", ph) for ph in p.out_of_scope) for p in self.cfg.projects}
