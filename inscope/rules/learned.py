@@ -27,8 +27,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-DECISIVE = 2.0
-"""|log-odds| a verdict needs (e^2 ≈ 7:1)."""
+DECISIVE = 1.5
+"""|log-odds| a verdict needs (e^1.5 ≈ 4.5:1): two corrections of one sender by hand, or
+four replies to threads the triage had called not mine."""
 MIN_SENDER = 2
 """A sender's rate counts from this many decisions on their messages."""
 MIN_EXAMPLES = 8

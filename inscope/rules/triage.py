@@ -596,8 +596,6 @@ class Rules:
         for v in sorted(s.vocatives):
             if v in lex.colleagues and v not in lex.me:
                 return lex.colleagues[v]
-        if "*group*" in s.vocatives:
-            return "the team"
         if f.reply_to_role in ("team", "am"):
             return "a colleague's message"
         if f.addr == "cc":
