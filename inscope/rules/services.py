@@ -124,7 +124,7 @@ REQUEST_CUES: tuple[str, ...] = (
     "=есть возможность", "=есть ли у вас", "=у вас есть", "=кто у вас", "=кто может",
     "=can you", "=could you", "=would you", "=will you", "=can we", "=could we",
     "=we need", "=we want", "=we'd like", "=i'd like", "=would like", "=please",
-    "=do you do", "=do you guys", "=something your team does", "=looking for",
+    "=do you do", "=do you guys", "=looking for",
     "=is it possible", "=need you", "=want you", "=able to", "=your team", "=do you offer",
     "=do you also", "=any chance", "=would it be possible", "=how much", "=quote",
     "=what would it cost", "=need someone", "=would love", "=we'd love", "=are you able",

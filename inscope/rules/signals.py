@@ -182,9 +182,10 @@ _LEXICON = PhraseSet([
     # priority hints
     *(("urgent_word", p) for p in ("срочно", "срочный", "urgent", "urgently", "asap",
                                     "немедленно", "immediately", "горит", "emergency")),
-    *(("calm", p) for p in ("не срочно", "не горит", "не к спех", "без спешка", "когда будет минутка",
-                             "no rush", "no hurry", "not urgent", "not a fire", "no panic",
-                             "not in a hurry", "whenever you can", "не к спеху")),
+    *(("calm", p) for p in ("не срочно", "не горит", "не к спех", "без спешка", "когда будет время",
+                             "как будет время", "no rush", "no hurry", "not urgent", "no panic",
+                             "not in a hurry", "whenever you can", "when you get a chance",
+                             "low priority", "не к спеху")),
     *(("question_cue", p) for p in ("подскажите", "скажите", "можно ли", "нужно ли", "стоит ли",
                                      "как быть", "что делать", "please advise", "let me know",
                                      "what do you think", "any idea", "ваше мнение")),

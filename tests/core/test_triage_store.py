@@ -13,7 +13,7 @@ import pytest
 
 from connectors.base import Author, Item
 from inscope.config import AccountManager, Config, Me, ProjectCfg, Windows
-from inscope.model import Priority
+from inscope.model import Priority, ThreadRow
 from inscope.store import Store
 from inscope.workspace import Workspace
 
@@ -62,7 +62,7 @@ def ingest(ws: Workspace, store: Store, items: list[Item]) -> None:
                       role_in=h.role_in, triage=h.triage())
 
 
-def row(store: Store, conv: str):  # type: ignore[no-untyped-def]
+def row(store: Store, conv: str) -> ThreadRow:
     tid = store.conn.execute("SELECT id FROM threads WHERE conversation = ?", (conv,)).fetchone()[0]
     return store.thread(int(tid))
 
