@@ -28,9 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-## Benchmarks (not tests): prints tables, writes bench/out/.
+## Benchmarks (not tests): prints tables, writes bench/out/; then pymorphy3 vs a stemmer.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.lemmatizers
 
 ## The triage measured on the labeled corpus (a report: exits 0 whatever the scores).
 EVALS := eval.triage

@@ -51,6 +51,11 @@ TRELLO_KEY = "eval-trello-key"
 TRELLO_TOKEN = "eval-trello-token-0000"
 BOT_TOKEN = "700900100:EvalBotTokenAAAAbbbbCCCCdddd"
 ME_TG_ID = 900_000_001
+# Account names of their own: the sandbox secrets live in this process's session store,
+# which another workspace in the same process (a test run) must not pick up.
+TRELLO_ACCOUNT = "eval-trello"
+TELEGRAM_ACCOUNT = "eval-telegram"
+MAIL_ACCOUNT = "eval-mail"
 CHAT_BASE = -1_009_000_000_000
 
 
@@ -82,8 +87,8 @@ class Pipeline:
         servers = [ServerThread(trello_app(trello)).start(), ServerThread(tg_app(tgw)).start()]
         cfg_path = home / "config.toml"
         cfg_path.write_text(_config(world, threads, boards, chats, servers, maildir), encoding="utf-8")
-        for acc, name, value in (("trello", "key", TRELLO_KEY), ("trello", "token", TRELLO_TOKEN),
-                                 ("telegram", "token", BOT_TOKEN)):
+        for acc, name, value in ((TRELLO_ACCOUNT, "key", TRELLO_KEY), (TRELLO_ACCOUNT, "token", TRELLO_TOKEN),
+                                 (TELEGRAM_ACCOUNT, "token", BOT_TOKEN)):
             set_session_secret(acc, name, value)
         ws = Workspace.open(home=home, config_path=cfg_path)
         now = world.now.timestamp()
@@ -91,11 +96,11 @@ class Pipeline:
         store = ws.store()
         conv: dict[tuple[str, str], str] = {}
         for tid, card in cards.items():
-            conv[("trello", card)] = tid
+            conv[(TRELLO_ACCOUNT, card)] = tid
         for tid, chat in chats.items():
-            conv[("telegram", str(chat))] = tid
+            conv[(TELEGRAM_ACCOUNT, str(chat))] = tid
         for tid, root in roots.items():
-            conv[("mail", root)] = tid
+            conv[(MAIL_ACCOUNT, root)] = tid
         p = cls(world, threads, home, ws, store, conv, servers)
         p.sync()
         return p
@@ -274,10 +279,10 @@ def _config(world: World, threads: list[Thread], boards: dict[str, str], chats: 
     }
     doc["windows"] = {"reply": list(world.windows), "urgent_breaks_through": True}
     doc["accounts"] = [
-        {"name": "trello", "kind": "trello", "api_base": servers[0].url + "/1"},
-        {"name": "telegram", "kind": "telegram", "api_base": servers[1].url, "poll_timeout": 0,
+        {"name": TRELLO_ACCOUNT, "kind": "trello", "api_base": servers[0].url + "/1"},
+        {"name": TELEGRAM_ACCOUNT, "kind": "telegram", "api_base": servers[1].url, "poll_timeout": 0,
          "me_ids": [str(ME_TG_ID)]},
-        {"name": "mail", "kind": "maildir", "path": str(maildir), "smtp_host": "127.0.0.1",
+        {"name": MAIL_ACCOUNT, "kind": "maildir", "path": str(maildir), "smtp_host": "127.0.0.1",
          "smtp_port": 1, "smtp_tls": "none"},
     ]
     project_of = {th.id: th.project for th in threads}
