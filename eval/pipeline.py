@@ -38,7 +38,7 @@ import tomlkit
 from connectors.email.maildir import write_message
 from eval.corpus import Message, Thread, World
 from inscope.actions import Actions
-from inscope.secrets import set_session_secret
+from inscope.secrets import forget_session_secrets, set_session_secret
 from inscope.store import Store
 from inscope.workspace import Workspace
 from sandbox.server import ServerThread
@@ -138,10 +138,13 @@ class Pipeline:
         return out
 
     def close(self) -> None:
+        """Stop the servers, forget the sandbox secrets, remove the temporary home."""
         self.store.close()
         for s in self.servers:
             s.stop()
         self.ws.close()
+        for account in (TRELLO_ACCOUNT, TELEGRAM_ACCOUNT):
+            forget_session_secrets(account)
         shutil.rmtree(self.home, ignore_errors=True)
 
 

@@ -47,6 +47,13 @@ def set_session_secret(account: str, name: str, value: str) -> None:
     _SESSION[(account, name)] = value
 
 
+def forget_session_secrets(account: str) -> None:
+    """Drop the session secrets of ``account`` (its local services stopped): another
+    workspace in the same process may use the same account name with secrets of its own."""
+    for key in [k for k in _SESSION if k[0] == account]:
+        del _SESSION[key]
+
+
 def keyring_usable() -> bool:
     try:
         import keyring

@@ -27,7 +27,7 @@ from typing import Any
 
 from connectors.email.maildir import write_message
 from inscope.config import AccountCfg, Config
-from inscope.secrets import set_session_secret
+from inscope.secrets import forget_session_secrets, set_session_secret
 from sandbox.demo.setup import demo_params, serves_locally
 from sandbox.demo.wire import email_bytes, tg_user, tg_user_id
 from sandbox.demo.world import DemoMessage, World, generate
@@ -61,6 +61,7 @@ class DemoServices:
         self._tg_ids: dict[int, int] = {}  # world idx → telegram message id
         self._first_email: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._secret_accounts: list[str] = []  # whose session secrets stop() forgets
 
     # -- start/stop ---------------------------------------------------------------------
 
@@ -138,10 +139,12 @@ class DemoServices:
             for key in ("seed", "anchor", "size"):
                 a.options.pop(key, None)
         if a.options.get("api_base") == "demo:trello":
+            self._secret_accounts.append(a.name)
             a.options["api_base"] = self._servers[0].url + "/1"
             set_session_secret(a.name, "key", TRELLO_KEY)
             set_session_secret(a.name, "token", TRELLO_TOKEN)
         elif a.options.get("api_base") == "demo:telegram":
+            self._secret_accounts.append(a.name)
             a.options["api_base"] = self._servers[1].url
             set_session_secret(a.name, "token", BOT_TOKEN)
         elif a.options.get("path") == "demo:maildir":
@@ -161,6 +164,9 @@ class DemoServices:
         if self._sink is not None:
             self._sink.stop()
             self._sink = None
+        for account in self._secret_accounts:
+            forget_session_secrets(account)
+        self._secret_accounts.clear()
 
     # -- the running demo -------------------------------------------------------------------
 
