@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench screenshot clean
+.PHONY: demo test lint bench eval screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "inscope needs Python >= 3.11")'
@@ -30,9 +30,15 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## Benchmarks (not tests): prints tables, writes bench/out/.
+## Benchmarks (not tests): prints tables, writes bench/out/; then pymorphy3 vs a stemmer.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.lemmatizers
+
+## The triage measured on the labeled corpus (a report: exits 0 whatever the scores).
+EVALS := eval.triage
+eval: $(STAMP)
+	@for m in $(EVALS); do $(BIN)/python -m $$m || exit 1; done
 
 ## Regenerate docs/screenshot.svg (the README picture) from a fresh demo workspace.
 screenshot: $(STAMP)

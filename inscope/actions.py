@@ -1,7 +1,8 @@
 """The user's actions: one implementation that both front ends call.
 
 Every key of the TUI and every command of the CLI that changes something (reply, done,
-snooze, priority, assign, escalate, resolve, project status, resend / cancel, undo) and
+snooze, priority, relevance, assign, escalate, resolve, project status, resend / cancel,
+undo) and
 the grouped inbox that ``inscope inbox --json`` prints go through :class:`Actions`, so
 the two cannot drift: the unpaid-project confirmation, re-triage after an assignment,
 the wording of what happened and every time shown (always in ``[me] timezone``) are
@@ -259,6 +260,9 @@ class Actions:
             "due_at": self.local(r.due_at).isoformat() if r.due_at else None,
             "url": r.url,
             "delivery_error": r.delivery_error,
+            "urgent": {"value": r.urgent, "reason": r.urgent_reason},
+            "relevance": {"value": r.relevance, "reason": r.relevance_reason},
+            "base_priority": r.base_priority.label,
         }
 
     # -- replying -------------------------------------------------------------------------
@@ -402,6 +406,19 @@ class Actions:
         """Set the priority by hand (it sticks until the client's next message)."""
         self._each(ids, lambda tid: self.store.set_priority(tid, level))
         return Outcome(_n(f"priority {level.label} (until the next client message)", ids), tuple(ids))
+
+    def relevance(self, ids: Sequence[int], value: str) -> Outcome:
+        """Mark threads mine (``"mine"``) or not (``"not mine"``) — the one key that
+        corrects triage.  It sticks across new messages (undo takes it back), and the
+        learned triage takes it as a decision: similar threads follow."""
+        key = {"mine": "mine", "not mine": "noise", "not-mine": "noise", "noise": "noise"}.get(
+            value.strip().lower())
+        if key is None:
+            raise ActionError(f"unknown relevance {value!r}: use mine or not-mine")
+        self._each(ids, lambda tid: self.store.set_relevance(tid, key))
+        self.ws.retriage(self.store, self.now(), thread_ids=ids)
+        what = "marked yours" if key == "mine" else "marked not yours"
+        return Outcome(_n(what, ids), tuple(ids))
 
     def assign(self, ids: Sequence[int], project: str) -> Outcome:
         """Move threads to ``project`` (their conversations follow) and re-triage them there:

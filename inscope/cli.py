@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("thread", type=thread_id)
     s.add_argument("level", choices=[p.label for p in Priority])
 
+    s = sub.add_parser("relevance", help="mark a thread yours or not (it sticks, and triage learns)")
+    s.add_argument("thread", type=thread_id)
+    s.add_argument("value", choices=["mine", "not-mine"])
+
     sub.add_parser("undo", help="undo the last action")
 
     s = sub.add_parser("project", help="set a project's status")
@@ -302,6 +306,10 @@ def cmd_show(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     th = conv.thread
     print(f"#{th.id} {one_line(th.title, 200)} — {one_line(th.project, 60)} · {th.source} · "
           f"{th.state} · {th.priority.label}")
+    print(f"  relevance: {th.relevance}" + (f" — {one_line(th.relevance_reason, 200)}"
+                                             if th.relevance_reason else ""))
+    if th.urgent:
+        print(f"  urgent: {one_line(th.urgent_reason, 200)}")
     for reason in th.reasons:
         print(f"  why: {one_line(reason, 200)}")
     if th.snooze_until or th.snooze_kind:
@@ -375,6 +383,12 @@ def cmd_resolve(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 
 def cmd_priority(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     out = ws.actions(store).priority([args.thread], Priority.parse(args.level))
+    print(f"#{args.thread}: {out.message}")
+    return 0
+
+
+def cmd_relevance(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
+    out = ws.actions(store).relevance([args.thread], args.value)
     print(f"#{args.thread}: {out.message}")
     return 0
 
@@ -484,7 +498,7 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "sync": cmd_sync, "inbox": cmd_inbox, "show": cmd_show, "reply": cmd_reply, "done": cmd_done,
-    "snooze": cmd_snooze, "escalate": cmd_escalate, "resolve": cmd_resolve, "assign": cmd_assign, "priority": cmd_priority, "undo": cmd_undo,
+    "snooze": cmd_snooze, "escalate": cmd_escalate, "resolve": cmd_resolve, "assign": cmd_assign, "priority": cmd_priority, "relevance": cmd_relevance, "undo": cmd_undo,
     "project": cmd_project, "search": cmd_search, "outbox": cmd_outbox, "report": cmd_report,
     "doctor": cmd_doctor,
 }

@@ -54,6 +54,9 @@ class Workspace:
         self.rules = Rules.from_config(config)
         self.schedule: Schedule = self.rules.schedule
         self._projects = {p.name: p for p in config.projects}
+        # The clock the rules see at ingest and re-triage (the eval freezes it at its world's
+        # "now"; the app always runs on the wall clock).
+        self.clock: Callable[[], float] = time.time
 
     # -- opening -------------------------------------------------------------------
 
@@ -135,7 +138,7 @@ class Workspace:
         from inscope.sync import Hooks  # imported on use: start-up pays only for the first paint
 
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
-                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated,
+                     triage=lambda: self.rules.triage_fn(self.clock()), on_migrate=self.chat_migrated,
                      rules_version=self.rules_version())
 
     def rules_version(self) -> str:
@@ -161,7 +164,9 @@ class Workspace:
             from inscope.config.write import map_to_project
 
             map_to_project(self.config_path, project.name, "telegram_chats", new)
+        learned = self.rules.learned
         self.rules = Rules.from_config(self.config)
+        self.rules.learned = learned
         return project.name
 
     def connectors(self) -> tuple[dict[str, Connector], list[BrokenAccount]]:
@@ -199,10 +204,16 @@ class Workspace:
             return redact(str(e))
         return f"{where} ({acc.name}): {type(e).__name__}: {redact(str(e))}"
 
+    def learn(self, store: Store) -> None:
+        """Hand the user's decisions in ``store`` to the learned triage (one row per decided
+        thread; the model is fitted on the next assessment).  Before a sync and a re-triage."""
+        self.rules.learn(store.decisions())
+
     def engine(self, store: Store) -> SyncEngine:
         """A sync engine over every configured account, bound to ``store``'s thread."""
         from inscope.sync import SyncEngine
 
+        self.learn(store)
         connectors, broken = self.connectors()
         return SyncEngine(store, connectors, self.hooks(), broken=broken)
 
@@ -214,7 +225,8 @@ class Workspace:
         ``waiting_only``: just the threads whose triage depends on the clock
         (``Store.waiting_thread_ids``) — what a window boundary can change.
         """
-        fn = self.rules.triage_fn(time.time() if now is None else now)
+        self.learn(store)
+        fn = self.rules.triage_fn(self.clock() if now is None else now)
         if waiting_only:
             thread_ids = store.waiting_thread_ids()
         return store.retriage(fn, thread_ids)

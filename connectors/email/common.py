@@ -117,12 +117,13 @@ class EmailCore:
                 if r not in routes:
                     routes.append(r)
         recipients = [a for _n, a in p.to + p.cc]
-        mentions_me = any(a in self.me_emails for a in recipients) or any(
-            e in p.full_text.lower() for e in self.me_emails
-        )
+        # To and Cc differ: Cc alone is "for your information", not addressed to me.
+        to_me = any(a in self.me_emails for _n, a in p.to)
+        cc_me = not to_me and any(a in self.me_emails for _n, a in p.cc)
+        mentions_me = to_me or any(e in p.full_text.lower() for e in self.me_emails)
         if not mentions_me and self._name_re is not None:
             mentions_me = bool(self._name_re.search(p.full_text)) or any(
-                self._name_re.search(n) for n, _a in p.to + p.cc
+                self._name_re.search(n) for n, _a in p.to
             )
         created = p.date or fallback_date or datetime.now(UTC)
         flag_list = sorted(set(flags))
@@ -131,6 +132,8 @@ class EmailCore:
             "from": _fmt(p.from_name, p.from_addr),
             "to": [_fmt(n, a) for n, a in p.to],
             "cc": [_fmt(n, a) for n, a in p.cc],
+            "to_me": to_me,
+            "cc_me": cc_me,
             "reply_to": [_fmt(n, a) for n, a in p.reply_to],
             "message_id": p.message_id,
             "in_reply_to": p.in_reply_to,

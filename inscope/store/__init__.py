@@ -19,6 +19,7 @@ decides the transactions and owns the per-connection thread cache):
 - ``states``    the thread and outbox state machines as pure functions, no SQL
 - ``rows``      row → dataclass mapping by column name (``OutboxRow`` lives there)
 - ``reports``   the report's queries, returning plain data (``inscope.report`` does the sums)
+- ``decisions`` the user's decisions per thread, the training rows of the learned triage
 - ``projects``, ``accounts``, ``events``, ``errors``: the project table, accounts and
   cursors, the event log and undo snapshots, ``StoreError``
 """
@@ -35,8 +36,19 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Item
 from inscope.model import UNSORTED, MessageRow, Priority, ProjectInfo, ThreadRow
-from inscope.store import accounts, actions, events, ingest, outbox, reports, schema, views
+from inscope.store import (
+    accounts,
+    actions,
+    decisions,
+    events,
+    ingest,
+    outbox,
+    reports,
+    schema,
+    views,
+)
 from inscope.store import projects as project_table
+from inscope.store.decisions import Decision
 from inscope.store.errors import DatabaseUnavailable, StoreError, explain
 from inscope.store.ingest import ApplyResult, ProjectFn, RoleFn, RoleInFn, ThreadCache, TriageFn
 from inscope.store.reports import ProjectActivity
@@ -49,9 +61,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = [
-    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "InboxGate", "OutboxRow", "ProjectActivity",
-    "DatabaseUnavailable", "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError", "TriageFn",
-    "explain",
+    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "DatabaseUnavailable", "Decision", "InboxGate",
+    "OutboxRow", "ProjectActivity", "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError",
+    "TriageFn", "explain",
 ]
 
 
@@ -430,6 +442,17 @@ class Store:
         with self.tx() as c:
             key = actions.assign_project(c, tid, pid)
             self._thread_cache.pop(key, None)  # no longer adoptable: set by hand
+
+    def set_relevance(self, tid: int, relevance: str) -> None:
+        """Mark a thread mine (``"mine"``) or not (``"noise"``) by hand: it sticks (new
+        messages do not change it), undo takes it back, and it trains the learned triage."""
+        actions.check_relevance(relevance)
+        with self.tx() as c:
+            actions.set_relevance(c, tid, relevance)
+
+    def decisions(self, limit: int = 5000) -> list[Decision]:
+        """The threads the user decided on (reply, done, escalate …), for learning."""
+        return decisions.decisions(self.conn, limit)
 
     def set_priority(self, tid: int, priority: Priority) -> None:
         """Override a thread's priority until the next client message."""

@@ -1,6 +1,6 @@
 """What the user does to threads and projects, each action logged as one event.
 
-Done, reopen, snooze, assign, priority, escalate, resolve; undo (of the kinds in
+Done, reopen, snooze, assign, priority, relevance, escalate, resolve; undo (of the kinds in
 ``events.UNDOABLE``); drafts; the clock's wake-ups; a project's status.  State
 changes come from ``states.THREAD_ACTIONS``.  Every function that writes runs in the caller's
 transaction (``c``), except the draft and validation helpers, which say so.
@@ -75,6 +75,22 @@ def assign_project(c: sqlite3.Connection, tid: int, pid: int) -> tuple[str, str]
               (row[0], row[1], pid))
     events.log(c, "assign", tid, {"from": row[2], "to": pid})
     return str(row[0]), str(row[1])
+
+
+RELEVANCE_VALUES = ("mine", "noise")
+
+
+def check_relevance(relevance: str) -> None:
+    """Refuse a relevance other than ``mine`` / ``noise`` (no transaction)."""
+    if relevance not in RELEVANCE_VALUES:
+        raise StoreError(f"unknown relevance {relevance!r}: use mine or noise")
+
+
+def set_relevance(c: sqlite3.Connection, tid: int, relevance: str) -> None:
+    """Mark the thread mine or not by hand (sticks across new messages; undoable)."""
+    reason = "you marked it yours" if relevance == "mine" else "you marked it not yours"
+    _act(c, tid, "relevance", None, {"relevance_override": relevance, "relevance": relevance,
+                                     "relevance_reason": reason}, {"relevance": relevance})
 
 
 def set_priority(c: sqlite3.Connection, tid: int, priority: Priority) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import Item
-from inscope.model import UNSORTED, Assessment, MsgFacts
+from inscope.model import UNSORTED, Assessment, MsgFacts, Priority
 from inscope.store import accounts, batch, events, projects, states
 
 RoleFn = Callable[[Item], str]
@@ -31,6 +31,10 @@ TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
 """(project_id, project_name, recent message facts, card members) → Assessment."""
 
 ThreadCache = dict[tuple[str, str], tuple[int, str, bool]]
+
+RECENT = 20
+"""Triage reads a thread's newest RECENT messages: what is waiting is at the end, and a
+long chat costs no more than a short one."""
 """(account, conversation) → (thread id, title, adoptable), kept by the store across batches."""
 
 
@@ -130,7 +134,7 @@ def apply(
                 tid, account, it.external_id, it.author.id, it.author.name, it.author.handle,
                 it.author.email, role, int(mine), it.text,
                 created, edited, int(it.deleted), it.reply_to,
-                int(it.mentions_me), it.url, meta, it.raw,
+                int(it.mentions_me), it.url, meta, it.raw, _addr(it),
             ))
             touched.add(tid)
             if it.deleted:
@@ -173,8 +177,8 @@ def apply(
             """
             INSERT INTO messages (thread_id, account, external_id, author_id,
                 author_name, author_handle, author_email, role, is_me, text, created_at,
-                edited_at, deleted, reply_to, mentions_me, url, meta, raw)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                edited_at, deleted, reply_to, mentions_me, url, meta, raw, addr)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             new_rows,
         )
@@ -258,14 +262,21 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
     """
     th = c.execute(
         "SELECT t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, t.members, "
-        "p.name, t.msg_count FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
+        "p.name, t.msg_count, t.relevance_override, t.account, t.conversation, t.source, t.title "
+        "FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
         (tid,),
     ).fetchone()
-    state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count = th
+    (state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count,
+     relevance_override, account, conversation, source, title) = th
+    # The newest RECENT messages, with who wrote the message each one answers (a reply to
+    # my message is addressed to me): one indexed lookup per reply.
     recent = c.execute(
-        "SELECT role, text, created_at, mentions_me, is_me, author_name, id FROM messages "
-        "WHERE thread_id = ? AND deleted = 0 ORDER BY created_at DESC, id DESC LIMIT 20",
-        (tid,),
+        "SELECT m.role, m.text, m.created_at, m.mentions_me, m.is_me, m.author_name, m.id, "
+        "coalesce(nullif(m.author_handle, ''), m.author_email), m.addr, r.is_me, r.role "
+        "FROM messages m LEFT JOIN messages r ON r.account = m.account "
+        "AND r.external_id = m.reply_to "
+        "WHERE m.thread_id = ? AND m.deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+        (tid, RECENT),
     ).fetchall()
     if not recent:
         c.execute("UPDATE threads SET msg_count = 0 WHERE id = ?", (tid,))
@@ -280,7 +291,7 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
         # Only inserts since the last refresh: O(1) instead of a scan of a long chat.
         count = (prev_count or 0) + delta[0]
         last_client_at = max((x for x in (prev_client_at, delta[1]) if x is not None), default=None)
-    last_role, text, last_at, _, last_is_me, author, _ = recent[0]
+    last_role, text, last_at, _, last_is_me, author = recent[0][:6]
     new_client_msg = last_client_at is not None and (prev_client_at is None or last_client_at > prev_client_at)
     new_state, resolved_by_am = states.thread_after_messages(
         state, snooze_kind, last_is_me=bool(last_is_me), new_client_msg=new_client_msg,
@@ -307,16 +318,31 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
         # Not an undoable "resolve": the user did not do it, so z must not take it back.
         events.log(c, "resolved_by_am", tid, {"before": before, "by": author})
     if triage is not None:
+        conv = f"{account}:{conversation}"
+        subject = title if source == "email" else ""  # a card name or chat title is no message
         facts = [
             MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
-                     id=r[6])
+                     id=r[6], author=r[5] or "", handle=r[7] or "", addr=r[8] or "",
+                     reply_to_me=bool(r[9]), reply_to_role=r[10] or "", conversation=conv,
+                     subject=subject)
             for r in reversed(recent)
         ]
         a = triage(pid, pname, facts, tuple(json.loads(members)))
+        relevance, relevance_reason = a.relevance, a.relevance_reason
+        if relevance_override:
+            # Set by hand (Actions.relevance): it sticks; the rules' view stays in the reason.
+            relevance = relevance_override
+            relevance_reason = ("you marked it yours" if relevance_override == "mine"
+                                else "you marked it not yours")
+        # A legacy triage may say Priority.URGENT: that is the urgent axis.
+        urgent = a.urgent or a.priority == Priority.URGENT
         sets.update(
-            relevance=a.relevance, scope=a.scope, scope_reason=a.scope_reason,
-            priority=int(a.priority), reasons=json.dumps(list(a.reasons), ensure_ascii=False),
-            due_at=a.due_at,
+            relevance=relevance, scope=a.scope, scope_reason=a.scope_reason,
+            priority=max(int(Priority.HIGH), int(a.priority)),
+            reasons=json.dumps(list(a.reasons), ensure_ascii=False),
+            due_at=a.due_at, urgent=int(urgent and relevance != "noise"),
+            urgent_reason=a.urgent_reason or ("urgent" if urgent else ""),
+            relevance_reason=relevance_reason, scope_service=a.scope_service,
         )
     cols = ", ".join(f"{k} = ?" for k in sets)
     c.execute(f"UPDATE threads SET {cols} WHERE id = ?", (*sets.values(), tid))
@@ -361,6 +387,13 @@ def rekey_conversation(c: sqlite3.Connection, account: str, old: str, new: str) 
     c.execute("UPDATE routes SET conversation = ? WHERE account = ? AND conversation = ?",
               (new, account, old))
     return n
+
+
+def _addr(it: Item) -> str:
+    """``"to"`` when an e-mail had my address in To, ``"cc"`` when only in Cc, else ``""``."""
+    if it.meta.get("to_me"):
+        return "to"
+    return "cc" if it.meta.get("cc_me") else ""
 
 
 def _ts(dt: Any) -> float | None:

@@ -20,7 +20,7 @@ from inscope.store.errors import StoreError, explain
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 BUSY_TIMEOUT = 10.0
 """Seconds a write waits for another writer before it is refused as "locked".  Our own
@@ -206,8 +206,31 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_5(db: sqlite_utils.Database) -> None:
+    # Triage on two axes: ``urgent`` (breaks through the reply windows, with its reason)
+    # beside ``priority`` (high / normal / low inside a window); why a thread is mine or
+    # not, and a relevance set by hand (``Actions.relevance``), which also trains the
+    # model of the user's decisions.  ``messages.addr`` keeps whether an e-mail had me in
+    # To or only in Cc ("to" / "cc" / "").  The view index orders by the displayed level.
+    db.executescript(
+        """
+        ALTER TABLE threads ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE threads ADD COLUMN urgent_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE threads ADD COLUMN relevance_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE threads ADD COLUMN scope_service TEXT NOT NULL DEFAULT '';
+        ALTER TABLE threads ADD COLUMN relevance_override TEXT;
+        ALTER TABLE messages ADD COLUMN addr TEXT NOT NULL DEFAULT '';
+        UPDATE threads SET urgent = 1, urgent_reason = 'urgent (assessed before the update)',
+            priority = 1 WHERE priority = 0;
+        DROP INDEX IF EXISTS threads_view;
+        CREATE INDEX threads_view ON threads (state, project_id, urgent, priority,
+            last_client_at DESC, id);
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migration_1, _migration_2, _migration_3, _migration_4,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
 ]
 
 

@@ -29,7 +29,7 @@ VIEW_WHERE: dict[str, str] = {
     "all": "1",
 }
 
-_PRIORITY = "coalesce(t.priority_override, t.priority)"
+_PRIORITY = rows.DISPLAY_PRIORITY
 
 
 @dataclass(frozen=True, slots=True)
