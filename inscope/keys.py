@@ -111,6 +111,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("thread.priority", "p", "priority", "Priority",
             "Set the priority: urgent / high / normal / low (1–4); it sticks until the client's "
             "next message", "inbox"),
+    Command("thread.relevance", "m", "relevance", "Mine?",
+            "Mine / not mine: correct whose the thread is (it sticks across new messages, z "
+            "undoes it, and similar threads learn from it)", "inbox"),
     Command("thread.assign", "a", "assign", "Assign project",
             "Assign the thread to a project (threads from unmapped chats, boards or domains "
             "land in Unsorted); later messages of the same conversation follow it", "inbox"),

@@ -216,6 +216,15 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
     if t.delivery_error:
         add(Para(((f"⚠ reply not delivered: {one_line(t.delivery_error)}", _OUT),
                   (" — ctrl+p: resend, edit or cancel it", DIM)), kind=CHUNKS))
+    if t.urgent:
+        add(Para(((f"urgent: {one_line(t.urgent_reason) or 'an emergency'}", _OUT),
+                  (" — it breaks through the reply windows", DIM)), kind=CHUNKS))
+    relevance = {"mine": "yours", "watch": "shown (not addressed to you)", "noise": "not yours"}
+    rel: list[Run] = [(f"whose: {relevance.get(t.relevance, t.relevance)}", BOLD)]
+    if t.relevance_reason:
+        rel.append((f" — {one_line(t.relevance_reason)}", PLAIN))
+    rel.append((" (m corrects it)", DIM))
+    add(Para(tuple(rel), kind=CHUNKS))
     prio: list[Run] = [(f"priority: {t.priority.label}", BOLD)]
     if t.due_at:
         late = " (overdue)" if t.due_at < now and t.state == "open" else ""

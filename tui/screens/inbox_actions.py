@@ -40,6 +40,8 @@ _VIEWS_SHOWING: dict[str, set[str]] = {
     "done": {"done"},
     "snoozed": {"snoozed", "held"},
     "escalated": {"escalated"},
+    # Not a state: a thread marked not mine is noise, out of the Inbox but still in these.
+    "noise": {"noise", "held", "snoozed", "escalated", "answered", "done"},
 }
 
 
@@ -180,6 +182,16 @@ class InboxActions(Screen[None]):
         if priority is None:
             return
         await self._act(lambda a: a.priority(ids, priority), ids)
+
+    async def action_relevance(self) -> None:
+        """m: mine ↔ not mine (the one key that corrects triage; it also teaches it)."""
+        ids = self._targets()
+        row = self.inbox.selected_row
+        if not ids or row is None:
+            return
+        value = "mine" if row.relevance == "noise" else "not mine"
+        # Marked not mine, a thread leaves the Inbox (it is noise); marked mine, it stays.
+        await self._act(lambda a: a.relevance(ids, value), ids, "noise" if value != "mine" else None)
 
     def action_assign(self) -> None:
         """a: move the selected thread(s) to a project; the conversation stays there."""
