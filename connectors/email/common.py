@@ -126,6 +126,12 @@ class EmailCore:
             "full_text": p.full_text,
             **where,
         }
+        # What the text leaves out, kept for the detail pane: the quoted history (shown
+        # collapsed, one key away) and the forwarded messages as structured blocks.
+        if p.quoted:
+            meta["quoted"] = p.quoted
+        if p.forwarded:
+            meta["forwarded"] = p.forwarded
         if p.date is None:
             meta["date_fallback"] = True  # Date missing/bad: INTERNALDATE or file time used
         if p.unparsed:
