@@ -50,6 +50,12 @@ _SURROGATE_8BIT = re.compile("[\udc80-\udcff]")
 _WESTERN = frozenset({"us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1",
                       "windows-1252", "cp1252", "iso-8859-15", "iso8859-15", "ansi_x3.4-1968"})
 _NO_CHARSET = frozenset({"", "unknown-8bit", "x-unknown", "8bit", "unknown", "default", "x-user-defined"})
+# Mailers label text with the old standard and write its superset (GBK bytes as "gb2312",
+# Windows code page 932 as "shift_jis"): decode with the superset, as mail clients do.
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "euc_cn": "gb18030", "big5": "big5hkscs",
+             "shift_jis": "cp932", "euc_kr": "cp949", "ks_c_5601-1987": "cp949"}
+_MULTIBYTE = frozenset({"gb18030", "big5hkscs", "cp932", "cp949", "euc_jp", "iso2022_jp", "utf-16",
+                        "utf-16-le", "utf-16-be", "utf-32", "cp950", "hz", "johab"})
 # Pairs that are confused with each other in practice.
 _CYR_SWAP = {"cp1251": "koi8-r", "koi8-r": "cp1251", "koi8-u": "cp1251"}
 _ALIASES = {"x-mac-cyrillic": "mac-cyrillic", "x-mac-cyr": "mac-cyrillic", "win-1251": "cp1251",
@@ -97,13 +103,25 @@ def _best_cyrillic(data: bytes) -> tuple[str, int]:
     return (a, sa) if sa >= sb else (b, sb)
 
 
-def _single_byte_guess(data: bytes) -> str:
-    """Undeclared, not UTF-8: Russian words, Western accents, or the detector's answer."""
-    runs = _HIGH_RUN.findall(data)
-    mean_run = sum(map(len, runs)) / len(runs) if runs else 0.0
-    # Russian words are runs of 8-bit letters; Western text has lone accented letters
-    # between ASCII ones ("Grüße", "é è ç").
-    if mean_run < 1.6 and _ASCII_LETTER.search(data):
+def _looks_western(context: bytes) -> bool:
+    """Latin text with a few accented letters, not Russian: Russian words are runs of 8-bit
+    letters and leave few ASCII letters; Western text has lone accents ("Grüße", "ção")
+    among many ASCII letters."""
+    runs = _HIGH_RUN.findall(context)
+    if not runs:
+        return False
+    high = sum(map(len, runs))
+    mean_run = high / len(runs)
+    ascii_letters = len(_ASCII_LETTER.findall(context))
+    return mean_run < 1.6 and ascii_letters > 0 or mean_run < 3 and ascii_letters >= 3 * high
+
+
+def _single_byte_guess(data: bytes, context: bytes | None = None) -> str:
+    """Undeclared, not UTF-8: Russian words, Western accents, or the detector's answer.
+
+    ``context`` is the text the bytes sit in (stray bytes inside UTF-8 are judged by it).
+    """
+    if _looks_western(data if context is None else context):
         return data.decode("cp1252", errors="replace")
     text, score = _best_cyrillic(data)
     if score > 0:
@@ -138,13 +156,17 @@ def _utf8_with_strays(data: bytes) -> str:
                         bad_end += 1
                     else:
                         break
-            out.append(_single_byte_guess(data[pos + exc.start : bad_end]))
+            out.append(_single_byte_guess(data[pos + exc.start : bad_end], context=data))
             pos = bad_end
     return "".join(out)
 
 
-def decode_guess(data: bytes, declared: str | None = None) -> str:
-    """Decode ``data`` honouring ``declared`` unless the bytes contradict it.  Never raises."""
+def decode_guess(data: bytes, declared: str | None = None, *, trust_label: bool = False) -> str:
+    """Decode ``data`` honouring ``declared`` unless the bytes contradict it.  Never raises.
+
+    ``trust_label``: no koi8-r/cp1251 swap — for encoded words, which carry their own
+    label per word and are short (an all-capitals "РАССЫЛКА" is not a mislabel).
+    """
     if not data:
         return ""
     if data.isascii():
@@ -168,12 +190,19 @@ def decode_guess(data: bytes, declared: str | None = None) -> str:
             if score > 0:
                 return text
         return data.decode("iso8859-15" if name == "iso8859-15" else "cp1252", errors="replace")
+    name = _SUPERSET.get(name, name)
     try:
         text = data.decode(name)
-    except (LookupError, UnicodeDecodeError, ValueError):
+    except LookupError:
+        return _single_byte_guess(data)
+    except (UnicodeDecodeError, ValueError):
+        if name in _MULTIBYTE:
+            # Guessing a single-byte charset for CJK text only makes other garbage: keep the
+            # declared reading, with a replacement mark where the bytes are broken.
+            return data.decode(name, errors="replace")
         return _single_byte_guess(data)
     alt = _CYR_SWAP.get(name)
-    if alt is None:
+    if alt is None or trust_label:
         return text
     # Declared koi8-r/cp1251 (or kin): mislabels are common, keep the declared
     # reading unless the other one is clearly more Russian.
@@ -215,7 +244,7 @@ def decode_words(value: str, hint: str | None = None) -> str:
     def flush() -> None:
         nonlocal pend_cs, pend
         if pend_cs is not None:
-            out.append(decode_guess(bytes(pend), pend_cs))
+            out.append(decode_guess(bytes(pend), pend_cs, trust_label=True))
         pend_cs, pend = None, bytearray()
 
     for m in _WORD.finditer(value):
@@ -231,7 +260,11 @@ def decode_words(value: str, hint: str | None = None) -> str:
         last = m.end()
     flush()
     out.append(_literal(value[last:], hint))
-    return "".join(out)
+    # An encoded CR or NUL ("=0D") is no part of a one-line header.
+    return _CONTROL.sub("", "".join(out))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _literal(text: str, hint: str | None) -> str:

@@ -327,7 +327,7 @@ def html_to_text(html: str) -> str:
         h.body_width = 0
         h.ignore_images = True
         h.ignore_emphasis = True
-        h.ignore_tables = False
+        h.ignore_tables = True  # layout tables (newsletters, Outlook) are not data: cells as lines
         h.unicode_snob = True
         h.single_line_break = False
         text = h.handle(html)
@@ -337,11 +337,13 @@ def html_to_text(html: str) -> str:
     # A mailto link is an address, not a link: "<[a@x](mailto:a@x)>" would hide it from
     # the quote-header patterns.
     text = _MAILTO.sub(r"\1", text)
+    text = _EMPTY_LINK.sub("", text)  # "[ ](https://…)": an image link with the image dropped
     # "* * *" is html2text's <hr>: Outlook's line above the quoted header block, layout only.
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() not in _HR_LINES]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+_EMPTY_LINK = re.compile(r"\[\s*\]\([^)\s]*\)")
 _MAILTO = re.compile(r"\[([^\]\n]*)\]\(mailto:[^)\s]*\)")
 _HR_LINES = frozenset({"* * *", "---", "___", "- - -"})
 

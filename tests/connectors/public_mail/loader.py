@@ -55,11 +55,17 @@ def sources() -> dict[str, dict[str, str]]:
 
 def load_cases(name: str) -> list[dict[str, Any]]:
     """The ``[[case]]`` tables of ``name`` (``replies.toml`` …)."""
+    return load_cases_table(name, "case")
+
+
+def load_cases_table(name: str, table: str) -> list[dict[str, Any]]:
+    """The ``[[table]]`` entries of the manifest ``name``."""
     with open(HERE / name, "rb") as f:
-        return list(tomllib.load(f).get("case", []))
+        return list(tomllib.load(f).get(table, []))
 
 
-def _sha(data: bytes) -> str:
+def sha(data: bytes) -> str:
+    """The hex sha256 the manifests record."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -78,7 +84,7 @@ def archive(key: str) -> Path:
         if proc.returncode != 0 or not dest.exists():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             raise FixtureUnavailable(f"pip download {src['pypi']}=={src['version']} failed: {tail[0]}")
-    if _sha(dest.read_bytes()) != src["sha256"]:
+    if sha(dest.read_bytes()) != src["sha256"]:
         raise FixtureMismatch(f"{dest} does not match the sha256 in sources.toml")
     return dest
 
@@ -125,12 +131,12 @@ def literal(source: bytes, index: int) -> str:
 def case_bytes(case: dict[str, Any]) -> bytes:
     """The input of a case as bytes, verified against its ``sha256`` (own cases: as written)."""
     if case.get("source") == "own":
-        text = case["text"]
-        return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        # Raw 8-bit test messages are written as latin-1 text (one character per byte).
+        return str(case["text"]).encode(str(case.get("bytes", "utf-8")))
     data = read_file(case["source"], case["path"])
     if "literal" in case:
         data = literal(data, int(case["literal"])).encode("utf-8")
-    if _sha(data) != case["sha256"]:
+    if sha(data) != case["sha256"]:
         raise FixtureMismatch(f"case {case['id']}: {case['source']}:{case['path']} changed (sha256)")
     return data
 
