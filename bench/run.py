@@ -214,7 +214,7 @@ def section_mail(s: Settings, work: Path, world: Any, md: Path, rep: Report) -> 
         ws = sources.mail_workspace(ws_home, world, accounts)
         store = ws.store()
         try:
-            (name, conn), = ws.connectors().items()
+            (name, conn), = ws.connectors()[0].items()
             ing = sources.ingest_account(store, ws, name, conn, None)
         finally:
             store.close()

@@ -116,7 +116,7 @@ def sandbox_ingest(home: Path, size: int) -> list[Ingest]:
     out: list[Ingest] = []
     store = ws.store()
     try:
-        for name, conn in ws.connectors().items():
+        for name, conn in ws.connectors()[0].items():
             out.append(ingest_account(store, ws, name, conn, counters.get(name)))
     finally:
         store.close()
@@ -240,7 +240,7 @@ def imap_ingest(home: Path, world: World, maildir: Path) -> Ingest | str:
         set_session_secret("imap", "password", PASSWORD)
         store = ws.store()
         try:
-            (name, conn), = ws.connectors().items()
+            (name, conn), = ws.connectors()[0].items()
             return ingest_account(store, ws, name, conn, lambda: proxy.commands)
         finally:
             store.close()

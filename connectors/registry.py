@@ -9,8 +9,12 @@ into a :class:`~connectors.base.SourceContext` and hands it to :func:`build`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Protocol, cast
 
 from connectors.base import Connector, SourceContext
+from connectors.options import Opt, check
 
 REGISTRY: dict[str, str] = {
     "demo": "sandbox.demo.connector",
@@ -21,9 +25,18 @@ REGISTRY: dict[str, str] = {
 }
 """Receiving kinds → the module whose ``build(ctx)`` makes their connector."""
 
-SEND_ONLY: frozenset[str] = frozenset({"smtp"})
-"""Kinds with no connector of their own: a receiving account names one of these
-(e.g. ``smtp = "name"`` on an IMAP account) to send its replies through it."""
+SEND_ONLY: dict[str, str] = {"smtp": "connectors.email.smtp"}
+"""Kinds with no connector of their own (→ the module that declares their options): a
+receiving account names one of these (e.g. ``smtp = "name"`` on an IMAP account) to send
+its replies through it."""
+
+
+class ConnectorModule(Protocol):
+    """What a connector module exposes: its account options and its factory."""
+
+    OPTIONS: Mapping[str, Opt]
+
+    def build(self, ctx: SourceContext) -> Connector: ...
 
 
 class UnknownKind(ValueError):
@@ -46,11 +59,25 @@ def module_for(kind: str) -> str:
     raise UnknownKind(f"unknown kind {kind!r} (one of {sorted(REGISTRY)})")
 
 
+def _module(name: str) -> ConnectorModule:
+    return cast(ConnectorModule, importlib.import_module(name))
+
+
+def check_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of an account of ``kind``, typed; ``OptionError`` / ``UnknownKind`` if not."""
+    mod_name = REGISTRY.get(kind) or SEND_ONLY.get(kind) or module_for(kind)
+    return check(_module(mod_name).OPTIONS, options)
+
+
 def build(ctx: SourceContext) -> Connector:
-    """Import the module for ``ctx.kind`` (once) and make the account's connector."""
+    """Check the account's options against its kind's ``OPTIONS``, then make its connector.
+
+    Raises ``UnknownKind``, ``OptionError`` (naming the key), or whatever the connector's
+    own ``build`` refuses (e.g. a fatal ``SourceError`` for missing credentials).
+    """
     try:
         mod_name = module_for(ctx.kind)
     except UnknownKind as e:
         raise UnknownKind(f"account {ctx.account!r}: {e}") from None
-    conn: Connector = importlib.import_module(mod_name).build(ctx)
-    return conn
+    mod = _module(mod_name)
+    return mod.build(replace(ctx, options=check(mod.OPTIONS, ctx.options)))

@@ -15,11 +15,14 @@ refusal that a second, explicit "yes" overrides (``ctrl+s`` again, ``--yes``).
 
 from __future__ import annotations
 
+import functools
+import inspect
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from inscope.model import (
     PROJECT_STATUSES,
@@ -31,10 +34,13 @@ from inscope.model import (
     ThreadRow,
     ThreadState,
 )
-from inscope.store import OutboxRow, Store, StoreError
+from inscope.store import DatabaseUnavailable, OutboxRow, Store, StoreError, explain
 
 if TYPE_CHECKING:
     from inscope.workspace import Workspace
+
+
+_C = TypeVar("_C")
 
 
 class ActionError(ValueError):
@@ -94,10 +100,33 @@ def _n(what: str, ids: Sequence[int]) -> str:
     return f"{what}: {len(ids)} threads" if len(ids) > 1 else what
 
 
+def _db_errors_told(cls: type[_C]) -> type[_C]:
+    """Wrap every public method of ``cls`` so a SQLite failure becomes an ``ActionError``."""
+    for name, fn in list(vars(cls).items()):
+        if name.startswith("_") or not inspect.isfunction(fn):
+            continue
+
+        def guarded(self: Any, *args: Any, __fn: Callable[..., Any] = fn, **kwargs: Any) -> Any:
+            try:
+                return __fn(self, *args, **kwargs)
+            except sqlite3.Error as e:
+                raise ActionError(str(explain(e, self.store.path))) from e
+            except DatabaseUnavailable as e:
+                raise ActionError(str(e)) from e
+
+        functools.update_wrapper(guarded, fn)
+        setattr(cls, name, guarded)
+    return cls
+
+
+@_db_errors_told
 class Actions:
     """The actions of one workspace over one store connection (one thread's).
 
-    Cheap to make: the TUI makes one on its db thread, the CLI one per command.
+    Cheap to make: the TUI makes one on its db thread, the CLI one per command.  Every
+    public method turns a SQLite failure (the database locked by another program, a full
+    disk, a damaged file) into an :class:`ActionError` that says so and what to do — the
+    caller keeps what the user typed and shows the line, never a traceback.
     """
 
     def __init__(self, ws: Workspace, store: Store, *, now: Callable[[], float] = time.time) -> None:

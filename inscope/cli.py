@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from inscope.actions import ActionError, NeedsConfirmation, Outcome
 from inscope.config import ConfigError
 from inscope.model import PROJECT_STATUSES, Priority
 from inscope.services import DEMO_WITH_CONFIG, DemoUnavailable
-from inscope.store import Store, StoreError
+from inscope.store import Store, StoreError, explain
 from inscope.text import one_line, sanitize
 
 if TYPE_CHECKING:  # imported lazily at run time: `inscope --help` stays fast
@@ -164,16 +165,39 @@ def _run(args: argparse.Namespace) -> int:
 
         return connect(args.kind, args.config)
     ws = _open(args)
-    store = ws.store()
     try:
-        if args.demo and args.cmd not in ("sync",):
-            # The demo's sources are local: bring the store up to date first.
-            _sync_once(ws, store, quiet=True)
-        handler = _COMMANDS[args.cmd]
-        return handler(ws, store, args)
+        if args.cmd == "doctor" and (problem := _damaged(ws)):
+            return _err(problem)
+        store = ws.store()
+        try:
+            if args.demo and args.cmd not in ("sync",):
+                # The demo's sources are local: bring the store up to date first.
+                _sync_once(ws, store, quiet=True)
+            handler = _COMMANDS[args.cmd]
+            return handler(ws, store, args)
+        except sqlite3.Error as e:  # locked, full, damaged: one line naming the file, no traceback
+            return _err(str(explain(e, ws.db_path)))
+        finally:
+            store.close()
+    finally:
+        ws.close()
+
+
+def _damaged(ws: Workspace) -> str:
+    """For ``doctor``: the integrity check's findings, as the one line to print ("" if fine)."""
+    try:
+        store = ws.store()
+    except StoreError as e:
+        return str(e)
+    try:
+        problems = store.integrity()
+    except sqlite3.Error as e:
+        return str(explain(e, ws.db_path))
     finally:
         store.close()
-        ws.close()
+    if not problems:
+        return ""
+    return str(explain(sqlite3.DatabaseError("malformed: " + "; ".join(problems[:3])), ws.db_path))
 
 
 # -- sync -----------------------------------------------------------------------------
@@ -389,7 +413,8 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     ok = True
     mode = oct(ws.home.stat().st_mode & 0o777)
     print(f"data dir   {ws.home}  ({mode})")
-    print(f"database   {ws.db_path}  ({oct(ws.db_path.stat().st_mode & 0o777)}, schema {store.schema_version()})")
+    print(f"database   {ws.db_path}  ({oct(ws.db_path.stat().st_mode & 0o777)}, schema "
+          f"{store.schema_version()}, integrity check passed)")
     print(f"config     {ws.config_path}  ({'found' if ws.config_path.exists() else 'missing — using defaults'})")
     print(f"keyring    {'available' if keyring_usable() else 'no backend — secrets are read from INSCOPE_* env vars'}")
     print(f"projects   {len(ws.config.projects)}   accounts {len(ws.config.accounts)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, get_args
 
 
 class Priority(IntEnum):
@@ -28,14 +28,16 @@ class Priority(IntEnum):
 
 
 ThreadState = Literal["open", "answered", "done", "snoozed", "escalated"]
-THREAD_STATES: tuple[str, ...] = ("open", "answered", "done", "snoozed", "escalated")
+THREAD_STATES: tuple[ThreadState, ...] = get_args(ThreadState)
 
 # Snooze kinds: until a time, until the next reply window, until the client replies,
 # until the project is active again.
 SnoozeKind = Literal["until", "window", "client", "project"]
+SNOOZE_KINDS: tuple[SnoozeKind, ...] = get_args(SnoozeKind)
 
+# A paused or unpaid project's threads are held out of the Inbox (the "held" view).
 ProjectStatus = Literal["active", "paused", "unpaid"]
-PROJECT_STATUSES: tuple[ProjectStatus, ...] = ("active", "paused", "unpaid")
+PROJECT_STATUSES: tuple[ProjectStatus, ...] = get_args(ProjectStatus)
 
 UNSORTED = "Unsorted"
 """The project of conversations that no config route maps (counted, one key to assign)."""

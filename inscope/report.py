@@ -1,8 +1,10 @@
 """Time and response statistics per project: how much of the specialist's time each client takes.
 
-Sources: messages (received, replies), events (focus / compose seconds,
-escalations) and the reply-window schedule (first-response time is counted in
-window hours, so a message that arrived at night is not "late" by morning).
+The numbers come from ``Store.report_data`` (messages received and replied,
+focus / compose seconds, escalations, first-response pairs); this module only
+does the arithmetic over them with the reply-window schedule (first-response
+time is counted in window hours, so a message that arrived at night is not
+"late" by morning) and renders the table.
 """
 
 from __future__ import annotations
@@ -38,60 +40,25 @@ class ProjectReport:
     out_of_scope: int
 
 
-# My message: sent through inscope (is_me) or written elsewhere under my handle/address
-# (the rules give it role 'me' without the connector knowing it was me).
-_MINE = "(m.is_me = 1 OR m.role = 'me')"
-
-
 def build_report(store: Store, schedule: WindowClock, since: float) -> list[ProjectReport]:
     """One row per project with activity since ``since`` (epoch seconds)."""
-    c = store.conn
     out: list[ProjectReport] = []
-    for p in store.projects():
-        received = c.execute(
-            "SELECT count(*) FROM messages m JOIN threads t ON t.id = m.thread_id WHERE t.project_id = ? "
-            "AND m.role = 'client' AND m.created_at >= ?", (p.id, since)).fetchone()[0]
-        replies = c.execute(
-            "SELECT count(*) FROM messages m JOIN threads t ON t.id = m.thread_id WHERE t.project_id = ? "
-            f"AND {_MINE} AND m.created_at >= ?", (p.id, since)).fetchone()[0]
-        seconds = c.execute(
-            "SELECT coalesce(sum(json_extract(e.data, '$.seconds')), 0) FROM events e JOIN threads t "
-            "ON t.id = e.thread_id WHERE t.project_id = ? AND e.kind IN ('focus', 'compose') AND e.ts >= ?",
-            (p.id, since)).fetchone()[0]
-        escalations = c.execute(
-            "SELECT count(*) FROM escalations x JOIN threads t ON t.id = x.thread_id WHERE t.project_id = ? "
-            "AND x.created_at >= ?", (p.id, since)).fetchone()[0]
-        oos = c.execute(
-            "SELECT count(*) FROM threads t WHERE t.project_id = ? AND t.scope = 'out' "
-            "AND coalesce(t.last_client_at, 0) >= ?", (p.id, since)).fetchone()[0]
-        firsts = _first_responses(store, p.id, since, schedule)
-        if not (received or replies or seconds or escalations):
+    for p in store.report_data(since):
+        if not (p.received or p.replies or p.seconds or p.escalations):
             continue
+        firsts = [_window_hours(schedule, a, b) for a, b in p.exchanges]
         out.append(ProjectReport(
-            project=p.name, status=p.status, received=received, replies=replies,
+            project=p.project, status=p.status, received=p.received, replies=p.replies,
             median_first_response_wh=round(statistics.median(firsts), 2) if firsts else None,
-            time_spent_min=round(float(seconds) / 60, 1), escalations=escalations, out_of_scope=oos,
+            time_spent_min=round(p.seconds / 60, 1), escalations=p.escalations,
+            out_of_scope=p.out_of_scope,
         ))
     return out
 
 
-def _first_responses(store: Store, project_id: int, since: float, schedule: WindowClock) -> list[float]:
-    """Window hours from the first unanswered client message to my next message, per exchange."""
-    rows = store.conn.execute(
-        f"SELECT m.thread_id, m.role, {_MINE}, m.created_at FROM messages m JOIN threads t ON t.id = m.thread_id "
-        "WHERE t.project_id = ? AND m.created_at >= ? AND m.deleted = 0 ORDER BY m.thread_id, m.created_at, m.id",
-        (project_id, since)).fetchall()
-    out: list[float] = []
-    waiting: dict[int, float] = {}
-    for tid, role, is_me, at in rows:
-        if is_me:
-            start = waiting.pop(tid, None)
-            if start is not None:
-                out.append(schedule.window_hours_between(datetime.fromtimestamp(start, UTC),
-                                                         datetime.fromtimestamp(at, UTC)))
-        elif role == "client":
-            waiting.setdefault(tid, at)
-    return out
+def _window_hours(schedule: WindowClock, a: float, b: float) -> float:
+    """Window hours from ``a`` to ``b`` (epoch seconds): how long I took, counted in my hours."""
+    return schedule.window_hours_between(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC))
 
 
 HEADERS = ["project", "status", "received", "replies", "median first response (window h)",

@@ -47,6 +47,12 @@ def set_session_secret(account: str, name: str, value: str) -> None:
     _SESSION[(account, name)] = value
 
 
+def drop_session_secrets(account: str) -> None:
+    """Forget the process-only secrets of ``account`` (the demo's, when its servers stop)."""
+    for key in [k for k in _SESSION if k[0] == account]:
+        del _SESSION[key]
+
+
 def keyring_usable() -> bool:
     try:
         import keyring

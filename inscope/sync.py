@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, assert_never
 
@@ -51,6 +51,15 @@ class SourceStatus:
     failures: int = 0
     last_ok: float | None = None
     items: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenAccount:
+    """An account that could not be built: its name, kind and why (naming file and key)."""
+
+    name: str
+    kind: str
+    message: str
 
 
 @dataclass(slots=True)
@@ -92,7 +101,7 @@ class SyncEngine:
     """Owns the connectors for one store connection (one thread, one event loop)."""
 
     def __init__(self, store: Store, connectors: Mapping[str, Connector], hooks: Hooks,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, *, broken: Iterable[BrokenAccount] = ()):
         self.store = store
         self.connectors = dict(connectors)
         self.hooks = hooks
@@ -101,6 +110,13 @@ class SyncEngine:
         for name, conn in self.connectors.items():
             store.ensure_account(name, conn.kind)
             self.status[name] = SourceStatus(name, conn.kind)
+        # Accounts that could not even be built: shown as disabled with the reason (which
+        # names the config key), while every other account syncs (invariant 4).
+        self.broken = {b.name: b for b in broken}
+        for b in self.broken.values():
+            store.ensure_account(b.name, b.kind)
+            store.set_account_status(b.name, "disabled", b.message, disabled=True)
+            self.status[b.name] = SourceStatus(b.name, b.kind, "disabled", b.message)
         self._reconciled = False
         self._send_lock = asyncio.Lock()
 
@@ -137,7 +153,7 @@ class SyncEngine:
             self._fail(st, SourceError(f"{type(e).__name__}: {redact(str(e))}"), report)
         else:
             st.state, st.message, st.failures, st.last_ok = "ok", "", 0, self.clock()
-            self.store.set_account_status(name, "ok")
+            self.store.set_account_status(name, "ok", disabled=False)
 
     def _apply_event(self, account: str, event: SourceEvent, report: SyncReport) -> None:
         """Act on one structural change a source reported, and say so in the report."""
@@ -166,6 +182,7 @@ class SyncEngine:
     async def sync_all(self) -> SyncReport:
         """One round over every account, then the outbox.  Never raises for a source failure."""
         report = SyncReport()
+        report.errors.update({b.name: b.message for b in self.broken.values()})
         if not self._reconciled:
             await self.reconcile_pending(report)
             self._reconciled = True
@@ -275,6 +292,7 @@ class SyncEngine:
         wake = wake or asyncio.Event()
         kick = asyncio.Condition()
         first = SyncReport()
+        first.errors.update({b.name: b.message for b in self.broken.values()})
         await self.reconcile_pending(first)
         self._reconciled = True
         on_round(first)

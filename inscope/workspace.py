@@ -8,26 +8,29 @@ module name (``inscope.services``), never imported by the core.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors.base import Connector, Item
+from connectors import registry
+from connectors.base import Connector, Item, SourceError, redact
+from connectors.options import OptionError
 from inscope import config as config_mod
-from inscope.config import Config, ProjectCfg
+from inscope.config import AccountCfg, Config, ProjectCfg
 from inscope.model import UNSORTED, Priority
 from inscope.rules.triage import Rules
 from inscope.rules.windows import Schedule, header_text
 from inscope.services import DEMO_WITH_CONFIG, Services, demo_installed, load_demo
-from inscope.sources import build, receiving_accounts
-from inscope.store import InboxGate, Store
+from inscope.sources import build
+from inscope.store import InboxGate, Store, explain
 
 if TYPE_CHECKING:
     from inscope.actions import Actions
     from inscope.report import ProjectReport
-    from inscope.sync import Hooks, SyncEngine
+    from inscope.sync import BrokenAccount, Hooks, SyncEngine
 
 
 class Workspace:
@@ -75,11 +78,18 @@ class Workspace:
             with demo_installed():
                 services = demo_mod.start(home_dir, cfg)
         ws = cls(home_dir, cfg, cfg_path, demo=demo, services=services)
-        store = ws.store()
         try:
-            store.sync_projects((p.name, p.status) for p in cfg.projects)
-        finally:
-            store.close()
+            store = ws.store()
+            try:
+                store.sync_projects((p.name, p.status) for p in cfg.projects)
+            finally:
+                store.close()
+        except sqlite3.Error as e:
+            ws.close()
+            raise explain(e, ws.db_path) from e
+        except BaseException:
+            ws.close()  # the demo's servers must not outlive a workspace that failed to open
+            raise
         return ws
 
     def close(self) -> None:
@@ -89,8 +99,15 @@ class Workspace:
             self.services = None
 
     def store(self) -> Store:
-        """A new connection (one per thread)."""
-        return Store(self.db_path)
+        """A new connection (one per thread).
+
+        Any SQLite failure while opening (a damaged file, a full disk …) is a
+        ``DatabaseUnavailable`` naming the file and what to do.
+        """
+        try:
+            return Store(self.db_path)
+        except sqlite3.Error as e:
+            raise explain(e, self.db_path) from e
 
     # -- rules -----------------------------------------------------------------------
 
@@ -130,17 +147,47 @@ class Workspace:
         self.rules = Rules.from_config(self.config)
         return project.name
 
-    def connectors(self) -> dict[str, Connector]:
+    def connectors(self) -> tuple[dict[str, Connector], list[BrokenAccount]]:
+        """Every enabled account's connector, each built on its own.
+
+        An account that cannot be built (an unknown kind, a bad option, missing
+        credentials, a send-only account with bad options) does not stop the others: it
+        comes back as a :class:`BrokenAccount` whose message names the file and the key.
+        """
+        from inscope.sync import BrokenAccount  # imported on use, like the engine
+
         out: dict[str, Connector] = {}
-        for acc in receiving_accounts(self.config):
-            out[acc.name] = build(self.config, acc, self.home)
-        return out
+        broken: list[BrokenAccount] = []
+        for acc in self.config.accounts:
+            if acc.disabled:
+                continue
+            try:
+                if not registry.receives(acc.kind) and acc.kind not in registry.SEND_ONLY:
+                    registry.module_for(acc.kind)  # raises UnknownKind, saying which kinds exist
+                if registry.receives(acc.kind):
+                    out[acc.name] = build(self.config, acc, self.home)
+                else:
+                    registry.check_options(acc.kind, acc.options)  # send-only: checked, not run
+            except Exception as e:  # one broken account must never stop the others
+                broken.append(BrokenAccount(acc.name, acc.kind, self._build_error(acc, e)))
+        return out, broken
+
+    def _build_error(self, acc: AccountCfg, e: Exception) -> str:
+        where = self.config.where(f"accounts[{acc.index}]")
+        if isinstance(e, OptionError):
+            return f"{where}.{e.key}: {e.message}"
+        if isinstance(e, registry.UnknownKind):
+            return f"{where}.kind: {e}"
+        if isinstance(e, SourceError):
+            return redact(str(e))
+        return f"{where} ({acc.name}): {type(e).__name__}: {redact(str(e))}"
 
     def engine(self, store: Store) -> SyncEngine:
         """A sync engine over every configured account, bound to ``store``'s thread."""
         from inscope.sync import SyncEngine
 
-        return SyncEngine(store, self.connectors(), self.hooks())
+        connectors, broken = self.connectors()
+        return SyncEngine(store, connectors, self.hooks(), broken=broken)
 
     def retriage(self, store: Store, now: float | None = None, *, waiting_only: bool = False,
                  thread_ids: Iterable[int] | None = None) -> int:

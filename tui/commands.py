@@ -16,15 +16,12 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
-from inscope.model import VIEW_TITLES, VIEWS
+from inscope.model import PROJECT_STATUSES, VIEW_TITLES, VIEWS
 from inscope.store import OutboxRow, Store
 from inscope.text import one_line
 
 if TYPE_CHECKING:
     from tui.app import InscopeApp
-
-PROJECT_STATUSES = ("active", "paused", "unpaid")
-
 
 def _unknown(store: Store) -> list[OutboxRow]:
     return store.outbox(("unknown",))

@@ -27,10 +27,24 @@ from connectors.base import (
     SourceContext,
     utc,
 )
+from connectors.options import Opt
 
 from . import mime
 from .smtp import ParentInfo, build_message
 from .threads import ThreadIndex, strip_prefixes
+
+SEND_OPTIONS: dict[str, Opt] = {
+    "smtp": Opt("str", "the kind = \"smtp\" account that sends this account's replies"),
+    "smtp_host": Opt("str", "inline SMTP server (instead of smtp = …)"),
+    "smtp_port": Opt("int", "inline SMTP port (default 587, or 465 with smtp_tls = \"ssl\")", min=1),
+    "smtp_tls": Opt("str", "inline SMTP TLS", choices=("starttls", "ssl", "none")),
+    "smtp_user": Opt("str", "inline SMTP login (secret: smtp_password, else password)"),
+    "smtp_cafile": Opt("str", "a CA bundle that signs the SMTP server's certificate"),
+    "from": Opt("str", "the From address of replies"),
+    "email": Opt("str", "this mailbox's address (a From fallback)"),
+    "from_name": Opt("str", "the display name of replies (default [me] name)"),
+}
+"""Options every receiving e-mail account takes for sending its replies."""
 
 PARENT_CACHE = 5000  # replies go to recent mail; older parents are re-read from the server
 

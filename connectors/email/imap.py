@@ -71,8 +71,9 @@ from connectors.base import (
     redact,
     register_secret,
 )
+from connectors.options import Opt
 
-from .common import EmailCore
+from .common import SEND_OPTIONS, EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
 from .threads import ThreadIndex
@@ -677,6 +678,25 @@ def _v1_flat(folders: dict[str, Any]) -> dict[str, list[str]]:
 def _chunks(seq: list[int], n: int) -> Iterable[list[int]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+OPTIONS: dict[str, Opt] = {
+    "host": Opt("str", "the IMAP server", required=True),
+    "port": Opt("int", "default 993 with tls = \"ssl\", else 143", min=1),
+    "tls": Opt("str", "ssl (implicit TLS, default) | starttls | none", choices=("ssl", "starttls", "none")),
+    "user": Opt("str", "the login (secret: password)"),
+    "folders": Opt("strs", "folders to read (default [\"INBOX\"])"),
+    "sent_folder": Opt("str", "the Sent folder (default: the one marked \\Sent)"),
+    "sync_sent": Opt("bool", "also read Sent (default true)"),
+    "server_saves_sent": Opt("bool", "the server files submitted mail in Sent itself (Gmail)"),
+    "condstore": Opt("bool", "use CONDSTORE when the server has it (default true)"),
+    "flag_diff_every": Opt("int", "rounds between full flag comparisons (default 10)", min=1),
+    "idle_renew": Opt("float", "seconds before an IDLE is renewed (default 540)", min=1),
+    "timeout": Opt("float", "socket timeout in seconds (default 60)", min=0),
+    "batch": Opt("int", "messages fetched per batch", min=1),
+    **SEND_OPTIONS,
+}
+"""The options of a ``kind = "imap"`` account."""
 
 
 def build(ctx: SourceContext) -> Connector:

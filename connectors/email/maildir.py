@@ -45,9 +45,10 @@ from connectors.base import (
     SourceContext,
     SourceError,
 )
+from connectors.options import Opt
 
 from . import mime
-from .common import EmailCore
+from .common import SEND_OPTIONS, EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
 from .threads import ThreadIndex
@@ -349,6 +350,16 @@ def _file_msgid(path: Path) -> str:
     head = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     m = _MSGID_HDR.search(head)
     return mime.normalize_msgid(m.group(1).decode("ascii", "replace")) if m else ""
+
+
+OPTIONS: dict[str, Opt] = {
+    "path": Opt("str", "the Maildir folder (with cur/ new/ tmp/)", required=True),
+    "sent_path": Opt("str", "a Maildir where sent replies are filed"),
+    "mark_answered": Opt("bool", "flag answered mail R (default true)"),
+    "batch": Opt("int", "messages parsed per batch", min=1),
+    **SEND_OPTIONS,
+}
+"""The options of a ``kind = "maildir"`` account."""
 
 
 def build(ctx: SourceContext) -> Connector:

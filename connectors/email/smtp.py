@@ -34,6 +34,7 @@ from connectors.base import (
     redact,
     register_secret,
 )
+from connectors.options import Opt
 
 from .threads import strip_prefixes
 
@@ -51,6 +52,17 @@ class SmtpConfig:
     password: str = field(default="", repr=False)
     timeout: float = 30.0
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+
+
+OPTIONS: dict[str, Opt] = {
+    "host": Opt("str", "the SMTP server", required=True),
+    "port": Opt("int", "default 587, or 465 with tls = \"ssl\"", min=1),
+    "tls": Opt("str", "starttls (default) | ssl | none", choices=("starttls", "ssl", "none")),
+    "user": Opt("str", "the login (secret: password)"),
+    "cafile": Opt("str", "a CA bundle that signs the server's certificate"),
+    "from": Opt("str", "the From address of replies sent through this account"),
+}
+"""The options of a ``kind = "smtp"`` account: it only sends, for the accounts that name it."""
 
 
 def smtp_config(ctx: SourceContext) -> SmtpConfig | None:

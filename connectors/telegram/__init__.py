@@ -36,6 +36,7 @@ from connectors.base import (
     redact,
     register_secret,
 )
+from connectors.options import Opt
 from connectors.telegram.chats import Chats
 from connectors.telegram.cursor import next_cursor, offset_of
 from connectors.telegram.mapping import UpdateParser
@@ -53,6 +54,18 @@ __all__ = [
     "seen_chats",
     "split_text",
 ]
+
+OPTIONS: dict[str, Opt] = {
+    "api_base": Opt("str", "the Bot API root (default https://api.telegram.org)"),
+    "poll_timeout": Opt("int", "long-poll seconds of getUpdates (default 25; 0 = short polls)", min=0),
+    "limit": Opt("int", "updates per getUpdates (1–100, default 100)", min=1),
+    "chats": Opt("strs", "chat ids this bot reads (default: every chat it is in)"),
+    "me_ids": Opt("strs", "Telegram user ids that are me (my own messages seen by the bot)"),
+    "pace_chat_seconds": Opt("float", "seconds between sends to one chat (default 1)", min=0),
+    "group_per_minute": Opt("int", "sends per minute to one group (default 20)", min=1),
+    "max_inline_wait": Opt("float", "longest pacing wait inside one send (default 30)", min=0),
+}
+"""The options of a ``kind = "telegram"`` (Bot API) account; the bot token is a secret."""
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import httpx
 
 from connectors.base import Batch, Outgoing, SendResult, SourceContext
+from connectors.options import Opt
 from connectors.trello.cursor import BoardState, Cursor
 from connectors.trello.directory import Directory
 from connectors.trello.fetch import CommentFetcher
@@ -30,6 +31,7 @@ from connectors.trello.send import CommentSender
 from connectors.trello.transport import TokenBucket, TrelloApi, credentials
 
 __all__ = [
+    "OPTIONS",
     "BoardState",
     "Cursor",
     "ParsedComment",
@@ -41,6 +43,24 @@ __all__ = [
     "parse_action",
     "whoami",
 ]
+
+OPTIONS: dict[str, Opt] = {
+    "api_base": Opt("str", "the REST API root (default https://api.trello.com/1)"),
+    "boards": Opt("strs", "board ids to follow (default: every open board of mine)"),
+    "timeout": Opt("float", "seconds per request (default 30)", min=0),
+    "max_wait": Opt("float", "longest in-process wait for a rate-limit bucket (default 3)", min=0),
+    "backoff_429": Opt("float", "seconds to back off after a 429 (default 10)", min=0),
+    "rate_interval": Opt("float", "rate-limit window in seconds (default 10)", min=0),
+    "token_limit": Opt("float", "requests per window per token (default 90)", min=0),
+    "key_limit": Opt("float", "requests per window per API key (default 270)", min=0),
+    "members_limit": Opt("float", "/members requests per 900 s (default 90)", min=0),
+    "recheck_days": Opt("float", "how far back edits and deletions are re-checked (default 14)", min=0),
+    "recheck_every": Opt("float", "seconds between those re-checks (default 600)", min=0),
+    "boards_every": Opt("float", "seconds between board list refreshes (default 3600)", min=0),
+    "max_pages": Opt("int", "pages of 1000 per board per round while backfilling (default 10)", min=0),
+    "clock_skew": Opt("float", "seconds our clock may run ahead of Trello's (default 300)", min=0),
+}
+"""The options of a ``kind = "trello"`` account (checked before the connector is built)."""
 
 
 class TrelloConnector:

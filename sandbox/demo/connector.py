@@ -30,6 +30,7 @@ from connectors.base import (
     SourceContext,
     SourceError,
 )
+from connectors.options import Opt
 from sandbox.demo.world import DemoMessage, World, generate
 
 PAGE = 5000
@@ -161,6 +162,14 @@ class DemoConnector:
 
     async def aclose(self) -> None:
         return None
+
+
+OPTIONS: dict[str, Opt] = {
+    "size": Opt("int", "messages in the generated world", min=1),
+    "seed": Opt("int", "the world's random seed"),
+    "anchor": Opt("str", "the ISO time the world is built around"),
+}
+"""The options of the in-process demo account (``kind = "demo"``)."""
 
 
 def build(ctx: SourceContext) -> Connector:

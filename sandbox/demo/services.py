@@ -27,7 +27,7 @@ from typing import Any
 
 from connectors.email.maildir import write_message
 from inscope.config import AccountCfg, Config
-from inscope.secrets import set_session_secret
+from inscope.secrets import drop_session_secrets, set_session_secret
 from sandbox.demo.setup import demo_params, serves_locally
 from sandbox.demo.wire import email_bytes, tg_user, tg_user_id
 from sandbox.demo.world import DemoMessage, World, generate
@@ -61,6 +61,7 @@ class DemoServices:
         self._tg_ids: dict[int, int] = {}  # world idx → telegram message id
         self._first_email: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._wired: list[str] = []  # accounts given this process's sandbox secrets
 
     # -- start/stop ---------------------------------------------------------------------
 
@@ -132,6 +133,12 @@ class DemoServices:
         self._thread.start()
 
     def _wire(self, a: AccountCfg, maildir: Path) -> None:
+        self._wired.append(a.name)
+        if a.kind != "demo":
+            # The world's parameters ride on the first account of the demo config; they
+            # are the demo's, not options of that account's connector.
+            for key in ("seed", "anchor", "size"):
+                a.options.pop(key, None)
         if a.options.get("api_base") == "demo:trello":
             a.options["api_base"] = self._servers[0].url + "/1"
             set_session_secret(a.name, "key", TRELLO_KEY)
@@ -156,6 +163,9 @@ class DemoServices:
         if self._sink is not None:
             self._sink.stop()
             self._sink = None
+        for name in self._wired:  # the sandbox tokens live exactly as long as the sandboxes
+            drop_session_secrets(name)
+        self._wired.clear()
 
     # -- the running demo -------------------------------------------------------------------
 

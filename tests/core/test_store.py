@@ -52,7 +52,7 @@ def test_migration_from_v1_keeps_data(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     import sqlite_utils
 
-    from inscope.store import MIGRATIONS
+    from inscope.store.schema import MIGRATIONS
     MIGRATIONS[0](sqlite_utils.Database(conn))
     conn.execute("PRAGMA user_version = 1")
     conn.execute("INSERT INTO projects (name, status, sort) VALUES ('Old', 'active', 0)")

@@ -1,0 +1,38 @@
+"""The event log (every user action, for undo and the report) and the thread snapshot undo restores."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+from inscope.store.errors import StoreError
+
+UNDOABLE = ("done", "reopen", "snooze", "priority", "escalate", "resolve", "reply", "project_status")
+"""Event kinds ``undo`` takes back; the rest (open, focus, wake …) are a record only."""
+
+_SNAPSHOT = ("state", "snooze_until", "snooze_kind", "snooze_reason", "priority_override", "escalated_to")
+
+
+def log(c: sqlite3.Connection, kind: str, tid: int | None, data: dict[str, Any]) -> int:
+    """Append an event; returns its id."""
+    cur = c.execute(
+        "INSERT INTO events (ts, kind, thread_id, data) VALUES (?, ?, ?, ?)",
+        (time.time(), kind, tid, json.dumps(data, ensure_ascii=False)),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def snapshot(c: sqlite3.Connection, tid: int) -> dict[str, Any]:
+    """What a user action may change on a thread, stored in its event as ``before``."""
+    r = c.execute(f"SELECT {', '.join(_SNAPSHOT)} FROM threads WHERE id = ?", (tid,)).fetchone()
+    if r is None:
+        raise StoreError(f"no thread {tid}")
+    return dict(zip(_SNAPSHOT, r, strict=True))
+
+
+def restore(c: sqlite3.Connection, tid: int, before: dict[str, Any]) -> None:
+    """Put a ``snapshot`` back on its thread."""
+    c.execute(f"UPDATE threads SET {', '.join(f'{k} = ?' for k in _SNAPSHOT)} WHERE id = ?",
+              (*(before[k] for k in _SNAPSHOT), tid))

@@ -1,0 +1,343 @@
+"""Ingest: store a batch of items, find or adopt their threads, refresh those threads.
+
+``apply`` runs inside the caller's transaction and writes the account's cursor
+in it, so a cursor moves only with what it covers — invariant 3
+(docs/architecture.md, Invariants).  Inserts are idempotent on
+(account, external_id); a re-delivered item only changes a message when its
+text, meta or deletion changed.  New messages go in with one ``executemany``
+and reach the FTS index with one ``INSERT … SELECT`` per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.base import Item
+from inscope.model import UNSORTED, Assessment, MsgFacts
+from inscope.store import accounts, events, projects, states
+
+RoleFn = Callable[[Item], str]
+RoleInFn = Callable[[Item, str], str]
+"""(item, name of the project its thread belongs to) → role: the thread's project decides who
+the AM and the clients are, even for an item that routes nowhere on its own (an AM's e-mail)."""
+ProjectFn = Callable[[Item], str | None]
+TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
+"""(project_id, project_name, recent message facts, card members) → Assessment."""
+
+ThreadCache = dict[tuple[str, str], tuple[int, str, bool]]
+"""(account, conversation) → (thread id, title, adoptable), kept by the store across batches."""
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What ``apply_batch`` changed: inserted and updated message counts, touched threads."""
+
+    inserted: int
+    updated: int
+    threads: set[int]
+
+
+def apply(
+    c: sqlite3.Connection,
+    cache: ThreadCache,
+    account: str,
+    items: Sequence[Item],
+    cursor: str | None,
+    *,
+    project_of: ProjectFn,
+    role_of: RoleFn,
+    role_in: RoleInFn | None,
+    triage: TriageFn | None,
+    move_cursor: bool,
+) -> ApplyResult:
+    """Store ``items`` and (if ``move_cursor``) ``account``'s cursor, in ``c``'s transaction."""
+    t0 = time.time()
+    inserted = updated = 0
+    touched: set[int] = set()
+    known_projects: dict[str, int] = {}
+    members: dict[int, tuple[str, ...]] = {}
+    # Which of these ids do we have already?  (Re-delivery after a crash, edits.)
+    known: set[str] = set()
+    ext = [it.external_id for it in items]
+    for i in range(0, len(ext), 500):
+        chunk = ext[i:i + 500]
+        known.update(r[0] for r in c.execute(
+            f"SELECT external_id FROM messages WHERE account = ? AND external_id IN "
+            f"({','.join('?' * len(chunk))})", (account, *chunk)))
+    new_rows: list[tuple[Any, ...]] = []
+    seen_new: set[str] = set()
+    deltas: dict[int, list[Any]] = {}  # tid → [inserted, newest client message]
+    thread_project: dict[int, str] = {}
+    recount: set[int] = set()
+    am_spoke: set[int] = set()  # threads with a new message from the account manager
+    for it in items:
+        tid = thread_for(c, cache, it, project_of, known_projects)  # cached per conversation
+        if it.members:
+            members[tid] = it.members
+        edited = _ts(it.edited_at)
+        meta = json.dumps(it.meta, ensure_ascii=False, default=str) if it.meta else "{}"
+        if it.external_id not in known and it.external_id not in seen_new:
+            seen_new.add(it.external_id)
+            if it.author.is_me:
+                role = "me"
+            elif role_in is not None:
+                pname = thread_project.get(tid)
+                if pname is None:
+                    pname = thread_project[tid] = c.execute(
+                        "SELECT p.name FROM threads t JOIN projects p ON p.id = t.project_id "
+                        "WHERE t.id = ?", (tid,)).fetchone()[0]
+                role = role_in(it, pname)
+            else:
+                role = role_of(it)
+            # My message even when the connector could not tell (I wrote from the
+            # Telegram app, under my handle): the rules said 'me', so it answers the thread.
+            mine = it.author.is_me or role == "me"
+            created = float(it.created_at.timestamp())
+            new_rows.append((
+                tid, account, it.external_id, it.author.id, it.author.name, it.author.handle,
+                it.author.email, role, int(mine), it.text,
+                created, edited, int(it.deleted), it.reply_to,
+                int(it.mentions_me), it.url, meta, it.raw,
+            ))
+            touched.add(tid)
+            if it.deleted:
+                recount.add(tid)
+            else:
+                if role == "am":
+                    am_spoke.add(tid)
+                d = deltas.setdefault(tid, [0, None])
+                d[0] += 1
+                if role == "client" and (d[1] is None or created > d[1]):
+                    d[1] = created
+            continue
+        # Seen before: only an edit or a deletion changes it (never silently lost:
+        # a deleted message keeps its last text and shows as deleted).
+        # A tombstone keeps the last text, meta and mention flag; a live re-delivery
+        # updates text (an edit) or meta (e.g. e-mail flags).
+        cur = c.execute(
+            """
+            UPDATE messages SET text = CASE WHEN ? THEN text ELSE ? END,
+                edited_at = coalesce(?, edited_at), deleted = ?,
+                meta = CASE WHEN ? THEN meta ELSE ? END,
+                mentions_me = CASE WHEN ? THEN mentions_me ELSE ? END
+            WHERE account = ? AND external_id = ?
+              AND (deleted != ? OR (NOT ? AND (text IS NOT ? OR meta IS NOT ?)))
+            """,
+            (
+                int(it.deleted), it.text, edited, int(it.deleted),
+                int(it.deleted), meta, int(it.deleted), int(it.mentions_me),
+                account, it.external_id, int(it.deleted), int(it.deleted), it.text, meta,
+            ),
+        )
+        if cur.rowcount:
+            updated += 1
+            touched.add(tid)
+            recount.add(tid)
+    if new_rows:
+        # Bulk insert; the FTS index is fed once per batch instead of by a per-row trigger.
+        max_before = c.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+        c.executemany(
+            """
+            INSERT INTO messages (thread_id, account, external_id, author_id,
+                author_name, author_handle, author_email, role, is_me, text, created_at,
+                edited_at, deleted, reply_to, mentions_me, url, meta, raw)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            new_rows,
+        )
+        c.execute("INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
+                  (max_before,))
+        inserted = len(new_rows)
+    for tid, mem in members.items():
+        c.execute("UPDATE threads SET members = ? WHERE id = ?", (json.dumps(list(mem)), tid))
+    for tid in touched:
+        dl = deltas.get(tid)
+        delta = None if tid in recount or dl is None else (int(dl[0]), dl[1])
+        refresh_thread(c, tid, triage, delta, am_spoke=tid in am_spoke)
+    if move_cursor and (new_rows or touched or not accounts.cursor_is(c, account, cursor)):
+        # A quiet round (nothing new, same cursor) writes no row at all.
+        accounts.store_cursor(c, account, cursor, t0)
+    return ApplyResult(inserted, updated, touched)
+
+
+def thread_for(c: sqlite3.Connection, cache: ThreadCache, it: Item, project_of: ProjectFn,
+               known_projects: dict[str, int]) -> int:
+    """The thread ``it`` belongs to (created if new); adopts an Unsorted thread into the
+    first project an item of it routes to."""
+    key = (it.account, it.conversation)
+    cached = cache.get(key)
+    if cached is None or cached[1] != it.conversation_title:
+        cached = _lookup(c, it, project_of, known_projects)
+        cache[key] = cached
+    tid, _title, adoptable = cached
+    if adoptable:
+        # The thread began with an item that routed nowhere (say the AM's e-mail came
+        # first): the first item that does route decides its project.
+        pname = project_of(it)
+        if pname:
+            # Guarded: another connection may have assigned it by hand meanwhile.
+            c.execute(
+                "UPDATE threads SET project_id = ? WHERE id = ? AND project_id = "
+                "(SELECT id FROM projects WHERE name = ?) AND NOT EXISTS "
+                "(SELECT 1 FROM routes WHERE account = ? AND conversation = ?)",
+                (projects.id_or_create(c, pname, known_projects), tid, UNSORTED, it.account,
+                 it.conversation))
+            cache[key] = (tid, it.conversation_title, False)
+    return tid
+
+
+def _lookup(c: sqlite3.Connection, it: Item, project_of: ProjectFn,
+            known_projects: dict[str, int]) -> tuple[int, str, bool]:
+    """(thread id, title, adoptable): adoptable = in Unsorted by default, not by hand."""
+    routed = c.execute(
+        "SELECT project_id FROM routes WHERE account = ? AND conversation = ?",
+        (it.account, it.conversation),
+    ).fetchone()
+    row = c.execute(
+        "SELECT t.id, t.title, p.name FROM threads t JOIN projects p ON p.id = t.project_id "
+        "WHERE t.account = ? AND t.conversation = ?",
+        (it.account, it.conversation),
+    ).fetchone()
+    if row is not None:
+        if it.conversation_title and row[1] != it.conversation_title:
+            c.execute("UPDATE threads SET title = ? WHERE id = ?", (it.conversation_title, row[0]))
+        return int(row[0]), it.conversation_title, row[2] == UNSORTED and routed is None
+    pname = project_of(it)
+    pid = projects.id_or_create(c, pname or UNSORTED, known_projects)
+    if routed is not None:
+        pid = int(routed[0])
+    cur = c.execute(
+        "INSERT INTO threads (account, source, conversation, title, url, project_id) VALUES (?, ?, ?, ?, ?, ?)",
+        (it.account, it.source, it.conversation, it.conversation_title, it.url, pid),
+    )
+    assert cur.lastrowid is not None
+    return int(cur.lastrowid), it.conversation_title, pname is None and routed is None
+
+
+def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
+                   delta: tuple[int, float | None] | None = None, *, am_spoke: bool = False) -> None:
+    """Recompute a thread's summary, state (``states.thread_after_messages``) and triage.
+
+    ``delta`` = (messages inserted, newest client message among them) when the
+    change was inserts only; ``None`` recounts from scratch (edits, deletions).
+    ``am_spoke``: a *new* message from the project's account manager arrived —
+    in an escalated thread that answers the escalation, which resolves it.
+    """
+    th = c.execute(
+        "SELECT t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, t.members, "
+        "p.name, t.msg_count FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
+        (tid,),
+    ).fetchone()
+    state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count = th
+    recent = c.execute(
+        "SELECT role, text, created_at, mentions_me, is_me, author_name, id FROM messages "
+        "WHERE thread_id = ? AND deleted = 0 ORDER BY created_at DESC, id DESC LIMIT 20",
+        (tid,),
+    ).fetchall()
+    if not recent:
+        c.execute("UPDATE threads SET msg_count = 0 WHERE id = ?", (tid,))
+        return
+    if delta is None:
+        count, last_client_at = c.execute(
+            "SELECT count(*), max(CASE WHEN role = 'client' THEN created_at END) FROM messages "
+            "WHERE thread_id = ? AND deleted = 0",
+            (tid,),
+        ).fetchone()
+    else:
+        # Only inserts since the last refresh: O(1) instead of a scan of a long chat.
+        count = (prev_count or 0) + delta[0]
+        last_client_at = max((x for x in (prev_client_at, delta[1]) if x is not None), default=None)
+    last_role, text, last_at, _, last_is_me, author, _ = recent[0]
+    new_client_msg = last_client_at is not None and (prev_client_at is None or last_client_at > prev_client_at)
+    new_state, resolved_by_am = states.thread_after_messages(
+        state, snooze_kind, last_is_me=bool(last_is_me), new_client_msg=new_client_msg,
+        last_role=last_role, am_spoke=am_spoke)
+    if new_client_msg:
+        override = None  # a manual priority sticks until the next client message
+    sets: dict[str, Any] = {
+        "last_text": _one_line(text)[:500],
+        "last_author": author,
+        "last_is_me": int(last_is_me),
+        "last_at": last_at,
+        "last_client_at": last_client_at,
+        "msg_count": count,
+        "state": new_state,
+        "priority_override": override,
+    }
+    if states.leaves_snooze(state, new_state):
+        sets.update(snooze_until=None, snooze_kind=None, snooze_reason="")
+    if resolved_by_am:
+        before = events.snapshot(c, tid)
+        sets["escalated_to"] = ""
+        c.execute("UPDATE escalations SET resolved_at = ? WHERE thread_id = ? AND resolved_at IS NULL",
+                  (time.time(), tid))
+        # Not an undoable "resolve": the user did not do it, so z must not take it back.
+        events.log(c, "resolved_by_am", tid, {"before": before, "by": author})
+    if triage is not None:
+        facts = [
+            MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
+                     id=r[6])
+            for r in reversed(recent)
+        ]
+        a = triage(pid, pname, facts, tuple(json.loads(members)))
+        sets.update(
+            relevance=a.relevance, scope=a.scope, scope_reason=a.scope_reason,
+            priority=int(a.priority), reasons=json.dumps(list(a.reasons), ensure_ascii=False),
+            due_at=a.due_at,
+        )
+    cols = ", ".join(f"{k} = ?" for k in sets)
+    c.execute(f"UPDATE threads SET {cols} WHERE id = ?", (*sets.values(), tid))
+
+
+def retriage(c: sqlite3.Connection, triage: TriageFn, thread_ids: Iterable[int] | None) -> int:
+    """Recompute triage for some threads (or all), in ``c``'s transaction; returns how many."""
+    ids = list(thread_ids) if thread_ids is not None else [
+        r[0] for r in c.execute("SELECT id FROM threads")
+    ]
+    for tid in ids:
+        refresh_thread(c, tid, triage)
+    return len(ids)
+
+
+def rekey_conversation(c: sqlite3.Connection, account: str, old: str, new: str) -> int:
+    """Rename conversation ``old`` (and its ``old:topic`` keys) to ``new``, folding in a thread
+    that already arrived under the new key; in ``c``'s transaction.  The caller clears the
+    thread cache."""
+    n = 0
+    rows = c.execute(
+        "SELECT id, conversation FROM threads WHERE account = ? AND (conversation = ? OR conversation LIKE ?)",
+        (account, old, old + ":%"),
+    ).fetchall()
+    waiting = ",".join("?" * len(states.WAITING))
+    for tid, conv in rows:
+        new_conv = new + conv[len(old):]
+        clash = c.execute("SELECT id FROM threads WHERE account = ? AND conversation = ?",
+                          (account, new_conv)).fetchone()
+        if clash is not None:
+            # Items already arrived under the new id: fold them into the old thread.
+            for table in ("messages", "outbox", "escalations", "events"):
+                c.execute(f"UPDATE {table} SET thread_id = ? WHERE thread_id = ?", (tid, clash[0]))
+            c.execute("DELETE FROM drafts WHERE thread_id = ?", (clash[0],))
+            c.execute("DELETE FROM threads WHERE id = ?", (clash[0],))
+        c.execute("UPDATE threads SET conversation = ? WHERE id = ?", (new_conv, tid))
+        refresh_thread(c, tid, None)
+        # Rows not sent yet follow the conversation; sent and in-flight ones keep their record.
+        c.execute(f"UPDATE outbox SET conversation = ? WHERE account = ? AND conversation = ? "
+                  f"AND state IN ({waiting})", (new_conv, account, conv, *states.WAITING))
+        n += 1
+    c.execute("UPDATE routes SET conversation = ? WHERE account = ? AND conversation = ?",
+              (new, account, old))
+    return n
+
+
+def _ts(dt: Any) -> float | None:
+    return None if dt is None else float(dt.timestamp())
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,149 @@
+"""The thread and the outbox state machines, as pure functions and data (no SQL).
+
+The store's SQL asks these what a row becomes and writes the answer, so every
+transition is written down once, here, and unit-tested without a database.
+
+Threads (``ThreadState``): my reply makes a thread ``answered``; a client
+message reopens what I had answered or closed and wakes snoozes a reply should
+end; an account manager's message resolves an escalation.  User actions move a
+thread through ``THREAD_ACTIONS``.
+
+Outbox rows: a reply is ``queued`` before the composer closes — invariant 1
+(docs/architecture.md, Invariants); the sender marks it ``sending`` (committed)
+before the request, then ``sent``, ``failed`` or ``unknown``.  An ``unknown`` or
+left-over ``sending`` row is reconciled, never silently resent — invariant 2
+(docs/architecture.md, Invariants).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from inscope.model import THREAD_STATES, SnoozeKind, ThreadState
+
+# --- threads ---------------------------------------------------------------------------
+
+CLOCK_SNOOZES: tuple[SnoozeKind, ...] = ("until", "window")
+"""Snoozes that end at ``snooze_until``: they need a wake time and ``wake_due`` ends them."""
+
+CLIENT_ENDS: frozenset[SnoozeKind] = frozenset({"client", "until", "window"})
+"""Snoozes a client message ends early.  A ``project`` snooze waits for the status flip."""
+
+PROJECT_SNOOZE: SnoozeKind = "project"
+"""The snooze that ends when its project is set active again."""
+
+ThreadAction = Literal["done", "reopen", "snooze", "escalate", "resolve", "reply", "wake"]
+
+THREAD_ACTIONS: dict[ThreadAction, tuple[tuple[ThreadState, ...], ThreadState]] = {
+    "done": (THREAD_STATES, "done"),
+    "reopen": (THREAD_STATES, "open"),
+    "snooze": (THREAD_STATES, "snoozed"),
+    "escalate": (THREAD_STATES, "escalated"),
+    "resolve": (("escalated",), "open"),
+    # Queueing a reply answers the thread; an escalated thread stays with the AM.
+    "reply": (("open", "snoozed", "done"), "answered"),
+    # A snooze ends: its time came (CLOCK_SNOOZES) or its project is active again.
+    "wake": (("snoozed",), "open"),
+}
+"""action → (the states it applies from, the state it leads to)."""
+
+
+def thread_after_action(state: ThreadState, action: ThreadAction) -> ThreadState | None:
+    """The state ``action`` moves a thread in ``state`` to; ``None`` if it does not apply.
+
+    The store refuses a ``resolve`` that does not apply; a ``reply`` that does
+    not apply still queues the reply and leaves the thread as it is.
+    """
+    sources, target = THREAD_ACTIONS[action]
+    return target if state in sources else None
+
+
+def snooze_refusal(kind: str, until: float | None) -> str | None:
+    """Why a snooze of ``kind`` waking at ``until`` is refused, or ``None`` if it is valid."""
+    if kind not in get_args(SnoozeKind):
+        return f"unknown snooze kind {kind!r}"
+    if kind in CLOCK_SNOOZES and until is None:
+        return "a timed snooze needs a wake time"
+    return None
+
+
+def thread_after_messages(
+    state: ThreadState,
+    snooze_kind: SnoozeKind | None,
+    *,
+    last_is_me: bool,
+    new_client_msg: bool,
+    last_role: str,
+    am_spoke: bool,
+) -> tuple[ThreadState, bool]:
+    """(new state, resolved by the AM) of a thread after messages arrived or changed.
+
+    ``last_is_me``: the newest live message is mine; ``new_client_msg``: a client
+    message newer than any seen before arrived; ``last_role``: the newest live
+    message's role; ``am_spoke``: a new message from the project's account manager.
+    """
+    new_state = state
+    if last_is_me:
+        if state == "open":
+            new_state = "answered"
+    elif new_client_msg and last_role == "client":
+        woken = state == "snoozed" and snooze_kind in CLIENT_ENDS
+        if state in ("answered", "done") or woken:
+            new_state = "open"
+    resolved_by_am = am_spoke and state == "escalated"
+    if resolved_by_am:
+        # The escalation is over and the ball is back with me (open), unless my own
+        # message already follows the AM's (answered).
+        new_state = "answered" if last_is_me else "open"
+    return new_state, resolved_by_am
+
+
+def leaves_snooze(before: ThreadState, after: ThreadState) -> bool:
+    """True when a transition ends a snooze, so its wake time, kind and reason are cleared."""
+    return before == "snoozed" and after != "snoozed"
+
+
+# --- outbox ----------------------------------------------------------------------------
+
+OutboxState = Literal["queued", "sending", "sent", "failed", "unknown", "cancelled"]
+OUTBOX_STATES: tuple[OutboxState, ...] = get_args(OutboxState)
+
+OUTBOX_MOVES: dict[OutboxState, frozenset[OutboxState]] = {
+    "queued": frozenset({"sending", "cancelled"}),
+    # queued again: a retryable error, sent later with a back-off.
+    "sending": frozenset({"sent", "failed", "unknown", "queued"}),
+    "failed": frozenset({"queued", "cancelled"}),
+    # sent: reconciliation found it; queued: the user answered "resend?" with yes.
+    "unknown": frozenset({"sent", "queued", "cancelled"}),
+    "sent": frozenset(),
+    "cancelled": frozenset(),
+}
+"""from → the states an outbox row may move to."""
+
+PENDING: tuple[OutboxState, ...] = ("queued", "sending", "failed", "unknown")
+"""Not finished: the outbox listing shows these by default."""
+
+WAITING: tuple[OutboxState, ...] = ("queued", "failed", "unknown")
+"""Not sent and not in flight, yet a later attempt may send them (a renamed conversation
+re-points these rows)."""
+
+TAKE_BACK: tuple[OutboxState, ...] = ("queued",)
+"""What undo may cancel: only a row no sender has picked up."""
+
+
+def can_move(src: OutboxState, dst: OutboxState) -> bool:
+    """True when an outbox row in ``src`` may move to ``dst``."""
+    return dst in OUTBOX_MOVES[src]
+
+
+def sources(dst: str) -> tuple[OutboxState, ...]:
+    """The states a row may move to ``dst`` from, in ``OUTBOX_STATES`` order (the SQL guard).
+
+    ``KeyError`` for a name that is not an outbox state.
+    """
+    return _INTO[dst]
+
+
+_INTO: dict[str, tuple[OutboxState, ...]] = {
+    dst: tuple(s for s in OUTBOX_STATES if dst in OUTBOX_MOVES[s]) for dst in OUTBOX_STATES
+}
