@@ -227,6 +227,8 @@ class SourceContext:
     data_dir: Path | None = None
     other_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → options
     other_secret: Callable[[str, str], str | None] | None = None  # (account, name) → value
+    # (account, name, value): keep a secret the source handed out (a rotated OAuth2 refresh token)
+    save_secret: Callable[[str, str, str], None] | None = None
 
 
 _SECRET_PATTERNS: list[re.Pattern[str]] = []

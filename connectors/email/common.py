@@ -29,8 +29,8 @@ from connectors.base import (
 )
 from connectors.options import Opt
 
-from . import mime
-from .smtp import ParentInfo, build_message
+from . import mime, oauth
+from .smtp import ParentInfo, build_message, smtp_account
 from .threads import ThreadIndex, strip_prefixes
 
 SEND_OPTIONS: dict[str, Opt] = {
@@ -43,6 +43,7 @@ SEND_OPTIONS: dict[str, Opt] = {
     "from": Opt("str", "the From address of replies"),
     "email": Opt("str", "this mailbox's address (a From fallback)"),
     "from_name": Opt("str", "the display name of replies (default [me] name)"),
+    **oauth.OPTIONS,
 }
 """Options every receiving e-mail account takes for sending its replies."""
 
@@ -50,10 +51,13 @@ PARENT_CACHE = 5000  # replies go to recent mail; older parents are re-read from
 
 
 def me_address(ctx: SourceContext) -> str:
-    """The From address of this account: option ``from``, ``email``, an address-shaped
-    ``user``, else the first of ``[me].emails``."""
+    """The From address of this account: option ``from``, ``email``, the ``from`` of the
+    SMTP account that sends for it, an address-shaped ``user`` (of this account, then of
+    the SMTP account), else the first of ``[me].emails``."""
     o = ctx.options
-    for cand in (o.get("from"), o.get("email"), o.get("user"), o.get("smtp_user")):
+    ref = smtp_account(ctx)
+    s = ctx.other_accounts.get(ref, {}) if ref else {}
+    for cand in (o.get("from"), o.get("email"), s.get("from"), o.get("user"), o.get("smtp_user"), s.get("user")):
         if isinstance(cand, str) and "@" in cand:
             return cand.strip().lower()
     if ctx.me_emails:
@@ -70,8 +74,11 @@ class EmailCore:
         self.ctx = ctx
         self.account = ctx.account
         self.me_addr = me_address(ctx)
-        self.me_name = str(ctx.options.get("from_name") or ctx.me_name or "")
+        ref = smtp_account(ctx)
+        smtp_name = (ctx.other_accounts.get(ref, {}) if ref else {}).get("from_name")
+        self.me_name = str(ctx.options.get("from_name") or smtp_name or ctx.me_name or "")
         self.me_emails = {e.lower() for e in ctx.me_emails} | ({self.me_addr} if self.me_addr else set())
+        self._tokens: oauth.TokenSource | None = None
         self.threads = ThreadIndex()
         self.parents: OrderedDict[str, ParentInfo] = OrderedDict()
         name = (ctx.me_name or "").strip()
@@ -81,6 +88,24 @@ class EmailCore:
             if name and name.lower() != "me" and len(name) >= 3
             else None
         )
+
+    # -- sign-in -------------------------------------------------------------------------
+
+    def oauth_tokens(self) -> oauth.TokenSource | None:
+        """This account's OAuth2 token source (``auth = "oauth2"``), made once; else ``None``."""
+        o = self.ctx.options
+        if str(o.get("auth") or "password") != "oauth2":
+            return None
+        if self._tokens is None:
+            ctx = self.ctx
+
+            def save(name: str, value: str) -> None:
+                if ctx.save_secret is not None:
+                    ctx.save_secret(ctx.account, name, value)
+
+            self._tokens = oauth.token_source(ctx.account, o, ctx.secret, save_secret=save,
+                                              verify=oauth.verify_for(o))
+        return self._tokens
 
     # -- items ---------------------------------------------------------------------------
 

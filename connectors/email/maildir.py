@@ -282,7 +282,7 @@ class MaildirConnector(EmailCore):
         return None
 
     async def send(self, out: Outgoing) -> SendResult:
-        cfg = smtp_config(self.ctx)
+        cfg = smtp_config(self.ctx, self.oauth_tokens())
         if cfg is None:
             raise PermanentSendError(f"account {self.account!r}: no smtp settings to send with")
         msg, parent = await self.compose(out)
@@ -366,3 +366,11 @@ def build(ctx: SourceContext) -> Connector:
     """The factory named in ``connectors.registry``."""
     conn: Connector = MaildirConnector(ctx)
     return conn
+
+
+def preflight(ctx: SourceContext) -> list[str]:
+    """What this account still lacks (``inscope doctor``): see :mod:`connectors.email.preflight`."""
+    # Imported here, not at the top: that module imports this one's neighbours.
+    from .preflight import problems
+
+    return problems(ctx)
