@@ -128,10 +128,12 @@ class Dovecot:
     helpers (auth runs as ``dovecot``) must traverse to the passwd file and sockets.
     """
 
-    def __init__(self, binary: str, *, oauth2_introspection_url: str | None = None) -> None:
+    def __init__(self, binary: str, *, oauth2_introspection_url: str | None = None,
+                 oauth2_ca_file: str | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="inscope-dovecot-"))
         self.binary = binary
         self.oauth2_introspection_url = oauth2_introspection_url
+        self.oauth2_ca_file = oauth2_ca_file  # the CA of an https introspection endpoint
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -158,7 +160,12 @@ class Dovecot:
         conf = root / "dovecot.conf"
         oauth2_passdb, mechanisms = "", "plain login"
         if self.oauth2_introspection_url:
-            (root / "oauth2.conf.ext").write_text(OAUTH2_CONFIG.format(url=self.oauth2_introspection_url))
+            extra = ""
+            if self.oauth2_ca_file:
+                shutil.copy(self.oauth2_ca_file, root / "oauth2-ca.pem")
+                (root / "oauth2-ca.pem").chmod(0o644)
+                extra = f"tls_ca_cert_file = {root / 'oauth2-ca.pem'}\n"
+            (root / "oauth2.conf.ext").write_text(OAUTH2_CONFIG.format(url=self.oauth2_introspection_url) + extra)
             (root / "oauth2.conf.ext").chmod(0o644)
             oauth2_passdb = OAUTH2_PASSDB.format(root=root)
             mechanisms = "plain login xoauth2 oauthbearer"
