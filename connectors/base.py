@@ -83,7 +83,21 @@ class ChatMigrated:
     new: str
 
 
-SourceEvent: TypeAlias = ChatMigrated
+@dataclass(frozen=True, slots=True)
+class ConversationsJoined:
+    """Two conversations turned out to be one: ``absorbed`` is now part of ``into``.
+
+    E-mail: a reply synced before its parent started a conversation of its own; the
+    parent (or a later message naming both) links them.  The core merges the stored
+    threads — messages, outbox, escalations, snooze/done state — into ``into``'s, in the
+    transaction of the same batch, whose items already use ``into``.
+    """
+
+    absorbed: str
+    into: str
+
+
+SourceEvent: TypeAlias = ChatMigrated | ConversationsJoined
 """Everything a source can report besides items.  Widen this union with each new
 event type; the sync engine dispatches on it exhaustively, so mypy names every
 place that must learn the new case."""

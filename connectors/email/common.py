@@ -20,6 +20,7 @@ from typing import Any
 
 from connectors.base import (
     Author,
+    ConversationsJoined,
     Item,
     Outgoing,
     PermanentSendError,
@@ -46,6 +47,12 @@ SEND_OPTIONS: dict[str, Opt] = {
     **oauth.OPTIONS,
 }
 """Options every receiving e-mail account takes for sending its replies."""
+
+THREAD_OPTIONS: dict[str, Opt] = {
+    "subject_threading": Opt("bool", "a \"Re:\" without References/In-Reply-To joins the conversation of the "
+                             "same subject from the same client side (default true)"),
+}
+"""Threading options of every receiving e-mail account."""
 
 PARENT_CACHE = 5000  # replies go to recent mail; older parents are re-read from the server
 
@@ -79,7 +86,7 @@ class EmailCore:
         self.me_name = str(ctx.options.get("from_name") or smtp_name or ctx.me_name or "")
         self.me_emails = {e.lower() for e in ctx.me_emails} | ({self.me_addr} if self.me_addr else set())
         self._tokens: oauth.TokenSource | None = None
-        self.threads = ThreadIndex()
+        self.threads = self.new_thread_index()
         self.parents: OrderedDict[str, ParentInfo] = OrderedDict()
         name = (ctx.me_name or "").strip()
         # "Me" is the config default, not a name anybody writes in a message.
@@ -88,6 +95,10 @@ class EmailCore:
             if name and name.lower() != "me" and len(name) >= 3
             else None
         )
+
+    def new_thread_index(self) -> ThreadIndex:
+        """An empty thread index with this account's threading options."""
+        return ThreadIndex(subject_fallback=bool(self.ctx.options.get("subject_threading", True)))
 
     # -- sign-in -------------------------------------------------------------------------
 
@@ -209,9 +220,19 @@ class EmailCore:
         )
         return item
 
+    def take_events(self, items: list[Item] | None = None) -> list[ConversationsJoined]:
+        """The conversation joins since the last call, as events for the batch; ``items``
+        of that batch made before a join are moved to the surviving key."""
+        joins = self.threads.take_joins()
+        if joins and items:
+            for it in items:
+                it.conversation = self.threads.canonical(it.conversation)
+        return [ConversationsJoined(absorbed=a, into=b) for a, b in joins]
+
     def deleted_item(self, ext_id: str, conversation: str, where: dict[str, Any]) -> Item:
         """A tombstone: the store keeps the old text and marks the message deleted."""
         self.parents.pop(ext_id, None)
+        conversation = self.threads.canonical(conversation)  # it may have been joined since
         return Item(
             source="email",
             account=self.account,

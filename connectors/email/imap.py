@@ -74,10 +74,9 @@ from connectors.base import (
 from connectors.options import Opt
 
 from . import oauth
-from .common import SEND_OPTIONS, EmailCore
+from .common import SEND_OPTIONS, THREAD_OPTIONS, EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
-from .threads import ThreadIndex
 
 BATCH = 500
 FETCH_CHUNK = 100  # UIDs per FETCH of full bodies: bounded memory per round trip
@@ -356,7 +355,7 @@ class ImapConnector(EmailCore, PushWait):
 
     def _reload_threads(self, subjects: dict[str, str]) -> None:
         # The thread index must describe the restored state, not a later uncommitted one.
-        self.threads = ThreadIndex()
+        self.threads = self.new_thread_index()
         self.threads.load(subjects, ((e[0], e[1]) for e in self._msgs.flat.values()))
         self.threads.take_new_subjects()  # already persisted
 
@@ -457,7 +456,8 @@ class ImapConnector(EmailCore, PushWait):
                 fs["stale"] = {}
             if caught_up:
                 self._uidnext_seen[folder] = uidnext if uidnext is not None else int(fs["last_uid"]) + 1
-        return Batch(items=items, cursor=self._cursor(), more=more, notes=notes)
+        events = self.take_events(items)  # before the cursor: joins add aliases to persist
+        return Batch(items=items, cursor=self._cursor(), more=more, notes=notes, events=list(events))
 
     def _cursor(self) -> str:
         """Serialize the state after a batch (the journal record is on disk before we return)."""
@@ -723,6 +723,7 @@ OPTIONS: dict[str, Opt] = {
     "timeout": Opt("float", "socket timeout in seconds (default 60)", min=0),
     "batch": Opt("int", "messages fetched per batch", min=1),
     **SEND_OPTIONS,
+    **THREAD_OPTIONS,
 }
 """The options of a ``kind = "imap"`` account."""
 

@@ -92,11 +92,17 @@ def threading_table() -> bool:
     if isinstance(result, str):
         print(f"\nThreading: not compared ({result})")
         return False
-    print(f"\nThreading: {result.messages} messages, notmuch finds {result.notmuch_threads} threads")
-    print("| sync order | conversations | identical to notmuch |")
-    print("|---|---|---|")
+    print(f"\nThreading: {result.messages} messages ({result.skipped} more files notmuch does not take as mail), "
+          f"notmuch finds {result.notmuch_threads} threads")
+    print("| sync order | conversations (References/In-Reply-To) | identical to notmuch | with subject fallback |")
+    print("|---|---|---|---|")
     for order, (n, same) in result.orders.items():
-        print(f"| {order} | {n} | {'yes' if same else 'NO'} |")
+        print(f"| {order} | {n} | {'yes' if same else 'NO'} | {result.with_subjects.get(order, '-')} |")
+    for order, diff in result.differences.items():
+        print(f"  {order}: " + "; ".join(diff))
+    print("  subject fallback (header-less \"Re:\" joins the same client side's subject): "
+          + ("same partition in both orders" if result.subjects_order_independent
+             else "the orders differ where one client side has two roots with the same subject"))
     return all(same for _n, same in result.orders.values())
 
 

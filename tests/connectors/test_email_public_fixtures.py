@@ -64,6 +64,19 @@ def test_public_fixture_hashes_are_checked(public_fixtures: None) -> None:
         loader.case_bytes(case)
 
 
+def test_threading_matches_notmuch_in_both_sync_orders(public_fixtures: None) -> None:
+    from tests.connectors.public_mail import threads_vs_notmuch
+
+    result = threads_vs_notmuch.compare_with_notmuch()
+    if isinstance(result, str):
+        if os.environ.get("CI") == "true":
+            pytest.fail(result)
+        pytest.skip(result)
+    assert result.messages >= 150 and result.notmuch_threads < result.messages  # there are threads to find
+    assert result.orders == {"oldest first": (result.notmuch_threads, True),
+                             "newest first": (result.notmuch_threads, True)}, result.differences
+
+
 def test_item_meta_carries_quoted_history_and_forwards() -> None:
     case = next(c for c in REPLY_CASES if c["id"] == "own-ru-forward-correction")
     raw = ("From: Anna <anna@agency.ru>\r\nTo: roman@agency.ru\r\nSubject: Fwd: Re: Бюджет\r\n"

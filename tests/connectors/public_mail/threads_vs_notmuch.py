@@ -31,10 +31,15 @@ Partition = set[frozenset[str]]
 
 @dataclass(slots=True)
 class Comparison:
-    messages: int
+    messages: int  # messages both sides indexed
     notmuch_threads: int
+    skipped: int = 0  # files notmuch does not take as mail (we show them; not compared)
     orders: dict[str, tuple[int, bool]] = field(default_factory=dict)  # order → (conversations, same)
     differences: dict[str, list[str]] = field(default_factory=dict)
+    # With our subject fallback on (the default): conversations per order, and whether both
+    # orders agree with each other.
+    with_subjects: dict[str, int] = field(default_factory=dict)
+    subjects_order_independent: bool = True
 
 
 def messages() -> list[tuple[str, bytes]]:
@@ -62,11 +67,16 @@ def _date(raw: bytes) -> datetime:
     return mime.parse(raw).date or datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def ours(msgs: list[tuple[str, bytes]], *, newest_first: bool) -> Partition:
-    """Our partition when the mailbox is synced in date order (or its reverse)."""
+def ours(msgs: list[tuple[str, bytes]], *, newest_first: bool, subject_threading: bool = False) -> Partition:
+    """Our partition when the mailbox is synced in date order (or its reverse).
+
+    ``subject_threading`` is our extension for mailers that drop References (a header-less
+    "Re:" joins the same client side's conversation of that subject); notmuch has no such
+    rule, so the comparison with notmuch runs without it and reports its effect apart.
+    """
     ordered = sorted(msgs, key=lambda m: (_date(m[1]), m[0]), reverse=newest_first)
-    ctx = SourceContext(account="public", kind="maildir", options={}, secret=lambda _n: None,
-                        me_emails=("nobody@inscope.invalid",))
+    ctx = SourceContext(account="public", kind="maildir", options={"subject_threading": subject_threading},
+                        secret=lambda _n: None, me_emails=("nobody@inscope.invalid",))
     core = EmailCore(ctx)
     conv_of: dict[str, str] = {}
     for name, raw in ordered:
@@ -137,10 +147,17 @@ def compare_with_notmuch() -> Comparison | str:
     theirs = notmuch(msgs)
     if isinstance(theirs, str):
         return theirs
-    result = Comparison(messages=len(msgs), notmuch_threads=len(theirs))
+    indexed = set().union(*theirs) if theirs else set()
+    both = [m for m in msgs if m[0] in indexed]
+    result = Comparison(messages=len(both), notmuch_threads=len(theirs), skipped=len(msgs) - len(both))
+    parts: list[Partition] = []
     for order, newest in (("oldest first", False), ("newest first", True)):
-        mine = ours(msgs, newest_first=newest)
+        mine = ours(both, newest_first=newest)
         result.orders[order] = (len(mine), mine == theirs)
         if mine != theirs:
             result.differences[order] = _explain(mine, theirs)
+        with_subjects = ours(both, newest_first=newest, subject_threading=True)
+        result.with_subjects[order] = len(with_subjects)
+        parts.append(with_subjects)
+    result.subjects_order_independent = parts[0] == parts[1]
     return result
