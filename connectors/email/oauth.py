@@ -66,7 +66,6 @@ OPTIONS: dict[str, Opt] = {
     "oauth2_authority": Opt("str", "Microsoft authority URL (default https://login.microsoftonline.com/<tenant>)"),
     "oauth2_token_url": Opt("str", "token endpoint override"),
     "oauth2_auth_url": Opt("str", "authorization endpoint override"),
-    "oauth2_device_url": Opt("str", "device-code endpoint override (Microsoft)"),
     "oauth2_cafile": Opt("str", "a CA bundle that signs the token endpoint's certificate"),
 }
 """Sign-in options every IMAP / SMTP account takes (``auth = "oauth2"`` and its settings)."""
