@@ -92,7 +92,32 @@ class _MemoPolicy(_EmailPolicyBase):
         return _fetch_header(name, value)
 
 
-MEMO_POLICY = _MemoPolicy()
+class _IndexedMessage(EmailMessage):
+    """``EmailMessage`` whose header lookups use an index built on first use.
+
+    The stdlib's ``get`` scans every header and lower-cases each name on every call, and
+    a parse asks several times per part (content type, charset, disposition…).  Results
+    are those of the scan: the index keeps each name's first occurrence, and is rebuilt
+    whenever the header list changes length or is edited in place.
+    """
+
+    def get(self, name: str, failobj: Any = None) -> Any:  # type: ignore[override]
+        d = self.__dict__
+        idx: dict[str, tuple[str, str]] | None = d.get("_index")
+        if idx is None or d.get("_index_n") != len(self._headers):  # type: ignore[attr-defined]
+            idx = {}
+            for k, v in self._headers:  # type: ignore[attr-defined]
+                idx.setdefault(k.lower(), (k, v))
+            d["_index"], d["_index_n"] = idx, len(self._headers)  # type: ignore[attr-defined]
+        hit = idx.get(name.lower())
+        return failobj if hit is None else self.policy.header_fetch_parse(*hit)
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        self.__dict__.pop("_index", None)  # an in-place edit keeps the length: drop the index
+        super().replace_header(_name, _value)
+
+
+MEMO_POLICY = _MemoPolicy(message_factory=_IndexedMessage)
 
 
 # --- raw storage --------------------------------------------------------------------------
@@ -244,6 +269,8 @@ def _decode_words_memo(value: str, hint: str | None) -> str:
 
 
 def _unfold(value: str) -> str:
+    if "\n" not in value and "\r" not in value:
+        return value  # most header values are one line: skip the regex
     return re.sub(r"\r?\n[ \t]+", " ", value).replace("\r", "").replace("\n", "")
 
 
@@ -270,24 +297,36 @@ def header_text(msg: Message | _Headers, name: str, notes: list[str] | None = No
     return _unfold(text).strip()
 
 
+def _structured_pairs(hdr: Any) -> tuple[tuple[str, str], ...]:
+    """(name, address) pairs of a parsed address header; ``()`` when the stdlib's parse is
+    unusable — a name still holding "=?" is a word it could not take apart (glued to text,
+    as Mail.ru's web mail writes it), which our own decoder then handles."""
+    try:
+        pairs = tuple((str(a.display_name or ""), str(a.addr_spec)) for a in getattr(hdr, "addresses", ())
+                      if a.addr_spec and a.addr_spec != "<>")
+    except Exception:
+        return ()
+    return () if any("=?" in n or "\ufffd" in n for n, _a in pairs) else pairs
+
+
+@functools.lru_cache(maxsize=HEADER_MEMO)
+def _memo_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    return _structured_pairs(_fetch_header(name, raw))
+
+
 def _addresses(h: _Headers, name: str, notes: list[str]) -> list[tuple[str, str]]:
     raw = h.get(name)
     if raw is None:
         return []
     pairs: list[tuple[str, str]] = []
     if not _has_8bit(raw):
-        try:
-            hdr: Any = h.parsed(name)
-            for a in getattr(hdr, "addresses", ()):
-                if a.addr_spec and a.addr_spec != "<>":
-                    pairs.append((str(a.display_name or ""), str(a.addr_spec)))
-        except Exception:
-            pairs = []
-        # A name still holding "=?" is a word the stdlib could not take apart (glued to
-        # text, as Mail.ru's web mail writes it): decode the raw value ourselves.
-        if pairs and not any("=?" in n or "\ufffd" in n for n, _a in pairs):
-            return pairs
-        pairs = []
+        if h.msg.policy is MEMO_POLICY:
+            # The same From/To values recur across a mailbox: keep the pairs, not just the header.
+            found = _memo_pairs(h.names[name], raw)
+        else:
+            found = _structured_pairs(h.parsed(name))
+        if found:
+            return list(found)
     # 8-bit names or something the structured parser rejected: decode then split ourselves.
     text = header_text(h, name, notes)
     for disp, addr in email.utils.getaddresses([text]):
@@ -365,12 +404,25 @@ def _part_text(part: Message, data: bytes | None = None) -> str:
     """The part as display text; ``data`` is its decoded payload when the caller has it."""
     if data is None:
         data = _part_bytes(part)
+    # The (memoized) Content-Type header object already holds the parsed parameters; the
+    # stdlib's get_content_charset would parse the raw value once more for every part.
     try:
-        cs = part.get_content_charset()
+        ctype: Any = part.get("content-type")
     except Exception:
-        cs = None
+        ctype = None
+    params = getattr(ctype, "params", None)
+    if params is not None:
+        cs_value = params.get("charset")
+        cs = str(cs_value).lower() if cs_value else None
+        is_html = getattr(ctype, "content_type", "") == "text/html"
+    else:
+        try:
+            cs = part.get_content_charset()
+        except Exception:
+            cs = None
+        is_html = part.get_content_subtype() == "html"
     text = decode_guess(data, cs)
-    if part.get_content_subtype() == "html":
+    if is_html:
         return html_to_text(text)
     return _clean(text)
 

@@ -27,6 +27,7 @@ import re
 
 __all__ = [
     "ATTRIBUTION_MAX_LINES",
+    "VERB_LAST",
     "is_attribution",
     "is_original_separator",
     "is_forward_separator",
@@ -131,7 +132,7 @@ _FWD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]{1,40}\]\s*)?(?:fwd?|fw|пересл|�
 
 
 # Last words of the verbs above: a cheap first test (this runs on every line of every body).
-_VERB_LAST = frozenset(
+VERB_LAST = frozenset(
     ["написал", "написала", "написал(а)", "пишет", "писал", "писала", "писал(а)", "написав", "написавла", "wrote", "writes", "written", "sent", "schrieb", "geschrieben", "écrit", "ecrit", "scritto", "scrisse", "escribió", "escribio", "escrito", "escreveu", "schreef", "geschreven", "napisał", "napisała", "napisał(a)", "pisze", "napsal", "napsala", "skrev", "skrivit", "kirjoitti", "viết", "yazdı"]
 )
 
@@ -139,7 +140,7 @@ _VERB_LAST = frozenset(
 def is_attribution(line: str) -> bool:
     """True when ``line`` (one line, or up to three joined by spaces) is a quote header."""
     s = line.rstrip()
-    if not s or (s[-1] not in ":->" and s.rsplit(None, 1)[-1].casefold() not in _VERB_LAST):
+    if not s or (s[-1] not in ":->" and s.rsplit(None, 1)[-1].casefold() not in VERB_LAST):
         return False
     s = " ".join(s.split())
     if len(s) > _MAX_LEN or s.startswith(">"):

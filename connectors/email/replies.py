@@ -273,7 +273,35 @@ def extract(text: str, *, subject: str = "") -> Reply:
     return _extract(lines, subject_hint=subject)
 
 
+# Could any line be a marker (a quote, a quote header, a separator, a header block)?  Every
+# structure below needs one of these; most mail has none, and then the line-by-line scan is
+# skipped (the result is the same: one text segment).  Header verbs may end a line without a
+# colon ("---- John wrote ----", "On … wrote"), old Gmail headers end in "<addr>".
+_MAYBE_MARKER = re.compile(r"^[ \t]*>|[:\->][ \t]*$|--|^[^\n:]{1,40}:|^[ \t]*_{8,}", re.MULTILINE)
+
+
+def _maybe_structured(text: str, lines: list[str]) -> bool:
+    if _MAYBE_MARKER.search(text):
+        return True
+    # A header verb ending a line without a colon ("… John wrote"): compare last words.
+    return not qh.VERB_LAST.isdisjoint(
+        ln.rsplit(None, 1)[-1].casefold() for ln in lines if ln and not ln.isspace())
+
+
+def _plain(lines: list[str]) -> Reply:
+    """A body without any marker: only a signature can go (what ``_assemble`` does with
+    one text segment, without its bookkeeping — this is the path most mail takes)."""
+    body = _strip_signature(lines, first=True)
+    text = _join([body])
+    if not text:
+        return Reply(text=_join([lines]))
+    removed = "\n".join(lines[len(body):]).strip("\n")
+    return Reply(text=text, quoted=removed if removed.strip() else "")
+
+
 def _extract(lines: list[str], *, subject_hint: str) -> Reply:
+    if not _maybe_structured("\n".join(lines), lines):
+        return _plain(lines)
     segs: list[_Seg] = []
     forwards: list[Forward] = []
     history_extra: list[str] = []
@@ -439,7 +467,10 @@ def _join(parts: list[list[str]]) -> str:
         block = "\n".join(x.rstrip() for x in p).strip("\n")
         if block.strip():
             out.append(block)
-    return re.sub(r"\n{3,}", "\n\n", "\n\n".join(out)).strip()
+    return _BLANK_RUNS.sub("\n\n", "\n\n".join(out)).strip()
+
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def render(reply: Reply) -> str:

@@ -35,6 +35,7 @@ its conversation), and only the small subject / alias table is serialized separa
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -55,6 +56,7 @@ PUBLIC_DOMAINS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def strip_prefixes(subject: str) -> str:
     """``"Re: RE: Ответ: Fwd: Отчёт"`` → ``"Отчёт"`` (list tags dropped too)."""
     s = " ".join(subject.split())
