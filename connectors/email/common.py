@@ -144,6 +144,7 @@ class EmailCore:
                 references=p.references,
                 subject=p.subject,
                 client=client_addrs[0] if client_addrs else "",
+                date=p.date.timestamp() if p.date else None,
             )
         else:
             self.threads.conv_of[ext_id] = conversation

@@ -98,9 +98,12 @@ class ThreadIndex:
     def __init__(self, *, subject_fallback: bool = True) -> None:
         self.subject_fallback = subject_fallback
         self.conv_of: dict[str, str] = {}
-        # Header-less replies that found no conversation by subject yet: joined when a message
-        # of that (client side, subject) arrives that can anchor one (order independence).
-        self._orphans: dict[str, list[str]] = {}
+        # Per (client side, subject): the conversations that can anchor a header-less reply,
+        # with their dates, and the header-less replies that found none dated before them yet
+        # (joined when one arrives).  In memory: after a restart the persisted first anchor
+        # of each subject stands for all of them.
+        self._anchors: dict[str, list[tuple[float, str]]] = {}
+        self._orphans: dict[str, list[tuple[float, str]]] = {}
         self.by_subject: dict[str, str] = {}
         self.aliases: dict[str, str] = {}  # absorbed conversation → the one it joined
         # Subject entries added since the last take_new_subjects(): a connector journals
@@ -143,6 +146,15 @@ class ThreadIndex:
             seen += 1
         return conv
 
+    def _anchor_before(self, sk: str, when: float) -> str | None:
+        """The latest anchor of ``sk`` dated at or before ``when`` (the persisted one, dated
+        unknown, when this run has seen none)."""
+        anchors = self._anchors.get(sk)
+        if not anchors:
+            return self.by_subject.get(sk)
+        earlier = [a for a in anchors if a[0] <= when]
+        return max(earlier)[1] if earlier else None
+
     def _join(self, absorbed: str, into: str) -> None:
         if absorbed == into or not absorbed or not into:
             return
@@ -162,9 +174,14 @@ class ThreadIndex:
         references: list[str],
         subject: str,
         client: str,
+        date: float | None = None,
     ) -> str:
         """The conversation key for a message; records it (and the ids it names) for later
-        messages, joining conversations this message proves to be one (see module doc)."""
+        messages, joining conversations this message proves to be one (see module doc).
+
+        ``date`` (a timestamp; ``None``: unknown) places a header-less reply: it joins the
+        latest conversation of its subject and client side that started before it, so the
+        result is the same whatever order the mail is synced in."""
         chain = [x for x in [*references, *in_reply_to] if x and x != message_id]
         known_self = self.canonical(self.conv_of[message_id]) if message_id in self.conv_of else None
         linked = [self.canonical(self.conv_of[x]) for x in chain if x in self.conv_of]
@@ -184,21 +201,29 @@ class ThreadIndex:
         ckey = client_key(client)
         sk = f"{ckey}\x00{skey}" if ckey and skey else ""
         headerless_reply = not chain and bool(sk) and is_reply_subject(subject) and self.subject_fallback
-        if conv is None and headerless_reply and sk in self.by_subject:
-            conv = self.canonical(self.by_subject[sk])
+        when = date if date is not None else (float("inf") if headerless_reply else float("-inf"))
+        if conv is None and headerless_reply:
+            anchor = self._anchor_before(sk, when)
+            if anchor is not None:
+                conv = self.canonical(anchor)
         if conv is None:
             conv = message_id
         if message_id:
             self.conv_of[message_id] = conv
         for x in chain:
             self.conv_of.setdefault(x, conv)  # ghosts: the parents this message names
-        if headerless_reply and sk not in self.by_subject:
-            self._orphans.setdefault(sk, []).append(conv)
-        elif sk and conv and sk not in self.by_subject:
-            # First writer wins: the thread root's subject keeps pointing at the root.  A
-            # header-less reply never anchors one (it may be the reply of any thread).
-            self.by_subject[sk] = conv
-            self._new_subjects[sk] = conv
-            for orphan in self._orphans.pop(sk, []):
-                self._join(self.canonical(orphan), conv)
+        if headerless_reply:
+            if conv == message_id:
+                self._orphans.setdefault(sk, []).append((when, conv))
+        elif sk and conv:
+            # Any message but a header-less reply can anchor its subject (that one may be the
+            # reply of any thread).  The first anchor is persisted: after a restart it stands in.
+            self._anchors.setdefault(sk, []).append((when, conv))
+            if sk not in self.by_subject:
+                self.by_subject[sk] = conv
+                self._new_subjects[sk] = conv
+            waiting = self._orphans.get(sk, [])
+            for orphan in [o for o in waiting if o[0] >= when]:
+                waiting.remove(orphan)
+                self._join(self.canonical(orphan[1]), conv)
         return conv
