@@ -25,12 +25,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
-## ruff + mypy (strict).
+## ruff + mypy (strict) + the import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Benchmarks (not tests): prints tables, writes bench/out/.
 bench: $(STAMP)

@@ -9,7 +9,9 @@ drains the outbox through ``send`` / ``reconcile`` (invariant 2, same place).
 Besides the required :class:`Connector` protocol, a connector may have optional
 capabilities, each a runtime-checkable protocol the engine tests with
 ``isinstance``: :class:`PushWait` (the server can wake us, e.g. IMAP IDLE) and
-:class:`LongPoll` (``fetch`` itself waits for news, e.g. Telegram ``getUpdates``).
+:class:`LongPoll` (``fetch`` itself waits for news, e.g. Telegram ``getUpdates``), :class:`MarksRead`
+(the source keeps read receipts the engine should send when the user opens or closes a
+thread) and :class:`DownloadsMedia` (attachments are fetched only when asked for).
 Things a source reports besides items travel as typed :data:`SourceEvent` values.
 """
 
@@ -131,6 +133,11 @@ class Outgoing:
     external id of the message being answered.  ``target`` carries channel
     specifics for escalations (e.g. ``{"chat_id": "-100…"}`` or
     ``{"email": "anna@agency.ru"}``); for replies it is empty.
+
+    ``progress`` is what an earlier attempt of a multi-part send recorded (e.g. the
+    remote ids of the parts already delivered); a connector that sends in parts calls
+    ``on_progress`` after each part so the core keeps it durable, and resumes from it
+    instead of posting delivered parts again.
     """
 
     key: str
@@ -141,6 +148,18 @@ class Outgoing:
     subject: str = ""
     target: dict[str, str] = field(default_factory=dict)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    progress: dict[str, Any] = field(default_factory=dict)
+    on_progress: Callable[[dict[str, Any]], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyLimit:
+    """How long a reply a source takes: ``max_chars`` (longer is refused by the remote),
+    or parts of ``part_chars`` delivered at ``parts_per_minute`` (so long ones take time)."""
+
+    max_chars: int | None = None
+    part_chars: int | None = None
+    parts_per_minute: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +239,34 @@ class LongPoll(Protocol):
     when that is positive the engine fetches again right away instead of pausing."""
 
     poll_timeout: float
+
+
+@runtime_checkable
+class MarksRead(Protocol):
+    """A connector whose source shows what the user has read (a Telegram user account).
+
+    ``mark_read_on`` says which user actions mark a conversation read at the source:
+    ``"done"`` (closing the thread), ``"open"`` (opening it, and closing it) or
+    ``"never"``.  The engine calls ``mark_read`` after such an action with the newest
+    message the user could have seen then; marking is idempotent and monotonic.
+    """
+
+    mark_read_on: str
+
+    async def mark_read(self, conversation: str, up_to: str) -> None:
+        """Mark ``conversation`` read up to the item ``up_to`` (an ``external_id``);
+        raise ``SourceError`` if the source cannot be told now."""
+        ...
+
+
+@runtime_checkable
+class DownloadsMedia(Protocol):
+    """A connector that lists attachments in ``Item.meta["attachments"]`` and fetches
+    one only when asked (Telegram media: no download happens during sync)."""
+
+    async def download(self, external_id: str, directory: Path) -> Path:
+        """Save the media of item ``external_id`` into ``directory``; returns the file."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

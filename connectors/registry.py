@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol, cast, runtime_checkable
 
-from connectors.base import Connector, SourceContext
+from connectors.base import Connector, ReplyLimit, SourceContext
 from connectors.options import Opt, check
 
 REGISTRY: dict[str, str] = {
     "demo": "sandbox.demo.connector",
     "trello": "connectors.trello",
     "telegram": "connectors.telegram",
+    "telegram_user": "connectors.telegram_user",
     "imap": "connectors.email.imap",
     "maildir": "connectors.email.maildir",
 }
@@ -35,6 +36,7 @@ class ConnectorModule(Protocol):
     """What a connector module exposes: its account options and its factory."""
 
     OPTIONS: Mapping[str, Opt]
+    REPLY_LIMIT: ReplyLimit
 
     def build(self, ctx: SourceContext) -> Connector: ...
 
@@ -86,6 +88,11 @@ def check_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """The options of an account of ``kind``, typed; ``OptionError`` / ``UnknownKind`` if not."""
     mod_name = REGISTRY.get(kind) or SEND_ONLY.get(kind) or module_for(kind)
     return check(_module(mod_name).OPTIONS, options)
+
+
+def reply_limit(kind: str) -> ReplyLimit:
+    """How long a reply accounts of ``kind`` can deliver (``ReplyLimit()``: no limit)."""
+    return _module(module_for(kind)).REPLY_LIMIT
 
 
 def build(ctx: SourceContext) -> Connector:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from connectors import registry
 from inscope.model import (
     PROJECT_STATUSES,
     UNSORTED,
@@ -94,6 +95,12 @@ class InboxGroup:
     project_status: str
     priority: Priority
     threads: list[ThreadRow] = field(default_factory=list)
+
+
+CONFIRM_PARTS = 10
+"""A reply longer than this many parts (40 KB on Telegram) needs a confirmation."""
+MAX_PARTS = 60
+"""… and one longer than this (about 3 minutes of paced sending) is refused."""
 
 
 def _n(what: str, ids: Sequence[int]) -> str:
@@ -170,10 +177,18 @@ class Actions:
         """The project row (status and since when) of ``project_id``."""
         return next((p for p in self.store.projects() if p.id == project_id), None)
 
-    def conversation(self, tid: int, limit: int = 500) -> Conversation:
-        """A thread with its newest ``limit`` messages, escalations and project status."""
+    def conversation(self, tid: int, limit: int = 500, *,
+                     projects: Sequence[ProjectInfo] = ()) -> Conversation:
+        """A thread with its newest ``limit`` messages, escalations and project status.
+
+        ``projects``: project rows the caller already holds (the TUI's, from its last view
+        build); the thread's project is taken from them when it is there, which saves
+        counting every project's threads each time a conversation is opened.
+        """
         th = self.thread(tid)
-        info = self.project_info(th.project_id)
+        info = next((p for p in projects if p.id == th.project_id), None)
+        if info is None:
+            info = self.project_info(th.project_id)
         return Conversation(
             thread=th, messages=self.store.messages(tid, limit=limit),
             escalations=self.store.escalations(tid),
@@ -228,7 +243,12 @@ class Actions:
             "hidden": {"snoozed": counts["snoozed"], "paused": held.get("paused", 0),
                        "unpaid": held.get("unpaid", 0), "noise": counts["noise"],
                        "done": counts["done"], "held_until_window": counts["held_until_window"]},
+            "undelivered": self.undelivered(),
         }
+
+    def undelivered(self) -> int:
+        """Replies the remote refused for good, waiting for resend, edit or cancel."""
+        return sum(1 for r in self.store.outbox(("failed",)) if r.kind == "reply")
 
     def _thread_json(self, r: ThreadRow) -> dict[str, Any]:
         return {
@@ -238,6 +258,7 @@ class Actions:
             "scope": {"value": r.scope, "reason": r.scope_reason} if r.scope_reason else r.scope,
             "due_at": self.local(r.due_at).isoformat() if r.due_at else None,
             "url": r.url,
+            "delivery_error": r.delivery_error,
         }
 
     # -- replying -------------------------------------------------------------------------
@@ -262,11 +283,38 @@ class Actions:
         warning = self.reply_warning(tid)
         if warning and not confirmed:
             raise NeedsConfirmation(warning, "confirm to send anyway")
+        self._check_length(tid, text, confirmed)
         try:
             oid = self.store.queue_reply(tid, text)
         except StoreError as e:
             raise ActionError(str(e)) from e
         return Outcome(f"reply queued (outbox #{oid})", (tid,), "answered", oid)
+
+    def _check_length(self, tid: int, text: str, confirmed: bool) -> None:
+        """Refuse what the remote would refuse; make the user confirm a reply that takes
+        minutes to deliver (it would hold its destination that long)."""
+        account = self.store.conversation_of(tid)[0]
+        acc = self.ws.config.account(account)
+        if acc is None:
+            return
+        try:
+            limit = registry.reply_limit(acc.kind)
+        except registry.UnknownKind:
+            return
+        n = len(text)
+        if limit.max_chars is not None and n > limit.max_chars:
+            raise ActionError(f"{acc.kind} takes at most {limit.max_chars:,} characters in one "
+                              f"message; this reply has {n:,} — shorten it or send a link")
+        if limit.part_chars and limit.parts_per_minute:
+            parts = -(-n // limit.part_chars)
+            minutes = parts / limit.parts_per_minute
+            if parts > MAX_PARTS:
+                raise ActionError(f"this reply would go out as {parts} {acc.kind} messages over about "
+                                  f"{minutes:.0f} minutes — shorten it or send a file or a link")
+            if parts > CONFIRM_PARTS and not confirmed:
+                raise NeedsConfirmation(f"this reply goes out as {parts} {acc.kind} messages and takes "
+                                        f"about {max(1, round(minutes * 60))} seconds to deliver",
+                                        "confirm to send it anyway")
 
     def draft(self, tid: int) -> str:
         """The saved draft of ``tid`` ("" when none)."""
@@ -477,18 +525,39 @@ class Actions:
         except StoreError as e:
             raise ActionError(str(e)) from e
 
+    def delivery_evidence(self, oid: int) -> str:
+        """What is known about a row's delivery, for the "resend?" question."""
+        row = self._outbox_row(oid)
+        when = self.when(row.created_at)
+        tries = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
+        err = f"; last error: {row.last_error}" if row.last_error else ""
+        parts = row.progress.get("parts")
+        done = (f"; {len(parts)} of {row.progress.get('of', '?')} parts were delivered "
+                "(only the rest would be sent)") if isinstance(parts, list) and parts else ""
+        return f"outbox #{oid} ({row.account}, queued {when}): {tries}{err}{done}"
+
     def resend(self, oid: int, *, confirmed: bool = False) -> Outcome:
         """Queue a failed or unknown-delivery row again.  An *unknown* one may have arrived:
         it needs confirmation, because the client could get it twice."""
         row = self._outbox_row(oid)
         if row.state == "unknown" and not confirmed:
-            raise NeedsConfirmation(f"outbox #{oid}: its delivery could not be verified, so the "
-                                    "client may already have it", "confirm to send it again")
+            raise NeedsConfirmation(f"{self.delivery_evidence(oid)} — its delivery could not be "
+                                    "verified, so the client may already have it",
+                                    "confirm to send it again")
         if row.state not in ("failed", "unknown"):
             raise ActionError(f"outbox #{oid} is {row.state}: only failed or unknown rows are resent")
         self.store.outbox_move(oid, "queued")
         return Outcome(f"outbox #{oid} queued again", (row.thread_id,) if row.thread_id else (),
                        outbox_id=oid)
+
+    def edit_failed(self, oid: int) -> Outcome:
+        """A refused reply back to its thread's draft, to change and send again (the row is
+        given up, atomically with the draft being written)."""
+        row = self._outbox_row(oid)
+        if row.state != "failed" or row.kind != "reply" or row.thread_id is None:
+            raise ActionError(f"outbox #{oid} is not a refused reply")
+        self.store.outbox_to_draft(oid)
+        return Outcome(f"reply #{oid} is a draft again", (row.thread_id,), outbox_id=oid)
 
     def cancel(self, oid: int) -> Outcome:
         """Never send this row (a queued, failed or unknown-delivery one)."""

@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("connect", help="add an account (secrets go to the keyring)")
     s.add_argument("kind", choices=["trello", "telegram", "email"])
+    s.add_argument("--user", action="store_true",
+                   help="telegram: sign in as yourself (your own account), not as a bot")
 
     sub.add_parser("doctor", help="check config, keyring, data dir and every source")
     return p
@@ -132,6 +134,10 @@ def _err(msg: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.cmd is not None:
+        from inscope.logs import setup
+
+        setup()  # warnings on stderr, redacted and without terminal escapes
     if args.demo and args.config is not None:
         print(f"inscope: {DEMO_WITH_CONFIG}", file=sys.stderr)
         return EXIT_USAGE
@@ -163,7 +169,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.cmd == "connect":
         from inscope.connect import connect
 
-        return connect(args.kind, args.config)
+        if args.user and args.kind != "telegram":
+            print("inscope: --user is for `inscope connect telegram --user`", file=sys.stderr)
+            return EXIT_USAGE
+        return connect("telegram_user" if args.user else args.kind, args.config)
     ws = _open(args)
     try:
         if args.cmd == "doctor" and (problem := _damaged(ws)):
@@ -224,6 +233,17 @@ def _sync_once(ws: Workspace, store: Store, quiet: bool = False) -> Any:
     return report
 
 
+def _reconcile_row(ws: Workspace, store: Store, oid: int) -> str:
+    async def go() -> str:
+        engine = ws.engine(store)
+        try:
+            return await engine.reconcile_row(oid)
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(go())
+
+
 def cmd_sync(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     if args.once:
         report = _sync_once(ws, store)
@@ -265,9 +285,14 @@ def cmd_inbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
         for t in g["threads"]:
             print(f"  #{t['id']:<6} {t['source'][:2]:<2} {one_line(t['title'], 40):<40} "
                   f"{one_line(t['last_author'], 18):<18} {one_line(t['last_text'], 60)}")
+            if t["delivery_error"]:
+                print(f"          ⚠ reply not delivered: {one_line(t['delivery_error'], 120)}")
     h = data["hidden"]
     print(f"\nhidden: {h['held_until_window']} held until the next window, {h['snoozed']} snoozed, "
           f"{h['paused']} paused, {h['unpaid']} unpaid, {h['noise']} noise, {h['done']} done")
+    if data["undelivered"]:
+        n = data["undelivered"]
+        print(f"⚠ {n} repl{'y' if n == 1 else 'ies'} not delivered — `inscope outbox` to resend or cancel")
     return 0
 
 
@@ -376,11 +401,28 @@ def cmd_search(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 def cmd_outbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     act = ws.actions(store)
     if args.resend is not None:
-        try:
-            _say(act.resend(args.resend, confirmed=args.yes))
-        except NeedsConfirmation as e:
-            return _err(f"not resent: {e.warning} — add --yes to resend anyway")
-        _sync_once(ws, store, quiet=True)
+        row = store.outbox_row(args.resend)
+        if row.state in ("unknown", "sending") and not args.yes:
+            # Ask the remote first: a resend of something that did arrive is a double post.
+            outcome = _reconcile_row(ws, store, args.resend)
+            if outcome == "sent":
+                print(f"outbox #{row.id}: it was delivered after all — marked sent, not resent")
+            elif outcome == "queued":
+                print(f"outbox #{row.id}: it was not delivered — queued again")
+                _sync_once(ws, store, quiet=True)
+            elif outcome in ("unknown", "later"):
+                what = ("cannot be verified" if outcome == "unknown"
+                        else "could not be checked now (the source did not answer)")
+                return _err(f"not resent: {act.delivery_evidence(row.id)}; its delivery {what} "
+                            "— add --yes to resend anyway (the client may get it twice)")
+            else:
+                return _err(f"not resent: outbox #{row.id} is {outcome} (another inscope is sending it)")
+        else:
+            try:
+                _say(act.resend(args.resend, confirmed=args.yes))
+            except NeedsConfirmation as e:
+                return _err(f"not resent: {e.warning} — add --yes to resend anyway")
+            _sync_once(ws, store, quiet=True)
     if args.cancel is not None:
         _say(act.cancel(args.cancel))
     for r in act.outbox():
@@ -418,6 +460,15 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     print(f"config     {ws.config_path}  ({'found' if ws.config_path.exists() else 'missing — using defaults'})")
     print(f"keyring    {'available' if keyring_usable() else 'no backend — secrets are read from INSCOPE_* env vars'}")
     print(f"projects   {len(ws.config.projects)}   accounts {len(ws.config.accounts)}")
+    for acc in ws.config.accounts:
+        if acc.kind == "telegram_user" and not acc.disabled:
+            from connectors.telegram_user.errors import NOT_SIGNED_IN
+            from inscope.secrets import get_secret
+
+            # Checked before syncing: a missing session needs no network to report.
+            if not get_secret(acc.name, acc.kind, "session"):
+                print(f"telegram   {one_line(acc.name, 16):<16} {NOT_SIGNED_IN}")
+                ok = False
     missing = _missing(ws)
     report = _sync_once(ws, store, quiet=True)
     for a in store.accounts():

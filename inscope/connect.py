@@ -1,4 +1,4 @@
-"""``inscope connect trello|telegram|email``: interactive account setup.
+"""``inscope connect trello|telegram|email`` (and ``telegram --user``): interactive account setup.
 
 Secrets are read with hidden input, checked against the service, and stored in
 the keyring (or, with no keyring backend, explained and left to an env var —
@@ -18,7 +18,7 @@ from typing import Any
 from connectors.base import SourceError, redact
 from inscope import config as config_mod
 from inscope.config.write import map_to_project, upsert_account
-from inscope.secrets import NoKeyringError, env_names, store_secret
+from inscope.secrets import NoKeyringError, env_names, keyring_usable, store_secret
 
 Ask = Callable[[str], str]
 
@@ -34,6 +34,8 @@ def connect(kind: str, config_path: Path | None, *, ask: Ask = input,
             return _trello(path, ask, ask_secret, out)
         if kind == "telegram":
             return _telegram(path, ask, ask_secret, out)
+        if kind == "telegram_user":
+            return _telegram_user(path, ask, ask_secret, out)
         return _email(path, ask, ask_secret, out)
     except SourceError as e:
         out(f"inscope: {redact(str(e))}")
@@ -103,6 +105,108 @@ def _telegram(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None])
         out("  the bot has not seen any chat yet: add it to the client groups, post a message, run this again.")
     chats = [{"id": c["id"], "name": c.get("title") or c.get("username") or str(c["id"])} for c in chats]
     _map(path, "telegram_chats", chats, "chats", ask, out)
+    out(f"\nwrote {path}")
+    return 0
+
+
+NO_KEYRING_FOR_SESSION = (
+    "inscope: no keyring backend is available, and a Telegram session is a full-account "
+    "credential that inscope keeps only in a keyring (never in a file or the config).\n"
+    "Install one (e.g. `pip install keyrings.alt`, or run GNOME Keyring / KWallet) and run "
+    "`inscope connect telegram --user` again."
+)
+
+PRIVATE_SHOWN = 30  # the most recent private chats offered for opting in
+
+
+def _telegram_user(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None]) -> int:
+    """Sign in as the specialist (Telethon), keep the session in the keyring, pick chats."""
+    import inspect
+
+    from connectors.base import register_secret
+    from connectors.telegram.ownership import bot_listed_chats, chat_ids
+    from connectors.telegram_user import client as client_mod
+    from connectors.telegram_user import onboarding
+
+    if not keyring_usable():
+        out(NO_KEYRING_FOR_SESSION)
+        return 1
+    name = ask("Account name [telegram-me]: ").strip() or "telegram-me"
+    out("inscope signs in as you, with an app of your own: on my.telegram.org log in with your "
+        "phone number,\nopen \"API development tools\", create an app (any name and short "
+        "name) and copy its api_id and api_hash.")
+    api_id_text = ask("api_id (a number): ").strip()
+    if not api_id_text.isdigit():
+        out(f"inscope: api_id must be a number, not {api_id_text!r}")
+        return 1
+    api_id = int(api_id_text)
+    api_hash = ask_secret("api_hash (hidden): ").strip()
+    register_secret(api_hash)
+    qr = (ask("Sign in with a login [c]ode or a [q]r code? [c]: ").strip().lower() or "c")[0] == "q"
+    prompts = onboarding.Prompts(ask=ask, ask_secret=ask_secret, out=out)
+
+    async def flow() -> tuple[str, Any, list[onboarding.DialogChoice]]:
+        client = client_mod.make_client("", api_id, api_hash)
+        try:
+            try:
+                await client.connect()
+            except OSError as e:
+                raise SourceError(f"Telegram: cannot reach Telegram ({type(e).__name__})") from None
+            user = await onboarding.sign_in(client, prompts, qr=qr)
+            session = str(client.session.save())
+            register_secret(session)
+            try:
+                chats = await onboarding.dialogs(client)
+            except Exception as e:  # noqa: BLE001 — signed in: keep the session, list chats later
+                out(f"  could not list your chats ({type(e).__name__}); run this again to pick "
+                    "them, or put their ids in the account's `chats`")
+                chats = []
+            return session, user, chats
+        finally:
+            res = client.disconnect()
+            if inspect.isawaitable(res):
+                await res
+
+    session, user, dialogs = asyncio.run(flow())
+    handle = f" (@{user.username})" if getattr(user, "username", None) else ""
+    out(f"  signed in as {getattr(user, 'first_name', '') or ''}{handle}, id {user.id}")
+    try:
+        store_secret(name, "telegram_user", "session", session)
+        store_secret(name, "telegram_user", "api_hash", api_hash)
+        out("  session and api_hash: stored in the keyring")
+    except NoKeyringError as e:
+        out(str(e))
+        out("  the session was NOT stored anywhere; end it in Telegram → Settings → Devices")
+        return 1
+    cfg = config_mod.load(path)
+    accounts = {a.name: {"kind": a.kind, **a.options} for a in cfg.accounts}
+    bots = bot_listed_chats(accounts)
+    prior = chat_ids(accounts.get(name, {}).get("chats"))
+    chosen: set[int] = set()
+    groups = [d for d in dialogs if d.kind in ("group", "supergroup", "forum")]
+    out("\nYour groups (empty answer: not read). Map each client group to its project:")
+    for d in groups:
+        bot = f" — read by the bot account {bots[d.id]!r}" if d.id in bots else ""
+        project = ask(f"  {d.title} [{d.kind} {d.id}]{bot} → project: ").strip()
+        if project:
+            chosen.add(d.id)
+            out(map_to_project(path, project, "telegram_chats", str(d.id)))
+            if d.id in bots:
+                out(f"  note: the bot account {bots[d.id]!r} lists this chat in `chats`, so the bot "
+                    "keeps reading it (one thread per chat); remove it there to read it as you")
+    people = [d for d in dialogs if d.kind == "private" and not d.is_bot][:PRIVATE_SHOWN]
+    if people and ask("\nRead some private chats too (the AM, a client who writes in private)? "
+                      "[y/N]: ").strip().lower() in ("y", "yes", "д", "да"):
+        out("  for each: a project, '-' to read it without one, empty: not read")
+        for d in people:
+            who = f" @{d.username}" if d.username else ""
+            project = ask(f"  {d.title}{who} [{d.id}] → project: ").strip()
+            if project:
+                chosen.add(d.id)
+                if project != "-":
+                    out(map_to_project(path, project, "telegram_chats", str(d.id)))
+    out(upsert_account(path, name, "telegram_user", {"api_id": api_id,
+                                                      "chats": sorted(prior | chosen)}))
     out(f"\nwrote {path}")
     return 0
 

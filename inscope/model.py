@@ -109,6 +109,7 @@ class ThreadRow:
     snooze_kind: str | None = None
     snooze_reason: str = ""
     escalated_to: str = ""
+    delivery_error: str = ""  # my last reply was refused for good: why ("" when none)
 
 
 @dataclass(frozen=True, slots=True)

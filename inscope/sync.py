@@ -7,6 +7,8 @@ Invariants are numbered as in docs/architecture.md, Invariants:
   account status with a backoff, never a traceback.
 - The outbox is drained in order; a ``sending`` row left by a crash is
   reconciled against the remote before anything is sent again (invariant 2).
+- A source that keeps read receipts (``MarksRead``) is told which threads the user
+  opened or closed, after each successful fetch of that account (``inscope.readmarks``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, assert_never
 
 from connectors.base import (
@@ -23,6 +26,7 @@ from connectors.base import (
     Connector,
     ConversationsJoined,
     LongPoll,
+    MarksRead,
     MaybeSentError,
     Outgoing,
     PermanentSendError,
@@ -32,12 +36,14 @@ from connectors.base import (
     SourceEvent,
     redact,
 )
-from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, TriageFn
+from inscope import lease
+from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreError, TriageFn
 
 log = logging.getLogger("inscope.sync")
 
 MAX_PAGES_PER_ROUND = 200  # a huge backfill yields to the outbox and the UI between rounds
 MAX_SEND_ATTEMPTS = 8
+MAX_PARALLEL_SENDS = 8  # destinations sent to at once
 
 
 @dataclass(slots=True)
@@ -75,10 +81,13 @@ class SyncReport:
     unknown: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    retriaged: int = 0  # threads re-triaged because the rules changed (any row may differ)
 
     @property
     def changed(self) -> bool:
-        return bool(self.inserted or self.updated or self.threads or self.sent)
+        # A failed reply changes its thread too (back in the Inbox, "not delivered").
+        return bool(self.inserted or self.updated or self.threads or self.sent or self.retriaged
+                    or self.failed)
 
 
 @dataclass(slots=True)
@@ -91,6 +100,9 @@ class Hooks:
     role_in: RoleInFn | None = None  # role given the thread's project (preferred when set)
     # A source renamed a chat (Telegram group → supergroup): keep the project mapping.
     on_migrate: Callable[[str, str, str], str | None] = lambda account, old, new: None
+    # A fingerprint of the rules (the config's triage-relevant parts): when it differs from
+    # the one the database was triaged with, every thread is re-triaged before the first round.
+    rules_version: str = ""
 
 
 def _backoff(failures: int, hint: float | None) -> float:
@@ -120,6 +132,10 @@ class SyncEngine:
             self.status[b.name] = SourceStatus(b.name, b.kind, "disabled", b.message)
         self._reconciled = False
         self._send_lock = asyncio.Lock()
+        self._parallel = asyncio.Semaphore(MAX_PARALLEL_SENDS)
+        self._in_flight: set[int] = set()
+        self.owner = lease.me()  # this process, as the lease holder of the rows it sends
+        self._read_seen: dict[str, int] = {}  # account → the last event id read marks covered
 
     # -- receiving --------------------------------------------------------------------
 
@@ -128,6 +144,7 @@ class SyncEngine:
         st = self.status[name]
         if st.state == "disabled" or st.next_try > self.clock():
             return
+        self.store.heal_if_needed()  # someone deleted the -wal/-shm under this process?
         st.state = "syncing"
         try:
             for _ in range(MAX_PAGES_PER_ROUND):
@@ -157,6 +174,25 @@ class SyncEngine:
         else:
             st.state, st.message, st.failures, st.last_ok = "ok", "", 0, self.clock()
             self.store.set_account_status(name, "ok", disabled=False)
+            if isinstance(conn, MarksRead):
+                await self._send_read_marks(name, conn, report)
+
+    async def _send_read_marks(self, name: str, conn: MarksRead, report: SyncReport) -> None:
+        """Tell the source which threads the user opened or closed since the last look."""
+        from inscope import readmarks
+
+        if conn.mark_read_on not in readmarks.KINDS or conn.mark_read_on == "never":
+            return
+        marks, top = readmarks.pending(self.store, name, conn.mark_read_on,
+                                       self._read_seen.get(name), self.clock())
+        for m in marks:
+            try:
+                await conn.mark_read(m.conversation, m.up_to)
+            except Exception as e:  # a read mark never fails the account
+                # Not moved on: the same marks are tried after the next fetch.
+                report.notes.append(f"{name}: not marked read yet ({redact(str(e))})")
+                return
+        self._read_seen[name] = top
 
     def _apply_event(self, account: str, event: SourceEvent, report: SyncReport,
                      joins: list[tuple[str, str]]) -> None:
@@ -189,9 +225,24 @@ class SyncEngine:
         report.errors[st.account] = msg
         log.warning("source %s: %s", st.account, msg)
 
+    def retriage_if_rules_changed(self, report: SyncReport) -> None:
+        """The config's rules changed since the database was last triaged: re-triage all."""
+        version = self.hooks.rules_version
+        if not version or self.store.meta("rules") == version:
+            return
+        triage = self.hooks.triage()
+        if triage is None:
+            return
+        n = self.store.retriage(triage)
+        self.store.set_meta("rules", version)
+        report.retriaged += n
+        if n:
+            report.notes.append(f"the rules changed: {n} threads re-triaged")
+
     async def sync_all(self) -> SyncReport:
         """One round over every account, then the outbox.  Never raises for a source failure."""
         report = SyncReport()
+        self.retriage_if_rules_changed(report)
         report.errors.update({b.name: b.message for b in self.broken.values()})
         if not self._reconciled:
             await self.reconcile_pending(report)
@@ -204,83 +255,158 @@ class SyncEngine:
 
     # -- sending ------------------------------------------------------------------------
 
-    @staticmethod
-    def _outgoing(row: OutboxRow) -> Outgoing:
+    def _outgoing(self, row: OutboxRow) -> Outgoing:
         from datetime import UTC, datetime
+
+        def keep(progress: dict[str, Any]) -> None:
+            # Each delivered part is recorded before the next goes out (durable resume).
+            self.store.outbox_progress(row.id, progress)
 
         return Outgoing(
             key=row.key, account=row.account, conversation=row.conversation, text=row.text,
             reply_to=row.reply_to, subject=row.subject, target=row.target,
-            created_at=datetime.fromtimestamp(row.created_at, UTC),
+            created_at=datetime.fromtimestamp(row.created_at, UTC), progress=dict(row.progress),
+            on_progress=keep,
         )
 
+    def _orphaned(self, row: OutboxRow) -> bool:
+        """A ``sending`` row nobody is sending any more: this engine is not, and its lease
+        holder (another inscope process) is gone — only then may it be reconciled."""
+        if row.id in self._in_flight:
+            return False
+        if row.lease_owner == self.owner:
+            return True  # ours, and not in flight: a send that ended in MaybeSentError
+        return not lease.alive(row.lease_owner, row.lease_at, self.clock())
+
     async def reconcile_pending(self, report: SyncReport) -> None:
-        """Rows left in ``sending`` by a crash: ask the remote whether they arrived."""
+        """Rows left in ``sending`` by a crash: ask the remote whether they arrived.
+
+        A row that another live process is sending right now is left alone (its lease);
+        reconciling it would find nothing yet and post the reply a second time.
+        """
         for row in self.store.outbox(("sending",)):
-            conn = self.connectors.get(row.account)
-            if conn is None:
+            if not self._orphaned(row):
                 continue
-            try:
-                found = await conn.reconcile(self._outgoing(row))
-            except ReconcileUnknown:
+            await self._reconcile(row, report)
+
+    async def _reconcile(self, row: OutboxRow, report: SyncReport) -> str:
+        """Reconcile one row: ``"sent"``, ``"queued"`` (certainly not delivered),
+        ``"unknown"`` (cannot be told) or ``"later"`` (the remote could not be asked)."""
+        conn = self.connectors.get(row.account)
+        if conn is None:
+            return "later"
+        try:
+            found = await conn.reconcile(self._outgoing(row))
+        except ReconcileUnknown:
+            if row.state == "sending":
                 self.store.outbox_move(row.id, "unknown", error="delivery cannot be verified: resend?")
                 report.unknown += 1
-                continue
-            except SourceError as e:
-                # Cannot ask now; leave it in `sending` and try again next round.
-                self._reconciled = False
-                report.errors[row.account] = redact(str(e))
-                continue
-            if found is not None:
-                self.store.record_sent(row.id, found.remote_id, found.item,
-                                       project_of=self.hooks.project_of, role_of=self.hooks.role_of,
-                                       role_in=self.hooks.role_in, triage=self.hooks.triage())
-                report.sent += 1
-            else:
-                self.store.outbox_move(row.id, "queued", error="not delivered before a crash; resending")
+            return "unknown"
+        except SourceError as e:
+            # Cannot ask now; leave it as it is and try again next round.
+            self._reconciled = False
+            report.errors[row.account] = redact(str(e))
+            return "later"
+        if found is not None:
+            self._record_sent(row, found.remote_id, found.item, report)
+            return "sent"
+        self.store.outbox_move(row.id, "queued", error="not delivered before a crash; resending")
+        return "queued"
 
-    async def drain_outbox(self, report: SyncReport) -> None:
-        async with self._send_lock:  # one sender at a time: a row is never picked twice
-            await self._drain(report)
+    async def reconcile_row(self, oid: int) -> str:
+        """Ask the remote about one ``unknown`` (or orphaned ``sending``) row before anyone
+        resends it: ``"sent"``, ``"queued"``, ``"unknown"`` or ``"later"``."""
+        row = self.store.outbox_row(oid)
+        if row.state not in ("unknown", "sending") or (row.state == "sending" and not self._orphaned(row)):
+            return row.state
+        return await self._reconcile(row, SyncReport())
 
-    async def _drain(self, report: SyncReport) -> None:
-        for row in self.store.outbox(("queued",), due_only=True):
-            conn = self.connectors.get(row.account)
-            st = self.status.get(row.account)
-            if conn is None or (st is not None and st.state == "disabled"):
-                continue
-            self.store.outbox_move(row.id, "sending")
-            try:
-                res = await conn.send(self._outgoing(row))
-            except PermanentSendError as e:
-                self.store.outbox_move(row.id, "failed", error=redact(str(e)))
-                report.failed += 1
-                continue
-            except MaybeSentError as e:
-                # Left in `sending`: the next round reconciles it before anything is re-sent.
-                self._reconciled = False
-                report.errors[row.account] = redact(str(e))
-                continue
-            except SourceError as e:
-                msg = redact(str(e))
-                if row.attempts + 1 >= MAX_SEND_ATTEMPTS:
-                    self.store.outbox_move(row.id, "failed", error=msg)
-                    report.failed += 1
-                else:
-                    self.store.outbox_move(row.id, "queued", error=msg,
-                                           retry_in=_backoff(row.attempts, e.retry_after))
-                report.errors[row.account] = msg
-                continue
-            except Exception as e:
-                # Unknown failure mid-send: we cannot tell whether it went out.
-                log.exception("send of outbox row %s failed", row.id)
-                self.store.outbox_move(row.id, "unknown", error=f"{type(e).__name__}: {redact(str(e))}")
-                report.unknown += 1
-                continue
-            self.store.record_sent(row.id, res.remote_id, res.item, project_of=self.hooks.project_of,
+    def _record_sent(self, row: OutboxRow, remote_id: str, item: Any, report: SyncReport) -> None:
+        try:
+            self.store.record_sent(row.id, remote_id, item, project_of=self.hooks.project_of,
                                    role_of=self.hooks.role_of, role_in=self.hooks.role_in,
                                    triage=self.hooks.triage())
-            report.sent += 1
+        except StoreError as e:
+            # Someone moved the row meanwhile (cancelled by hand?): say so, keep draining.
+            log.warning("outbox row %s: %s", row.id, e)
+            report.errors["outbox"] = f"reply #{row.id} was delivered, but {e}"
+            return
+        report.sent += 1
+
+    async def drain_outbox(self, report: SyncReport) -> None:
+        """Send every due queued row: one sender per destination, destinations at once.
+
+        A hung Trello, a paced multi-part Telegram reply or a slow SMTP server holds up
+        only its own destination.  Rows are claimed with a lease (``outbox_claim``), so
+        another engine — in this process or another — never picks the same row.
+        """
+        async with self._send_lock:
+            rows = self.store.outbox(("queued",), due_only=True)
+            if not rows:
+                return
+            lanes: dict[tuple[str, str], list[OutboxRow]] = {}
+            for row in rows:
+                dest = row.target.get("chat_id") or row.target.get("email") or row.conversation
+                lanes.setdefault((row.account, dest), []).append(row)
+            renewer = asyncio.ensure_future(self._renew_leases())
+            try:
+                await asyncio.gather(*(self._send_lane(lane, report) for lane in lanes.values()))
+            finally:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(lease.LEASE_RENEW)
+            self.store.outbox_renew(self.owner)
+
+    async def _send_lane(self, lane: list[OutboxRow], report: SyncReport) -> None:
+        for row in lane:  # in order within one destination
+            async with self._parallel:
+                await self._send_one(row, report)
+
+    async def _send_one(self, row: OutboxRow, report: SyncReport) -> None:
+        conn = self.connectors.get(row.account)
+        st = self.status.get(row.account)
+        if conn is None or (st is not None and st.state == "disabled"):
+            return
+        if not self.store.outbox_claim(row.id, self.owner):
+            return  # another sender took it (or it was cancelled) since it was listed
+        self._in_flight.add(row.id)
+        try:
+            res = await conn.send(self._outgoing(row))
+        except PermanentSendError as e:
+            tid = self.store.outbox_fail(row.id, redact(str(e)))
+            report.failed += 1
+            if tid is not None:
+                report.threads.add(tid)
+            return
+        except MaybeSentError as e:
+            # Left in `sending`: the next round reconciles it before anything is re-sent.
+            self._reconciled = False
+            report.errors[row.account] = redact(str(e))
+            return
+        except SourceError as e:
+            msg = redact(str(e))
+            if row.attempts + 1 >= MAX_SEND_ATTEMPTS:
+                tid = self.store.outbox_fail(row.id, msg)
+                report.failed += 1
+                if tid is not None:
+                    report.threads.add(tid)
+            else:
+                self.store.outbox_move(row.id, "queued", error=msg,
+                                       retry_in=_backoff(row.attempts, e.retry_after))
+            report.errors[row.account] = msg
+            return
+        except Exception as e:
+            # Unknown failure mid-send: we cannot tell whether it went out.
+            log.exception("send of outbox row %s failed", row.id)
+            self.store.outbox_move(row.id, "unknown", error=f"{type(e).__name__}: {redact(str(e))}")
+            report.unknown += 1
+            return
+        finally:
+            self._in_flight.discard(row.id)
+        self._record_sent(row, res.remote_id, res.item, report)
 
     async def aclose(self) -> None:
         for conn in self.connectors.values():
@@ -303,6 +429,7 @@ class SyncEngine:
         kick = asyncio.Condition()
         first = SyncReport()
         first.errors.update({b.name: b.message for b in self.broken.values()})
+        self.retriage_if_rules_changed(first)
         await self.reconcile_pending(first)
         self._reconciled = True
         on_round(first)
@@ -359,6 +486,7 @@ class SyncEngine:
 
         async def outbox_loop() -> None:
             while not stop.is_set():
+                self.store.heal_if_needed()
                 rep = SyncReport()
                 if not self._reconciled:
                     await self.reconcile_pending(rep)
@@ -368,8 +496,26 @@ class SyncEngine:
                     on_round(rep)
                 await pause(min(interval, 5.0))
 
-        tasks = [asyncio.ensure_future(waker()), asyncio.ensure_future(outbox_loop())]
-        tasks += [asyncio.ensure_future(account_loop(n)) for n in self.connectors]
+        async def supervised(name: str, body: Callable[[], Awaitable[None]]) -> None:
+            # A loop that dies (a bug, a store refusal) is reported and restarted: the outbox
+            # must never stop quietly while the sources go on syncing.
+            failures = 0
+            while not stop.is_set():
+                try:
+                    await body()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:
+                    failures += 1
+                    log.exception("sync loop %s died", name)
+                    on_round(SyncReport(errors={name: f"the {name} loop stopped ({type(e).__name__}: "
+                                                      f"{redact(str(e))}); restarted"}))
+                    await pause(min(60.0, 2.0 ** failures))
+
+        tasks = [asyncio.ensure_future(waker()),
+                 asyncio.ensure_future(supervised("outbox", outbox_loop))]
+        tasks += [asyncio.ensure_future(supervised(n, partial(account_loop, n))) for n in self.connectors]
         try:
             await stop.wait()
         finally:

@@ -8,6 +8,9 @@ module name (``inscope.services``), never imported by the core.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +34,10 @@ if TYPE_CHECKING:
     from inscope.actions import Actions
     from inscope.report import ProjectReport
     from inscope.sync import BrokenAccount, Hooks, SyncEngine
+
+
+RULES_CODE_VERSION = 1
+"""Bumped when the triage code changes what it decides, so stored assessments are redone."""
 
 
 class Workspace:
@@ -128,7 +135,17 @@ class Workspace:
         from inscope.sync import Hooks  # imported on use: start-up pays only for the first paint
 
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
-                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated)
+                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated,
+                     rules_version=self.rules_version())
+
+    def rules_version(self) -> str:
+        """A fingerprint of everything in the config the triage depends on (not accounts or
+        keys): when it changes, the engine re-triages every thread once."""
+        cfg = self.config
+        data = {"me": dataclasses.asdict(cfg.me), "windows": dataclasses.asdict(cfg.windows),
+                "team": cfg.team, "projects": [dataclasses.asdict(p) for p in cfg.projects],
+                "code": RULES_CODE_VERSION}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def chat_migrated(self, account: str, old: str, new: str) -> str | None:
         """Map a migrated Telegram chat's new id to the old one's project, in memory and config.

@@ -1,4 +1,4 @@
-"""The command palette provider (ctrl+p), built from the app's current state.
+"""The command palette provider (ctrl+p), built from the inbox screen's current state.
 
 Offers only what makes sense now: views and projects to jump to, "sync now",
 the report, peeking at threads held until the reply window (outside one),
@@ -23,8 +23,8 @@ from inscope.text import one_line
 if TYPE_CHECKING:
     from tui.app import InscopeApp
 
-def _unknown(store: Store) -> list[OutboxRow]:
-    return store.outbox(("unknown",))
+def _undelivered(store: Store) -> list[OutboxRow]:
+    return store.outbox(("unknown", "failed"))
 
 
 class InscopeCommands(Provider):
@@ -42,40 +42,52 @@ class InscopeCommands(Provider):
     async def startup(self) -> None:
         """Collect the commands once per palette opening (one small outbox query)."""
         app = self.inscope
+        inbox = app.inbox_screen
         cmds: list[tuple[str, Callable[[], Any], str]] = []
         for view in VIEWS:
-            n = app.counts.get(view, 0)
-            cmds.append((f"view: {VIEW_TITLES[view]} ({n})", partial(app.show_view, view),
+            n = inbox.counts.get(view, 0)
+            cmds.append((f"view: {VIEW_TITLES[view]} ({n})", partial(inbox.show_view, view),
                          "Show this view"))
-        for p in app.projects:
-            cmds.append((f"project: {p.name}", partial(app.show_project, p.id),
+        for p in inbox.projects:
+            cmds.append((f"project: {p.name}", partial(inbox.show_project, p.id),
                          f"Show {p.name} ({p.status})"))
         cmds.append(("sync now", app.action_sync_now, "Fetch from every source and send the outbox now"))
-        cmds.append(("report: time per client", app.action_report,
+        cmds.append(("report: time per client", inbox.action_report,
                       "Messages, replies, first response in window hours, time spent, escalations"))
-        held = app.counts.get("held_until_window", 0)
-        if app.gate.gated and held:
-            cmds.append((("hide" if app.peek_held else "peek at") + f" threads held until the window ({held})",
-                         app.action_peek_held, "Outside a reply window only urgent threads show (w)"))
-        selected = app.inbox.selected_row
+        held = inbox.counts.get("held_until_window", 0)
+        if inbox.gate.gated and held:
+            cmds.append((("hide" if inbox.peek_held else "peek at") + f" threads held until the window ({held})",
+                         inbox.action_peek_held, "Outside a reply window only urgent threads show (w)"))
+        selected = inbox.inbox.selected_row
         if selected is not None and selected.state == "escalated":
-            cmds.append((f"resolve escalation: {one_line(selected.title, 40)}", app.action_resolve,
+            cmds.append((f"resolve escalation: {one_line(selected.title, 40)}", inbox.action_resolve,
                          f"It leaves Escalated ({one_line(selected.escalated_to, 30)}) and is open again (u)"))
-        for p in app.projects:
+        for p in inbox.projects:
             for status in PROJECT_STATUSES:
                 if status != p.status:
                     cmds.append((f"project status: {p.name} → {status}",
-                                 partial(app.set_project_status, p.name, status),
+                                 partial(inbox.set_project_status, p.name, status),
                                  f"Mark {p.name} as {status} (undo with z)"))
         try:
-            unknown = await app.db.run(_unknown)
+            undelivered = await app.db.run(_undelivered)
         except Exception:  # the palette must open even if the store is busy or broken
-            unknown = []
-        for row in unknown:
+            undelivered = []
+        for row in (r for r in undelivered if r.state == "failed" and r.kind == "reply"):
             what = one_line(row.subject or row.text, 40)
-            cmds.append((f"resend unknown reply: #{row.id} {what}", partial(app.resend_unknown, row.id),
+            why = one_line(row.last_error, 60)
+            cmds.append((f"resend failed reply: #{row.id} {what}", partial(inbox.resend_failed, row.id),
+                         f"Not delivered ({why}): send it again"))
+            if row.thread_id is not None:
+                cmds.append((f"edit failed reply: #{row.id} {what}",
+                             partial(inbox.edit_failed, row.id, row.thread_id),
+                             "Back in the composer as a draft"))
+            cmds.append((f"cancel failed reply: #{row.id} {what}", partial(inbox.cancel_unknown, row.id),
+                         "Give it up; the thread stays in the Inbox"))
+        for row in (r for r in undelivered if r.state == "unknown"):
+            what = one_line(row.subject or row.text, 40)
+            cmds.append((f"resend unknown reply: #{row.id} {what}", partial(inbox.resend_unknown, row.id),
                          "Delivery could not be verified: send it again"))
-            cmds.append((f"cancel unknown reply: #{row.id} {what}", partial(app.cancel_unknown, row.id),
+            cmds.append((f"cancel unknown reply: #{row.id} {what}", partial(inbox.cancel_unknown, row.id),
                          "Assume it arrived; do not send again"))
         self._commands = cmds
 

@@ -1,4 +1,9 @@
-"""App-level messages: workers post these (thread-safe), handlers on the UI thread apply them."""
+"""Messages from the TUI's workers: they post these (thread-safe), UI-thread handlers apply them.
+
+The inbox screen's workers post the view, counts, detail, clock and re-triage results to the
+screen; the app's sync thread posts ``SyncRound`` to the app (invariant 7,
+docs/architecture.md, Invariants: a UI read never waits on a sync write).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from typing import Any
 
 from textual.message import Message
 
-from inscope.model import MessageRow, ProjectInfo, ThreadRow
+from inscope.actions import Conversation
+from inscope.model import ProjectInfo, ThreadRow
+from tui.render.conversation import ConversationDoc
 from tui.viewindex import ViewIndex
 
 
@@ -33,13 +40,14 @@ class CountsBuilt(Message):
     """Sidebar counts, the header line, account states: the rest of a view build."""
 
     def __init__(self, generation: int, counts: Mapping[str, int], header: str,
-                 accounts: list[dict[str, Any]], unknown_outbox: int) -> None:
+                 accounts: list[dict[str, Any]], unknown_outbox: int, failed_outbox: int = 0) -> None:
         super().__init__()
         self.generation = generation
         self.counts = counts
         self.header = header
         self.accounts = accounts
         self.unknown_outbox = unknown_outbox
+        self.failed_outbox = failed_outbox
 
 
 class ViewFailed(Message):
@@ -51,27 +59,16 @@ class ViewFailed(Message):
         self.error = error
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """Everything the detail pane shows for one thread."""
-
-    thread: ThreadRow
-    messages: list[MessageRow]
-    escalations: list[dict[str, Any]]
-    project_status: str
-    project_since: float | None
-
-
 class DetailLoaded(Message):
     """The conversation of a thread was loaded by the detail worker."""
 
     def __init__(self, thread_id: int, conversation: Conversation | None, error: str = "",
-                 doc: object | None = None) -> None:
+                 doc: ConversationDoc | None = None) -> None:
         super().__init__()
         self.thread_id = thread_id
         self.conversation = conversation
         self.error = error
-        # The rendered, already laid-out ConversationDoc (built in the worker), if any.
+        # The rendered, already laid-out doc (built in the worker), if any.
         self.doc = doc
 
 
@@ -106,3 +103,12 @@ class ClockTicked(Message):
         super().__init__()
         self.header = header
         self.woken = woken
+
+
+class WindowRetriaged(Message):
+    """A reply-window boundary passed and the waiting threads were re-triaged."""
+
+    def __init__(self, count: int, error: str = "") -> None:
+        super().__init__()
+        self.count = count
+        self.error = error

@@ -65,6 +65,7 @@ from connectors.base import (
     PermanentSendError,
     PushWait,
     ReconcileUnknown,
+    ReplyLimit,
     SendResult,
     SourceContext,
     SourceError,
@@ -726,6 +727,10 @@ OPTIONS: dict[str, Opt] = {
     **THREAD_OPTIONS,
 }
 """The options of a ``kind = "imap"`` account."""
+
+
+REPLY_LIMIT = ReplyLimit()
+"""No limit a reply would reach."""
 
 
 def build(ctx: SourceContext) -> Connector:

@@ -41,6 +41,7 @@ from connectors.base import (
     Outgoing,
     PermanentSendError,
     ReconcileUnknown,
+    ReplyLimit,
     SendResult,
     SourceContext,
     SourceError,
@@ -361,6 +362,10 @@ OPTIONS: dict[str, Opt] = {
     **THREAD_OPTIONS,
 }
 """The options of a ``kind = "maildir"`` account."""
+
+
+REPLY_LIMIT = ReplyLimit()
+"""No limit a reply would reach."""
 
 
 def build(ctx: SourceContext) -> Connector:

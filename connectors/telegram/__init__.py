@@ -5,6 +5,7 @@ The package is cut by job:
 - ``transport.py``: the Bot API client; the token lives only there (and in the keyring);
 - ``cursor.py``: the ``getUpdates`` offset, and why it is committed with the items;
 - ``chats.py``: which chats are followed, where they migrated, titles and topic names;
+- ``ownership.py``: which account reads a chat when a user account could read it too;
 - ``mapping.py``: updates → ``Item``s (forum topics, reply chains, UTF-16 mention offsets);
 - ``text.py``: cleaning incoming text and splitting replies at the 4096-character limit;
 - ``send.py``: ``sendMessage`` with signature, split, flood pacing, migrations;
@@ -29,6 +30,7 @@ from connectors.base import (
     Item,
     LongPoll,
     Outgoing,
+    ReplyLimit,
     SendResult,
     SourceContext,
     SourceError,
@@ -41,6 +43,7 @@ from connectors.telegram.chats import Chats
 from connectors.telegram.cursor import next_cursor, offset_of
 from connectors.telegram.mapping import UpdateParser
 from connectors.telegram.onboarding import get_me, seen_chats
+from connectors.telegram.ownership import listed_chats
 from connectors.telegram.send import MessageSender
 from connectors.telegram.text import MAX_TEXT, clean_text, split_text
 from connectors.telegram.transport import DEFAULT_API_BASE, ApiError, BotApi, source_error
@@ -67,6 +70,9 @@ OPTIONS: dict[str, Opt] = {
 }
 """The options of a ``kind = "telegram"`` (Bot API) account; the bot token is a secret."""
 
+REPLY_LIMIT = ReplyLimit(part_chars=MAX_TEXT, parts_per_minute=20.0)
+"""Long replies go out in parts of 4096 characters, at most 20 a minute to a group."""
+
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post",
@@ -78,7 +84,8 @@ class TelegramConnector(LongPoll):
     """Connector for one bot account.
 
     Options: ``api_base``, ``poll_timeout`` (the getUpdates long poll, 0–50 s, default
-    25), ``limit`` (updates per call, ≤ 100), ``chats`` (ids to follow; default: all),
+    25), ``limit`` (updates per call, ≤ 100), ``chats`` (ids to follow; default: all but
+    those another account lists, see ``ownership.py``),
     ``me_ids`` (my Telegram user ids, for "from me" and mentions), and the pacing
     options of :class:`~connectors.telegram.send.MessageSender`.  Secret: ``token``.
     """
@@ -94,7 +101,10 @@ class TelegramConnector(LongPoll):
         self.poll_timeout = max(0, min(LONG_POLL_MAX, int(opts.get("poll_timeout", 25))))
         self.limit = max(1, min(100, int(opts.get("limit", 100))))
         chats = opts.get("chats")
-        self._chats = Chats({int(c) for c in chats} if chats else None)
+        # Without a `chats` list the bot reads every chat it is in, except the chats another
+        # account lists (connectors/telegram/ownership.py): never two threads for one chat.
+        skip = set() if chats else set(listed_chats(ctx.other_accounts))
+        self._chats = Chats({int(c) for c in chats} if chats else None, skip)
         self._api: BotApi | None = None
         self._token_error: SourceError | None = None
         self._bot_username: str | None = None

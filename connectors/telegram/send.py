@@ -154,9 +154,15 @@ class MessageSender:
         parts = split_text(text)
         if not parts:
             raise PermanentSendError("Telegram: the reply is empty")
-        # Resuming after a flood wait that interrupted a multi-part send (same process):
-        # parts already delivered are not sent again.
+        # Resuming a multi-part send that a flood wait or a crash interrupted: the parts
+        # already delivered are not sent again (``out.progress`` is the durable record the
+        # core kept from ``on_progress``; the in-memory one covers this process).
         done, remote_ids, prev_chat = self._progress.get(out.key, (0, [], chat_id))
+        durable = out.progress.get("parts")
+        if isinstance(durable, list) and len(durable) > done:
+            done, remote_ids = len(durable), [str(x) for x in durable]
+            prev_chat = int(out.progress.get("chat", prev_chat))
+        remote_ids = list(remote_ids)
         chat_id = prev_chat if done else chat_id
         last: dict[str, Any] | None = None
         for i in range(done, len(parts)):
@@ -173,6 +179,8 @@ class MessageSender:
                     self._progress[out.key] = (i, remote_ids, chat_id)
                 raise
             remote_ids.append(f"{chat_id}:{last['message_id']}")
+            if out.on_progress is not None and len(parts) > 1:
+                out.on_progress({"parts": list(remote_ids), "chat": chat_id, "of": len(parts)})
         self._progress.pop(out.key, None)
         if last is None:  # every part had been sent before a crash-free retry
             return SendResult(remote_id=remote_ids[-1])

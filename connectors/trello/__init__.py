@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import httpx
 
-from connectors.base import Batch, Outgoing, SendResult, SourceContext
+from connectors.base import Batch, Outgoing, ReplyLimit, SendResult, SourceContext
 from connectors.options import Opt
 from connectors.trello.cursor import BoardState, Cursor
 from connectors.trello.directory import Directory
@@ -32,6 +32,7 @@ from connectors.trello.transport import TokenBucket, TrelloApi, credentials
 
 __all__ = [
     "OPTIONS",
+    "REPLY_LIMIT",
     "BoardState",
     "Cursor",
     "ParsedComment",
@@ -61,6 +62,9 @@ OPTIONS: dict[str, Opt] = {
     "clock_skew": Opt("float", "seconds our clock may run ahead of Trello's (default 300)", min=0),
 }
 """The options of a ``kind = "trello"`` account (checked before the connector is built)."""
+
+REPLY_LIMIT = ReplyLimit(max_chars=16384)
+"""Trello refuses a comment over 16,384 characters (HTTP 400)."""
 
 
 class TrelloConnector:

@@ -8,8 +8,9 @@ Public surface:
 - where things live: ``data_dir``, ``default_config_path``, ``ensure_private_dir``.
 - editing the file in place: ``inscope.config.write`` (``upsert_account``, ``map_to_project``).
 
-This package imports nothing else of inscope but ``inscope.model``: the rules read the
-config, never the other way round.
+This package imports nothing else of inscope but ``inscope.model`` and ``inscope.keys``
+(the key table, pure data, to check ``[keymap]``): the rules read the config, never the
+other way round.
 """
 
 from inscope.config.load import ConfigError, load, parse

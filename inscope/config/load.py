@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from inscope.config.schema import AccountCfg, AccountManager, Config, Me, ProjectCfg, Windows
 from inscope.config.values import IMPORTANCE, Sla, is_secret_key
 from inscope.config.windowspec import parse_window
+from inscope.keys import KeymapError, check_keymap
 from inscope.model import PROJECT_STATUSES, UNSORTED, ProjectStatus
 
 
@@ -153,6 +154,10 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
             raise ConfigError(f"{where}: keymap.{k}: expected keys as a string like \"j,down\", "
                               f"got {_shown(v)}")
         keymap[str(k)] = v
+    try:
+        check_keymap(keymap)
+    except KeymapError as e:
+        raise ConfigError(f"{where}: {e}") from e
     return Config(me=me, windows=windows, accounts=accounts, projects=projects, keymap=keymap,
                   team=top.strs("team"), path=path)
 

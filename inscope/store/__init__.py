@@ -74,6 +74,30 @@ class Store:
         except sqlite3.Error as e:
             self.conn.close()
             raise explain(e, path) from e
+        self._side = schema.side_files(path)
+
+    def heal_if_needed(self) -> bool:
+        """Repair after someone deleted or replaced the ``-wal``/``-shm`` files under us.
+
+        This connection still holds the deleted WAL, with committed transactions that no
+        other process can see (they would find an empty or "damaged" database).  Checkpoint
+        them into the main file through the old handles, then reopen, so the next process
+        sees everything.  Cheap when nothing happened (two ``stat`` calls); long-lived
+        connections (the TUI's, the sync engine's) call it on every round.
+        """
+        now = schema.side_files(self.path)
+        if now == self._side or self._side[0] is None:
+            self._side = now
+            return False
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.close()
+        self.conn = schema.connect(self.path)
+        self._db = None
+        self._thread_cache.clear()
+        schema.protect_side_files(self.path)
+        self._side = schema.side_files(self.path)
+        return True
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -94,6 +118,16 @@ class Store:
     def schema_version(self) -> int:
         """The file's schema version."""
         return schema.version(self.conn)
+
+    def meta(self, key: str) -> str | None:
+        """A small fact stored with the database (``None`` when unset)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small fact with the database."""
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     def integrity(self) -> list[str]:
         """What ``PRAGMA integrity_check`` and the FTS check find wrong (``[]``: healthy)."""
@@ -328,8 +362,46 @@ class Store:
 
     def outbox_move(self, oid: int, state: str, *, error: str = "", remote_id: str | None = None,
                     retry_in: float = 0.0) -> None:
-        """Move an outbox row; refuses moves the state machine does not allow."""
-        outbox.move(self.conn, oid, state, error=error, remote_id=remote_id, retry_in=retry_in)
+        """Move an outbox row; refuses moves the state machine does not allow.
+
+        ``failed`` goes through :meth:`outbox_fail` (the thread must come back); giving a
+        row up (``cancelled``) clears its thread's "not delivered" mark.
+        """
+        if state == "failed":
+            self.outbox_fail(oid, error)
+            return
+        with self.tx() as c:
+            outbox.move(c, oid, state, error=error, remote_id=remote_id, retry_in=retry_in)
+            if state == "cancelled":
+                outbox.clear_delivery_error(c, oid)
+
+    def outbox_fail(self, oid: int, error: str) -> int | None:
+        """The remote refused row ``oid`` for good: failed, and its thread back in the Inbox
+        saying "reply not delivered: …".  Returns that thread (``None`` for a note to the AM)."""
+        with self.tx() as c:
+            return outbox.fail(c, oid, error)
+
+    def outbox_to_draft(self, oid: int) -> None:
+        """Give a failed reply up and make its text the thread's draft, in one transaction."""
+        with self.tx() as c:
+            row = outbox.row(c, oid)
+            outbox.move(c, oid, "cancelled", error=row.last_error, remote_id=None, retry_in=0.0)
+            outbox.clear_delivery_error(c, oid)
+            if row.thread_id is not None:
+                c.execute("INSERT OR REPLACE INTO drafts (thread_id, text, updated_at) VALUES (?, ?, ?)",
+                          (row.thread_id, row.text, time.time()))
+
+    def outbox_claim(self, oid: int, owner: str) -> bool:
+        """Take a queued, due row for sending under ``owner``'s lease (False: someone else did)."""
+        return outbox.claim(self.conn, oid, owner)
+
+    def outbox_renew(self, owner: str) -> int:
+        """Renew ``owner``'s leases on the rows it is sending."""
+        return outbox.renew(self.conn, owner)
+
+    def outbox_progress(self, oid: int, progress: dict[str, Any]) -> None:
+        """Record the parts of a multi-part send already delivered."""
+        outbox.save_progress(self.conn, oid, progress)
 
     def record_sent(self, oid: int, remote_id: str, item: Item | None, *, project_of: ProjectFn,
                     role_of: RoleFn, role_in: RoleInFn | None = None,

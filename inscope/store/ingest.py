@@ -10,6 +10,7 @@ and reach the FTS index with one ``INSERT … SELECT`` per batch.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -19,7 +20,7 @@ from typing import Any
 
 from connectors.base import Item
 from inscope.model import UNSORTED, Assessment, MsgFacts
-from inscope.store import accounts, events, projects, states
+from inscope.store import accounts, batch, events, projects, states
 
 RoleFn = Callable[[Item], str]
 RoleInFn = Callable[[Item, str], str]
@@ -42,6 +43,24 @@ class ApplyResult:
     threads: set[int]
 
 
+def _keep_stored_mail(c: sqlite3.Connection, account: str, items: list[Item],
+                      known: set[str]) -> list[Item]:
+    """An e-mail whose id is stored but whose content differs is another message: it gets
+    its own derived id instead of overwriting the stored one (and its author)."""
+    out: list[Item] = []
+    for it in items:
+        if it.source in batch.IMMUTABLE_SOURCES and it.external_id in known and it.raw:
+            row = c.execute("SELECT raw FROM messages WHERE account = ? AND external_id = ?",
+                            (account, it.external_id)).fetchone()
+            if row is not None and row[0] and row[0] != it.raw:
+                it = batch.reused_id(it)
+                if c.execute("SELECT 1 FROM messages WHERE account = ? AND external_id = ?",
+                             (account, it.external_id)).fetchone() is not None:
+                    known.add(it.external_id)  # that one is stored already: a re-delivery
+        out.append(it)
+    return out
+
+
 def apply(
     c: sqlite3.Connection,
     cache: ThreadCache,
@@ -61,7 +80,9 @@ def apply(
     touched: set[int] = set()
     known_projects: dict[str, int] = {}
     members: dict[int, tuple[str, ...]] = {}
-    # Which of these ids do we have already?  (Re-delivery after a crash, edits.)
+    # One version per message (the latest edit of a chat message; e-mails under a reused
+    # Message-ID kept apart), then: which of these ids do we have already?
+    items = batch.collapse(items)
     known: set[str] = set()
     ext = [it.external_id for it in items]
     for i in range(0, len(ext), 500):
@@ -69,6 +90,8 @@ def apply(
         known.update(r[0] for r in c.execute(
             f"SELECT external_id FROM messages WHERE account = ? AND external_id IN "
             f"({','.join('?' * len(chunk))})", (account, *chunk)))
+    if known:
+        items = _keep_stored_mail(c, account, items, known)
     new_rows: list[tuple[Any, ...]] = []
     seen_new: set[str] = set()
     deltas: dict[int, list[Any]] = {}  # tid → [inserted, newest client message]
@@ -76,6 +99,11 @@ def apply(
     recount: set[int] = set()
     am_spoke: set[int] = set()  # threads with a new message from the account manager
     for it in items:
+        if not move_cursor and it.conversation_title:
+            # Our own sent message (record_sent): the connector's title for it is a guess
+            # (a reply from the CLI into a forum topic knows only the group's name); the
+            # thread's stored title stays.
+            it = dataclasses.replace(it, conversation_title="")
         tid = thread_for(c, cache, it, project_of, known_projects)  # cached per conversation
         if it.members:
             members[tid] = it.members

@@ -86,6 +86,31 @@ def row(conn: sqlite3.Connection, oid: int) -> OutboxRow:
     return rows.OUTBOX.make(r)
 
 
+def claim(conn: sqlite3.Connection, oid: int, owner: str) -> bool:
+    """Take queued row ``oid`` for sending under ``owner``'s lease; False if another sender
+    (another process) took it first.  The guarded UPDATE is the whole race."""
+    t = time.time()
+    cur = conn.execute(
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?, "
+        "lease_owner = ?, lease_at = ? WHERE id = ? AND state = 'queued' AND not_before <= ?",
+        (t, owner, t, oid, t),
+    )
+    return cur.rowcount == 1
+
+
+def renew(conn: sqlite3.Connection, owner: str) -> int:
+    """Renew ``owner``'s leases on the rows it is sending; returns how many."""
+    cur = conn.execute("UPDATE outbox SET lease_at = ? WHERE state = 'sending' AND lease_owner = ?",
+                       (time.time(), owner))
+    return cur.rowcount
+
+
+def save_progress(conn: sqlite3.Connection, oid: int, progress: dict[str, Any]) -> None:
+    """Record which parts of a multi-part send were delivered (a retry skips them)."""
+    conn.execute("UPDATE outbox SET progress = ?, updated_at = ? WHERE id = ?",
+                 (json.dumps(progress), time.time(), oid))
+
+
 def move(conn: sqlite3.Connection, oid: int, state: str, *, error: str, remote_id: str | None,
          retry_in: float) -> None:
     """Move row ``oid`` to ``state``; refuses what ``states.OUTBOX_MOVES`` does not allow."""
@@ -95,6 +120,8 @@ def move(conn: sqlite3.Connection, oid: int, state: str, *, error: str, remote_i
     args: list[Any] = [state, t, error]
     if state == "sending":
         sets += ", attempts = attempts + 1"
+    elif state != "sent":
+        sets += ", lease_owner = NULL, lease_at = NULL"  # no sender holds it any more
     if remote_id is not None:
         sets += ", remote_id = ?"
         args.append(remote_id)
@@ -121,9 +148,32 @@ def record_sent(c: sqlite3.Connection, oid: int, remote_id: str, item: Item | No
     )
     if cur.rowcount != 1:
         raise StoreError(f"outbox row {oid} is not being sent")
+    clear_delivery_error(c, oid)
     kind = c.execute("SELECT kind FROM outbox WHERE id = ?", (oid,)).fetchone()[0]
     if item is not None and kind == "reply":
         store_own(item)
+
+
+def fail(c: sqlite3.Connection, oid: int, error: str) -> int | None:
+    """Row ``oid`` failed for good: mark it so and bring its thread back to the Inbox with
+    the reason (a reply nobody received must never look answered).  Returns the thread."""
+    move(c, oid, "failed", error=error, remote_id=None, retry_in=0.0)
+    kind, tid = c.execute("SELECT kind, thread_id FROM outbox WHERE id = ?", (oid,)).fetchone()
+    if kind != "reply" or tid is None:
+        return None
+    state = c.execute("SELECT state FROM threads WHERE id = ?", (tid,)).fetchone()[0]
+    after = states.thread_after_action(state, "reply_failed")
+    c.execute("UPDATE threads SET delivery_error = ?, state = coalesce(?, state) WHERE id = ?",
+              (error or "refused", after, tid))
+    events.log(c, "reply_failed", tid, {"outbox": oid, "error": error})
+    return int(tid)
+
+
+def clear_delivery_error(c: sqlite3.Connection, oid: int) -> None:
+    """A failed reply was sent, resent or given up: its thread no longer shows the failure."""
+    tid = c.execute("SELECT thread_id FROM outbox WHERE id = ? AND kind = 'reply'", (oid,)).fetchone()
+    if tid is not None and tid[0] is not None:
+        c.execute("UPDATE threads SET delivery_error = '' WHERE id = ?", (tid[0],))
 
 
 def take_back(c: sqlite3.Connection, oid: int) -> bool:

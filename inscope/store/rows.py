@@ -80,6 +80,9 @@ class OutboxRow:
     last_error: str
     remote_id: str | None
     created_at: float
+    lease_owner: str | None = None  # the process sending it ("host:pid:start"), see inscope.lease
+    lease_at: float | None = None  # when that process last renewed the lease
+    progress: dict[str, Any] = dataclasses.field(default_factory=dict)  # parts already delivered
 
 
 # ``t`` is threads and ``p`` its project in every query that uses these.
@@ -89,7 +92,7 @@ THREAD: Columns[ThreadRow] = Columns(
     convert={"priority": Priority, "reasons": _json_tuple},
 )
 
-OUTBOX: Columns[OutboxRow] = Columns(OutboxRow, convert={"target": json.loads})
+OUTBOX: Columns[OutboxRow] = Columns(OutboxRow, convert={"target": json.loads, "progress": json.loads})
 
 # ``m`` is messages and ``t`` its thread.
 MESSAGE: Columns[MessageRow] = Columns(

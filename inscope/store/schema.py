@@ -193,11 +193,15 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     # Sending rows carry a lease: which process sends them (host:pid:start) and when it
     # last renewed, so another process never "reconciles" a row that is in flight; and the
     # parts of a multi-part reply already delivered, so a resend sends only what is missing.
+    # A thread whose reply the remote refused for good says why (it is back in the Inbox).
+    # meta: small facts about the file, e.g. the fingerprint of the rules it was triaged with.
     db.executescript(
         """
         ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
         ALTER TABLE outbox ADD COLUMN lease_at REAL;
         ALTER TABLE outbox ADD COLUMN progress TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE threads ADD COLUMN delivery_error TEXT NOT NULL DEFAULT '';
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
 
@@ -255,6 +259,17 @@ def protect_side_files(path: Path) -> None:
         side = Path(str(path) + suffix)
         if side.exists():
             os.chmod(side, 0o600)
+
+
+def side_files(path: Path) -> tuple[int | None, int | None]:
+    """The inodes of the ``-wal`` and ``-shm`` files beside ``path`` (``None``: missing)."""
+    out: list[int | None] = []
+    for suffix in ("-wal", "-shm"):
+        try:
+            out.append(os.stat(str(path) + suffix).st_ino)
+        except FileNotFoundError:
+            out.append(None)
+    return out[0], out[1]
 
 
 def integrity(conn: sqlite3.Connection) -> list[str]:

@@ -33,7 +33,8 @@ CLIENT_ENDS: frozenset[SnoozeKind] = frozenset({"client", "until", "window"})
 PROJECT_SNOOZE: SnoozeKind = "project"
 """The snooze that ends when its project is set active again."""
 
-ThreadAction = Literal["done", "reopen", "snooze", "escalate", "resolve", "reply", "wake"]
+ThreadAction = Literal["done", "reopen", "snooze", "escalate", "resolve", "reply", "wake",
+                       "reply_failed"]
 
 THREAD_ACTIONS: dict[ThreadAction, tuple[tuple[ThreadState, ...], ThreadState]] = {
     "done": (THREAD_STATES, "done"),
@@ -45,6 +46,8 @@ THREAD_ACTIONS: dict[ThreadAction, tuple[tuple[ThreadState, ...], ThreadState]] 
     "reply": (("open", "snoozed", "done"), "answered"),
     # A snooze ends: its time came (CLOCK_SNOOZES) or its project is active again.
     "wake": (("snoozed",), "open"),
+    # The remote refused my reply for good: the client still waits, the thread is back.
+    "reply_failed": (("answered", "done"), "open"),
 }
 """action → (the states it applies from, the state it leads to)."""
 

@@ -26,6 +26,7 @@ from connectors.base import (
     Connector,
     Item,
     Outgoing,
+    ReplyLimit,
     SendResult,
     SourceContext,
     SourceError,
@@ -170,6 +171,10 @@ OPTIONS: dict[str, Opt] = {
     "anchor": Opt("str", "the ISO time the world is built around"),
 }
 """The options of the in-process demo account (``kind = "demo"``)."""
+
+
+REPLY_LIMIT = ReplyLimit()
+"""No limit a reply would reach."""
 
 
 def build(ctx: SourceContext) -> Connector:

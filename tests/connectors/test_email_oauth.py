@@ -96,7 +96,8 @@ def ms_options(provider: OAuthServer) -> dict[str, Any]:
 async def test_oauth2_imap_and_smtp_with_one_refresh(dovecot: Dovecot, sink: SmtpSink, provider: OAuthServer,
                                                      mailbox: str) -> None:
     refresh = provider.world.refresh_token_for(USER)
-    secrets, saved = {"oauth2_refresh_token": refresh}, {}
+    secrets: dict[str, str] = {"oauth2_refresh_token": refresh}
+    saved: dict[str, str] = {}
     before = provider.world.refreshes
     conn = connector(dovecot, mailbox, sink, secrets, saved, **ms_options(provider))
     try:

@@ -671,7 +671,7 @@ async def test_sync_engine_round_trip_crash_and_revoked_token(env: Env, tmp_path
     oid = store.queue_reply(tid, "И ещё: счёт отправлен")
     store.outbox_move(oid, "sending")
     row = store.outbox_row(oid)
-    await env.conns[-1].send(SyncEngine._outgoing(row))
+    await env.conns[-1].send(engine._outgoing(row))
     engine2 = SyncEngine(store, {"trello": env.connector()}, hooks)
     report = await engine2.sync_all()
     assert store.outbox_row(oid).state == "sent"

@@ -60,7 +60,7 @@ def test_each_thread_field_holds_its_own_column(tmp_path: Path) -> None:
 
 
 def test_thread_rows_convert_priority_and_reasons() -> None:
-    values = {f.name: None for f in fields(ThreadRow)}
+    values: dict[str, object] = {f.name: None for f in fields(ThreadRow)}
     values.update(id=1, priority=0, reasons='["срочно"]')
     row = rows.THREAD.make(tuple(values.values()))
     assert row.priority is Priority.URGENT and row.reasons == ("срочно",) and row.id == 1

@@ -34,6 +34,10 @@ ACTION_CASES: list[tuple[ThreadState, ThreadAction, ThreadState | None]] = [
     ("escalated", "reply", None),  # the reply is queued; the thread stays with the AM
     ("snoozed", "wake", "open"),
     *((s, "wake", None) for s in ("open", "answered", "done", "escalated")),
+    # The remote refused my reply for good: an answered (or closed) thread is back.
+    ("answered", "reply_failed", "open"),
+    ("done", "reply_failed", "open"),
+    *((s, "reply_failed", None) for s in ("open", "snoozed", "escalated")),
 ]
 
 
@@ -220,6 +224,13 @@ def _act(store: Store, tid: int, action: ThreadAction) -> None:
         store.resolve_escalation(tid)
     elif action == "reply":
         store.queue_reply(tid, "ответ")
+    elif action == "reply_failed":
+        state = store.thread(tid).state
+        oid = store.queue_reply(tid, "ответ")  # answers an open/snoozed/done thread …
+        store.conn.execute("UPDATE threads SET state = ? WHERE id = ?", (state, tid))  # … undo that
+        store.conn.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (oid,))
+        store.outbox_fail(oid, "403 Forbidden: bot was kicked")
+        assert store.thread(tid).delivery_error == "403 Forbidden: bot was kicked"
     else:
         store.wake_due(at=2e9)
 

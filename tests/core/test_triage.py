@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Author, Item
 from inscope.config import AccountManager, Config, ConfigError, Me, ProjectCfg, Sla, Windows, parse
+from inscope.config.values import SlaKind
 from inscope.model import MsgFacts, Priority
 from inscope.rules.triage import DEFAULT_URGENT, Rules
 from inscope.rules.words import Matcher, compile_term
@@ -458,7 +459,7 @@ def test_default_name_me_is_not_a_mention() -> None:
      ("5 окон", "windows", 5), ("4h", "hours", 4), ("1.5 hours", "hours", 1.5),
      ("3 часа", "hours", 3), ("none", "none", 0), ("", "none", 0)],
 )
-def test_sla_parse(text: str, kind: str, amount: float) -> None:
+def test_sla_parse(text: str, kind: SlaKind, amount: float) -> None:
     assert Sla.parse(text) == Sla(kind, amount)
 
 

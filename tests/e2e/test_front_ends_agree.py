@@ -109,7 +109,7 @@ async def test_unpaid_reply_needs_a_confirmation_in_the_cli_and_the_tui(
     app = InscopeApp(ws, sync=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.show_view("held")
+        app.inbox_screen.show_view("held")
         await settle(pilot)
         app.inbox.go_to(tui_t)
         await settle(pilot)

@@ -115,7 +115,9 @@ def _kill_at(tmp_path: Path, kind: str, point: str) -> tuple[Problems, ChildRun]
         sb.grow(6)
         first = ChildRun(tmp_path, sb.spec(), db, tag="fill")
         assert first.wait() == 0
-        sb.queue_replies(db, 2, "k")
+        # One destination: its replies go out one after another, so exactly one is in
+        # flight at the kill (different destinations are sent to at once).
+        sb.queue_replies(db, 2, "k", one_thread=True)
         killed = ChildRun(tmp_path, sb.spec(), db, tag="killed", kill_at=f"{point}:1")
         killed.wait()
         assert killed.proc.returncode == -9, killed.output()

@@ -140,7 +140,7 @@ def test_a_full_disk_refuses_with_one_line_and_loses_nothing(home: Path) -> None
     tid = thread_id(store, "c0")
     act = ws.actions(store)
     with pytest.raises(ActionError, match="disk is full"):
-        act.reply(tid, "длинный ответ " * 4000)
+        act.reply(tid, "длинный ответ " * 4000, confirmed=True)
     assert store.outbox(("queued",)) == []
     store.conn.execute("PRAGMA max_page_count = 1073741823")
     assert act.reply(tid, "короткий ответ").outbox_id is not None

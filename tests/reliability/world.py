@@ -165,17 +165,19 @@ class Sandboxes:
                 added += 1
         return added
 
-    def queue_replies(self, db: Path, per_account: int, tag: str) -> list[str]:
-        """Queue ``per_account`` replies on random threads of each account; returns their markers."""
+    def queue_replies(self, db: Path, per_account: int, tag: str, *, one_thread: bool = False) -> list[str]:
+        """Queue ``per_account`` replies on random threads of each account (``one_thread``: all
+        on the same thread, so they go out one after another); returns their markers."""
         store = Store(db)
         markers: list[str] = []
         try:
             for acc in ("trello", "telegram", "mail"):
                 tids = [r[0] for r in store.conn.execute(
                     "SELECT id FROM threads WHERE account = ? ORDER BY id", (acc,))]
+                fixed = self.rng.choice(tids) if tids and one_thread else None
                 for i in range(per_account if tids else 0):
                     marker = f"RPL-{tag}-{acc}-{i}"
-                    store.queue_reply(self.rng.choice(tids), f"reply {marker} ok")
+                    store.queue_reply(fixed or self.rng.choice(tids), f"reply {marker} ok")
                     markers.append(marker)
         finally:
             store.close()

@@ -24,12 +24,14 @@ from textual.message import Message
 from textual.screen import Screen
 
 from connectors.base import Author, Item
+from inscope.actions import Conversation
 from inscope.store import Store
 from tests.helpers import item, make_workspace, project_of, role_of, settle, thread_id, triage
 from tui.app import InscopeApp
 from tui.format import zone
-from tui.messages import Conversation, DetailLoaded
-from tui.widgets.detail import DetailPane, render_conversation
+from tui.messages import DetailLoaded
+from tui.render.conversation import render_conversation
+from tui.widgets.detail import DetailPane
 
 SIZE = (160, 45)
 _WORDS = ("robots.txt", "sitemap", "редирект", "каталог", "please", "check", "the", "new",
@@ -153,7 +155,7 @@ async def measure(home: Path, ids: dict[str, int], target: str, runs: int) -> tu
                     probe.is_shown = _shown_check(pane, tid)
                     probe.armed = True
                     before = len(probe.wall)
-                    app._schedule_detail(tid, 0.0)
+                    app.inbox_screen.show_thread(tid)
                     deadline = time.monotonic() + 30
                     while len(probe.wall) == before:
                         if time.monotonic() > deadline:
@@ -238,7 +240,7 @@ async def test_detail_pane_scrolls_and_shows_everything(tmp_path: Path) -> None:
     app = InscopeApp(make_workspace_for(tmp_path), sync=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, timeout=30)
-        app._schedule_detail(ids["big"], 0.0)
+        app.inbox_screen.show_thread(ids["big"])
         await settle(pilot, timeout=30)
         pane = app.query_one(DetailPane)
         assert pane.shown_thread == ids["big"]

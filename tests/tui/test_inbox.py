@@ -24,9 +24,10 @@ from tests.helpers import (
     thread_id,
     triage,
 )
-from tui.app import PREFETCH_AROUND_PROJECT, InscopeApp
+from tui.app import InscopeApp
 from tui.screens.composer import ComposerScreen
 from tui.screens.help import HelpScreen
+from tui.screens.inbox import PREFETCH_AROUND_PROJECT
 from tui.screens.snooze import SnoozePicker
 from tui.widgets.detail import DetailPane
 from tui.widgets.message_list import MessageList
@@ -65,7 +66,7 @@ async def test_inbox_groups_headers_and_first_selection(tmp_path: Path) -> None:
         # Paused Beta and unpaid Delta are held out of the inbox.
         assert not any("Chat c6" in ln or "Chat c11" in ln for ln in lines)
         assert app.inbox.cursor == 1 and sel_conv(app) == "c0"
-        assert app.counts["inbox"] == 9 and app.counts["held"] == 3
+        assert app.inbox_screen.counts["inbox"] == 9 and app.inbox_screen.counts["held"] == 3
         text = screen_text(app)
         assert "no reply windows · 0 of 9 cleared · 2 urgent" in text  # the real header line
         assert "Held (paused/unpaid)  3" in text
@@ -171,8 +172,8 @@ async def test_unpaid_project_warns_and_needs_second_ctrl_s(tmp_path: Path) -> N
     app, store = app_for(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        delta = next(p for p in app.projects if p.name == "Delta")
-        app.show_project(delta.id)
+        delta = next(p for p in app.inbox_screen.projects if p.name == "Delta")
+        app.inbox_screen.show_project(delta.id)
         await settle(pilot)
         assert sel_conv(app) == "c11"
         await pilot.press("r")
@@ -350,7 +351,7 @@ async def test_search_and_escape_leaves_it(tmp_path: Path) -> None:
         assert "Search “баннеры” · 1 threads" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
-        assert app.query_state.search is None and app.inbox.index.thread_count == 9
+        assert app.inbox_screen.query_state.search is None and app.inbox.index.thread_count == 9
         # Search also finds held threads (it searches the "all" view).
         await pilot.press("slash")
         await pilot.press(*"вопрос 6", "enter")
@@ -368,13 +369,13 @@ async def test_palette_project_status_and_jump_to_view(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert {p.name: p.status for p in store.projects()}["Beta"] == "active"
-        assert app.counts["inbox"] == 11
+        assert app.inbox_screen.counts["inbox"] == 11
         await pilot.press("ctrl+p")
         await pilot.pause()
         await palette_search(pilot, "view: Done")
         await pilot.press("enter")
         await settle(pilot)
-        assert app.query_state.view == "done"
+        assert app.inbox_screen.query_state.view == "done"
         await pilot.press("z")  # project status is undoable
         await settle(pilot)
         assert {p.name: p.status for p in store.projects()}["Beta"] == "paused"
@@ -435,7 +436,7 @@ async def test_sidebar_tab_and_enter_selects_view(tmp_path: Path) -> None:
         assert app.focused is not None and app.focused.id == "sidebar"
         await pilot.press("j", "enter")  # Held
         await settle(pilot)
-        assert app.query_state.view == "held" and app.inbox.has_focus
+        assert app.inbox_screen.query_state.view == "held" and app.inbox.has_focus
         assert {sel_conv(app)} <= {"c6", "c7", "c11"}
         await pilot.press("tab")
         assert isinstance(app.focused, DetailPane)
@@ -462,7 +463,7 @@ async def test_state_persists_across_restart(tmp_path: Path) -> None:
     async with app2.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert done_id not in app2.inbox.index.pos and snoozed_id not in app2.inbox.index.pos
-        assert app2.counts["done"] == 1 and app2.counts["snoozed"] == 1
+        assert app2.inbox_screen.counts["done"] == 1 and app2.inbox_screen.counts["snoozed"] == 1
         assert app2.inbox.selected_id == draft_id
         await pilot.press("r")
         await pilot.pause()
@@ -499,7 +500,7 @@ async def test_cursor_stays_when_rows_are_inserted_above(tmp_path: Path) -> None
         items = [item(f"new{i}", 0, "СРОЧНО новое", 0.5) for i in range(2)]
         store.apply_batch("tg", items, "cursor-2", project_of=lambda it: "Alpha", role_of=role_of,
                           triage=triage)
-        app.request_rebuild()
+        app.inbox_screen.request_rebuild()
         await settle(pilot)
         # The list fits on screen (nothing to scroll), so the row moves down by the two
         # inserted rows, but the cursor stays on the same thread.
@@ -526,7 +527,7 @@ async def test_cursor_stays_while_scrolled_in_a_long_list(tmp_path: Path) -> Non
         screen_row = lst.cursor - int(y0)
         store.apply_batch("tg", [item(f"n{i}", 0, "new", 0.1) for i in range(5)], "c2",
                           project_of=lambda it: "Alpha", role_of=role_of)
-        app.request_rebuild()
+        app.inbox_screen.request_rebuild()
         await settle(pilot)
         assert lst.selected_id == tid
         assert lst.cursor - int(lst.scroll_offset.y) == screen_row
@@ -565,7 +566,7 @@ async def test_focus_time_is_logged_when_selection_changes(tmp_path: Path) -> No
         await settle(pilot)
         tracker = FocusTracker(now=lambda: clock[0])
         tracker.select(app.inbox.selected_id)
-        app.focus_tracker = tracker
+        app.inbox_screen.focus_tracker = tracker
         first = app.inbox.selected_id
         clock[0] += 20
         await pilot.press("ctrl+l")  # any key is activity (unbound here)
@@ -575,6 +576,23 @@ async def test_focus_time_is_logged_when_selection_changes(tmp_path: Path) -> No
     rows = store.conn.execute("SELECT thread_id, data FROM events WHERE kind = 'focus'").fetchall()
     assert rows and rows[0][0] == first
     assert '"seconds": 80.0' in rows[0][1]
+
+
+async def test_focus_time_is_logged_when_quitting(tmp_path: Path) -> None:
+    from tui.activity import FocusTracker
+
+    clock = [1000.0]
+    app, store = app_for(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tracker = FocusTracker(now=lambda: clock[0])
+        tracker.select(app.inbox.selected_id)
+        app.inbox_screen.focus_tracker = tracker
+        first = app.inbox.selected_id
+        clock[0] += 30
+        await pilot.press("q")  # the screen logs it as it unmounts, before the db thread drains
+    rows = store.conn.execute("SELECT thread_id, data FROM events WHERE kind = 'focus'").fetchall()
+    assert rows == [(first, '{"seconds": 30.0}')]
 
 
 async def test_fill_helper_is_idempotent(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def windowed_app(tmp_path: Path, at: float, **kw: Any) -> tuple[InscopeApp, Stor
 async def tick(pilot: Any) -> None:
     """Run the app's clock tick and wait for its workers (clock, re-triage) and the rebuild."""
     app = pilot.app
-    app._on_clock()
+    app.inbox_screen.tick()
     for _ in range(200):
         await pilot.pause(0.01)
         if not any(w.group in ("clock", "retriage") and w.is_running for w in app.workers):
@@ -73,7 +73,7 @@ async def tick(pilot: Any) -> None:
 def shown(app: InscopeApp) -> set[str]:
     """Conversation keys of the threads in the list."""
     idx = app.inbox.index
-    rows = app._fetch_rows([t for t in (idx.thread_at(r) for r in range(len(idx))) if t])
+    rows = app.inbox_screen._fetch_rows([t for t in (idx.thread_at(r) for r in range(len(idx))) if t])
     return {r.title.removeprefix("Chat ") for r in rows.values()}
 
 
@@ -82,7 +82,7 @@ async def test_outside_a_window_only_urgent_shows_and_w_peeks(tmp_path: Path) ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert shown(app) == {"c0", "c1"}
-        assert app.counts["held_until_window"] == 7 and app.counts["inbox"] == 9
+        assert app.inbox_screen.counts["held_until_window"] == 7 and app.inbox_screen.counts["inbox"] == 9
         text = screen_text(app)
         assert "7 held until 17:00 — w to peek" in text
         assert "Inbox · 2 threads" in text
@@ -100,7 +100,7 @@ async def test_nothing_breaks_through_when_turned_off(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert shown(app) == set()
-        assert app.counts["held_until_window"] == 9
+        assert app.inbox_screen.counts["held_until_window"] == 9
         assert "9 held until 17:00" in screen_text(app)
 
 
@@ -114,11 +114,11 @@ async def test_window_boundary_retriages_and_regates(tmp_path: Path) -> None:
         clock.t = msk(12, 17, 0) + 5
         await tick(pilot)
         assert ws.retriaged == [clock.t]
-        assert len(shown(app)) == 9 and app.counts["held_until_window"] == 0
+        assert len(shown(app)) == 9 and app.inbox_screen.counts["held_until_window"] == 0
         assert "held until" not in screen_text(app)
         await pilot.press("w")  # nothing to peek at inside a window
         await settle(pilot)
-        assert app.peek_held is False
+        assert app.inbox_screen.peek_held is False
         # The window closes at 18:00: held again (and a peek from before does not linger).
         clock.t = msk(12, 18, 0) + 5
         await tick(pilot)
@@ -140,7 +140,7 @@ async def test_snooze_until_next_window_shows_reason_and_wakes(tmp_path: Path) -
         await settle(pilot)
         th = store.thread(tid)  # type: ignore[arg-type]
         assert (th.state, th.snooze_kind, th.snooze_until) == ("snoozed", "window", msk(12, 17))
-        app.show_view("snoozed")
+        app.inbox_screen.show_view("snoozed")
         await settle(pilot)
         assert app.inbox.selected_id == tid
         detail = app.screen.query_one(DetailPane).text
@@ -166,13 +166,13 @@ async def test_priority_override_sticks_until_the_next_client_message(tmp_path: 
         # The AM writing does not end the override …
         store.apply_batch("tg", [item("c0", 7, "видел", 0, author="Anna", author_id="am")], "c2",
                           project_of=project_of, role_of=role_of, triage=triage)
-        app.request_rebuild()
+        app.inbox_screen.request_rebuild()
         await settle(pilot)
         assert store.thread(c0).priority == Priority.LOW
         # … the next client message does: back to what triage says (urgent).
         store.apply_batch("tg", [item("c0", 8, "ну что там? СРОЧНО", 0)], "c3",
                           project_of=project_of, role_of=role_of, triage=triage)
-        app.request_rebuild()
+        app.inbox_screen.request_rebuild()
         await settle(pilot)
         assert store.thread(c0).priority == Priority.URGENT
         assert any(ln.strip().startswith("Alpha · urgent · 2") for ln in list_lines(app))
@@ -192,7 +192,7 @@ async def test_resolve_escalation_with_u_in_the_escalated_view(tmp_path: Path) -
         await pilot.pause()
         await pilot.press(*"вне договора", "enter")
         await settle(pilot)
-        app.show_view("escalated")
+        app.inbox_screen.show_view("escalated")
         await settle(pilot)
         assert app.inbox.selected_id == tid
         assert "escalated to Anna via telegram" in app.screen.query_one(DetailPane).text
@@ -208,13 +208,13 @@ async def test_project_status_flip_brings_held_threads_back(tmp_path: Path) -> N
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert not {"c6", "c7"} & shown(app)
-        await app.set_project_status("Beta", "active")
+        await app.inbox_screen.set_project_status("Beta", "active")
         await settle(pilot)
         assert {"c6", "c7"} <= shown(app)
-        await app.set_project_status("Beta", "unpaid")
+        await app.inbox_screen.set_project_status("Beta", "unpaid")
         await settle(pilot)
         assert not {"c6", "c7"} & shown(app)
-        assert app.counts["held"] == 3
+        assert app.inbox_screen.counts["held"] == 3
 
 
 async def test_report_screen_shows_the_per_project_table(tmp_path: Path) -> None:
@@ -264,16 +264,16 @@ async def test_palette_offers_resolve_peek_and_report(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press(*"note", "enter")
         await settle(pilot)
-        app.show_view("escalated")
+        app.inbox_screen.show_view("escalated")
         await settle(pilot)
         await palette(pilot, "resolve escalation: Chat c0")
         await settle(pilot)
         assert store.thread(thread_id(store, "c0")).state == "open"
-        app.show_view("inbox")
+        app.inbox_screen.show_view("inbox")
         await settle(pilot)
         await palette(pilot, "peek at threads held until the window (7)")
         await settle(pilot)
-        assert app.peek_held and len(shown(app)) == 9
+        assert app.inbox_screen.peek_held and len(shown(app)) == 9
         await palette(pilot, "report: time per client")
         await pilot.pause(0.2)
         assert isinstance(app.screen, ReportScreen)

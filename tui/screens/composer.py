@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
@@ -23,6 +23,7 @@ from textual.widgets import Static, TextArea
 from inscope.actions import ActionError, NeedsConfirmation, Outcome
 from inscope.store import StoreError
 from tui.activity import ActivityClock
+from tui.bindings import bindings_for
 from tui.widgets.footer import KeyFooter
 
 
@@ -39,12 +40,7 @@ class ComposerScreen(ModalScreen[ComposerResult]):
     """Write a reply to one thread."""
 
     BINDING_GROUP_TITLE = "Composer"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", "Send", priority=True, id="composer.send",
-                tooltip="Queue the reply in the outbox (sent on the next sync)"),
-        Binding("escape", "close", "Keep draft", priority=True, id="composer.close",
-                tooltip="Close the composer and keep the text as a draft"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("composer")
 
     def __init__(self, *, title: str, context: str, draft: str,
                  queue: Callable[[str, bool], Awaitable[Outcome]],

@@ -6,18 +6,18 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from tui.bindings import bindings_for
 
 
 class EscalateScreen(ModalScreen[str | None]):
     """Returns the note (enter) or None (esc)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="escalate.cancel", tooltip="Do not escalate"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("escalate")
 
     def __init__(self, *, am: str, count: int) -> None:
         super().__init__()

@@ -1,8 +1,7 @@
-"""The ``?`` help: every binding, read live from the widgets' bindings and the keymap."""
+"""The ``?`` help: every binding of the key table (``inscope.keys``) with the live keymap."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -13,6 +12,9 @@ from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from inscope.keys import CONTEXTS, commands_in
+from tui.bindings import bindings_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,36 +28,33 @@ class HelpRow:
     tooltip: str
 
 
-def binding_rows(app: App[Any], sections: Iterable[tuple[str, list[BindingType]]]) -> list[HelpRow]:
-    """Bindings per section with the user's keymap applied (keys as the user presses them)."""
+def help_rows(app: App[Any]) -> list[HelpRow]:
+    """Every command of the key table, context by context, with the user's keymap applied.
+
+    Built from ``inscope.keys`` (the table every ``BINDINGS`` comes from), so no screen can
+    be missing; the keys are the live ones (a remapped binding shows its new keys).
+    """
     keymap = app._keymap  # the normalized keymap set through App.set_keymap
     rows: list[HelpRow] = []
-    for section, bindings in sections:
-        bmap = BindingsMap(bindings)
+    for ctx in CONTEXTS:
+        bmap = BindingsMap(bindings_for(ctx.id))
         if keymap:
             bmap.apply_keymap(keymap)
         by_id: dict[str, list[Binding]] = {}
-        order: list[str] = []
         for _key, b in bmap:
-            bid = b.id or b.action
-            if bid not in by_id:
-                by_id[bid] = []
-                order.append(bid)
-            by_id[bid].append(b)
-        for bid in order:
-            group = by_id[bid]
-            keys = ", ".join(app.get_key_display(b) for b in group)
-            b = group[0]
-            rows.append(HelpRow(section, keys, b.description, b.id or "", b.tooltip))
+            by_id.setdefault(b.id or b.action, []).append(b)
+        # Table order, not key order: a remap must not move a command around the help.
+        for cmd in commands_in(ctx.id):
+            # dict.fromkeys: Textual's apply_keymap adds a remapped key once per default key.
+            keys = ", ".join(dict.fromkeys(app.get_key_display(b) for b in by_id.get(cmd.id, [])))
+            rows.append(HelpRow(ctx.title, keys, cmd.description, cmd.id, cmd.help))
     return rows
 
 
 class HelpScreen(ModalScreen[None]):
     """A table of every key; ``esc``/``?``/``q`` closes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close", id="help.close", tooltip="Close the help"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("help")
 
     def __init__(self, rows: list[HelpRow]) -> None:
         super().__init__()

@@ -7,11 +7,13 @@ from typing import ClassVar, Generic, TypeVar
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from tui.bindings import bindings_for
 
 T = TypeVar("T")
 
@@ -19,11 +21,7 @@ T = TypeVar("T")
 class PickerScreen(ModalScreen[T | None], Generic[T]):
     """Pick one of ``choices`` (label, value); ``esc`` cancels with None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel", tooltip="Close without choosing"),
-        Binding("j", "down", "Down", show=False, id="picker.down", tooltip="Next choice"),
-        Binding("k", "up", "Up", show=False, id="picker.up", tooltip="Previous choice"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("pickers")
 
     def __init__(self, title: str, choices: list[tuple[str, T]], *, initial: int = 0) -> None:
         super().__init__()

@@ -15,12 +15,13 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from inscope.report import HEADERS, ProjectReport
+from tui.bindings import bindings_for
 
 ReportLoader = Callable[[float], Awaitable[list[ProjectReport]]]
 """since (epoch seconds) → one row per project with activity since then."""
@@ -53,11 +54,7 @@ def report_table(rows: list[ProjectReport]) -> Table:
 class ReportScreen(ModalScreen[None]):
     """Per-project report; ``t`` changes the period, ``esc``/``q`` closes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="report.close", tooltip="Back to the inbox"),
-        Binding("t", "period", "Period", id="report.period",
-                tooltip="This month → last 30 days → all time"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("report")
 
     def __init__(self, load: ReportLoader, *, tz: tzinfo, now: Callable[[], float] = time.time) -> None:
         super().__init__()

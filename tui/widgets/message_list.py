@@ -18,19 +18,18 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inscope.model import GroupHeader, ThreadRow
-from inscope.text import one_line
-from tui.format import PRIORITY_MARKS, SOURCE_ICONS, relative, status_mark
+from inscope.model import ThreadRow
+from tui.bindings import bindings_for
+from tui.render.rows import RowAccents, fg, fit, header_text, thread_segments
 from tui.viewindex import ViewIndex, ViewQuery
 
 RowFetcher = Callable[[Sequence[int]], dict[int, ThreadRow]]
@@ -43,55 +42,11 @@ STRIP_CACHE_SIZE = 512
 NEIGHBOUR_SCAN = 500
 
 
-def _fit(text: str, width: int) -> str:
-    """Crop or pad ``text`` to exactly ``width`` cells (wide characters aware)."""
-    if width <= 0:
-        return ""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
-
-
-# Fixed columns: mark 2, priority 2, icon 2, flags 4, age 5 (right-aligned).
-FIXED_COLUMNS = 15
-
-
-def column_widths(width: int) -> tuple[int, int, int]:
-    """(title, author, text) widths for a row ``width`` cells wide.
-
-    Wide (a 160-column terminal): title ~35 % of the free space, author 14 (a whole
-    "Kevin Marsh"), text the rest.  Medium: the preview text keeps ~30 cells (it is what
-    tells threads apart) and title and author share the remainder.  Narrow (an 80-column
-    terminal leaves the list ~30 cells): no preview; the title takes what is left.
-    """
-    rest = max(0, width - FIXED_COLUMNS)
-    if rest >= 60:
-        author = 14
-        title = rest * 35 // 100
-    elif rest >= 36:
-        text = min(30, rest - 20)
-        author = min(12, (rest - text) // 3)
-        title = rest - text - author
-    else:
-        author = min(8, rest // 4) if rest >= 24 else 0  # 3 cells of a name say nothing
-        title = rest - author
-    return title, author, max(0, rest - title - author)
-
-
 class MessageList(ScrollView, can_focus=True):
     """The inbox list.  The app owns the data flow; this widget only draws and moves."""
 
     ALLOW_MAXIMIZE = False
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down",
-                tooltip="Move the cursor one page down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up",
-                tooltip="Move the cursor one page up"),
-        Binding("home,g", "edge(0)", "First", show=False, id="list.first",
-                tooltip="Go to the first thread"),
-        Binding("end,G", "edge(1)", "Last", show=False, id="list.last",
-                tooltip="Go to the last thread"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("list")
     COMPONENT_CLASSES = {
         "message-list--header",
         "message-list--cursor",
@@ -368,7 +323,7 @@ class MessageList(ScrollView, can_focus=True):
         if not len(index):
             lines = ["  loading…"] if not self.loaded else ["  Nothing here.", *self.empty_hint]
             if y < len(lines):
-                return Strip([Segment(_fit(lines[y], width), base + self.get_component_rich_style(
+                return Strip([Segment(fit(lines[y], width), base + self.get_component_rich_style(
                     "message-list--dim"))])
             return Strip.blank(width, base)
         if row >= len(index):
@@ -378,7 +333,8 @@ class MessageList(ScrollView, can_focus=True):
             key: tuple[object, ...] = ("h", value, self._generation, width)
             strip = self._strips.get(key)
             if strip is None:
-                strip = self._header_strip(index.headers[-value - 1], width, base)
+                style = base + self.get_component_rich_style("message-list--header")
+                strip = Strip([Segment(header_text(index.headers[-value - 1], width), style)])
                 self._strips.set(key, strip)
             return strip
         is_cursor = row == self.cursor
@@ -391,13 +347,6 @@ class MessageList(ScrollView, can_focus=True):
             self._strips.set(key, strip)
         return strip
 
-    def _header_strip(self, h: GroupHeader, width: int, base: Style) -> Strip:
-        style = base + self.get_component_rich_style("message-list--header")
-        mark = status_mark(h.project_status)
-        status = f" {mark} {h.project_status}" if mark else ""
-        text = f" {h.project}{status} · {h.priority.label} · {h.count}"
-        return Strip([Segment(_fit(text, width), style)])
-
     def _thread_strip(self, tid: int, width: int, base: Style, is_cursor: bool, marked: bool,
                       focused: bool) -> Strip:
         r = self._rows.get(tid)
@@ -406,43 +355,12 @@ class MessageList(ScrollView, can_focus=True):
             style = base + self.get_component_rich_style(
                 "message-list--cursor" if focused else "message-list--cursor-blur")
         if r is None:
-            return Strip([Segment(_fit("  …", width), style)])
-        # Only the foreground of these accents: their background would cut holes in the cursor bar.
-        dim = _fg(self.get_component_rich_style("message-list--dim"))
-        flag_style = _fg(self.get_component_rich_style("message-list--flag"))
-        prio_style = Style()
-        if r.priority.label == "urgent":
-            prio_style = _fg(self.get_component_rich_style("message-list--urgent"))
-        elif r.priority.label == "high":
-            prio_style = _fg(self.get_component_rich_style("message-list--high"))
-        sel = "●" if marked else " "
-        flags = ""
-        if r.scope == "out":
-            flags += "⊘"
-        if r.due_at is not None and r.due_at < self._now and r.state == "open":
-            flags += "◷"
-        if r.state == "escalated" or r.escalated_to:
-            flags += "⇡"
-        age = relative(r.last_client_at or r.last_at, self._now)
-        title_w, author_w, text_w = column_widths(width)
-        segs = [
-            Segment(sel + " ", style + (_fg(self.get_component_rich_style("message-list--marked"))
-                                        if marked else Style())),
-            Segment(PRIORITY_MARKS.get(r.priority, " ") + " ", style + prio_style),
-            Segment(SOURCE_ICONS.get(r.source, "?") + " ", style + dim),
-            Segment(_fit(one_line(r.title, 200), title_w - 1) + " ", style),
-        ]
-        if author_w:
-            segs.append(Segment(_fit(one_line(r.last_author, 100), author_w - 1) + " ", style + dim))
-        if text_w:
-            segs.append(Segment(_fit(one_line(r.last_text, 500), text_w), style))
-        segs += [
-            Segment(_fit(" " + flags, 4), style + flag_style),
-            Segment(age[:4].rjust(4) + " ", style + dim),
-        ]
+            return Strip([Segment(fit("  …", width), style)])
+        component = self.get_component_rich_style
+        accents = RowAccents(dim=fg(component("message-list--dim")),
+                             flag=fg(component("message-list--flag")),
+                             urgent=fg(component("message-list--urgent")),
+                             high=fg(component("message-list--high")),
+                             marked=fg(component("message-list--marked")))
+        segs = thread_segments(r, width, self._now, style, accents, marked)
         return Strip(segs).adjust_cell_length(width, style)
-
-
-def _fg(style: Style) -> Style:
-    """The foreground part of a component style (colour, bold), without its background."""
-    return Style(color=style.color, bold=style.bold)

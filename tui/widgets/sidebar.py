@@ -10,23 +10,19 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from inscope.model import VIEW_TITLES, VIEWS, ProjectInfo
+from tui.bindings import bindings_for
 from tui.format import status_mark
 
 
 class Sidebar(OptionList):
     """Views and projects; ``enter`` selects (the app changes the list's query)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="sidebar.down",
-                tooltip="Next view or project"),
-        Binding("k", "cursor_up", "Up", show=False, id="sidebar.up",
-                tooltip="Previous view or project"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("sidebar")
 
     def update_items(self, counts: Mapping[str, int], projects: Sequence[ProjectInfo],
                      current: str) -> None:

@@ -1,0 +1,304 @@
+"""The inbox's user actions: done, snooze, escalate, priority, assign, resolve, reply, undo …
+
+A base class of ``tui.screens.inbox.InboxScreen`` (kept apart so neither module is a wall of
+code): the key handlers and the palette's targets.  Every change goes through the shared
+action layer, ``inscope.actions.Actions`` (``ws.actions(store, now=clock)``), on the app's
+db thread, never through ``Store`` mutators: the TUI and the CLI cannot drift.  An action
+returns an ``Outcome`` (its message is shown) or raises ``ActionError`` (shown as an error);
+``NeedsConfirmation`` (an unpaid project) is the composer's to ask about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import tzinfo
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.screen import Screen
+
+from inscope.actions import ActionError, Actions, Outcome
+from inscope.model import ProjectInfo
+from inscope.store import InboxGate, StoreError
+from inscope.text import one_line
+from tui.dbexec import DbExecutor
+from tui.ports import ScheduleAware, WorkspaceLike
+from tui.viewindex import ViewQuery
+from tui.widgets.message_list import MessageList
+
+if TYPE_CHECKING:
+    # Only for annotations: the dialogs and the report are imported when first used, so
+    # the first paint does not pay for them (TextArea alone is ~8 ms).
+    from inscope.model import Priority
+    from inscope.report import ProjectReport
+    from tui.app import InscopeApp
+    from tui.screens.composer import ComposerResult
+    from tui.screens.snooze import SnoozeChoice
+
+# Views (besides "all" and search results) that still show a thread after it becomes a state.
+_VIEWS_SHOWING: dict[str, set[str]] = {
+    "done": {"done"},
+    "snoozed": {"snoozed", "held"},
+    "escalated": {"escalated"},
+}
+
+
+class InboxActions(Screen[None]):
+    """The inbox screen's actions; ``InboxScreen`` provides the state they work on."""
+
+    # Provided by InboxScreen (set in its __init__).
+    ws: WorkspaceLike
+    db: DbExecutor
+    clock: Callable[[], float]
+    tz: tzinfo
+    inbox: MessageList
+    query_state: ViewQuery
+    projects: list[ProjectInfo]
+    gate: InboxGate
+    peek_held: bool
+
+    if TYPE_CHECKING:
+        # InboxScreen's methods these actions call (declared for the type checker only).
+        @property
+        def inscope_app(self) -> InscopeApp: ...
+
+        def request_rebuild(self, changed: Iterable[int] | None = None) -> None: ...
+
+        def refresh_title(self) -> None: ...
+
+        def log_event(self, kind: str, tid: int, data: dict[str, Any]) -> None: ...
+
+    # -- running an action ------------------------------------------------------------------
+
+    def _targets(self) -> list[int]:
+        """The threads an action applies to: the ``x``-selected ones in list order, or the cursor's."""
+        lst = self.inbox
+        if lst.marked:
+            pos = lst.index.pos
+            return sorted(lst.marked, key=lambda t: pos.get(t, 0))
+        return [] if lst.selected_id is None else [lst.selected_id]
+
+    async def _act(self, fn: Callable[[Actions], Outcome], ids: list[int] | None = None,
+                   new_state: str | None = None) -> Outcome | None:
+        """Run one action of the shared action layer on the db thread; notify; refresh.
+
+        ``ids``: the threads it changes (only their cached rows are dropped).  ``new_state``:
+        the state they end in; when the current view does not show that state they leave
+        the list *now*, before the write and the rebuild (which run off the UI thread and
+        swap in when ready), so ``e`` costs one repaint, not a rebuild plus counts.
+        """
+        removed = False
+        if ids and new_state is not None and self._leaves_view(new_state):
+            lst = self.inbox
+            lst.set_index(lst.index.without(ids))
+            self.refresh_title()
+            removed = True
+        ws, clock = self.ws, self.clock
+        try:
+            outcome = await self.db.run(lambda s: fn(ws.actions(s, now=clock)))
+        except Exception as e:  # a failed action is a message, never a traceback on screen
+            known = isinstance(e, ActionError | StoreError)
+            if not known:
+                self.log.error("action failed", e)
+            self.notify(str(e) if known else f"{type(e).__name__}: {e}", severity="error", markup=False)
+            if removed:
+                self.request_rebuild(ids)  # put back what the failed action took out
+            return None
+        self.inbox.clear_marks()
+        self.notify(outcome.message, markup=False)
+        self.request_rebuild(ids)
+        return outcome
+
+    def _leaves_view(self, new_state: str) -> bool:
+        """Does a thread that becomes ``new_state`` drop out of the view on screen?"""
+        q = self.query_state
+        if q.search or q.view == "all":
+            return False  # search results and "all" show every state
+        return q.view not in _VIEWS_SHOWING.get(new_state, {q.view})
+
+    # -- the keys ----------------------------------------------------------------------------
+
+    async def action_done(self) -> None:
+        """e: done (bulk with x)."""
+        ids = self._targets()
+        if ids:
+            await self._act(lambda a: a.done(ids), ids, "done")
+
+    async def action_snooze(self) -> None:
+        """h: the snooze picker."""
+        ids = self._targets()
+        if not ids:
+            return
+        from tui.screens.snooze import SnoozePicker
+
+        ws, clock = self.ws, self.clock
+        options = await self.db.run(lambda s: ws.actions(s, now=clock).snooze_options())
+        picker = SnoozePicker(count=len(ids), options=options,
+                              parse=lambda text: ws.snooze_until(text, clock()), now=clock)
+        self.app.push_screen(picker, partial(self._snoozed, ids))
+
+    async def _snoozed(self, ids: list[int], choice: SnoozeChoice | str | None) -> None:
+        from tui.screens.snooze import SnoozeChoice
+
+        if not isinstance(choice, SnoozeChoice):
+            return
+        await self._act(lambda a: a.snooze(ids, choice.kind, until=choice.until), ids, "snoozed")
+
+    async def action_escalate(self) -> None:
+        """!: escalate to the account manager with a note."""
+        ids = self._targets()
+        if not ids:
+            return
+        ws, clock = self.ws, self.clock
+        try:
+            am = await self.db.run(lambda s: ws.actions(s, now=clock).escalation_target(ids[0]))
+        except Exception as e:
+            self.notify(f"{e}", severity="error", markup=False)
+            return
+        from tui.screens.escalate import EscalateScreen
+
+        self.app.push_screen(EscalateScreen(am=am, count=len(ids)), partial(self._escalated, ids))
+
+    async def _escalated(self, ids: list[int], note: str | None) -> None:
+        if not note:
+            return
+        if await self._act(lambda a: a.escalate(ids, note), ids, "escalated"):
+            self.inscope_app.action_sync_now()
+
+    def action_priority(self) -> None:
+        """p: the priority picker."""
+        ids = self._targets()
+        if not ids:
+            return
+        from tui.screens.priority import PriorityPicker
+
+        row = self.inbox.selected_row
+        self.app.push_screen(PriorityPicker(row.priority if row else None, len(ids)),
+                             partial(self._prioritized, ids))
+
+    async def _prioritized(self, ids: list[int], priority: Priority | None) -> None:
+        if priority is None:
+            return
+        await self._act(lambda a: a.priority(ids, priority), ids)
+
+    def action_assign(self) -> None:
+        """a: move the selected thread(s) to a project; the conversation stays there."""
+        ids = self._targets()
+        if not ids:
+            return
+        from tui.screens.picker import PickerScreen
+
+        choices = [(p.name, p.name) for p in self.projects if p.name != "Unsorted"]
+        self.app.push_screen(PickerScreen(f"Assign {len(ids)} thread(s) to project", choices),
+                             partial(self._assigned, ids))
+
+    async def _assigned(self, ids: list[int], project: str | None) -> None:
+        if project is None:
+            return
+        await self._act(lambda a: a.assign(ids, project), ids)
+
+    async def action_resolve(self) -> None:
+        """u: resolve the escalation by hand (the AM answered outside the thread)."""
+        ids = self._targets()
+        if ids:
+            await self._act(lambda a: a.resolve(ids), ids, "open")
+
+    def action_peek_held(self) -> None:
+        """w: show / hide the threads held until the next reply window."""
+        if not self.gate.gated:
+            self.notify("A reply window is open: nothing is held.", markup=False)
+            return
+        self.peek_held = not self.peek_held
+        if self.query_state.view != "inbox" or self.query_state.search:
+            self.query_state = ViewQuery(view="inbox", project_id=self.query_state.project_id)
+        self.request_rebuild()
+
+    def action_report(self) -> None:
+        """R: time per client (the same numbers as ``inscope report``)."""
+        from tui.screens.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self._load_report, tz=self.tz, now=self.clock))
+
+    async def _load_report(self, since: float) -> list[ProjectReport]:
+        ws = self.ws
+        if isinstance(ws, ScheduleAware):
+            return await self.db.run(lambda s: ws.report(s, since))
+        # No schedule known: first-response times in plain hours.
+        from inscope.report import build_report
+        from inscope.rules.windows import Schedule
+
+        return await self.db.run(lambda s: build_report(s, Schedule(), since))
+
+    async def action_undo(self) -> None:
+        """z: undo the last action (a sent reply cannot be taken back)."""
+        await self._act(lambda a: a.undo())
+
+    async def action_reply(self) -> None:
+        """r: the composer, prefilled with the saved draft."""
+        row = self.inbox.selected_row
+        if row is None:
+            return
+        tid = row.id
+        ws, clock = self.ws, self.clock
+        draft = await self.db.run(lambda s: ws.actions(s, now=clock).draft(tid))
+        context = f"{one_line(row.last_author, 40)}: {one_line(row.last_text, 300)}"
+
+        async def queue(text: str, confirmed: bool) -> Outcome:
+            # The unpaid confirmation is the action layer's: it raises NeedsConfirmation.
+            return await self.db.run(lambda s: ws.actions(s, now=clock).reply(tid, text, confirmed=confirmed))
+
+        async def save(text: str) -> None:
+            await self.db.run(lambda s: ws.actions(s, now=clock).save_draft(tid, text))
+
+        from tui.screens.composer import ComposerScreen
+
+        screen = ComposerScreen(title=one_line(row.title, 80), context=context, draft=draft,
+                                queue=queue, save_draft=save)
+        self.app.push_screen(screen, partial(self._after_composer, tid))
+
+    def _after_composer(self, tid: int, result: ComposerResult | None) -> None:
+        if result is None:
+            return
+        if result.compose_seconds >= 1:
+            self.log_event("compose", tid, {"seconds": round(result.compose_seconds, 1)})
+        if result.sent:
+            self.notify("Reply queued; it goes out with the next sync.")
+            self.inscope_app.action_sync_now()
+            self.request_rebuild([tid])
+        else:
+            self.notify("Draft kept.")
+
+    # -- palette targets ---------------------------------------------------------------------
+
+    async def set_project_status(self, name: str, status: str) -> None:
+        """Palette: project status (undo with z)."""
+        await self._act(lambda a: a.project_status(name, status))
+
+    def resend_unknown(self, oid: int) -> None:
+        """Palette: ask, then put an unknown-delivery reply back in the queue."""
+
+        async def answer(yes: bool | None) -> None:
+            if yes and await self._act(lambda a: a.resend(oid, confirmed=True)):
+                self.inscope_app.action_sync_now()
+
+        from tui.screens.confirm import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(
+            f"Resend reply #{oid}?",
+            "Its delivery could not be verified; if it did arrive, the client gets it twice.",
+        ), answer)
+
+    async def resend_failed(self, oid: int) -> None:
+        """Palette: send a refused reply again (after fixing what refused it)."""
+        if await self._act(lambda a: a.resend(oid)):
+            self.inscope_app.action_sync_now()
+
+    async def edit_failed(self, oid: int, tid: int) -> None:
+        """Palette: the refused reply back in the composer (its row is given up)."""
+        if await self._act(lambda a: a.edit_failed(oid)):
+            self.inbox.go_to(tid)
+            await self.action_reply()
+
+    async def cancel_unknown(self, oid: int) -> None:
+        """Palette: treat an unknown-delivery reply as delivered (never resend)."""
+        await self._act(lambda a: a.cancel(oid))
