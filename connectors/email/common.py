@@ -183,6 +183,7 @@ class EmailCore:
             meta["quoted"] = p.quoted
         if p.forwarded:
             meta["forwarded"] = p.forwarded
+            meta["answer"] = p.answer  # the text without the rendered forwards, to render them apart
         if p.date is None:
             meta["date_fallback"] = True  # Date missing/bad: INTERNALDATE or file time used
         if p.unparsed:

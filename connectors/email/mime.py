@@ -189,6 +189,7 @@ class Parsed:
     text: str = ""  # displayed: quoted history and signature trimmed
     full_text: str = ""  # the whole body as text
     attachments: list[dict[str, Any]] = field(default_factory=list)  # {name, size, type}
+    answer: str = ""  # what the person wrote, without the forwarded blocks ``text`` adds
     quoted: str = ""  # the quoted history taken out of ``text`` (shown on request)
     forwarded: list[dict[str, str]] = field(default_factory=list)  # {author, date, subject, text}
     unparsed: bool = False  # the parser failed; text says so
@@ -554,6 +555,7 @@ def _parse(raw: bytes, pol: EmailPolicy[EmailMessage] = MEMO_POLICY) -> Parsed:
     p.attachments = _attachments(msg, body)
     reply = replies.extract(p.full_text, subject=p.subject)
     p.text = replies.render(reply)
+    p.answer = reply.text
     p.quoted = reply.quoted
     p.forwarded = [f.as_meta() for f in reply.forwarded]
     if not p.text and p.attachments:

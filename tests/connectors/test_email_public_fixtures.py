@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from connectors.base import SourceContext
 from connectors.email import mime
+from connectors.email.common import EmailCore
 from tests.connectors.public_mail import loader, scoring
 
 REPLY_CASES = loader.load_cases("replies.toml")
@@ -91,3 +93,8 @@ def test_item_meta_carries_quoted_history_and_forwards() -> None:
     assert p.text.startswith("FYI\n\n---------- Forwarded: Иван Петров <ivan@client.ru>")
     assert "Поправка: не 200, а 150 тысяч." in p.text and "Подтверждаете" not in p.text
     assert "> Подтверждаете 200 тысяч?" in p.quoted
+    ctx = SourceContext(account="mail", kind="maildir", options={}, secret=lambda _n: None,
+                        me_emails=("roman@agency.ru",))
+    it = EmailCore(ctx).make_item(raw, fallback_date=None, where={})
+    assert it.text == p.text and it.meta["answer"] == "FYI"
+    assert it.meta["forwarded"] == p.forwarded and it.meta["quoted"] == p.quoted
