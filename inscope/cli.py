@@ -483,6 +483,7 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
             if not get_secret(acc.name, acc.kind, "session"):
                 print(f"telegram   {one_line(acc.name, 16):<16} {NOT_SIGNED_IN}")
                 ok = False
+    missing = _missing(ws)
     report = _sync_once(ws, store, quiet=True)
     for a in store.accounts():
         line = f"source     {one_line(a['name'], 16):<16} {a['kind']:<9} {a['status']}"
@@ -490,10 +491,34 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
             line += f" — {one_line(str(a['last_error']), 500)}"
             ok = False
         print(line)
+        for problem in missing.pop(a["name"], []):
+            print(f"  missing  {one_line(problem, 500)}")
+            ok = False
+    for name, problems in missing.items():  # send-only accounts (kind = "smtp") have no status row
+        for problem in problems:
+            print(f"account    {one_line(name, 16):<16} missing: {one_line(problem, 500)}")
+            ok = False
     pending = store.outbox()
     if pending:
         print(f"outbox     {len(pending)} undelivered (see `inscope outbox`)")
     return 0 if ok and not report.errors else EXIT_ERROR
+
+
+def _missing(ws: Workspace) -> dict[str, list[str]]:
+    """Per account, what its connector says is still missing (no network; see registry.preflight)."""
+    from connectors import registry
+    from connectors.options import OptionError
+    from inscope.sources import context_for
+
+    out: dict[str, list[str]] = {}
+    for acc in ws.config.accounts:
+        try:
+            found = registry.preflight(context_for(ws.config, acc, ws.home))
+        except (OptionError, registry.UnknownKind):
+            continue  # already reported as the account's error by the sync below
+        if found:
+            out[acc.name] = found
+    return out
 
 
 _COMMANDS = {

@@ -24,6 +24,7 @@ from typing import Any, assert_never
 from connectors.base import (
     ChatMigrated,
     Connector,
+    ConversationsJoined,
     LongPoll,
     MarksRead,
     MaybeSentError,
@@ -150,12 +151,14 @@ class SyncEngine:
                 batch = await conn.fetch(self.store.cursor(name))
                 # Events first: a re-key makes this batch's items (under the new chat id)
                 # join the old thread.
+                joins: list[tuple[str, str]] = []
                 for event in batch.events:
-                    self._apply_event(name, event, report)
+                    self._apply_event(name, event, report, joins)
                 report.notes.extend(f"{name}: {note}" for note in batch.notes)
                 res = self.store.apply_batch(
                     name, batch.items, batch.cursor, project_of=self.hooks.project_of,
                     role_of=self.hooks.role_of, role_in=self.hooks.role_in, triage=self.hooks.triage(),
+                    joins=joins,
                 )
                 report.inserted += res.inserted
                 report.updated += res.updated
@@ -191,14 +194,21 @@ class SyncEngine:
                 return
         self._read_seen[name] = top
 
-    def _apply_event(self, account: str, event: SourceEvent, report: SyncReport) -> None:
-        """Act on one structural change a source reported, and say so in the report."""
+    def _apply_event(self, account: str, event: SourceEvent, report: SyncReport,
+                     joins: list[tuple[str, str]]) -> None:
+        """Act on one structural change a source reported, and say so in the report.
+
+        Conversation joins are collected into ``joins``: the store merges them in the
+        batch's own transaction, so a crash leaves neither half done."""
         match event:
             case ChatMigrated(old=old, new=new):
                 moved = self.store.rekey_conversation(account, old, new)
                 mapped = self.hooks.on_migrate(account, old, new)
                 report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept"
                                     + (f", mapped to {mapped})" if mapped else ")"))
+            case ConversationsJoined(absorbed=absorbed, into=into):
+                joins.append((absorbed, into))
+                report.notes.append(f"{account}: conversation {absorbed} joined {into} (its parent arrived later)")
             case _:
                 assert_never(event)
 

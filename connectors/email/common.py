@@ -20,6 +20,7 @@ from typing import Any
 
 from connectors.base import (
     Author,
+    ConversationsJoined,
     Item,
     Outgoing,
     PermanentSendError,
@@ -29,8 +30,8 @@ from connectors.base import (
 )
 from connectors.options import Opt
 
-from . import mime
-from .smtp import ParentInfo, build_message
+from . import mime, oauth
+from .smtp import ParentInfo, build_message, smtp_account
 from .threads import ThreadIndex, strip_prefixes
 
 SEND_OPTIONS: dict[str, Opt] = {
@@ -43,17 +44,27 @@ SEND_OPTIONS: dict[str, Opt] = {
     "from": Opt("str", "the From address of replies"),
     "email": Opt("str", "this mailbox's address (a From fallback)"),
     "from_name": Opt("str", "the display name of replies (default [me] name)"),
+    **oauth.OPTIONS,
 }
 """Options every receiving e-mail account takes for sending its replies."""
+
+THREAD_OPTIONS: dict[str, Opt] = {
+    "subject_threading": Opt("bool", "a \"Re:\" without References/In-Reply-To joins the conversation of the "
+                             "same subject from the same client side (default true)"),
+}
+"""Threading options of every receiving e-mail account."""
 
 PARENT_CACHE = 5000  # replies go to recent mail; older parents are re-read from the server
 
 
 def me_address(ctx: SourceContext) -> str:
-    """The From address of this account: option ``from``, ``email``, an address-shaped
-    ``user``, else the first of ``[me].emails``."""
+    """The From address of this account: option ``from``, ``email``, the ``from`` of the
+    SMTP account that sends for it, an address-shaped ``user`` (of this account, then of
+    the SMTP account), else the first of ``[me].emails``."""
     o = ctx.options
-    for cand in (o.get("from"), o.get("email"), o.get("user"), o.get("smtp_user")):
+    ref = smtp_account(ctx)
+    s = ctx.other_accounts.get(ref, {}) if ref else {}
+    for cand in (o.get("from"), o.get("email"), s.get("from"), o.get("user"), o.get("smtp_user"), s.get("user")):
         if isinstance(cand, str) and "@" in cand:
             return cand.strip().lower()
     if ctx.me_emails:
@@ -70,9 +81,12 @@ class EmailCore:
         self.ctx = ctx
         self.account = ctx.account
         self.me_addr = me_address(ctx)
-        self.me_name = str(ctx.options.get("from_name") or ctx.me_name or "")
+        ref = smtp_account(ctx)
+        smtp_name = (ctx.other_accounts.get(ref, {}) if ref else {}).get("from_name")
+        self.me_name = str(ctx.options.get("from_name") or smtp_name or ctx.me_name or "")
         self.me_emails = {e.lower() for e in ctx.me_emails} | ({self.me_addr} if self.me_addr else set())
-        self.threads = ThreadIndex()
+        self._tokens: oauth.TokenSource | None = None
+        self.threads = self.new_thread_index()
         self.parents: OrderedDict[str, ParentInfo] = OrderedDict()
         name = (ctx.me_name or "").strip()
         # "Me" is the config default, not a name anybody writes in a message.
@@ -81,6 +95,28 @@ class EmailCore:
             if name and name.lower() != "me" and len(name) >= 3
             else None
         )
+
+    def new_thread_index(self) -> ThreadIndex:
+        """An empty thread index with this account's threading options."""
+        return ThreadIndex(subject_fallback=bool(self.ctx.options.get("subject_threading", True)))
+
+    # -- sign-in -------------------------------------------------------------------------
+
+    def oauth_tokens(self) -> oauth.TokenSource | None:
+        """This account's OAuth2 token source (``auth = "oauth2"``), made once; else ``None``."""
+        o = self.ctx.options
+        if str(o.get("auth") or "password") != "oauth2":
+            return None
+        if self._tokens is None:
+            ctx = self.ctx
+
+            def save(name: str, value: str) -> None:
+                if ctx.save_secret is not None:
+                    ctx.save_secret(ctx.account, name, value)
+
+            self._tokens = oauth.token_source(ctx.account, o, ctx.secret, save_secret=save,
+                                              verify=oauth.verify_for(o))
+        return self._tokens
 
     # -- items ---------------------------------------------------------------------------
 
@@ -108,6 +144,7 @@ class EmailCore:
                 references=p.references,
                 subject=p.subject,
                 client=client_addrs[0] if client_addrs else "",
+                date=p.date.timestamp() if p.date else None,
             )
         else:
             self.threads.conv_of[ext_id] = conversation
@@ -143,6 +180,13 @@ class EmailCore:
             "full_text": p.full_text,
             **where,
         }
+        # What the text leaves out, kept for the detail pane: the quoted history (shown
+        # collapsed, one key away) and the forwarded messages as structured blocks.
+        if p.quoted:
+            meta["quoted"] = p.quoted
+        if p.forwarded:
+            meta["forwarded"] = p.forwarded
+            meta["answer"] = p.answer  # the text without the rendered forwards, to render them apart
         if p.date is None:
             meta["date_fallback"] = True  # Date missing/bad: INTERNALDATE or file time used
         if p.unparsed:
@@ -181,9 +225,19 @@ class EmailCore:
         )
         return item
 
+    def take_events(self, items: list[Item] | None = None) -> list[ConversationsJoined]:
+        """The conversation joins since the last call, as events for the batch; ``items``
+        of that batch made before a join are moved to the surviving key."""
+        joins = self.threads.take_joins()
+        if joins and items:
+            for it in items:
+                it.conversation = self.threads.canonical(it.conversation)
+        return [ConversationsJoined(absorbed=a, into=b) for a, b in joins]
+
     def deleted_item(self, ext_id: str, conversation: str, where: dict[str, Any]) -> Item:
         """A tombstone: the store keeps the old text and marks the message deleted."""
         self.parents.pop(ext_id, None)
+        conversation = self.threads.canonical(conversation)  # it may have been joined since
         return Item(
             source="email",
             account=self.account,

@@ -230,15 +230,22 @@ class Store:
         role_in: RoleInFn | None = None,
         triage: TriageFn | None = None,
         move_cursor: bool = True,
+        joins: Sequence[tuple[str, str]] = (),
     ) -> ApplyResult:
         """Store ``items`` and move ``account``'s cursor to ``cursor`` in ONE transaction.
 
         Re-applying the same items is a no-op except for changed text (an edit)
-        or a deletion, which update the stored message.
+        or a deletion, which update the stored message.  ``joins`` are
+        ``(absorbed, into)`` conversations to merge first, in the same transaction
+        (``ingest.join_conversations``): the batch's items already use ``into``.
         """
-        if not items and move_cursor and self.cursor(account) == cursor:
+        if not items and not joins and move_cursor and self.cursor(account) == cursor:
             return ApplyResult(0, 0, set())  # nothing new: not even a transaction
         with self.tx() as c:
+            if joins:
+                self._thread_cache.clear()
+                for absorbed, into in joins:
+                    ingest.join_conversations(c, account, absorbed, into)
             return self._apply(c, account, items, cursor, project_of=project_of, role_of=role_of,
                                role_in=role_in, triage=triage, move_cursor=move_cursor)
 

@@ -17,6 +17,7 @@ left-over ``sending`` row is reconciled, never silently resent — invariant 2
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from inscope.model import THREAD_STATES, SnoozeKind, ThreadState
@@ -104,6 +105,50 @@ def thread_after_messages(
 def leaves_snooze(before: ThreadState, after: ThreadState) -> bool:
     """True when a transition ends a snooze, so its wake time, kind and reason are cleared."""
     return before == "snoozed" and after != "snoozed"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadFacts:
+    """The user-facing state of a thread that a merge must not lose."""
+
+    state: ThreadState
+    snooze_until: float | None = None
+    snooze_kind: SnoozeKind | None = None
+    snooze_reason: str = ""
+    escalated_to: str = ""
+    priority_override: int | None = None
+    due_at: float | None = None
+
+
+# How much a state asks of the user: when two threads become one, the merged thread keeps
+# the state that asks the most, so nothing waiting for an answer or an escalation is lost.
+_ATTENTION: dict[ThreadState, int] = {"escalated": 4, "open": 3, "snoozed": 2, "answered": 1, "done": 0}
+
+
+def merged_thread(into: ThreadFacts, absorbed: ThreadFacts) -> ThreadFacts:
+    """The state of ``into`` after ``absorbed`` (the same conversation, found late) joins it.
+
+    The state asking most of the user wins (escalated > open > snoozed > answered > done);
+    a snooze that survives keeps the earliest wake time (a snooze without one —
+    "until the client writes" — wakes later than any clock); the escalation
+    contact, the manual priority and the deadline survive from either side (the
+    earlier deadline).  ``into``'s values win ties.
+    """
+    state = into.state if _ATTENTION[into.state] >= _ATTENTION[absorbed.state] else absorbed.state
+    snooze: ThreadFacts | None = None
+    if state == "snoozed":
+        snoozed = [t for t in (into, absorbed) if t.state == "snoozed"]
+        snooze = min(snoozed, key=lambda t: float("inf") if t.snooze_until is None else t.snooze_until)
+    dues = [d for d in (into.due_at, absorbed.due_at) if d is not None]
+    return ThreadFacts(
+        state=state,
+        snooze_until=snooze.snooze_until if snooze else None,
+        snooze_kind=snooze.snooze_kind if snooze else None,
+        snooze_reason=snooze.snooze_reason if snooze else "",
+        escalated_to=into.escalated_to or absorbed.escalated_to,
+        priority_override=into.priority_override if into.priority_override is not None else absorbed.priority_override,
+        due_at=min(dues) if dues else None,
+    )
 
 
 # --- outbox ----------------------------------------------------------------------------
