@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 
 # Score modules `make eval` runs, each a `python -m` module that prints its tables and exits
 # non-zero when a threshold is missed.  Add yours to the list.
-EVAL_MODULES := eval.triage eval.email
+EVAL_MODULES := "eval.triage --blind" eval.email
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "inscope needs Python >= 3.11")'
