@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from inscope.actions import Actions
     from inscope.report import ProjectReport
     from inscope.sync import BrokenAccount, Hooks, SyncEngine
+    from inscope.templates import Catalog
 
 
 class Workspace:
@@ -128,7 +129,8 @@ class Workspace:
         from inscope.sync import Hooks  # imported on use: start-up pays only for the first paint
 
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
-                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated)
+                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated,
+                     alerts=self.config.notify.enabled)
 
     def chat_migrated(self, account: str, old: str, new: str) -> str | None:
         """Map a migrated Telegram chat's new id to the old one's project, in memory and config.
@@ -239,6 +241,13 @@ class Workspace:
 
         t = datetime.fromtimestamp(time.time() if now is None else now, UTC)
         return parse_when(text, t, self.schedule).timestamp()
+
+    def templates(self) -> Catalog:
+        """Every reply template: built-in, ``[[templates]]`` and ``templates/*.md`` beside the
+        config, read now (edits to the folder count at once); ``TemplateError`` if one is bad."""
+        from inscope.templates import load_catalog
+
+        return load_catalog(self.config, self.config_path)
 
     def next_window_start(self, now: float | None = None) -> float | None:
         t = datetime.fromtimestamp(time.time() if now is None else now, UTC)

@@ -9,10 +9,12 @@ from typing import Any
 
 from inscope.store.errors import StoreError
 
-UNDOABLE = ("done", "reopen", "snooze", "priority", "escalate", "resolve", "reply", "project_status")
+UNDOABLE = ("done", "reopen", "snooze", "priority", "escalate", "resolve", "reply", "project_status",
+            "followup")
 """Event kinds ``undo`` takes back; the rest (open, focus, wake …) are a record only."""
 
-_SNAPSHOT = ("state", "snooze_until", "snooze_kind", "snooze_reason", "priority_override", "escalated_to")
+_SNAPSHOT = ("state", "snooze_until", "snooze_kind", "snooze_reason", "priority_override", "escalated_to",
+             "followup_since")
 
 
 def log(c: sqlite3.Connection, kind: str, tid: int | None, data: dict[str, Any]) -> int:
@@ -33,6 +35,6 @@ def snapshot(c: sqlite3.Connection, tid: int) -> dict[str, Any]:
 
 
 def restore(c: sqlite3.Connection, tid: int, before: dict[str, Any]) -> None:
-    """Put a ``snapshot`` back on its thread."""
+    """Put a ``snapshot`` back on its thread (a column the snapshot predates is cleared)."""
     c.execute(f"UPDATE threads SET {', '.join(f'{k} = ?' for k in _SNAPSHOT)} WHERE id = ?",
-              (*(before[k] for k in _SNAPSHOT), tid))
+              (*(before.get(k) for k in _SNAPSHOT), tid))

@@ -11,7 +11,7 @@ from inscope.cli import main
 from inscope.workspace import Workspace
 
 THREAD_KEYS = {"id", "source", "title", "last_text", "last_author", "state", "priority", "reasons",
-               "scope", "due_at", "url", "delivery_error"}
+               "scope", "due_at", "url", "delivery_error", "snooze", "followup"}
 
 
 @pytest.fixture
