@@ -10,11 +10,11 @@ from typing import Any
 from inscope.store.errors import StoreError
 
 UNDOABLE = ("done", "reopen", "snooze", "priority", "escalate", "resolve", "reply", "project_status",
-            "relevance")
+            "relevance", "followup")
 """Event kinds ``undo`` takes back; the rest (open, focus, wake …) are a record only."""
 
 _SNAPSHOT = ("state", "snooze_until", "snooze_kind", "snooze_reason", "priority_override", "escalated_to",
-             "relevance", "relevance_reason", "relevance_override")
+             "relevance", "relevance_reason", "relevance_override", "followup_since")
 
 
 def log(c: sqlite3.Connection, kind: str, tid: int | None, data: dict[str, Any]) -> int:

@@ -12,7 +12,14 @@ Outbox rows: a reply is ``queued`` before the composer closes — invariant 1
 (docs/architecture.md, Invariants); the sender marks it ``sending`` (committed)
 before the request, then ``sent``, ``failed`` or ``unknown``.  An ``unknown`` or
 left-over ``sending`` row is reconciled, never silently resent — invariant 2
-(docs/architecture.md, Invariants).
+(docs/architecture.md, Invariants).  A reply held for later is ``scheduled`` with its
+``send_at``: its text and time may change until the sync engine promotes it to
+``queued`` — never before ``send_at`` (:func:`is_due`) — or the user cancels it.
+
+Follow-ups ("waiting on the client"): a ``followup`` snooze wakes at its time like a
+timed one, but a client message ends it first (the client's message opens the thread
+as any client message does); waking without one brings the thread back with
+"no answer since <my reply>" (:func:`followup_wake`, :func:`followup_returned`).
 """
 
 from __future__ import annotations
@@ -24,17 +31,21 @@ from inscope.model import THREAD_STATES, SnoozeKind, ThreadState
 
 # --- threads ---------------------------------------------------------------------------
 
-CLOCK_SNOOZES: tuple[SnoozeKind, ...] = ("until", "window")
+CLOCK_SNOOZES: tuple[SnoozeKind, ...] = ("until", "window", "followup")
 """Snoozes that end at ``snooze_until``: they need a wake time and ``wake_due`` ends them."""
 
-CLIENT_ENDS: frozenset[SnoozeKind] = frozenset({"client", "until", "window"})
+CLIENT_ENDS: frozenset[SnoozeKind] = frozenset({"client", "until", "window", "followup"})
 """Snoozes a client message ends early.  A ``project`` snooze waits for the status flip."""
+
+FOLLOWUP: SnoozeKind = "followup"
+"""The snooze of a follow-up: back at its time with "no answer since …" unless the client
+answers first."""
 
 PROJECT_SNOOZE: SnoozeKind = "project"
 """The snooze that ends when its project is set active again."""
 
 ThreadAction = Literal["done", "reopen", "snooze", "escalate", "resolve", "reply", "wake",
-                       "reply_failed"]
+                       "reply_failed", "unreply"]
 
 THREAD_ACTIONS: dict[ThreadAction, tuple[tuple[ThreadState, ...], ThreadState]] = {
     "done": (THREAD_STATES, "done"),
@@ -48,6 +59,9 @@ THREAD_ACTIONS: dict[ThreadAction, tuple[tuple[ThreadState, ...], ThreadState]] 
     "wake": (("snoozed",), "open"),
     # The remote refused my reply for good: the client still waits, the thread is back.
     "reply_failed": (("answered", "done"), "open"),
+    # I cancelled a reply that had not gone out (a scheduled one): the client still waits.
+    # Applies only while no message of mine answers the thread (see ``after_unreply``).
+    "unreply": (("answered",), "open"),
 }
 """action → (the states it applies from, the state it leads to)."""
 
@@ -60,6 +74,34 @@ def thread_after_action(state: ThreadState, action: ThreadAction) -> ThreadState
     """
     sources, target = THREAD_ACTIONS[action]
     return target if state in sources else None
+
+
+def after_unreply(state: ThreadState, last_is_me: bool) -> ThreadState | None:
+    """The state a thread moves to when my unsent reply to it is cancelled: ``open`` when
+    that reply was what answered it, ``None`` (unchanged) when my own message already does."""
+    if last_is_me:
+        return None
+    return thread_after_action(state, "unreply")
+
+
+def followup_wake(since: float | None, last_client_at: float | None) -> float | None:
+    """When a follow-up's time comes: the "no answer since" time to show (my reply's time),
+    or ``None`` when the client did answer after it (then nothing is said; their message
+    already opened the thread)."""
+    if since is None:
+        return None
+    if last_client_at is not None and last_client_at > since:
+        return None
+    return since
+
+
+def followup_returned(state: str, since: float | None, last_client_at: float | None) -> bool:
+    """Is the thread back from a follow-up with "no answer since …" to show?
+
+    Only while it is open and the client is still silent since ``since``: a client message
+    (or my next reply, which clears ``since``) ends it.
+    """
+    return state == "open" and followup_wake(since, last_client_at) is not None
 
 
 def snooze_refusal(kind: str, until: float | None) -> str | None:
@@ -153,10 +195,12 @@ def merged_thread(into: ThreadFacts, absorbed: ThreadFacts) -> ThreadFacts:
 
 # --- outbox ----------------------------------------------------------------------------
 
-OutboxState = Literal["queued", "sending", "sent", "failed", "unknown", "cancelled"]
+OutboxState = Literal["scheduled", "queued", "sending", "sent", "failed", "unknown", "cancelled"]
 OUTBOX_STATES: tuple[OutboxState, ...] = get_args(OutboxState)
 
 OUTBOX_MOVES: dict[OutboxState, frozenset[OutboxState]] = {
+    # queued: its send time came (the engine promotes it, never early) or "send now".
+    "scheduled": frozenset({"queued", "cancelled"}),
     "queued": frozenset({"sending", "cancelled"}),
     # queued again: a retryable error, sent later with a back-off.
     "sending": frozenset({"sent", "failed", "unknown", "queued"}),
@@ -168,15 +212,27 @@ OUTBOX_MOVES: dict[OutboxState, frozenset[OutboxState]] = {
 }
 """from → the states an outbox row may move to."""
 
-PENDING: tuple[OutboxState, ...] = ("queued", "sending", "failed", "unknown")
+PENDING: tuple[OutboxState, ...] = ("scheduled", "queued", "sending", "failed", "unknown")
 """Not finished: the outbox listing shows these by default."""
 
-WAITING: tuple[OutboxState, ...] = ("queued", "failed", "unknown")
+WAITING: tuple[OutboxState, ...] = ("scheduled", "queued", "failed", "unknown")
 """Not sent and not in flight, yet a later attempt may send them (a renamed conversation
 re-points these rows)."""
 
-TAKE_BACK: tuple[OutboxState, ...] = ("queued",)
+TAKE_BACK: tuple[OutboxState, ...] = ("scheduled", "queued")
 """What undo may cancel: only a row no sender has picked up."""
+
+EDITABLE: tuple[OutboxState, ...] = ("scheduled",)
+"""Rows whose text and send time may still change: held, not yet handed to a sender."""
+
+UNDELIVERED: tuple[OutboxState, ...] = ("queued", "sending", "failed", "unknown")
+"""Due or overdue and not delivered (``inscope doctor`` counts these; scheduled ones wait)."""
+
+
+def is_due(send_at: float | None, now: float) -> bool:
+    """May a row held until ``send_at`` go out at ``now``?  Never before its time; a row
+    without a send time is always due."""
+    return send_at is None or send_at <= now
 
 
 def can_move(src: OutboxState, dst: OutboxState) -> bool:

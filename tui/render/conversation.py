@@ -199,6 +199,11 @@ def _tail_paras(conv: Conversation, tz: tzinfo, now: float, count: int) -> list[
     return paras
 
 
+# The toolkit's lines in the thread facts (one place, for the later translation pass).
+FOLLOWUP_BACK = "back from a follow-up: {note}"
+SCHEDULED_REPLY = "reply scheduled for {when} (outbox #{oid}) — r edits it, ctrl+p sends it now or cancels it"
+
+
 def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para]:
     """Thread facts, why this priority, then every message (pure; runs once per doc)."""
     t = conv.thread
@@ -253,6 +258,10 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
             if reason:
                 snooze.append((f" — {reason}", PLAIN))
         add(Para(tuple(snooze)))
+    if conv.followup_note:
+        add(Para(((FOLLOWUP_BACK.format(note=one_line(conv.followup_note)), BOLD),)))
+    for oid, when in conv.scheduled:
+        add(Para(((SCHEDULED_REPLY.format(when=one_line(when), oid=oid), BOLD),)))
     for e in conv.escalations:
         state = "resolved" if e.get("resolved_at") else f"delivery: {e.get('delivery') or 'n/a'}"
         add(Para(((f"escalated to {one_line(str(e.get('to', '')))} via {one_line(str(e.get('channel', '')))}",
