@@ -72,6 +72,32 @@ def me_address(ctx: SourceContext) -> str:
     return ""
 
 
+_AUTH_PASS = re.compile(
+    r"\b(dkim|spf|dmarc)\s*=\s*pass\b[^;]*?\b(?:header\.d|header\.i|header\.from|smtp\.mailfrom)"
+    r"\s*=\s*@?(?:[^\s;@]*@)?([a-z0-9.-]+)", re.IGNORECASE)
+
+
+def verified_mine(p: mime.Parsed, where: dict[str, Any], sent_folders: frozenset[str],
+                  my_emails: set[str]) -> bool:
+    """Is a message whose From is one of my addresses verifiably mine?
+
+    Yes when it was read from a Sent folder, when it never went through a mail server (no
+    ``Received``: a copy my own client filed), or when the receiving server's topmost
+    ``Authentication-Results`` records a DKIM, SPF or DMARC pass for my domain.  A message
+    delivered from outside without that is someone using my address.
+    """
+    if where.get("folder") in sent_folders or where.get("sent"):
+        return True
+    if p.received == 0:
+        return True
+    mine = {e.rpartition("@")[2].lower() for e in my_emails if "@" in e}
+    for _method, domain in _AUTH_PASS.findall(p.auth_results):
+        d = domain.lower().rstrip(".")
+        if any(d == m or d.endswith("." + m) for m in mine):
+            return True
+    return False
+
+
 class EmailCore:
     """Shared state and helpers; the connectors subclass it."""
 
@@ -95,6 +121,10 @@ class EmailCore:
             if name and name.lower() != "me" and len(name) >= 3
             else None
         )
+
+    def sent_folders(self) -> frozenset[str]:
+        """Folders whose messages are my own sent mail (IMAP knows its Sent folder)."""
+        return frozenset()
 
     def new_thread_index(self) -> ThreadIndex:
         """An empty thread index with this account's threading options."""
@@ -132,7 +162,11 @@ class EmailCore:
         """Parse ``raw`` and normalize it; ``where`` is the location meta (uid/folder or key)."""
         p = mime.parse(raw)
         ext_id = p.message_id or mime.raw_hash(raw)
-        is_me = bool(p.from_addr) and p.from_addr in self.me_emails
+        claims_me = bool(p.from_addr) and p.from_addr in self.me_emails
+        # A From of mine is public and trivially forged: mine only when it is verifiable
+        # (my Sent folder, a copy never delivered by a server, or my domain's DKIM / SPF /
+        # DMARC pass recorded by the receiving server).
+        is_me = claims_me and verified_mine(p, where, self.sent_folders(), self.me_emails)
         if is_me:
             client_addrs = [a for _n, a in p.to if a not in self.me_emails] or [a for _n, a in p.to]
         else:
@@ -191,6 +225,8 @@ class EmailCore:
             meta["date_fallback"] = True  # Date missing/bad: INTERNALDATE or file time used
         if p.unparsed:
             meta["unparsed"] = True
+        if claims_me and not is_me:
+            meta["claims_me"] = True  # "From: me", not verifiably: never answers a thread
         author_id = p.from_addr or (p.from_name or "unknown")
         item = Item(
             source="email",
@@ -207,7 +243,7 @@ class EmailCore:
             mentions_me=mentions_me,
             routes=tuple(routes),
             meta=meta,
-            raw=mime.raw_text(raw),
+            raw=mime.storable_raw(raw),
         )
         self.remember_parent(
             ParentInfo(
@@ -283,8 +319,8 @@ class EmailCore:
         """SendResult for a delivered message; replies carry our own item for the thread."""
         raw = msg if isinstance(msg, bytes) else msg.as_bytes()
         conv = None if out.target.get("email") else out.conversation
-        item = self.make_item(raw, fallback_date=out.created_at, where=where, flags=("\\Seen",),
-                              conversation=conv)
+        item = self.make_item(raw, fallback_date=out.created_at, where={**where, "sent": True},
+                              flags=("\\Seen",), conversation=conv)
         return SendResult(remote_id=item.external_id, item=None if out.target.get("email") else item)
 
 

@@ -298,6 +298,11 @@ class ImapConnector(EmailCore, PushWait):
             self._client = None
             raise self._error(exc, what) from None
 
+    def sent_folders(self) -> frozenset[str]:
+        """The Sent folder (configured or found by its \\Sent attribute), once known."""
+        name = self._sent or self.sent_option
+        return frozenset({name}) if name else frozenset()
+
     def _sent_folder(self, c: IMAPClient) -> str | None:
         if not self._sent_known:
             self._sent = self.sent_option or c.find_special_folder(SPECIAL_SENT)

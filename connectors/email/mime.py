@@ -127,6 +127,27 @@ def raw_text(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+MAX_STORED_RAW = 512 * 1024
+"""A message larger than this is not kept whole in the database (a 21 MB attachment must
+not add 21 MB): its headers are, with the size and hash of the whole; the original stays
+in the mailbox and its attachments are listed in the item's meta."""
+
+
+def storable_raw(raw: bytes) -> str:
+    """What the database keeps of ``raw`` (see :data:`MAX_STORED_RAW`): all of it, or the
+    header block and a line naming the rest — identical input gives identical output, so a
+    different message under a reused Message-ID is still told apart."""
+    if len(raw) <= MAX_STORED_RAW:
+        return raw_text(raw)
+    head, sep, _body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, _body = raw.partition(b"\n\n")
+    head = head[:MAX_HEADER_CHARS * 2]
+    rest = (f"[inscope: the body and attachments of this message ({len(raw):,} bytes, "
+            f"{raw_hash(raw)}) are not stored here; the original is in the mailbox]")
+    return raw_text(head) + "\r\n\r\n" + rest
+
+
 def raw_bytes(text: str) -> bytes:
     """Inverse of :func:`raw_text`."""
     return text.encode("latin-1")
@@ -156,18 +177,36 @@ def normalize_msgid(value: str | None) -> str:
 
 
 def split_msgids(value: str | None) -> list[str]:
-    """All ids in a References / In-Reply-To value, normalized, order kept, deduplicated."""
+    """The ids in a References / In-Reply-To value, normalized, order kept, deduplicated —
+    at most :data:`MAX_REFERENCES`: the first (the thread's root) and the newest."""
     if not value:
         return []
     found = [f"<{m}>" for m in _MSGID_RE.findall(value)]
     if not found:
         # Some mailers write ids without brackets, separated by whitespace.
         found = [normalize_msgid(tok) for tok in value.split() if "@" in tok]
-    out: list[str] = []
-    for mid in found:
-        if mid and mid not in out:
-            out.append(mid)
+    out = [mid for mid in dict.fromkeys(found) if mid]
+    if len(out) > MAX_REFERENCES:
+        out = [out[0], *out[-(MAX_REFERENCES - 1):]]
     return out
+
+
+MAX_HEADER_CHARS = 32_768
+"""A header value longer than this is cut before it is parsed (Subjects, names, ids)."""
+MAX_ADDRESS_CHARS = 65_536
+"""… an address header (To, Cc) keeps more: a long Cc list is real, 2,000 addresses rarely."""
+MAX_REFERENCES = 200
+"""References kept per message: the root and the newest ids are what threading needs."""
+
+
+def _bounded(name: str, value: str) -> str:
+    limit = MAX_ADDRESS_CHARS if name in ("to", "cc", "bcc", "reply-to") else MAX_HEADER_CHARS
+    if name == "references" or len(value) <= limit:
+        return value  # References: bounded by split_msgids, root first and newest last
+    cut = value[:limit]
+    # End at the last separator, so an encoded word or an address is never cut in half.
+    sep = max(cut.rfind(","), cut.rfind(" "), cut.rfind("\n"))
+    return cut[:sep] if sep > limit // 2 else cut
 
 
 # --- result -----------------------------------------------------------------------------
@@ -193,6 +232,8 @@ class Parsed:
     quoted: str = ""  # the quoted history taken out of ``text`` (shown on request)
     forwarded: list[dict[str, str]] = field(default_factory=list)  # {author, date, subject, text}
     unparsed: bool = False  # the parser failed; text says so
+    auth_results: str = ""  # the topmost Authentication-Results (added by our own server)
+    received: int = 0  # how many Received headers: 0 = never went through a mail server
     notes: list[str] = field(default_factory=list)  # recoveries applied (for debugging)
 
 
@@ -215,7 +256,10 @@ class _Headers:
         for k, v in msg.raw_items():
             low = k.lower()
             if low not in self.raw:
-                self.raw[low] = str(v)
+                # Bounded before any structured parse: the stdlib's header parser grows
+                # quadratically with encoded words and addresses (a 580 KB Subject once
+                # cost 5.7 GB).  What is kept is far more than a person writes.
+                self.raw[low] = _bounded(low, str(v))
                 self.names[low] = k
 
     def get(self, name: str) -> str | None:
@@ -320,7 +364,9 @@ def _addresses(h: _Headers, name: str, notes: list[str]) -> list[tuple[str, str]
     if raw is None:
         return []
     pairs: list[tuple[str, str]] = []
-    if not _has_8bit(raw):
+    # A long list goes straight to the linear splitter below: the structured parser's cost
+    # grows with the square of the addresses.
+    if not _has_8bit(raw) and len(raw) <= 8192:
         if h.msg.policy is MEMO_POLICY:
             # The same From/To values recur across a mailbox: keep the pairs, not just the header.
             found = _memo_pairs(h.names[name], raw)
@@ -547,11 +593,16 @@ def _parse(raw: bytes, pol: EmailPolicy[EmailMessage] = MEMO_POLICY) -> Parsed:
     p.in_reply_to = split_msgids(h.get("in-reply-to"))
     p.references = split_msgids(h.get("references"))
     p.date = _date(h)
+    # Only the topmost Authentication-Results is our receiving server's; a sender can
+    # write any number of them below it.
+    p.auth_results = _unfold(h.get("authentication-results") or "")
+    p.received = sum(1 for k, _v in msg.raw_items() if k.lower() == "received")
     body, body_bytes = _body(msg)
     if body is not None:
         p.full_text = _part_text(body, body_bytes)
     elif not msg.is_multipart() and msg.get_content_maintype() == "text":
         p.full_text = _part_text(msg)
+    p.full_text = _cut_text(p.full_text, notes)
     p.attachments = _attachments(msg, body)
     reply = replies.extract(p.full_text, subject=p.subject)
     p.text = replies.render(reply)
@@ -561,6 +612,21 @@ def _parse(raw: bytes, pol: EmailPolicy[EmailMessage] = MEMO_POLICY) -> Parsed:
     if not p.text and p.attachments:
         p.text = "[attachments: " + ", ".join(a["name"] for a in p.attachments) + "]"
     return p
+
+
+#: Body text kept per message. A person does not write more than this in one mail; a
+#: log pasted inline or a generated report can be megabytes, and every rule, the
+#: reply extractor and the list's search would pay for each byte. The rest stays in
+#: the mailbox, and the cut says so.
+MAX_TEXT_CHARS = 200_000
+
+
+def _cut_text(text: str, notes: list[str]) -> str:
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    notes.append("text-cut")
+    rest = len(text) - MAX_TEXT_CHARS
+    return text[:MAX_TEXT_CHARS] + f"\n[… {rest} more characters in the mailbox]"
 
 
 def _fallback(raw: bytes, exc: BaseException) -> Parsed:
