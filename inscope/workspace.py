@@ -23,6 +23,7 @@ from connectors.base import Connector, Item, SourceError, redact
 from connectors.options import OptionError
 from inscope import config as config_mod
 from inscope.config import AccountCfg, Config, ProjectCfg
+from inscope.i18n import _
 from inscope.model import UNSORTED, Priority
 from inscope.rules.triage import Rules
 from inscope.rules.windows import Schedule, header_text
@@ -72,7 +73,7 @@ class Workspace:
         Raises ``DemoUnavailable`` when the demo is asked for but not installed.
         """
         if demo and config_path is not None:
-            raise ValueError(DEMO_WITH_CONFIG)
+            raise ValueError(_(DEMO_WITH_CONFIG))
         base = home or config_mod.data_dir()
         config_mod.ensure_private_dir(base)
         services: Services | None = None
