@@ -52,9 +52,9 @@ screenshot: $(STAMP)
 ## Translations: extract every msgid, update each catalog, compile the .mo files (docs/i18n.md).
 LOCALES := inscope/locale
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k Nn_:1,2 --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k Nn_:1,2 --no-location --sort-output \
 		--project inscope --omit-header -o $(LOCALES)/inscope.pot .
-	$(BIN)/pybabel update -q -i $(LOCALES)/inscope.pot -d $(LOCALES) -D inscope \
+	$(BIN)/pybabel -q update -i $(LOCALES)/inscope.pot -d $(LOCALES) -D inscope \
 		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(LOCALES) -D inscope --statistics
 

@@ -122,6 +122,7 @@ class Conversation:
     total_messages: int = 0
     scheduled: tuple[tuple[int, str], ...] = ()  # (outbox id, "Mon 11:00") of held replies
     followup_note: str = ""  # "no answer since Mon 14:05" while a follow-up is back
+    snooze_text: str = ""  # "until Fri 5 Dec 10:00" (interface language) while it is snoozed
 
 
 @dataclass(slots=True)
@@ -171,8 +172,8 @@ SNOOZE_WINDOW = N_("until the next reply window ({when})")
 SNOOZE_CLIENT = N_("until the client replies")
 SNOOZE_PROJECT = N_("until the project is active again")
 FOLLOWUP_LABELS: dict[str, str] = {
-    "1 window": N_("in 1 window"), "2 windows": N_("in 2 windows"), "1 day": N_("in 1 day"),
-    "3 days": N_("in 3 days"), "7 days": N_("in 7 days")}
+    "1 window": N_("1 reply window"), "2 windows": N_("2 reply windows"), "1 day": N_("1 day"),
+    "3 days": N_("3 days"), "7 days": N_("7 days")}
 
 CONFIRM_PARTS = 10
 """A reply longer than this many parts (40 KB on Telegram) needs a confirmation."""
@@ -277,6 +278,7 @@ class Actions:
             scheduled=tuple((r.id, self.day_time(r.send_at)) for r in self.scheduled_replies(tid)
                             if r.send_at is not None),
             followup_note=self.followup_note(th),
+            snooze_text=self.snooze_text(th) if th.state == "snoozed" else "",
         )
 
     def followup_note(self, th: ThreadRow, lang: str | None = None) -> str:

@@ -40,3 +40,7 @@ UNDONE: Mapping[str, str] = {
     "reply": N_("reply"), "project_status": N_("project_status"), "relevance": N_("relevance"),
     "followup": N_("followup")}
 """The kinds of action ``undo`` takes back (what "undone: …" names; the English is the kind)."""
+SOURCE_STATE: Mapping[str, str] = {
+    "ok": N_("ok"), "idle": N_("idle"), "syncing": N_("syncing"), "error": N_("error"),
+    "backoff": N_("backoff"), "disabled": N_("disabled")}
+"""A source's sync state as the header shows it."""

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 from inscope.actions import ActionError, Actions, Outcome
+from inscope.i18n import N_, _, ngettext
+from inscope.i18n.labels import OUTBOX_STATE, label
 from inscope.model import ProjectInfo
 from inscope.store import InboxGate, StoreError
 from inscope.text import one_line
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
     from tui.screens.snooze import SnoozeChoice
 
 # What these actions say (one place, for the later translation pass).
-QUEUED = "Reply queued; it goes out with the next sync."
-DRAFT_KEPT = "Draft kept."
+QUEUED = N_("Reply queued; it goes out with the next sync.")
+DRAFT_KEPT = N_("Draft kept.")
 
 # Views (besides "all" and search results) that still show a thread after it becomes a state.
 _VIEWS_SHOWING: dict[str, set[str]] = {
@@ -231,7 +233,9 @@ class InboxActions(Screen[None]):
         from tui.screens.picker import PickerScreen
 
         choices = [(p.name, p.name) for p in self.projects if p.name != "Unsorted"]
-        self.app.push_screen(PickerScreen(f"Assign {len(ids)} thread(s) to project", choices),
+        title = ngettext("Assign {n} thread to project", "Assign {n} threads to project",
+                         len(ids)).format(n=len(ids))
+        self.app.push_screen(PickerScreen(title, choices),
                              partial(self._assigned, ids))
 
     async def _assigned(self, ids: list[int], project: str | None) -> None:
@@ -248,7 +252,7 @@ class InboxActions(Screen[None]):
     def action_peek_held(self) -> None:
         """w: show / hide the threads held until the next reply window."""
         if not self.gate.gated:
-            self.notify("A reply window is open: nothing is held.", markup=False)
+            self.notify(_("A reply window is open: nothing is held."), markup=False)
             return
         self.peek_held = not self.peek_held
         if self.query_state.view != "inbox" or self.query_state.search:
@@ -347,7 +351,8 @@ class InboxActions(Screen[None]):
             self.notify(str(e), severity="error", markup=False)
             return
         if out_row.state != "scheduled" or th is None:
-            self.notify(f"outbox #{oid} is {out_row.state}: it can no longer be changed", markup=False)
+            self.notify(_("outbox #{oid} is {state}: it can no longer be changed").format(
+                oid=oid, state=label(OUTBOX_STATE, out_row.state)), markup=False)
             return
         from tui.screens.composer import Editing
 
@@ -369,7 +374,7 @@ class InboxActions(Screen[None]):
                 except ActionError as e:
                     # Its time came while she was editing: the edited text becomes the draft.
                     act.save_draft(th.id, text)
-                    return f"{e} — your edited text is kept as the draft"
+                    return _("{error} — your edited text is kept as the draft").format(error=e)
                 return None
             return await self.db.run(go)
 
@@ -383,11 +388,11 @@ class InboxActions(Screen[None]):
         if result.compose_seconds >= 1:
             self.log_event("compose", tid, {"seconds": round(result.compose_seconds, 1)})
         if result.sent:
-            self.notify(result.message or QUEUED, markup=False)
+            self.notify(result.message or _(QUEUED), markup=False)
             self.inscope_app.action_sync_now()
             self.request_rebuild([tid])
         else:
-            self.notify(result.message or DRAFT_KEPT, markup=False)
+            self.notify(result.message or _(DRAFT_KEPT), markup=False)
 
     # -- palette targets ---------------------------------------------------------------------
 
@@ -405,8 +410,8 @@ class InboxActions(Screen[None]):
         from tui.screens.confirm import ConfirmScreen
 
         self.app.push_screen(ConfirmScreen(
-            f"Resend reply #{oid}?",
-            "Its delivery could not be verified; if it did arrive, the client gets it twice.",
+            _("Resend reply #{oid}?").format(oid=oid),
+            _("Its delivery could not be verified; if it did arrive, the client gets it twice."),
         ), answer)
 
     async def resend_failed(self, oid: int) -> None:
