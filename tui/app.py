@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -259,6 +259,15 @@ class InscopeApp(App[None], inherit_bindings=False):
         """Textual's own palette commands (theme, keys, screenshot …), in the interface language."""
         for cmd in super().get_system_commands(screen):
             yield SystemCommand(_(cmd.title), _(cmd.help), cmd.callback, cmd.discover)
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's palette, its prompt in the interface language."""
+        from textual.command import CommandPalette
+
+        # (is_open is typed for App[object]; App is invariant in its result type.)
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"),
+                                            id="--command-palette"))
 
     def action_sync_now(self) -> None:
         """Wake the sync loop now (palette "sync now", after queueing a reply)."""
