@@ -28,6 +28,7 @@ from inscope.i18n.labels import (
     PROJECT_STATUS,
     RELEVANCE,
     ROLE,
+    SOURCE_STATE,
     STATE,
     label,
 )
@@ -369,7 +370,8 @@ def _sync_once(ws: Workspace, store: Store, quiet: bool = False) -> Any:
     if not quiet:
         for name, st in status.items():
             line = _("{name:<16} {kind:<9} {state:<9} +{items} items").format(
-                name=one_line(name, 16), kind=st.kind, state=st.state, items=st.items)
+                name=one_line(name, 16), kind=st.kind, state=label(SOURCE_STATE, st.state),
+                items=st.items)
             if st.message:
                 line += f"  — {one_line(st.message, 500)}"
             print(line)
@@ -792,7 +794,8 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     report = _sync_once(ws, store, quiet=True)
     for a in store.accounts():
         line = _("source     {name:<16} {kind:<9} {status}").format(
-            name=one_line(a["name"], 16), kind=a["kind"], status=a["status"])
+            name=one_line(a["name"], 16), kind=a["kind"],
+            status=label(SOURCE_STATE, str(a["status"])))
         if a["last_error"]:
             line += f" — {one_line(str(a['last_error']), 500)}"
             ok = False

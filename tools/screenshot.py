@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python -m tools.screenshot docs/screenshot-en.svg --lang en`` (``make
 screenshot`` saves both languages).  The picture is reproducible: the demo world is
 generated at a fixed moment (``FIXED``, a Wednesday inside the morning reply window), the
-wall clock of this process starts there, and the terminal size is fixed.
+wall clock of this process starts there (and moves on in whole minutes), and the terminal
+size is fixed.
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ _DATETIME_USERS = ("sandbox.demo.setup", "sandbox.demo.world", "sandbox.demo.ser
 
 
 class _Clock:
-    """A wall clock that starts at ``FIXED`` and runs at the real pace (sync rounds, the
-    app's ticks and the demo's servers see one consistent, reproducible time)."""
+    """A wall clock that starts at ``FIXED`` and moves on in whole minutes (sync rounds, the
+    app's ticks and the demo's servers see one consistent time, and a picture taken within
+    the first minute shows the same seconds every run)."""
 
     def __init__(self) -> None:
         self._start = time.monotonic()
 
     def now(self) -> float:
-        return FIXED.timestamp() + (time.monotonic() - self._start)
+        return FIXED.timestamp() + (time.monotonic() - self._start) // 60 * 60
 
 
 @contextmanager
