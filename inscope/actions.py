@@ -18,15 +18,20 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectors import registry
+from connectors.base import SourceError
+from inscope import attachments
 from inscope.alerts import Notice
+from inscope.attachments import AttachmentRef
 from inscope.model import (
     PROJECT_STATUSES,
     UNSORTED,
@@ -47,6 +52,9 @@ if TYPE_CHECKING:
 
 
 _C = TypeVar("_C")
+
+Fetch = Callable[[AttachmentRef, Path], Path]
+"""Runs one attachment's download into a directory and returns the saved file."""
 
 
 class ActionError(ValueError):
@@ -187,6 +195,18 @@ def _db_errors_told(cls: type[_C]) -> type[_C]:
         functools.update_wrapper(guarded, fn)
         setattr(cls, name, guarded)
     return cls
+
+
+def save_fetched(ref: AttachmentRef, directory: Path, fetch: Fetch, tid: int) -> Outcome:
+    """Run ``fetch`` for one attachment into ``directory``; what went wrong is an ``ActionError``
+    naming the file and the reason (the source's, or the folder's), never a traceback."""
+    try:
+        path = fetch(ref, directory)
+    except SourceError as e:
+        raise ActionError(f"{ref.name}: not saved — {one_line(str(e))}") from e
+    except OSError as e:
+        raise ActionError(f"{ref.name}: not saved — {directory}: {e.strerror or e}") from e
+    return Outcome(f"saved {path} ({attachments.human_size(path.stat().st_size)})", (tid,))
 
 
 @_db_errors_told
@@ -813,6 +833,35 @@ class Actions:
         self.store.outbox_move(oid, "cancelled")
         return Outcome(f"outbox #{oid} cancelled: it will not be sent",
                        (row.thread_id,) if row.thread_id else (), outbox_id=oid)
+
+    # -- attachments, fetched on demand -------------------------------------------------------
+
+    def attachments(self, tid: int) -> list[AttachmentRef]:
+        """Every attachment of thread ``tid``, numbered 1… oldest first, as the detail pane
+        and ``inscope show`` number them (over the same messages they show)."""
+        self.thread(tid)
+        account = self.store.conversation_of(tid)[0]
+        return attachments.of_messages(account, self.store.messages(tid))
+
+    def attachment(self, tid: int, n: int) -> AttachmentRef:
+        """Attachment ``n`` (1…) of thread ``tid``; a clear ``ActionError`` when there is none."""
+        refs = self.attachments(tid)
+        if not refs:
+            raise ActionError(f"#{tid} has no attachments")
+        if not 1 <= n <= len(refs):
+            raise ActionError(f"#{tid} has {len(refs)} attachment(s): say a number from 1 to {len(refs)}")
+        return refs[n - 1]
+
+    def save_attachment(self, tid: int, n: int, to: Path | None = None, *,
+                        fetch: Fetch | None = None) -> Outcome:
+        """Read attachment ``n`` of ``tid`` from its source and save it as a new file in
+        ``to`` (default: the downloads folder).  ``fetch`` runs the download; without it a
+        connector for that one account is built for the call.  (The TUI picks the
+        attachment here but downloads off its database thread, through ``save_fetched``.)"""
+        ref = self.attachment(tid, n)
+        directory = to if to is not None else attachments.downloads_dir(
+            os.environ, Path.home(), self.ws.home)
+        return save_fetched(ref, directory, fetch if fetch is not None else self.ws.download, tid)
 
     # -- reply templates ----------------------------------------------------------------------
 

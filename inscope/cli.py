@@ -18,7 +18,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inscope import attachments
 from inscope.actions import ActionError, NeedsConfirmation, Outcome
+from inscope.attachments import human_size
 from inscope.config import ConfigError
 from inscope.model import PROJECT_STATUSES, Priority
 from inscope.services import DEMO_WITH_CONFIG, DemoUnavailable
@@ -62,6 +64,8 @@ OUTBOX_AT = "at {when}  "
 EDIT_FLAGS_ALONE = "-m, --at and --at-window go with --edit ID"
 EDIT_NEEDS = "--edit ID needs -m TEXT, --at WHEN or --at-window"
 DOCTOR_SCHEDULED = "outbox     {n} scheduled for later (see `inscope outbox`)"
+NO_ATTACHMENTS = "#{tid} has no attachments"
+SAVE_HOW = "save one: inscope attachments {tid} N [--to DIR]"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("show", help="print one thread's conversation")
     s.add_argument("thread", type=thread_id)
+
+    s = sub.add_parser("attachments", help="list a thread's attachments; with N, save one (read from "
+                                           "its source now)")
+    s.add_argument("thread", type=thread_id)
+    s.add_argument("n", type=thread_id, nargs="?", help="the attachment to save (its number in the list)")
+    s.add_argument("--to", type=Path, metavar="DIR",
+                   help="save into DIR (default: your downloads folder)")
 
     s = sub.add_parser("reply", help="queue a reply (now, or held until a time) and try to deliver it")
     s.add_argument("thread", type=thread_id)
@@ -426,12 +437,32 @@ def cmd_show(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
         print(SHOW_FOLLOWUP.format(note=conv.followup_note))
     for oid, when in conv.scheduled:
         print(SHOW_SCHEDULED.format(when=when, oid=oid))
+    numbered = 0  # attachments are numbered across the thread, as `inscope attachments` lists them
     for m in conv.messages:
         flags = (" (edited)" if m.edited_at else "") + (" (deleted)" if m.deleted else "")
         print(f"\n{one_line(m.author_name, 80)} [{m.role}] {act.stamp(m.created_at)}{flags}")
         if m.reply_to_text:
             print(f"  ↳ {one_line(m.reply_to_text, 80)}")
         print(sanitize(m.text))
+        if not m.deleted:
+            for ref in attachments.of_messages("", [m]):
+                numbered += 1
+                print(f"  📎 {numbered} {one_line(ref.name, 120)} · {human_size(ref.size)}")
+    if numbered:
+        print("\n" + SAVE_HOW.format(tid=th.id))
+    return 0
+
+
+def cmd_attachments(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
+    act = ws.actions(store)
+    if args.n is not None:
+        return _say(act.save_attachment(args.thread, args.n, args.to))
+    refs = act.attachments(args.thread)
+    if not refs:
+        print(NO_ATTACHMENTS.format(tid=args.thread))
+    for ref in refs:
+        print(f"{ref.n:>3}  {one_line(ref.name, 120)}  {human_size(ref.size)}  {one_line(ref.type, 60)}"
+              f"  — {one_line(ref.author, 60)}, {act.stamp(ref.created_at)}")
     return 0
 
 
@@ -742,6 +773,7 @@ _COMMANDS = {
     "snooze": cmd_snooze, "escalate": cmd_escalate, "resolve": cmd_resolve, "assign": cmd_assign, "priority": cmd_priority, "relevance": cmd_relevance, "undo": cmd_undo,
     "project": cmd_project, "search": cmd_search, "outbox": cmd_outbox, "report": cmd_report,
     "doctor": cmd_doctor, "followup": cmd_followup, "template": cmd_template, "notify": cmd_notify,
+    "attachments": cmd_attachments,
 }
 
 

@@ -102,6 +102,10 @@ COMMANDS: tuple[Command, ...] = (
             "Page the open conversation down without leaving the list", "inbox"),
     Command("thread.browser", "o", "open_original", "Original",
             "Open the original card / chat / mail in the browser", "inbox"),
+    Command("thread.attachments", "A", "attachments", "Attachments",
+            "Save an attachment of the thread into the downloads folder (a picker when it has "
+            "several; the file is read from the mailbox / chat now, never overwrites one)",
+            "inbox"),
     Command("thread.reply", "r", "reply", "Reply",
             "Reply: the composer, prefilled with the saved draft (ctrl+s queues it, esc keeps "
             "the draft)", "inbox", show=True),

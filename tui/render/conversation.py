@@ -23,6 +23,7 @@ from rich.style import Style
 from rich.text import Text
 
 from inscope.actions import Conversation
+from inscope.attachments import AttachmentRef, human_size, of_messages
 from inscope.model import MessageRow
 from inscope.text import one_line, sanitize
 from tui.format import SOURCE_ICONS, clock, relative, status_mark
@@ -45,10 +46,16 @@ _DELETED = Style(color="red")
 _DELETED_BODY = Style(dim=True, strike=True)
 _REPLY = Style(dim=True, italic=True)
 _URL = Style(dim=True, underline=True)
+_ATTACHMENT = Style(bold=True)
 
 # Message bodies longer than this are split (at line breaks) into paragraphs of so many lines.
 BODY_CHUNK = 8_000
 BODY_CHUNK_LINES = 100
+
+def attachment_list(m: MessageRow) -> list[AttachmentRef]:
+    """The attachments ``m`` lists (names and sizes only: the bytes stay at the source)."""
+    return of_messages("", [m]) if m.meta.get("attachments") else []
+
 
 # -- the document ----------------------------------------------------------------------------------
 
@@ -276,13 +283,15 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
     if hidden > 0:
         add(Para(((f"… {hidden} older messages not shown — o opens the original", DIM),)))
         add(Para((("", PLAIN),)))
+    numbered = 0  # attachments are numbered across the thread, as `A` and `inscope show` say
     for m in conv.messages:
-        _add_message(paras, m, tz, now)
+        numbered = _add_message(paras, m, tz, now, numbered)
     return paras
 
 
-def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float) -> None:
-    """Author line, reply excerpt, body, blank line — per message."""
+def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float, numbered: int = 0) -> int:
+    """Author line, reply excerpt, body, its attachments, blank line — per message.
+    Returns ``numbered`` plus the attachments this message lists."""
     head: list[Run] = [(sanitize(m.author_name) or "?", ROLE_STYLES.get(m.role, PLAIN))]
     if m.author_handle:
         head.append((f" @{sanitize(m.author_handle)}", DIM))
@@ -304,4 +313,11 @@ def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float) -> No
         lines = body.split("\n")
         for k in range(0, len(lines), BODY_CHUNK_LINES):
             paras.append(Para((("\n".join(lines[k:k + BODY_CHUNK_LINES]), style),), indent=2))
+    if not m.deleted:
+        for a in attachment_list(m):
+            numbered += 1
+            paras.append(Para(((f"📎 {numbered} ", _ATTACHMENT), (one_line(a.name, 120), PLAIN),
+                               (f" · {human_size(a.size)}" + (" — A saves it" if numbered == 1 else ""),
+                                DIM)), indent=2, kind=CHUNKS))
     paras.append(Para((("", PLAIN),)))
+    return numbered
