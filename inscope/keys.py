@@ -106,6 +106,9 @@ COMMANDS: tuple[Command, ...] = (
             "Save an attachment of the thread into the downloads folder (a picker when it has "
             "several; the file is read from the mailbox / chat now, never overwrites one)",
             "inbox"),
+    Command("thread.quoted", "T", "toggle_quoted", "Quoted",
+            "Show / hide the quoted history of e-mails (what a sender quoted under their answer: "
+            "taken out of the text, hidden by default, never lost)", "inbox"),
     Command("thread.reply", "r", "reply", "Reply",
             "Reply: the composer, prefilled with the saved draft (ctrl+s queues it, esc keeps "
             "the draft)", "inbox", show=True),

@@ -47,6 +47,7 @@ _DELETED_BODY = Style(dim=True, strike=True)
 _REPLY = Style(dim=True, italic=True)
 _URL = Style(dim=True, underline=True)
 _ATTACHMENT = Style(bold=True)
+_QUOTED = Style(dim=True, italic=True)
 
 # Message bodies longer than this are split (at line breaks) into paragraphs of so many lines.
 BODY_CHUNK = 8_000
@@ -184,8 +185,12 @@ def _runs_of(line: Text) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-def render_conversation(conv: Conversation, tz: tzinfo, now: float | None = None) -> ConversationDoc:
+def render_conversation(conv: Conversation, tz: tzinfo, now: float | None = None, *,
+                        quoted: bool = False) -> ConversationDoc:
     """The detail doc: thread facts, why this priority, then every message.
+
+    ``quoted``: show each e-mail's quoted history (``meta["quoted"]``, taken out of its text at
+    ingest) under it; else one dim line says it is there and that ``T`` shows it.
 
     O(1) here: the paragraphs are built on first use — by ``layout`` in a worker for a big
     thread — so calling this on the UI thread does not cost a pass over the conversation.
@@ -193,16 +198,17 @@ def render_conversation(conv: Conversation, tz: tzinfo, now: float | None = None
     now = time.time() if now is None else now
     # An estimate is enough to pick "lay out here" or "lay out in a worker".
     chars = sum(len(m.text) for m in conv.messages)
-    return ConversationDoc(partial(_conversation_paras, conv, tz, now), thread_id=conv.thread.id,
+    return ConversationDoc(partial(_conversation_paras, conv, tz, now, quoted),
+                           thread_id=conv.thread.id,
                            size_hint=(chars, 4 * len(conv.messages) + 12),
-                           tail=partial(_tail_paras, conv, tz, now))
+                           tail=partial(_tail_paras, conv, tz, now, quoted))
 
 
-def _tail_paras(conv: Conversation, tz: tzinfo, now: float, count: int) -> list[Para]:
+def _tail_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool, count: int) -> list[Para]:
     """The paragraphs of the last ``count`` messages (the first paint of a huge thread)."""
     paras: list[Para] = []
     for m in conv.messages[-count:]:
-        _add_message(paras, m, tz, now)
+        _add_message(paras, m, tz, now, quoted=quoted)
     return paras
 
 
@@ -211,7 +217,7 @@ FOLLOWUP_BACK = "back from a follow-up: {note}"
 SCHEDULED_REPLY = "reply scheduled for {when} (outbox #{oid}) — r edits it, ctrl+p sends it now or cancels it"
 
 
-def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para]:
+def _conversation_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool = False) -> list[Para]:
     """Thread facts, why this priority, then every message (pure; runs once per doc)."""
     t = conv.thread
     paras: list[Para] = []
@@ -285,13 +291,15 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
         add(Para((("", PLAIN),)))
     numbered = 0  # attachments are numbered across the thread, as `A` and `inscope show` say
     for m in conv.messages:
-        numbered = _add_message(paras, m, tz, now, numbered)
+        numbered = _add_message(paras, m, tz, now, numbered, quoted=quoted)
     return paras
 
 
-def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float, numbered: int = 0) -> int:
-    """Author line, reply excerpt, body, its attachments, blank line — per message.
-    Returns ``numbered`` plus the attachments this message lists."""
+def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float, numbered: int = 0, *,
+                 quoted: bool = False) -> int:
+    """Author line, reply excerpt, body, its quoted history (or a line saying it is hidden),
+    its attachments, blank line — per message.  Returns ``numbered`` plus the attachments
+    this message lists."""
     head: list[Run] = [(sanitize(m.author_name) or "?", ROLE_STYLES.get(m.role, PLAIN))]
     if m.author_handle:
         head.append((f" @{sanitize(m.author_handle)}", DIM))
@@ -313,6 +321,15 @@ def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float, numbe
         lines = body.split("\n")
         for k in range(0, len(lines), BODY_CHUNK_LINES):
             paras.append(Para((("\n".join(lines[k:k + BODY_CHUNK_LINES]), style),), indent=2))
+    history = m.meta.get("quoted") if not m.deleted else None
+    if isinstance(history, str) and history.strip():
+        lines = sanitize(history).strip("\n").split("\n")
+        if quoted:  # as the sender's client quoted it (its "> " marks included), dimmed
+            for k in range(0, len(lines), BODY_CHUNK_LINES):
+                paras.append(Para((("\n".join(lines[k:k + BODY_CHUNK_LINES]), _QUOTED),), indent=2))
+        else:
+            paras.append(Para(((f"┄ quoted history, {len(lines)} line(s) — T shows it", DIM),),
+                              indent=2))
     if not m.deleted:
         for a in attachment_list(m):
             numbered += 1

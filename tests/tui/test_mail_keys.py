@@ -1,6 +1,6 @@
-"""`A` saves an attachment of the thread into the downloads folder: read from the mailbox now
-(a real Maildir on disk), through the running sync engine when sync runs, a picker when the
-thread has several, a clear message when there is none or it is gone from the mailbox."""
+"""E-mail in the detail pane: `A` saves an attachment of the thread into the downloads folder —
+read from the mailbox now (a real Maildir on disk), through the running sync engine when sync runs,
+a picker when there are several, a clear message when it is gone; `T` shows the quoted history."""
 
 from __future__ import annotations
 
@@ -96,3 +96,42 @@ async def test_A_says_what_went_wrong_and_writes_nothing(home: Path, tmp_path: P
         shown = "\n".join(_toasts(app))
         assert "позиции.xlsx: not saved" in shown and "Traceback" not in shown
         assert not list((tmp_path / "user" / "Downloads").iterdir())
+
+
+def test_T_shows_and_hides_the_quoted_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of the text at ingest, a reply's quoted history is one key away in the detail pane."""
+    import asyncio
+
+    box = tmp_path / "Mail"
+    m = EmailMessage()
+    m["From"] = "Иван <ivan@client.ru>"
+    m["To"] = ME
+    m["Subject"] = "Re: отчёт"
+    m["Message-ID"] = "<re@client.ru>"
+    m.set_content("Спасибо, посмотрели — вопрос по пункту 3.\n\n"
+                  "1 декабря 2026 г., 10:00 пользователь Дарья <darya@north-digital.ru> написал:\n"
+                  "> Отчёт за ноябрь во вложении.\n> Пункт 3: перелинковка каталога.\n")
+    write_message(box, bytes(m))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        f'[me]\nname = "Дарья"\nemails = ["{ME}"]\n\n[windows]\nreply = []\n\n'
+        f'[[accounts]]\nname = "mail"\nkind = "maildir"\npath = "{box}"\n', encoding="utf-8")
+    monkeypatch.setenv("INSCOPE_HOME", str(home))
+    assert main(["sync", "--once"]) == 0
+
+    async def run() -> None:
+        app = InscopeApp(Workspace.open(home=home), sync=False)
+        async with app.run_test(size=(150, 45)) as pilot:
+            await settle(pilot)
+            pane = app.screen.query_one(DetailPane)
+            assert "вопрос по пункту 3" in pane.text
+            assert "перелинковка" not in pane.text and "┄ quoted history, 4 line(s) — T shows it" in pane.text
+            await pilot.press("T")
+            await settle(pilot)
+            assert "> Пункт 3: перелинковка каталога." in pane.text
+            await pilot.press("T")
+            await settle(pilot)
+            assert "перелинковка" not in pane.text
+
+    asyncio.run(run())
