@@ -262,10 +262,14 @@ class MarksRead(Protocol):
 @runtime_checkable
 class DownloadsMedia(Protocol):
     """A connector that lists attachments in ``Item.meta["attachments"]`` and fetches
-    one only when asked (Telegram media: no download happens during sync)."""
+    one only when asked (Telegram media, e-mail attachments: no bytes are kept during sync)."""
 
-    async def download(self, external_id: str, directory: Path) -> Path:
-        """Save the media of item ``external_id`` into ``directory``; returns the file."""
+    async def download(self, external_id: str, directory: Path, *, index: int = 0,
+                       where: dict[str, Any] | None = None) -> Path:
+        """Save attachment ``index`` (its place in ``meta["attachments"]``) of item
+        ``external_id`` into ``directory`` as a new file (never over an existing one, see
+        ``connectors.files``); returns the file.  ``where`` is the item's stored meta, a
+        hint of where to look (a folder and UID, a Maildir key); the id decides."""
         ...
 
 

@@ -18,15 +18,20 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectors import registry
+from connectors.base import SourceError
+from inscope import attachments
 from inscope.alerts import Notice
+from inscope.attachments import AttachmentRef
 from inscope.i18n import N_, Nn_, _, ngettext
 from inscope.i18n import dates as local_dates
 from inscope.i18n.labels import OUTBOX_STATE, PRIORITY, PROJECT_STATUS, UNDONE, label
@@ -50,6 +55,9 @@ if TYPE_CHECKING:
 
 
 _C = TypeVar("_C")
+
+Fetch = Callable[[AttachmentRef, Path], Path]
+"""Runs one attachment's download into a directory and returns the saved file."""
 
 
 class ActionError(ValueError):
@@ -202,6 +210,24 @@ def _db_errors_told(cls: type[_C]) -> type[_C]:
         functools.update_wrapper(guarded, fn)
         setattr(cls, name, guarded)
     return cls
+
+
+NOT_SAVED = N_("{name}: not saved — {why}")
+"""An attachment that could not be saved, and why (the source's words, or the folder's)."""
+
+
+def save_fetched(ref: AttachmentRef, directory: Path, fetch: Fetch, tid: int) -> Outcome:
+    """Run ``fetch`` for one attachment into ``directory``; what went wrong is an ``ActionError``
+    naming the file and the reason (the source's, or the folder's), never a traceback."""
+    try:
+        path = fetch(ref, directory)
+    except SourceError as e:
+        raise ActionError(_(NOT_SAVED).format(name=ref.name, why=one_line(str(e)))) from e
+    except OSError as e:
+        raise ActionError(_(NOT_SAVED).format(name=ref.name,
+                                              why=f"{directory}: {e.strerror or e}")) from e
+    return Outcome(_("saved {path} ({size})").format(
+        path=path, size=attachments.human_size(path.stat().st_size)), (tid,))
 
 
 @_db_errors_told
@@ -871,6 +897,39 @@ class Actions:
         self.store.outbox_move(oid, "cancelled")
         return Outcome(_("outbox #{oid} cancelled: it will not be sent").format(oid=oid),
                        (row.thread_id,) if row.thread_id else (), outbox_id=oid)
+
+    # -- attachments, fetched on demand -------------------------------------------------------
+
+    def attachments(self, tid: int) -> list[AttachmentRef]:
+        """Every attachment of thread ``tid``, numbered 1… oldest first, as the detail pane
+        and ``inscope show`` number them (over the same messages they show)."""
+        self.thread(tid)
+        account = self.store.conversation_of(tid)[0]
+        return attachments.of_messages(account, self.store.messages(tid))
+
+    def attachment(self, tid: int, n: int) -> AttachmentRef:
+        """Attachment ``n`` (1…) of thread ``tid``; a clear ``ActionError`` when there is none."""
+        refs = self.attachments(tid)
+        if not refs:
+            raise ActionError(_("#{tid} has no attachments").format(tid=tid))
+        if not 1 <= n <= len(refs):
+            # English keeps its one form for every count.
+            raise ActionError(ngettext(
+                "#{tid} has {n} attachment(s): say a number from 1 to {n}",
+                "#{tid} has {n} attachment(s): say a number from 1 to {n}", len(refs)).format(
+                tid=tid, n=len(refs)))
+        return refs[n - 1]
+
+    def save_attachment(self, tid: int, n: int, to: Path | None = None, *,
+                        fetch: Fetch | None = None) -> Outcome:
+        """Read attachment ``n`` of ``tid`` from its source and save it as a new file in
+        ``to`` (default: the downloads folder).  ``fetch`` runs the download; without it a
+        connector for that one account is built for the call.  (The TUI picks the
+        attachment here but downloads off its database thread, through ``save_fetched``.)"""
+        ref = self.attachment(tid, n)
+        directory = to if to is not None else attachments.downloads_dir(
+            os.environ, Path.home(), self.ws.home)
+        return save_fetched(ref, directory, fetch if fetch is not None else self.ws.download, tid)
 
     # -- reply templates ----------------------------------------------------------------------
 

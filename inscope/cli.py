@@ -18,7 +18,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inscope import attachments
 from inscope.actions import ActionError, NeedsConfirmation, Outcome
+from inscope.attachments import human_size
 from inscope.config import ConfigError
 from inscope.i18n import N_, Nn_, _, choose_language, ngettext, set_language
 from inscope.i18n.labels import (
@@ -77,6 +79,8 @@ OUTBOX_AT = N_("at {when}  ")
 EDIT_FLAGS_ALONE = N_("-m, --at and --at-window go with --edit ID")
 EDIT_NEEDS = N_("--edit ID needs -m TEXT, --at WHEN or --at-window")
 DOCTOR_SCHEDULED = N_("outbox     {n} scheduled for later (see `inscope outbox`)")
+NO_ATTACHMENTS = N_("#{tid} has no attachments")
+SAVE_HOW = N_("save one: inscope attachments {tid} N [--to DIR]")
 
 # argparse's own words (usage, section titles, its errors): it looks them up through the
 # module-level gettext functions, which :func:`_route_argparse` points at this catalog.
@@ -151,6 +155,14 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("show", help=_("print one thread's conversation"))
     s.add_argument("thread", type=thread_id)
+
+    s = sub.add_parser("attachments", help=_("list a thread's attachments; with N, save one (read "
+                                             "from its source now)"))
+    s.add_argument("thread", type=thread_id)
+    s.add_argument("n", type=thread_id, nargs="?",
+                   help=_("the attachment to save (its number in the list)"))
+    s.add_argument("--to", type=Path, metavar="DIR",
+                   help=_("save into DIR (default: your downloads folder)"))
 
     s = sub.add_parser("reply", help=_("queue a reply (now, or held until a time) and try to deliver it"))
     s.add_argument("thread", type=thread_id)
@@ -508,12 +520,32 @@ def cmd_show(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
         print(_(SHOW_FOLLOWUP).format(note=conv.followup_note))
     for oid, when in conv.scheduled:
         print(_(SHOW_SCHEDULED).format(when=when, oid=oid))
+    numbered = 0  # attachments are numbered across the thread, as `inscope attachments` lists them
     for m in conv.messages:
         flags = (_(" (edited)") if m.edited_at else "") + (_(" (deleted)") if m.deleted else "")
         print(f"\n{one_line(m.author_name, 80)} [{label(ROLE, m.role)}] {act.stamp(m.created_at)}{flags}")
         if m.reply_to_text:
             print(f"  ↳ {one_line(m.reply_to_text, 80)}")
         print(sanitize(m.text))
+        if not m.deleted:
+            for ref in attachments.of_messages("", [m]):
+                numbered += 1
+                print(f"  📎 {numbered} {one_line(ref.name, 120)} · {human_size(ref.size)}")
+    if numbered:
+        print("\n" + _(SAVE_HOW).format(tid=th.id))
+    return 0
+
+
+def cmd_attachments(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
+    act = ws.actions(store)
+    if args.n is not None:
+        return _say(act.save_attachment(args.thread, args.n, args.to))
+    refs = act.attachments(args.thread)
+    if not refs:
+        print(_(NO_ATTACHMENTS).format(tid=args.thread))
+    for ref in refs:
+        print(f"{ref.n:>3}  {one_line(ref.name, 120)}  {human_size(ref.size)}  {one_line(ref.type, 60)}"
+              f"  — {one_line(ref.author, 60)}, {act.stamp(ref.created_at)}")
     return 0
 
 
@@ -839,6 +871,7 @@ _COMMANDS = {
     "snooze": cmd_snooze, "escalate": cmd_escalate, "resolve": cmd_resolve, "assign": cmd_assign, "priority": cmd_priority, "relevance": cmd_relevance, "undo": cmd_undo,
     "project": cmd_project, "search": cmd_search, "outbox": cmd_outbox, "report": cmd_report,
     "doctor": cmd_doctor, "followup": cmd_followup, "template": cmd_template, "notify": cmd_notify,
+    "attachments": cmd_attachments,
 }
 
 

@@ -108,6 +108,13 @@ COMMANDS: tuple[Command, ...] = (
             N_("Page the open conversation down without leaving the list"), "inbox"),
     Command("thread.browser", "o", "open_original", N_("Original"),
             N_("Open the original card / chat / mail in the browser"), "inbox"),
+    Command("thread.attachments", "A", "attachments", N_("Attachments"),
+            N_("Save an attachment of the thread into the downloads folder (a picker when it has "
+               "several; the file is read from the mailbox / chat now, never overwrites one)"),
+            "inbox"),
+    Command("thread.quoted", "T", "toggle_quoted", N_("Quoted"),
+            N_("Show / hide the quoted history of e-mails (what a sender quoted under their "
+               "answer: taken out of the text, hidden by default, never lost)"), "inbox"),
     Command("thread.reply", "r", "reply", N_("Reply"),
             N_("Reply: the composer, prefilled with the saved draft (ctrl+s queues it, esc keeps "
             "the draft)"), "inbox", show=True),

@@ -25,6 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any, assert_never
 
 from connectors.base import (
@@ -42,8 +43,9 @@ from connectors.base import (
     SourceEvent,
     redact,
 )
-from inscope import lease
+from inscope import attachments, lease
 from inscope.alerts import Alert, followup_alert, new_urgent, remember
+from inscope.attachments import AttachmentRef
 from inscope.i18n import _, ngettext
 from inscope.model import Priority
 from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreError, TriageFn
@@ -469,6 +471,13 @@ class SyncEngine:
         finally:
             self._in_flight.discard(row.id)
         self._record_sent(row, res.remote_id, res.item, report)
+
+    async def download(self, ref: AttachmentRef, directory: Path) -> Path:
+        """Save one attachment, read from its source now (``SourceError`` says why not)."""
+        conn = self.connectors.get(ref.account)
+        if conn is None:
+            raise SourceError(f"account {ref.account!r} is not configured or not enabled")
+        return await attachments.fetch(conn, ref, directory)
 
     async def aclose(self) -> None:
         for conn in self.connectors.values():

@@ -8,6 +8,7 @@ module name (``inscope.services``), never imported by the core.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -21,7 +22,9 @@ from typing import TYPE_CHECKING
 from connectors import registry
 from connectors.base import Connector, Item, SourceError, redact
 from connectors.options import OptionError
+from inscope import attachments
 from inscope import config as config_mod
+from inscope.attachments import AttachmentRef
 from inscope.config import AccountCfg, Config, ProjectCfg
 from inscope.i18n import _
 from inscope.model import UNSORTED, Priority
@@ -206,6 +209,27 @@ class Workspace:
         if isinstance(e, SourceError):
             return redact(str(e))
         return f"{where} ({acc.name}): {type(e).__name__}: {redact(str(e))}"
+
+    def download(self, ref: AttachmentRef, directory: Path) -> Path:
+        """Save one attachment through a connector built for its account alone (the CLI;
+        the TUI uses its running engine's, see ``Actions.save_attachment``)."""
+        acc = self.config.account(ref.account)
+        if acc is None or acc.disabled:
+            raise SourceError(f"account {ref.account!r} is not configured or not enabled")
+        try:
+            conn = build(self.config, acc, self.home)
+        except SourceError:
+            raise
+        except Exception as e:  # a broken account: the same line sync and doctor give
+            raise SourceError(self._build_error(acc, e)) from None
+
+        async def run() -> Path:
+            try:
+                return await attachments.fetch(conn, ref, directory)
+            finally:
+                await conn.aclose()
+
+        return asyncio.run(run())
 
     def learn(self, store: Store) -> None:
         """Hand the user's decisions in ``store`` to the learned triage (one row per decided

@@ -55,6 +55,8 @@ SYSTEM_COMMANDS = (
     N_("Minimize the widget and restore to normal size"), N_("Maximize"),
     N_("Maximize the focused widget"), N_("Screenshot"),
     N_("Save an SVG 'screenshot' of the current screen"))
+# An attachment read from its source takes at most this long (a big mail over a slow link).
+ATTACHMENT_TIMEOUT = 300.0
 
 
 def _commands_provider() -> type[Provider]:
@@ -84,6 +86,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         self._sync_interval = sync_interval
         self._sync_lock = threading.Lock()
         self._sync_loop: asyncio.AbstractEventLoop | None = None
+        self._sync_engine: Any = None  # the running SyncEngine (its signed-in connectors)
         self._sync_stop: asyncio.Event | None = None
         self._sync_wake: asyncio.Event | None = None
         self._sync_task: asyncio.Task[None] | None = None
@@ -229,6 +232,7 @@ class InscopeApp(App[None], inherit_bindings=False):
                                                         stop=stop, wake=wake))
         with self._sync_lock:
             self._sync_loop, self._sync_stop, self._sync_wake, self._sync_task = loop, stop, wake, task
+            self._sync_engine = engine
             if self._stopping:
                 stop.set()
                 task.cancel()
@@ -239,6 +243,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         finally:
             with self._sync_lock:
                 self._sync_loop = self._sync_stop = self._sync_wake = self._sync_task = None
+                self._sync_engine = None
             await engine.aclose()
 
     def _stop_sync(self) -> None:
@@ -268,6 +273,16 @@ class InscopeApp(App[None], inherit_bindings=False):
         if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"),
                                             id="--command-palette"))
+    def fetch_attachment(self, ref: Any, directory: Path) -> Path:
+        """Download one attachment (blocking: call it off the UI thread).  Through the running
+        sync engine when there is one, so its signed-in session is reused (a second Telegram
+        client on the same session file would fight the first); else a connector of its own."""
+        with self._sync_lock:
+            loop, engine = self._sync_loop, self._sync_engine
+        if loop is None or engine is None:
+            return self.ws.download(ref, directory)
+        future = asyncio.run_coroutine_threadsafe(engine.download(ref, directory), loop)
+        return Path(future.result(timeout=ATTACHMENT_TIMEOUT))
 
     def action_sync_now(self) -> None:
         """Wake the sync loop now (palette "sync now", after queueing a reply)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from inscope.actions import Actions
+from inscope.attachments import AttachmentRef
 from inscope.config import Config
 from inscope.report import ProjectReport
 from inscope.store import InboxGate, Store
@@ -80,6 +81,10 @@ class WorkspaceLike(Protocol):
     def snooze_until(self, text: str, now: float | None = None) -> float: ...
 
     def next_window_start(self, now: float | None = None) -> float | None: ...
+
+    def download(self, ref: AttachmentRef, directory: Path) -> Path:
+        """One attachment read from its source into ``directory`` (a connector of its own)."""
+        ...
 
 
 @runtime_checkable

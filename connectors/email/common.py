@@ -11,11 +11,13 @@ message that has since vanished so the deletion lands in the right thread.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from connectors.base import (
@@ -26,8 +28,10 @@ from connectors.base import (
     PermanentSendError,
     SendResult,
     SourceContext,
+    SourceError,
     utc,
 )
+from connectors.files import save_new
 from connectors.options import Opt
 
 from . import mime, oauth
@@ -125,6 +129,37 @@ class EmailCore:
     def sent_folders(self) -> frozenset[str]:
         """Folders whose messages are my own sent mail (IMAP knows its Sent folder)."""
         return frozenset()
+
+    # -- attachments, fetched only when asked (the DB keeps their names and sizes) --------
+
+    async def download(self, external_id: str, directory: Path, *, index: int = 0,
+                       where: dict[str, Any] | None = None) -> Path:
+        """Save attachment ``index`` of message ``external_id`` into ``directory``, read
+        from the mailbox now (see :class:`connectors.base.DownloadsMedia`)."""
+        raw = await self.raw_message(external_id, where or {})
+        if raw is None:
+            raise SourceError(f"{self.kind} ({self.account}): message {external_id} is no longer in "
+                              "the mailbox")
+        try:
+            name, data = mime.attachment_data(raw, index)
+        except LookupError as e:
+            raise SourceError(f"{self.kind} ({self.account}): {e}") from None
+        return await asyncio.to_thread(save_new, directory, name, data)
+
+    async def raw_message(self, external_id: str, where: dict[str, Any]) -> bytes | None:
+        """The raw bytes of message ``external_id`` as the mailbox holds it now (``where``:
+        the stored meta, a hint), or ``None`` when it is gone.  Each connector has its own."""
+        raise NotImplementedError
+
+    @staticmethod
+    def is_message(raw: bytes, external_id: str) -> bool:
+        """Whether ``raw`` is the message ``external_id`` names (its Message-ID, or the hash
+        of its bytes for a message without one): a hint may point at another by now."""
+        if external_id.startswith("sha256:"):
+            return mime.raw_hash(raw) == external_id
+        head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        m = re.search(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", head, re.I | re.M)
+        return m is not None and mime.normalize_msgid(m.group(1).decode("ascii", "replace")) == external_id
 
     def new_thread_index(self) -> ThreadIndex:
         """An empty thread index with this account's threading options."""

@@ -74,7 +74,7 @@ from connectors.base import (
 )
 from connectors.options import Opt
 
-from . import oauth
+from . import imap_lookup, oauth
 from .common import SEND_OPTIONS, THREAD_OPTIONS, EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
@@ -574,6 +574,13 @@ class ImapConnector(EmailCore, PushWait):
             self._drop(self._idle_client)
             self._idle_client = None
             raise self._error(exc, "idle") from None
+
+    # -- on demand ----------------------------------------------------------------------
+
+    async def raw_message(self, external_id: str, where: dict[str, Any]) -> bytes | None:
+        folders = [*self.folders, *self.sent_folders()]
+        return await self._call("read the message again", lambda c: imap_lookup.find_raw(
+            c, external_id, where, folders, self.is_message))
 
     # -- sending ------------------------------------------------------------------------
 

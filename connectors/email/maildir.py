@@ -282,6 +282,34 @@ class MaildirConnector(EmailCore):
                     return self.parents[message_id]
         return None
 
+    async def raw_message(self, external_id: str, where: dict[str, Any]) -> bytes | None:
+        return await asyncio.to_thread(self._raw_message, external_id, where)
+
+    def _raw_message(self, external_id: str, where: dict[str, Any]) -> bytes | None:
+        listing = scan(self.path)
+        key = str(where.get("maildir_key") or "")
+        keys = [key] if key in listing else []
+        keys += [k for k, e in self._msgs.items() if e[0] == external_id and k != key and k in listing]
+        for k in keys:
+            sub, name, _flags = listing[k]
+            try:
+                raw = (self.path / sub / name).read_bytes()
+            except OSError:
+                continue
+            if self.is_message(raw, external_id):
+                return raw
+        # Renamed or moved since the sync: look for it by its id (headers only).
+        for sub, name, _flags in listing.values():
+            fp = self.path / sub / name
+            if external_id.startswith("sha256:") or _file_msgid(fp) == external_id:
+                try:
+                    raw = fp.read_bytes()
+                except OSError:
+                    continue
+                if self.is_message(raw, external_id):
+                    return raw
+        return None
+
     async def send(self, out: Outgoing) -> SendResult:
         cfg = smtp_config(self.ctx, self.oauth_tokens())
         if cfg is None:

@@ -549,6 +549,21 @@ def _attachments(msg: Message, body: Message | None) -> list[dict[str, Any]]:
     return out
 
 
+def attachment_data(raw: bytes, index: int) -> tuple[str, bytes]:
+    """The name and decoded bytes of attachment ``index`` of ``raw``, counted as
+    :attr:`Parsed.attachments` lists them; :class:`LookupError` when there is none."""
+    msg = email.message_from_bytes(raw, policy=MEMO_POLICY)
+    body, _ = _body(msg) if isinstance(msg, EmailMessage) else (None, None)
+    n = 0
+    for part in msg.walk():
+        if part is body or not _is_attachment(part):
+            continue
+        if n == index:
+            return _attachment_name(part), _part_bytes(part)
+        n += 1
+    raise LookupError(f"the message has {n} attachment(s), not {index + 1}")
+
+
 # --- quoted history and signatures -----------------------------------------------------
 
 def trim_quoted(text: str, subject: str = "") -> str:

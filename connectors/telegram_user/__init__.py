@@ -289,8 +289,12 @@ class TelegramUserConnector(PushWait, MarksRead, DownloadsMedia):
             raise source_error(e, self.account, "marking read") from None
         self._fetcher.read[conversation] = mid
 
-    async def download(self, external_id: str, directory: Path) -> Path:
-        """Download the media of one message into ``directory`` (on demand only)."""
+    async def download(self, external_id: str, directory: Path, *, index: int = 0,
+                       where: dict[str, Any] | None = None) -> Path:
+        """Download the media of one message into ``directory`` (on demand only); a
+        Telegram message has one media, ``index`` 0."""
+        if index != 0:
+            raise SourceError(f"Telegram ({self.account}): a message has one attachment, not {index + 1}")
         head, _, tail = external_id.partition(":")
         try:
             chat_id, mid = int(head), int(tail)

@@ -121,7 +121,7 @@ WRAPPERS = {"_", "N_", "Nn_", "ngettext", "pgettext"}
 # Calls whose first positional argument is read by a person.
 FIRST_ARG = {"notify", "toast", "Static", "Label", "Button", "Text", "append", "update",
              "ActionError", "NeedsConfirmation", "ArgumentTypeError", "print", "_err", "Outcome",
-             "SnoozeOption", "FollowupOption", "SendPlan", "Option", "Hit", "DiscoveryHit",
+             "SnoozeOption", "FollowupOption", "PickerScreen", "SendPlan", "Option", "Hit", "DiscoveryHit",
              "Confirm", "ConfirmScreen", "Command", "Context", "push", "say", "tell", "error"}
 # Keyword arguments read by a person, in any call.
 KEYWORDS_SHOWN = {"help", "description", "title", "placeholder", "label", "tooltip",

@@ -23,6 +23,7 @@ from rich.style import Style
 from rich.text import Text
 
 from inscope.actions import Conversation
+from inscope.attachments import AttachmentRef, human_size, of_messages
 from inscope.i18n import N_, _, ngettext
 from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, ROLE, STATE, label
 from inscope.i18n.reasons import reason_text
@@ -48,10 +49,17 @@ _DELETED = Style(color="red")
 _DELETED_BODY = Style(dim=True, strike=True)
 _REPLY = Style(dim=True, italic=True)
 _URL = Style(dim=True, underline=True)
+_ATTACHMENT = Style(bold=True)
+_QUOTED = Style(dim=True, italic=True)
 
 # Message bodies longer than this are split (at line breaks) into paragraphs of so many lines.
 BODY_CHUNK = 8_000
 BODY_CHUNK_LINES = 100
+
+def attachment_list(m: MessageRow) -> list[AttachmentRef]:
+    """The attachments ``m`` lists (names and sizes only: the bytes stay at the source)."""
+    return of_messages("", [m]) if m.meta.get("attachments") else []
+
 
 # -- the document ----------------------------------------------------------------------------------
 
@@ -180,8 +188,12 @@ def _runs_of(line: Text) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-def render_conversation(conv: Conversation, tz: tzinfo, now: float | None = None) -> ConversationDoc:
+def render_conversation(conv: Conversation, tz: tzinfo, now: float | None = None, *,
+                        quoted: bool = False) -> ConversationDoc:
     """The detail doc: thread facts, why this priority, then every message.
+
+    ``quoted``: show each e-mail's quoted history (``meta["quoted"]``, taken out of its text at
+    ingest) under it; else one dim line says it is there and that ``T`` shows it.
 
     O(1) here: the paragraphs are built on first use — by ``layout`` in a worker for a big
     thread — so calling this on the UI thread does not cost a pass over the conversation.
@@ -189,16 +201,17 @@ def render_conversation(conv: Conversation, tz: tzinfo, now: float | None = None
     now = time.time() if now is None else now
     # An estimate is enough to pick "lay out here" or "lay out in a worker".
     chars = sum(len(m.text) for m in conv.messages)
-    return ConversationDoc(partial(_conversation_paras, conv, tz, now), thread_id=conv.thread.id,
+    return ConversationDoc(partial(_conversation_paras, conv, tz, now, quoted),
+                           thread_id=conv.thread.id,
                            size_hint=(chars, 4 * len(conv.messages) + 12),
-                           tail=partial(_tail_paras, conv, tz, now))
+                           tail=partial(_tail_paras, conv, tz, now, quoted))
 
 
-def _tail_paras(conv: Conversation, tz: tzinfo, now: float, count: int) -> list[Para]:
+def _tail_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool, count: int) -> list[Para]:
     """The paragraphs of the last ``count`` messages (the first paint of a huge thread)."""
     paras: list[Para] = []
     for m in conv.messages[-count:]:
-        _add_message(paras, m, tz, now)
+        _add_message(paras, m, tz, now, quoted=quoted)
     return paras
 
 
@@ -211,7 +224,7 @@ RELEVANCE = {"mine": N_("yours"), "watch": N_("shown (not addressed to you)"),
 SCOPE = {"in": N_("in scope"), "out": N_("out of scope")}
 
 
-def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para]:
+def _conversation_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool = False) -> list[Para]:
     """Thread facts, why this priority, then every message (pure; runs once per doc)."""
     t = conv.thread
     paras: list[Para] = []
@@ -298,13 +311,17 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
                              "… {n} older messages not shown — o opens the original",
                              hidden).format(n=hidden), DIM),)))
         add(Para((("", PLAIN),)))
+    numbered = 0  # attachments are numbered across the thread, as `A` and `inscope show` say
     for m in conv.messages:
-        _add_message(paras, m, tz, now)
+        numbered = _add_message(paras, m, tz, now, numbered, quoted=quoted)
     return paras
 
 
-def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float) -> None:
-    """Author line, reply excerpt, body, blank line — per message."""
+def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float, numbered: int = 0, *,
+                 quoted: bool = False) -> int:
+    """Author line, reply excerpt, body, its quoted history (or a line saying it is hidden),
+    its attachments, blank line — per message.  Returns ``numbered`` plus the attachments
+    this message lists."""
     head: list[Run] = [(sanitize(m.author_name) or "?", ROLE_STYLES.get(m.role, PLAIN))]
     if m.author_handle:
         head.append((f" @{sanitize(m.author_handle)}", DIM))
@@ -326,4 +343,23 @@ def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float) -> No
         lines = body.split("\n")
         for k in range(0, len(lines), BODY_CHUNK_LINES):
             paras.append(Para((("\n".join(lines[k:k + BODY_CHUNK_LINES]), style),), indent=2))
+    history = m.meta.get("quoted") if not m.deleted else None
+    if isinstance(history, str) and history.strip():
+        lines = sanitize(history).strip("\n").split("\n")
+        if quoted:  # as the sender's client quoted it (its "> " marks included), dimmed
+            for k in range(0, len(lines), BODY_CHUNK_LINES):
+                paras.append(Para((("\n".join(lines[k:k + BODY_CHUNK_LINES]), _QUOTED),), indent=2))
+        else:
+            # English keeps its one form for every count.
+            hidden = ngettext("┄ quoted history, {n} line(s) — T shows it",
+                              "┄ quoted history, {n} line(s) — T shows it",
+                              len(lines)).format(n=len(lines))
+            paras.append(Para(((hidden, DIM),), indent=2))
+    if not m.deleted:
+        for a in attachment_list(m):
+            numbered += 1
+            paras.append(Para(((f"📎 {numbered} ", _ATTACHMENT), (one_line(a.name, 120), PLAIN),
+                               (f" · {human_size(a.size)}" + (" — " + _("A saves it") if numbered == 1 else ""),
+                                DIM)), indent=2, kind=CHUNKS))
     paras.append(Para((("", PLAIN),)))
+    return numbered

@@ -69,6 +69,7 @@ from tui.widgets.sidebar import Sidebar
 from tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
+    from inscope.actions import Conversation
     from tui.app import InscopeApp
 
 DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
@@ -109,6 +110,8 @@ class InboxScreen(InboxActions):
         self._detail_timer: Timer | None = None
         self._detail_id: int | None = None
         self._detail_want: int | None = None
+        self._detail_conv: Conversation | None = None  # the one shown (T re-renders it)
+        self.show_quoted = False  # T: e-mails' quoted history under each message
         self._opened: int | None = None  # the thread `enter` opened (enter again: full screen)
         self._background_started = False
         # Made here, not looked up: j / k must not pay for a DOM query.
@@ -413,7 +416,7 @@ class InboxScreen(InboxActions):
         if get_current_worker().is_cancelled:
             return
         # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
-        doc = render_conversation(conv, self.tz, self.clock())
+        doc = render_conversation(conv, self.tz, self.clock(), quoted=self.show_quoted)
         doc.layout(self._detail.content_width)
         if not get_current_worker().is_cancelled:
             self.post_message(DetailLoaded(tid, conv, doc=doc))
@@ -423,13 +426,15 @@ class InboxScreen(InboxActions):
         if msg.thread_id != self._detail_want:
             return
         self._detail_id = msg.thread_id
+        self._detail_conv = msg.conversation
         pane = self._detail
         if msg.conversation is None:
             pane.show(Text(_("Could not load the thread: {error}").format(error=msg.error), style="red"))
         elif msg.doc is not None:
             pane.show(msg.doc)
         else:
-            pane.show(render_conversation(msg.conversation, self.tz, self.clock()))
+            pane.show(render_conversation(msg.conversation, self.tz, self.clock(),
+                                          quoted=self.show_quoted))
 
     # -- moving -----------------------------------------------------------------------------
 
@@ -464,6 +469,14 @@ class InboxScreen(InboxActions):
         if self._detail_id != tid or self._detail_want != tid:
             self._schedule_detail(tid, 0.0)
         self.log_event("open", tid, {})
+
+    def action_toggle_quoted(self) -> None:
+        """T: show / hide the quoted history of e-mails (it sticks while moving on)."""
+        self.show_quoted = not self.show_quoted
+        conv = self._detail_conv
+        if conv is not None and self._detail_id == self._detail_want:
+            self._detail.show(render_conversation(conv, self.tz, self.clock(), quoted=self.show_quoted))
+        self.notify(_("Quoted history shown.") if self.show_quoted else _("Quoted history hidden."))
 
     def action_page_detail(self) -> None:
         """space: the next page of the conversation, without leaving the list."""

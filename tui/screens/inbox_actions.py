@@ -1,5 +1,5 @@
 """The inbox's user actions: done, snooze, follow-up, escalate, priority, assign, resolve,
-reply (now, at the next window, at a time; with templates), scheduled replies, undo …
+save an attachment, reply (now, at the next window, at a time; with templates), scheduled replies, undo …
 
 A base class of ``tui.screens.inbox.InboxScreen`` (kept apart so neither module is a wall of
 code): the key handlers and the palette's targets.  Every change goes through the shared
@@ -11,14 +11,18 @@ returns an ``Outcome`` (its message is shown) or raises ``ActionError`` (shown a
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import tzinfo
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from inscope.actions import ActionError, Actions, Outcome
+from inscope.actions import NOT_SAVED, ActionError, Actions, Outcome, save_fetched
+from inscope.attachments import AttachmentRef, downloads_dir, human_size
 from inscope.i18n import N_, _, ngettext
 from inscope.i18n.labels import OUTBOX_STATE, label
 from inscope.model import ProjectInfo
@@ -224,6 +228,48 @@ class InboxActions(Screen[None]):
         value = "mine" if row.relevance == "noise" else "not mine"
         # Marked not mine, a thread leaves the Inbox (it is noise); marked mine, it stays.
         await self._act(lambda a: a.relevance(ids, value), ids, "noise" if value != "mine" else None)
+
+    async def action_attachments(self) -> None:
+        """A: save an attachment of the thread (a picker when it has several)."""
+        row = self.inbox.selected_row
+        if row is None:
+            return
+        tid, ws, clock = row.id, self.ws, self.clock
+        try:
+            refs = await self.db.run(lambda s: ws.actions(s, now=clock).attachments(tid))
+        except (ActionError, StoreError) as e:
+            self.notify(str(e), severity="error", markup=False)
+            return
+        if not refs:
+            self.notify(_("This thread has no attachments."), severity="warning")
+            return
+        if len(refs) == 1:
+            await self._save_attachment(tid, refs, 1)
+            return
+        from tui.screens.picker import PickerScreen
+
+        choices = [(f"{one_line(r.name, 60)} · {human_size(r.size)}", i)
+                   for i, r in enumerate(refs, 1)]
+        self.app.push_screen(PickerScreen(_("Save an attachment of #{tid}").format(tid=tid), choices),
+                             partial(self._save_attachment, tid, refs))
+
+    async def _save_attachment(self, tid: int, refs: list[AttachmentRef], n: int | None) -> None:
+        if n is None:
+            return
+        ref, fetch = refs[n - 1], self.inscope_app.fetch_attachment
+        directory = downloads_dir(os.environ, Path.home(), self.ws.home)
+        self.notify(_("Saving {name} …").format(name=one_line(ref.name, 60)), markup=False)
+        try:
+            # The download runs on a worker thread: the database thread keeps serving the list.
+            outcome = await asyncio.to_thread(save_fetched, ref, directory, fetch, tid)
+        except ActionError as e:
+            self.notify(str(e), severity="error", markup=False)
+            return
+        except Exception as e:  # a timeout or a dead engine: a message, never a traceback
+            self.notify(_(NOT_SAVED).format(name=ref.name, why=f"{type(e).__name__}: {e}"),
+                        severity="error", markup=False)
+            return
+        self.notify(outcome.message, markup=False)
 
     def action_assign(self) -> None:
         """a: move the selected thread(s) to a project; the conversation stays there."""
