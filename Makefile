@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench eval screenshot clean
+.PHONY: demo test lint bench eval screenshot i18n clean
 
 # Score modules `make eval` runs, each a `python -m` module that prints its tables and exits
 # non-zero when a threshold is missed.  Add yours to the list.
@@ -44,9 +44,19 @@ eval: $(STAMP)
 	$(BIN)/pip install -q -e '.[eval]'
 	@status=0; for m in $(EVAL_MODULES); do echo "== $$m"; $(BIN)/python -m $$m || status=1; done; exit $$status
 
-## Regenerate docs/screenshot.svg (the README picture) from a fresh demo workspace.
+## Regenerate the README pictures (English and Russian) from a fresh demo workspace.
 screenshot: $(STAMP)
-	$(BIN)/python -m tools.screenshot docs/screenshot.svg
+	$(BIN)/python -m tools.screenshot docs/screenshot-en.svg --lang en
+	$(BIN)/python -m tools.screenshot docs/screenshot-ru.svg --lang ru
+
+## Translations: extract every msgid, update each catalog, compile the .mo files (docs/i18n.md).
+LOCALES := inscope/locale
+i18n: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k Nn_:1,2 --no-location --sort-output \
+		--project inscope --omit-header -o $(LOCALES)/inscope.pot .
+	$(BIN)/pybabel -q update -i $(LOCALES)/inscope.pot -d $(LOCALES) -D inscope \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALES) -D inscope --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -32,6 +32,9 @@ from connectors.base import SourceError
 from inscope import attachments
 from inscope.alerts import Notice
 from inscope.attachments import AttachmentRef
+from inscope.i18n import N_, Nn_, _, ngettext
+from inscope.i18n import dates as local_dates
+from inscope.i18n.labels import OUTBOX_STATE, PRIORITY, PROJECT_STATUS, UNDONE, label
 from inscope.model import (
     PROJECT_STATUSES,
     UNSORTED,
@@ -127,6 +130,7 @@ class Conversation:
     total_messages: int = 0
     scheduled: tuple[tuple[int, str], ...] = ()  # (outbox id, "Mon 11:00") of held replies
     followup_note: str = ""  # "no answer since Mon 14:05" while a follow-up is back
+    snooze_text: str = ""  # "until Fri 5 Dec 10:00" (interface language) while it is snoozed
 
 
 @dataclass(slots=True)
@@ -139,34 +143,45 @@ class InboxGroup:
     threads: list[ThreadRow] = field(default_factory=list)
 
 
-# What the user reads about held replies, follow-ups and templates (one place per module).
-SCHEDULED_MSG = "reply scheduled for {when} (outbox #{oid}) — it goes out then, not before"
-QUEUED_MSG = "reply queued (outbox #{oid})"
-WINDOW_OPEN_MSG = "a reply window is open: reply queued (outbox #{oid})"
-FOLLOWUP_REASON = "until {until} unless the client answers (waiting since {since})"
-FOLLOWUP_MSG = "waiting on the client: back {until} unless they answer"
-NO_ANSWER = "no answer since {since}"
-NOTHING_TO_WAIT_ON = ("#{tid}: no reply of mine to wait on — reply first (r, inscope reply), "
-                      "then set the follow-up")
-CLIENT_WROTE_LAST = "#{tid}: the client wrote after my last reply — answer them first"
-TEMPLATE_NEEDS = "template {name!r} needs {fields}"
-ONE_TIME_ONLY = "say one of: a time, or the next reply window"
-PASSED = "that time has already passed"
-WORDS_PASSED = "{text!r} has already passed"
-NOW_OPEN = "now (a reply window is open)"
-NOW_NO_WINDOWS = "now (no reply windows are configured)"
-AT_NEXT_WINDOW = "at the next window, {when}"
-NOT_HELD = ("outbox #{oid} is {state}: only a scheduled reply can be changed (it went out, or its "
-            "time came and it is on its way)")
-EMPTY_EDIT = "an empty reply is not sent — cancel it instead"
-GOES_NOW = "outbox #{oid} goes out now"
-CHANGED = "scheduled reply #{oid} changed: it goes out {when}"
-MOVED = "scheduled reply #{oid} moved: it goes out {when}"
-SAY_WHEN_FOLLOWUP = "say when: e.g. \"2 windows\", \"3 days\", \"2 окна\", \"fri 11:00\""
-FOLLOWUP_OPTION = "{label} (back {when})"
-CANCELLED_HELD = "scheduled reply #{oid} cancelled — its text is back in the draft"
-CANCELLED_NOTE = "scheduled #{oid} cancelled"
-SAVED_QUEUED = "notice queued for Saved Messages (outbox #{oid})"
+# What the user reads: English msgids, translated where they are said (``_(…)``).
+SCHEDULED_MSG = N_("reply scheduled for {when} (outbox #{oid}) — it goes out then, not before")
+QUEUED_MSG = N_("reply queued (outbox #{oid})")
+WINDOW_OPEN_MSG = N_("a reply window is open: reply queued (outbox #{oid})")
+FOLLOWUP_REASON = N_("until {until} unless the client answers (waiting since {since})")
+FOLLOWUP_MSG = N_("waiting on the client: back {until} unless they answer")
+NO_ANSWER = N_("no answer since {since}")
+NOTHING_TO_WAIT_ON = N_("#{tid}: no reply of mine to wait on — reply first (r, inscope reply), "
+                        "then set the follow-up")
+CLIENT_WROTE_LAST = N_("#{tid}: the client wrote after my last reply — answer them first")
+TEMPLATE_NEEDS = N_("template {name!r} needs {fields}")
+ONE_TIME_ONLY = N_("say one of: a time, or the next reply window")
+PASSED = N_("that time has already passed")
+WORDS_PASSED = N_("{text!r} has already passed")
+NOW_OPEN = N_("now (a reply window is open)")
+NOW_NO_WINDOWS = N_("now (no reply windows are configured)")
+AT_NEXT_WINDOW = N_("at the next window, {when}")
+NOT_HELD = N_("outbox #{oid} is {state}: only a scheduled reply can be changed (it went out, or "
+              "its time came and it is on its way)")
+EMPTY_EDIT = N_("an empty reply is not sent — cancel it instead")
+GOES_NOW = N_("outbox #{oid} goes out now")
+CHANGED = N_("scheduled reply #{oid} changed: it goes out {when}")
+MOVED = N_("scheduled reply #{oid} moved: it goes out {when}")
+SAY_WHEN_FOLLOWUP = N_("say when: e.g. \"2 windows\", \"3 days\", \"2 окна\", \"fri 11:00\"")
+FOLLOWUP_OPTION = N_("{label} (back {when})")
+CANCELLED_HELD = N_("scheduled reply #{oid} cancelled — its text is back in the draft")
+CANCELLED_NOTE = N_("scheduled #{oid} cancelled")
+SAVED_QUEUED = N_("notice queued for Saved Messages (outbox #{oid})")
+NO_THREAD = N_("no thread given")
+MANY_THREADS = Nn_("{what}: {n} thread", "{what}: {n} threads")
+# The snooze reasons, stored in English (the ``--json`` output) and said in the interface
+# language from the thread's snooze kind and times (:meth:`Actions.snooze_text`).
+SNOOZE_UNTIL = N_("until {when}")
+SNOOZE_WINDOW = N_("until the next reply window ({when})")
+SNOOZE_CLIENT = N_("until the client replies")
+SNOOZE_PROJECT = N_("until the project is active again")
+FOLLOWUP_LABELS: dict[str, str] = {
+    "1 window": N_("1 reply window"), "2 windows": N_("2 reply windows"), "1 day": N_("1 day"),
+    "3 days": N_("3 days"), "7 days": N_("7 days")}
 
 CONFIRM_PARTS = 10
 """A reply longer than this many parts (40 KB on Telegram) needs a confirmation."""
@@ -175,7 +190,7 @@ MAX_PARTS = 60
 
 
 def _n(what: str, ids: Sequence[int]) -> str:
-    return f"{what}: {len(ids)} threads" if len(ids) > 1 else what
+    return ngettext(*MANY_THREADS, len(ids)).format(what=what, n=len(ids)) if len(ids) > 1 else what
 
 
 def _db_errors_told(cls: type[_C]) -> type[_C]:
@@ -197,16 +212,22 @@ def _db_errors_told(cls: type[_C]) -> type[_C]:
     return cls
 
 
+NOT_SAVED = N_("{name}: not saved — {why}")
+"""An attachment that could not be saved, and why (the source's words, or the folder's)."""
+
+
 def save_fetched(ref: AttachmentRef, directory: Path, fetch: Fetch, tid: int) -> Outcome:
     """Run ``fetch`` for one attachment into ``directory``; what went wrong is an ``ActionError``
     naming the file and the reason (the source's, or the folder's), never a traceback."""
     try:
         path = fetch(ref, directory)
     except SourceError as e:
-        raise ActionError(f"{ref.name}: not saved — {one_line(str(e))}") from e
+        raise ActionError(_(NOT_SAVED).format(name=ref.name, why=one_line(str(e)))) from e
     except OSError as e:
-        raise ActionError(f"{ref.name}: not saved — {directory}: {e.strerror or e}") from e
-    return Outcome(f"saved {path} ({attachments.human_size(path.stat().st_size)})", (tid,))
+        raise ActionError(_(NOT_SAVED).format(name=ref.name,
+                                              why=f"{directory}: {e.strerror or e}")) from e
+    return Outcome(_("saved {path} ({size})").format(
+        path=path, size=attachments.human_size(path.stat().st_size)), (tid,))
 
 
 @_db_errors_told
@@ -235,23 +256,19 @@ class Actions:
         """``ts`` (epoch seconds) as an aware datetime in the user's timezone."""
         return datetime.fromtimestamp(ts, self.tz)
 
-    def when(self, ts: float) -> str:
-        """A wake or send time for a message: ``"17:00"`` today, ``"Fri 5 Dec 10:00"`` later."""
-        at = self.local(ts)
-        today = self.local(self.now()).date()
-        if at.date() == today:
-            return at.strftime("%H:%M")
-        return f"{at:%a} {at.day} {at:%b %H:%M}"
+    def when(self, ts: float, lang: str | None = None) -> str:
+        """A wake or send time for a message: ``"17:00"`` today, ``"Fri 5 Dec 10:00"`` later
+        (``lang``: that language, not the interface's — the stored English forms)."""
+        return local_dates.when(self.local(ts), self.local(self.now()).date(), lang)
 
     def stamp(self, ts: float) -> str:
         """A message time: ``"2026-12-01 14:05"`` in the user's timezone."""
         return self.local(ts).strftime("%Y-%m-%d %H:%M")
 
-    def day_time(self, ts: float) -> str:
-        """A time kept in stored text (a reason read days later): always with its day,
-        ``"Fri 5 Dec 10:00"``."""
-        at = self.local(ts)
-        return f"{at:%a} {at.day} {at:%b %H:%M}"
+    def day_time(self, ts: float, lang: str | None = None) -> str:
+        """A time read days later (a reason, a follow-up): always with its day,
+        ``"Fri 5 Dec 10:00"`` (``пт 5 декабря 10:00``)."""
+        return local_dates.day_time(self.local(ts), lang)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -287,15 +304,34 @@ class Actions:
             scheduled=tuple((r.id, self.day_time(r.send_at)) for r in self.scheduled_replies(tid)
                             if r.send_at is not None),
             followup_note=self.followup_note(th),
+            snooze_text=self.snooze_text(th) if th.state == "snoozed" else "",
         )
 
-    def followup_note(self, th: ThreadRow) -> str:
+    def followup_note(self, th: ThreadRow, lang: str | None = None) -> str:
         """``"no answer since Mon 1 Dec 14:05"`` while ``th`` is back from a follow-up the
-        client left unanswered, else ``""``."""
+        client left unanswered, else ``""`` (``lang="en"``: the stored, untranslated form)."""
         if not machine.followup_returned(th.state, th.followup_since, th.last_client_at):
             return ""
         assert th.followup_since is not None
-        return NO_ANSWER.format(since=self.day_time(th.followup_since))
+        text = NO_ANSWER if lang == "en" else _(NO_ANSWER)
+        return text.format(since=self.day_time(th.followup_since, lang))
+
+    def snooze_text(self, th: ThreadRow) -> str:
+        """Why and until when ``th`` sleeps, in the interface language, made from its snooze
+        kind and times (the stored English reason is what ``--json`` gives)."""
+        kind, until = th.snooze_kind, th.snooze_until
+        if kind == machine.FOLLOWUP and until is not None and th.followup_since is not None:
+            return _(FOLLOWUP_REASON).format(until=self.day_time(until),
+                                             since=self.day_time(th.followup_since))
+        if kind == "window" and until is not None:
+            return _(SNOOZE_WINDOW).format(when=self.when(until))
+        if kind == "until" and until is not None:
+            return _(SNOOZE_UNTIL).format(when=self.when(until))
+        if kind == "client":
+            return _(SNOOZE_CLIENT)
+        if kind == "project":
+            return _(SNOOZE_PROJECT)
+        return th.snooze_reason
 
     def inbox(self, view: str = "inbox", *, project_id: int | None = None,
               peek: bool = False) -> dict[str, Any]:
@@ -366,7 +402,7 @@ class Actions:
             "snooze": ({"kind": r.snooze_kind, "reason": r.snooze_reason,
                         "until": self.local(r.snooze_until).isoformat() if r.snooze_until else None}
                        if r.state == "snoozed" else None),
-            "followup": self.followup_note(r) or None,
+            "followup": self.followup_note(r, "en") or None,
         }
 
     # -- replying -------------------------------------------------------------------------
@@ -377,8 +413,11 @@ class Actions:
         info = self.project_info(th.project_id)
         if info is None or info.status != "unpaid":
             return ""
-        since = self.local(info.status_since).strftime("%d %b %Y") if info.status_since else "a while"
-        return f"{info.name} is unpaid since {since}"
+        if info.status_since:
+            since = local_dates.full_date(self.local(info.status_since))
+        else:
+            since = _("a while")
+        return _("{project} is unpaid since {since}").format(project=info.name, since=since)
 
     def reply(self, tid: int, text: str, *, confirmed: bool = False, at: float | None = None,
               when: str | None = None, at_window: bool = False) -> Outcome:
@@ -390,22 +429,22 @@ class Actions:
         :class:`NeedsConfirmation` until ``confirmed``; nothing is queued before that.
         """
         if not text.strip():
-            raise ActionError("an empty reply is not sent")
+            raise ActionError(_("an empty reply is not sent"))
         send_at = self.send_time(at=at, when=when, at_window=at_window)
         warning = self.reply_warning(tid)
         if warning and not confirmed:
-            raise NeedsConfirmation(warning, "confirm to send anyway")
+            raise NeedsConfirmation(warning, _("confirm to send anyway"))
         self._check_length(tid, text, confirmed)
         try:
             oid = self.store.queue_reply(tid, text, send_at=send_at)
         except StoreError as e:
             raise ActionError(str(e)) from e
         if send_at is not None:
-            msg = SCHEDULED_MSG.format(when=self.when(send_at), oid=oid)
+            msg = _(SCHEDULED_MSG).format(when=self.when(send_at), oid=oid)
         elif at_window:
-            msg = WINDOW_OPEN_MSG.format(oid=oid)
+            msg = _(WINDOW_OPEN_MSG).format(oid=oid)
         else:
-            msg = QUEUED_MSG.format(oid=oid)
+            msg = _(QUEUED_MSG).format(oid=oid)
         return Outcome(msg, (tid,), "answered", oid)
 
     # -- held replies ---------------------------------------------------------------------
@@ -417,14 +456,14 @@ class Actions:
         A time that has passed is refused; "the next window" is now while one is open
         (or when no windows are configured: always open)."""
         if sum(x is not None and x is not False for x in (at, when, at_window or None)) > 1:
-            raise ActionError(ONE_TIME_ONLY)
+            raise ActionError(_(ONE_TIME_ONLY))
         if at_window:
             return self.window_send().at
         if when is not None:
             return self.parse_when(when)
         if at is not None:
             if at <= self.now():
-                raise ActionError(PASSED)
+                raise ActionError(_(PASSED))
             return at
         return None
 
@@ -433,8 +472,8 @@ class Actions:
         t = self.now()
         is_open, _end, next_start, _next_end = self.ws.schedule.state_ts(t)
         if is_open or next_start is None:
-            return SendPlan(None, NOW_NO_WINDOWS if self.ws.schedule.empty else NOW_OPEN)
-        return SendPlan(next_start, AT_NEXT_WINDOW.format(when=self.when(next_start)))
+            return SendPlan(None, _(NOW_NO_WINDOWS) if self.ws.schedule.empty else _(NOW_OPEN))
+        return SendPlan(next_start, _(AT_NEXT_WINDOW).format(when=self.when(next_start)))
 
     def scheduled_replies(self, tid: int | None = None) -> list[OutboxRow]:
         """Replies held for a later send time (of one thread, or all), soonest first."""
@@ -445,7 +484,7 @@ class Actions:
     def _held(self, oid: int) -> OutboxRow:
         row = self._outbox_row(oid)
         if row.state != "scheduled":
-            raise ActionError(NOT_HELD.format(oid=oid, state=row.state))
+            raise ActionError(_(NOT_HELD).format(oid=oid, state=label(OUTBOX_STATE, row.state)))
         return row
 
     def edit_scheduled(self, oid: int, text: str | None = None, *, at: float | None = None,
@@ -455,7 +494,7 @@ class Actions:
         ``at_window``), or send it now.  Refused once it is no longer held."""
         row = self._held(oid)
         if text is not None and not text.strip():
-            raise ActionError(EMPTY_EDIT)
+            raise ActionError(_(EMPTY_EDIT))
         tid = (row.thread_id,) if row.thread_id else ()
         moved = at is not None or when is not None or at_window
         send_at = None if send_now else self.send_time(at=at, when=when, at_window=at_window)
@@ -464,14 +503,14 @@ class Actions:
                 self.store.outbox_edit(oid, text=text, release_at=self.now())
             except StoreError as e:
                 raise ActionError(str(e)) from e
-            return Outcome(GOES_NOW.format(oid=oid), tid, outbox_id=oid)
+            return Outcome(_(GOES_NOW).format(oid=oid), tid, outbox_id=oid)
         try:
             self.store.outbox_edit(oid, text=text, send_at=send_at)
         except StoreError as e:
             raise ActionError(str(e)) from e
         when_s = self.when(send_at if send_at is not None else (row.send_at or self.now()))
         said = CHANGED if text is not None else MOVED
-        return Outcome(said.format(oid=oid, when=when_s), tid, outbox_id=oid)
+        return Outcome(_(said).format(oid=oid, when=when_s), tid, outbox_id=oid)
 
     def send_scheduled_now(self, oid: int) -> Outcome:
         """Send a held reply now instead of at its time."""
@@ -490,18 +529,21 @@ class Actions:
             return
         n = len(text)
         if limit.max_chars is not None and n > limit.max_chars:
-            raise ActionError(f"{acc.kind} takes at most {limit.max_chars:,} characters in one "
-                              f"message; this reply has {n:,} — shorten it or send a link")
+            raise ActionError(_("{kind} takes at most {limit:,} characters in one message; this "
+                                "reply has {n:,} — shorten it or send a link").format(
+                kind=acc.kind, limit=limit.max_chars, n=n))
         if limit.part_chars and limit.parts_per_minute:
             parts = -(-n // limit.part_chars)
             minutes = parts / limit.parts_per_minute
             if parts > MAX_PARTS:
-                raise ActionError(f"this reply would go out as {parts} {acc.kind} messages over about "
-                                  f"{minutes:.0f} minutes — shorten it or send a file or a link")
+                raise ActionError(_("this reply would go out as {parts} {kind} messages over about "
+                                    "{minutes:.0f} minutes — shorten it or send a file or a link")
+                                  .format(parts=parts, kind=acc.kind, minutes=minutes))
             if parts > CONFIRM_PARTS and not confirmed:
-                raise NeedsConfirmation(f"this reply goes out as {parts} {acc.kind} messages and takes "
-                                        f"about {max(1, round(minutes * 60))} seconds to deliver",
-                                        "confirm to send it anyway")
+                raise NeedsConfirmation(_("this reply goes out as {parts} {kind} messages and takes "
+                                          "about {seconds} seconds to deliver").format(
+                    parts=parts, kind=acc.kind, seconds=max(1, round(minutes * 60))),
+                    _("confirm to send it anyway"))
 
     def draft(self, tid: int) -> str:
         """The saved draft of ``tid`` ("" when none)."""
@@ -515,7 +557,7 @@ class Actions:
 
     def _each(self, ids: Sequence[int], fn: Callable[[int], None]) -> None:
         if not ids:
-            raise ActionError("no thread given")
+            raise ActionError(_(NO_THREAD))
         for tid in ids:
             self.thread(tid)  # every id is checked before anything changes
         for tid in ids:
@@ -527,33 +569,35 @@ class Actions:
     def done(self, ids: Sequence[int]) -> Outcome:
         """Mark threads done."""
         self._each(ids, self.store.mark_done)
-        return Outcome(_n("done", ids), tuple(ids), "done")
+        return Outcome(_n(_("done"), ids), tuple(ids), "done")
 
     def snooze_options(self) -> list[SnoozeOption]:
         """The presets both front ends offer, with their wake times computed now."""
         t = self.now()
-        out = [SnoozeOption("1 hour", "until", t + 3600)]
+        out = [SnoozeOption(_("1 hour"), "until", t + 3600)]
         nw = self.ws.next_window_start(t)
         if nw is not None:
-            out.append(SnoozeOption(f"next reply window ({self.when(nw)})", "window", nw))
+            out.append(SnoozeOption(_("next reply window ({when})").format(when=self.when(nw)),
+                                    "window", nw))
         tomorrow = self.ws.snooze_until("tomorrow 9:00", t)
         out += [
-            SnoozeOption(f"tomorrow 9:00 ({self.when(tomorrow)})", "until", tomorrow),
-            SnoozeOption("until the client replies", "client", None),
-            SnoozeOption("until the project is active again", "project", None),
+            SnoozeOption(_("tomorrow 9:00 ({when})").format(when=self.when(tomorrow)), "until",
+                         tomorrow),
+            SnoozeOption(_(SNOOZE_CLIENT), "client", None),
+            SnoozeOption(_(SNOOZE_PROJECT), "project", None),
         ]
         return out
 
     def parse_when(self, text: str) -> float:
         """A wake time from words ("завтра 10:00", "fri", "2h"); ``ActionError`` if unclear."""
         if not text.strip():
-            raise ActionError("say when: e.g. \"tomorrow 10:00\", \"завтра 10:00\", \"fri\", \"2h\"")
+            raise ActionError(_("say when: e.g. \"tomorrow 10:00\", \"завтра 10:00\", \"fri\", \"2h\""))
         try:
             until = self.ws.snooze_until(text, self.now())
         except ValueError as e:
             raise ActionError(str(e)) from e
         if until <= self.now():
-            raise ActionError(f"{text!r} has already passed")
+            raise ActionError(_(WORDS_PASSED).format(text=text))
         return until
 
     def snooze(self, ids: Sequence[int], kind: SnoozeKind, *, until: float | None = None,
@@ -564,26 +608,30 @@ class Actions:
             if until is None:
                 until = self.parse_when(when or "")
             elif until <= self.now():
-                raise ActionError("that time has already passed")
-            reason = f"until {self.when(until)}"
+                raise ActionError(_(PASSED))
+            msgid, when_s = SNOOZE_UNTIL, until
         elif kind == "window":
             until = self.ws.next_window_start(self.now())
             if until is None:
-                raise ActionError("no reply windows are configured")
-            reason = f"until the next reply window ({self.when(until)})"
+                raise ActionError(_("no reply windows are configured"))
+            msgid, when_s = SNOOZE_WINDOW, until
         elif kind == "client":
-            until, reason = None, "until the client replies"
+            until, msgid, when_s = None, SNOOZE_CLIENT, None
         else:
-            until, reason = None, "until the project is active again"
+            until, msgid, when_s = None, SNOOZE_PROJECT, None
             for tid in ids:
                 th = self.thread(tid)
                 info = self.project_info(th.project_id)
                 if info is None or info.status == "active":
-                    raise ActionError(f"#{tid}: {th.project} is active — this snooze would never wake; "
-                                      "snooze until a time or the client's reply instead")
-        wake, why = until, reason
-        self._each(ids, lambda tid: self.store.snooze(tid, kind, wake, why))
-        return Outcome(_n(f"snoozed {reason}", ids), tuple(ids), "snoozed")
+                    raise ActionError(_("#{tid}: {project} is active — this snooze would never wake; "
+                                        "snooze until a time or the client's reply instead").format(
+                        tid=tid, project=th.project))
+        # Stored in English (the --json reason); said in the interface language.
+        stored = msgid.format(when=self.when(when_s, "en")) if when_s is not None else msgid
+        said = _(msgid).format(when=self.when(when_s)) if when_s is not None else _(msgid)
+        wake = until
+        self._each(ids, lambda tid: self.store.snooze(tid, kind, wake, stored))
+        return Outcome(_n(_("snoozed {reason}").format(reason=said), ids), tuple(ids), "snoozed")
 
     # -- follow-ups ("waiting on the client") ---------------------------------------------------
 
@@ -593,22 +641,23 @@ class Actions:
         from inscope.rules.followup import followup_at
 
         if not after.strip():
-            raise ActionError(SAY_WHEN_FOLLOWUP)
+            raise ActionError(_(SAY_WHEN_FOLLOWUP))
         try:
             got = followup_at(after, datetime.fromtimestamp(self.now(), UTC), self.ws.schedule)
         except ValueError as e:
             raise ActionError(str(e)) from e
         until = got.at.timestamp()
         if until <= self.now():
-            raise ActionError(WORDS_PASSED.format(text=after))
+            raise ActionError(_(WORDS_PASSED).format(text=after))
         return until, got.label
 
     def followup_options(self) -> list[FollowupOption]:
         """The presets of the follow-up picker, with their wake times computed now."""
         out: list[FollowupOption] = []
         for after in ("1 window", "2 windows", "1 day", "3 days", "7 days"):
-            until, label = self.followup_time(after)
-            out.append(FollowupOption(FOLLOWUP_OPTION.format(label=label, when=self.when(until)),
+            until, _label = self.followup_time(after)
+            out.append(FollowupOption(_(FOLLOWUP_OPTION).format(label=_(FOLLOWUP_LABELS[after]),
+                                                                when=self.when(until)),
                                       after, until))
         return out
 
@@ -622,16 +671,17 @@ class Actions:
             th = self.thread(tid)
             since = self.store.my_last_reply_at(tid)
             if since is None:
-                raise ActionError(NOTHING_TO_WAIT_ON.format(tid=tid))
+                raise ActionError(_(NOTHING_TO_WAIT_ON).format(tid=tid))
             if th.last_client_at is not None and th.last_client_at > since:
-                raise ActionError(CLIENT_WROTE_LAST.format(tid=tid))
+                raise ActionError(_(CLIENT_WROTE_LAST).format(tid=tid))
             plans.append((tid, since))
         if not plans:
-            raise ActionError("no thread given")
+            raise ActionError(_(NO_THREAD))
         for tid, since in plans:
-            reason = FOLLOWUP_REASON.format(until=self.day_time(until), since=self.day_time(since))
+            reason = FOLLOWUP_REASON.format(until=self.day_time(until, "en"),
+                                            since=self.day_time(since, "en"))
             self.store.followup(tid, until, since, reason)
-        return Outcome(_n(FOLLOWUP_MSG.format(until=self.when(until)), ids), tuple(ids), "snoozed")
+        return Outcome(_n(_(FOLLOWUP_MSG).format(until=self.when(until)), ids), tuple(ids), "snoozed")
 
     def wake(self) -> WakeUp:
         """The clock's work on threads: snoozes and follow-ups whose time came wake now."""
@@ -640,7 +690,8 @@ class Actions:
     def priority(self, ids: Sequence[int], level: Priority) -> Outcome:
         """Set the priority by hand (it sticks until the client's next message)."""
         self._each(ids, lambda tid: self.store.set_priority(tid, level))
-        return Outcome(_n(f"priority {level.label} (until the next client message)", ids), tuple(ids))
+        return Outcome(_n(_("priority {level} (until the next client message)").format(
+            level=label(PRIORITY, level.label)), ids), tuple(ids))
 
     def relevance(self, ids: Sequence[int], value: str) -> Outcome:
         """Mark threads mine (``"mine"``) or not (``"not mine"``) — the one key that
@@ -649,28 +700,29 @@ class Actions:
         key = {"mine": "mine", "not mine": "noise", "not-mine": "noise", "noise": "noise"}.get(
             value.strip().lower())
         if key is None:
-            raise ActionError(f"unknown relevance {value!r}: use mine or not-mine")
+            raise ActionError(_("unknown relevance {value!r}: use mine or not-mine").format(value=value))
         self._each(ids, lambda tid: self.store.set_relevance(tid, key))
         self.ws.retriage(self.store, self.now(), thread_ids=ids)
-        what = "marked yours" if key == "mine" else "marked not yours"
+        what = _("marked yours") if key == "mine" else _("marked not yours")
         return Outcome(_n(what, ids), tuple(ids))
 
     def assign(self, ids: Sequence[int], project: str) -> Outcome:
         """Move threads to ``project`` (their conversations follow) and re-triage them there:
         the new project's importance, SLA and scope apply at once."""
         if project == UNSORTED:
-            raise ActionError(f"threads cannot be assigned to {UNSORTED}")
+            raise ActionError(_("threads cannot be assigned to {unsorted}").format(unsorted=UNSORTED))
         if not any(p.name == project for p in self.store.projects()):
             known = ", ".join(p.name for p in self.store.projects() if p.name != UNSORTED)
-            raise ActionError(f"no project named {project!r} (known: {known})")
+            raise ActionError(_("no project named {project!r} (known: {known})").format(
+                project=project, known=known))
         self._each(ids, lambda tid: self.store.assign_project(tid, project))
         self.ws.retriage(self.store, self.now(), thread_ids=ids)
-        return Outcome(_n(f"moved to {project}", ids), tuple(ids))
+        return Outcome(_n(_("moved to {project}").format(project=project), ids), tuple(ids))
 
     def resolve(self, ids: Sequence[int]) -> Outcome:
         """Resolve escalations by hand (the AM answered elsewhere): the threads are open again."""
         self._each(ids, self.store.resolve_escalation)
-        return Outcome(_n("escalation resolved", ids), tuple(ids), "open")
+        return Outcome(_n(_("escalation resolved"), ids), tuple(ids), "open")
 
     # -- escalation -------------------------------------------------------------------------------
 
@@ -679,8 +731,9 @@ class Actions:
         th = self.thread(tid)
         p = self.ws.config.project(th.project)
         if p is None or not p.account_manager.name:
-            raise ActionError(f"no account manager configured for project {th.project!r}")
-        channel, _ = self._am_channel(th)
+            raise ActionError(_("no account manager configured for project {project!r}").format(
+                project=th.project))
+        channel, _target = self._am_channel(th)
         return f"{p.account_manager.name} ({channel})"
 
     def _am_channel(self, th: ThreadRow) -> tuple[str, dict[str, str]]:
@@ -696,7 +749,8 @@ class Actions:
                 return "email", {"email": am.email}
             if ch == "trello" and am.trello and th.source == "trello":
                 return "trello", {"mention": am.trello}
-        raise ActionError(f"project {p.name!r} has no way to reach its account manager configured")
+        raise ActionError(_("project {project!r} has no way to reach its account manager configured")
+                          .format(project=p.name))
 
     def _account_for(self, channel: str, thread_account: str) -> str:
         kinds = {"telegram": ("telegram", "telegram_user"), "email": ("imap", "maildir"),
@@ -711,19 +765,22 @@ class Actions:
         for a in cfg.accounts:
             if a.kind == "demo":
                 return a.name
-        raise ActionError(f"no {channel} account is configured to reach the account manager")
+        raise ActionError(_("no {channel} account is configured to reach the account manager")
+                          .format(channel=channel))
 
     def escalate(self, ids: Sequence[int], note: str) -> Outcome:
         """Queue the note, the client's last message, the project and a link for each thread's AM."""
         if not note.strip():
-            raise ActionError("an escalation needs a note for the account manager")
+            raise ActionError(_("an escalation needs a note for the account manager"))
         plans = [self._escalation(tid, note) for tid in ids]  # all checked before any is queued
         if not plans:
-            raise ActionError("no thread given")
+            raise ActionError(_(NO_THREAD))
         for tid, kw in plans:
             self.store.escalate(tid, **kw)
-        reached = sorted({f"{kw['to_name']} via {kw['channel']}" for _, kw in plans})
-        return Outcome(_n(f"escalated to {'; '.join(reached)}", ids), tuple(ids), "escalated")
+        reached = sorted({_("{name} via {channel}").format(name=kw["to_name"], channel=kw["channel"])
+                          for _tid, kw in plans})
+        return Outcome(_n(_("escalated to {whom}").format(whom="; ".join(reached)), ids), tuple(ids),
+                       "escalated")
 
     def _escalation(self, tid: int, note: str) -> tuple[int, dict[str, Any]]:
         th = self.thread(tid)
@@ -755,13 +812,16 @@ class Actions:
     def project_status(self, name: str, status: str) -> Outcome:
         """Set a project's status by hand (undo with z); its threads are re-triaged."""
         if status not in PROJECT_STATUSES:
-            raise ActionError(f"unknown project status {status!r}: use {', '.join(PROJECT_STATUSES)}")
+            raise ActionError(_("unknown project status {status!r}: use {known}").format(
+                status=status, known=", ".join(PROJECT_STATUSES)))
         try:
             ids = self.store.set_project_status(name, status)
         except StoreError as e:
             raise ActionError(str(e)) from e
         self.ws.retriage(self.store, self.now(), thread_ids=ids)
-        return Outcome(f"{name} is now {status}", tuple(ids))
+        return Outcome(_("{project} is now {status}").format(project=name,
+                                                             status=label(PROJECT_STATUS, status)),
+                       tuple(ids))
 
     # -- the outbox --------------------------------------------------------------------------------
 
@@ -775,7 +835,7 @@ class Actions:
 
     def _outbox_row(self, oid: int) -> OutboxRow:
         if oid <= 0:
-            raise ActionError(f"no outbox row {oid} (ids start at 1; see `inscope outbox`)")
+            raise ActionError(_("no outbox row {oid} (ids start at 1; see `inscope outbox`)").format(oid=oid))
         try:
             return self.store.outbox_row(oid)
         except StoreError as e:
@@ -785,25 +845,28 @@ class Actions:
         """What is known about a row's delivery, for the "resend?" question."""
         row = self._outbox_row(oid)
         when = self.when(row.created_at)
-        tries = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
-        err = f"; last error: {row.last_error}" if row.last_error else ""
+        tries = ngettext("{n} attempt", "{n} attempts", row.attempts).format(n=row.attempts)
+        err = _("; last error: {error}").format(error=row.last_error) if row.last_error else ""
         parts = row.progress.get("parts")
-        done = (f"; {len(parts)} of {row.progress.get('of', '?')} parts were delivered "
-                "(only the rest would be sent)") if isinstance(parts, list) and parts else ""
-        return f"outbox #{oid} ({row.account}, queued {when}): {tries}{err}{done}"
+        done = (_("; {done} of {total} parts were delivered (only the rest would be sent)").format(
+            done=len(parts), total=row.progress.get("of", "?"))
+            if isinstance(parts, list) and parts else "")
+        return _("outbox #{oid} ({account}, queued {when}): {tries}").format(
+            oid=oid, account=row.account, when=when, tries=tries) + err + done
 
     def resend(self, oid: int, *, confirmed: bool = False) -> Outcome:
         """Queue a failed or unknown-delivery row again.  An *unknown* one may have arrived:
         it needs confirmation, because the client could get it twice."""
         row = self._outbox_row(oid)
         if row.state == "unknown" and not confirmed:
-            raise NeedsConfirmation(f"{self.delivery_evidence(oid)} — its delivery could not be "
-                                    "verified, so the client may already have it",
-                                    "confirm to send it again")
+            raise NeedsConfirmation(_("{evidence} — its delivery could not be verified, so the "
+                                      "client may already have it").format(
+                evidence=self.delivery_evidence(oid)), _("confirm to send it again"))
         if row.state not in ("failed", "unknown"):
-            raise ActionError(f"outbox #{oid} is {row.state}: only failed or unknown rows are resent")
+            raise ActionError(_("outbox #{oid} is {state}: only failed or unknown rows are resent")
+                              .format(oid=oid, state=label(OUTBOX_STATE, row.state)))
         self.store.outbox_move(oid, "queued")
-        return Outcome(f"outbox #{oid} queued again", (row.thread_id,) if row.thread_id else (),
+        return Outcome(_("outbox #{oid} queued again").format(oid=oid), (row.thread_id,) if row.thread_id else (),
                        outbox_id=oid)
 
     def edit_failed(self, oid: int) -> Outcome:
@@ -811,9 +874,9 @@ class Actions:
         given up, atomically with the draft being written)."""
         row = self._outbox_row(oid)
         if row.state != "failed" or row.kind != "reply" or row.thread_id is None:
-            raise ActionError(f"outbox #{oid} is not a refused reply")
+            raise ActionError(_("outbox #{oid} is not a refused reply").format(oid=oid))
         self.store.outbox_to_draft(oid)
-        return Outcome(f"reply #{oid} is a draft again", (row.thread_id,), outbox_id=oid)
+        return Outcome(_("reply #{oid} is a draft again").format(oid=oid), (row.thread_id,), outbox_id=oid)
 
     def cancel(self, oid: int) -> Outcome:
         """Never send this row (a scheduled, queued, failed or unknown-delivery one).
@@ -827,11 +890,12 @@ class Actions:
             except StoreError as e:
                 raise ActionError(str(e)) from e
             said = CANCELLED_HELD if tid is not None else CANCELLED_NOTE
-            return Outcome(said.format(oid=oid), (tid,) if tid else (), outbox_id=oid)
+            return Outcome(_(said).format(oid=oid), (tid,) if tid else (), outbox_id=oid)
         if row.state not in ("queued", "failed", "unknown"):
-            raise ActionError(f"outbox #{oid} is {row.state}: it cannot be cancelled")
+            raise ActionError(_("outbox #{oid} is {state}: it cannot be cancelled").format(
+                oid=oid, state=label(OUTBOX_STATE, row.state)))
         self.store.outbox_move(oid, "cancelled")
-        return Outcome(f"outbox #{oid} cancelled: it will not be sent",
+        return Outcome(_("outbox #{oid} cancelled: it will not be sent").format(oid=oid),
                        (row.thread_id,) if row.thread_id else (), outbox_id=oid)
 
     # -- attachments, fetched on demand -------------------------------------------------------
@@ -847,9 +911,13 @@ class Actions:
         """Attachment ``n`` (1…) of thread ``tid``; a clear ``ActionError`` when there is none."""
         refs = self.attachments(tid)
         if not refs:
-            raise ActionError(f"#{tid} has no attachments")
+            raise ActionError(_("#{tid} has no attachments").format(tid=tid))
         if not 1 <= n <= len(refs):
-            raise ActionError(f"#{tid} has {len(refs)} attachment(s): say a number from 1 to {len(refs)}")
+            # English keeps its one form for every count.
+            raise ActionError(ngettext(
+                "#{tid} has {n} attachment(s): say a number from 1 to {n}",
+                "#{tid} has {n} attachment(s): say a number from 1 to {n}", len(refs)).format(
+                tid=tid, n=len(refs)))
         return refs[n - 1]
 
     def save_attachment(self, tid: int, n: int, to: Path | None = None, *,
@@ -951,7 +1019,7 @@ class Actions:
             return fill(prep.template.text, values)
         except MissingFields as e:
             fields = ", ".join(e.names)
-            raise ActionError(TEMPLATE_NEEDS.format(name=name, fields=fields)) from e
+            raise ActionError(_(TEMPLATE_NEEDS).format(name=name, fields=fields)) from e
 
     # -- notices to her own Telegram ------------------------------------------------------------
 
@@ -965,7 +1033,7 @@ class Actions:
         ids = [a.thread_id for a in notice.alerts]
         oid = self.store.queue_outgoing(kind="notice", account=account, conversation="me", text=text,
                                         subject=one_line(notice.title, 120), target={"chat_id": "me"})
-        return Outcome(SAVED_QUEUED.format(oid=oid), tuple(ids), outbox_id=oid)
+        return Outcome(_(SAVED_QUEUED).format(oid=oid), tuple(ids), outbox_id=oid)
 
     # -- undo -----------------------------------------------------------------------------------
 
@@ -974,6 +1042,6 @@ class Actions:
         try:
             kind = self.store.undo()
         except StoreError as e:
-            raise ActionError(f"cannot undo: {e}") from e
-        return Outcome(f"undone: {kind}" if kind else "nothing to undo")
+            raise ActionError(_("cannot undo: {error}").format(error=e)) from e
+        return Outcome(_("undone: {what}").format(what=label(UNDONE, kind)) if kind else _("nothing to undo"))
 

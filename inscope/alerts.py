@@ -20,18 +20,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from inscope.i18n import N_, Nn_, _, ngettext
 from inscope.model import ThreadRow
 from inscope.text import one_line
 
 AlertKind = Literal["urgent", "followup"]
 
-# The words of a notice, in one place (the later translation pass wraps these).
-URGENT_ONE = "Urgent · {project}"
-FOLLOWUP_ONE = "No answer · {project}"
-FOLLOWUP_BODY = "{title} — the client has not answered; back in the Inbox"
-MANY_URGENT = "{n} urgent threads"
-MANY_FOLLOWUPS = "{n} follow-ups back"
-AND_MORE = "… and {n} more"
+# The words of a notice (msgids; translated when the notice is composed).
+URGENT_ONE = N_("Urgent · {project}")
+FOLLOWUP_ONE = N_("No answer · {project}")
+FOLLOWUP_BODY = N_("{title} — the client has not answered; back in the Inbox")
+MANY_URGENT = Nn_("{n} urgent thread", "{n} urgent threads")
+# English keeps its one form for every count (what the notices always said).
+MANY_FOLLOWUPS = Nn_("{n} follow-ups back", "{n} follow-ups back")
+AND_MORE = N_("… and {n} more")
 JOIN = ", "
 
 TITLE_CHARS = 80
@@ -110,20 +112,20 @@ def compose(alerts: Sequence[Alert]) -> Notice:
     if len(alerts) == 1:
         a = alerts[0]
         if a.kind == "urgent":
-            title = URGENT_ONE.format(project=one_line(a.project, 40))
+            title = _(URGENT_ONE).format(project=one_line(a.project, 40))
             who = f"{one_line(a.author, 40)}: " if a.author else ""
             body = f"{who}{one_line(a.text, BODY_CHARS)}"
         else:
-            title = FOLLOWUP_ONE.format(project=one_line(a.project, 40))
-            body = FOLLOWUP_BODY.format(title=one_line(a.title, 120))
+            title = _(FOLLOWUP_ONE).format(project=one_line(a.project, 40))
+            body = _(FOLLOWUP_BODY).format(title=one_line(a.title, 120))
         return Notice(title[:TITLE_CHARS], body[:BODY_CHARS], tuple(alerts))
     urgent = sum(1 for a in alerts if a.kind == "urgent")
     back = len(alerts) - urgent
-    parts = ([MANY_URGENT.format(n=urgent)] if urgent else []) + (
-        [MANY_FOLLOWUPS.format(n=back)] if back else [])
+    parts = ([ngettext(*MANY_URGENT, urgent).format(n=urgent)] if urgent else []) + (
+        [ngettext(*MANY_FOLLOWUPS, back).format(n=back)] if back else [])
     lines = [_line(a) for a in alerts[:LISTED]]
     if len(alerts) > LISTED:
-        lines.append(AND_MORE.format(n=len(alerts) - LISTED))
+        lines.append(_(AND_MORE).format(n=len(alerts) - LISTED))
     return Notice(JOIN.join(parts)[:TITLE_CHARS], "; ".join(lines)[:BODY_CHARS], tuple(alerts))
 
 

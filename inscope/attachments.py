@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inscope.i18n import _
 from inscope.model import MessageRow
 
 if TYPE_CHECKING:
@@ -101,6 +102,6 @@ async def fetch(conn: Connector, ref: AttachmentRef, directory: Path) -> Path:
     from connectors.base import DownloadsMedia, SourceError  # the list above needs neither
 
     if not isinstance(conn, DownloadsMedia):
-        raise SourceError(f"{conn.kind} ({ref.account}) cannot fetch attachments: open the message "
-                          "at its source")
+        raise SourceError(_("{kind} ({account}) cannot fetch attachments: open the message at "
+                            "its source").format(kind=conn.kind, account=ref.account))
     return await conn.download(ref.external_id, directory, index=ref.index, where=ref.where)

@@ -22,6 +22,19 @@ from inscope import attachments
 from inscope.actions import ActionError, NeedsConfirmation, Outcome
 from inscope.attachments import human_size
 from inscope.config import ConfigError
+from inscope.i18n import N_, Nn_, _, choose_language, ngettext, set_language
+from inscope.i18n.labels import (
+    OUTBOX_KIND,
+    OUTBOX_STATE,
+    PRIORITY,
+    PROJECT_STATUS,
+    RELEVANCE,
+    ROLE,
+    SOURCE_STATE,
+    STATE,
+    label,
+)
+from inscope.i18n.reasons import reason_text
 from inscope.model import PROJECT_STATUSES, Priority
 from inscope.services import DEMO_WITH_CONFIG, DemoUnavailable
 from inscope.store import Store, StoreError, explain
@@ -34,168 +47,220 @@ if TYPE_CHECKING:  # imported lazily at run time: `inscope --help` stays fast
 EXIT_USAGE = 2
 EXIT_ERROR = 1
 
-# What the toolkit's commands print (held replies, follow-ups, templates, notifications) —
-# in one place for the later translation pass.
-NOTICE_LINE = "{time} notice: {title} — {body}"
-FOLLOWUP_BACK_ROW = "          ↩ back from a follow-up: {note}"
-SNOOZED_ROW = "          snoozed {reason}"
-SCHEDULED_COUNT = "{n} repl{ies} scheduled — `inscope outbox` to see, edit or cancel"
-SHOW_FOLLOWUP = "  back from a follow-up: {note}"
-SHOW_SCHEDULED = "  reply scheduled for {when} (outbox #{oid}; `inscope outbox --edit {oid}` / --cancel)"
-BAD_SET = "--set {pair!r}: expected FIELD=VALUE, e.g. --set summary=\"…\""
-NEEDS_SET = "not sent: {error} — add --set FIELD=VALUE for each"
+# What the commands print, marked for the catalog and translated where printed.
+NOTICE_LINE = N_("{time} notice: {title} — {body}")
+FOLLOWUP_BACK_ROW = N_("          ↩ back from a follow-up: {note}")
+SNOOZED_ROW = N_("          snoozed {reason}")
+SCHEDULED_COUNT = Nn_("{n} reply scheduled — `inscope outbox` to see, edit or cancel",
+                      "{n} replies scheduled — `inscope outbox` to see, edit or cancel")
+UNDELIVERED_COUNT = Nn_("⚠ {n} reply not delivered — `inscope outbox` to resend or cancel",
+                        "⚠ {n} replies not delivered — `inscope outbox` to resend or cancel")
+SHOW_FOLLOWUP = N_("  back from a follow-up: {note}")
+SHOW_SCHEDULED = N_("  reply scheduled for {when} (outbox #{oid}; `inscope outbox --edit {oid}` / --cancel)")
+BAD_SET = N_("--set {pair!r}: expected FIELD=VALUE, e.g. --set summary=\"…\"")
+NEEDS_SET = N_("not sent: {error} — add --set FIELD=VALUE for each")
 TEMPLATE_ROW = "{name:<22} {lang:<4} {scope:<20} {description}"
-TEMPLATE_FIELDS = "{pad:<22} fields: {fields}"
-TEMPLATE_ANY_LANG = "any"
-TEMPLATE_ALL_PROJECTS = "all projects"
-TEMPLATE_COUNT = "{n} templates"
-NO_LANG_VERSION = "template {name!r} has no {lang} version"
-NOTIFY_STATE = "notifications {state}; channel here: {method}{saved}"
-NOTIFY_ON = "on"
-NOTIFY_OFF = "off ([notify] enabled = false)"
-NOTIFY_SAVED = "; Saved Messages via {account}"
-NOTIFY_IS_OFF = "notifications are off: set [notify] enabled = true first"
-NOTIFY_SENT = "sent through {method}"
-NOTIFY_NO_TERMINAL = ("nothing shown here: stdout is not a terminal (run it in the terminal you use "
-                      "inscope in)")
-NOTIFY_SAVED_SENT = "Saved Messages: sent {n}{errors}"
-NOTIFY_TEST = "a test notification"
-OUTBOX_AT = "at {when}  "
-EDIT_FLAGS_ALONE = "-m, --at and --at-window go with --edit ID"
-EDIT_NEEDS = "--edit ID needs -m TEXT, --at WHEN or --at-window"
-DOCTOR_SCHEDULED = "outbox     {n} scheduled for later (see `inscope outbox`)"
-NO_ATTACHMENTS = "#{tid} has no attachments"
-SAVE_HOW = "save one: inscope attachments {tid} N [--to DIR]"
+TEMPLATE_FIELDS = N_("{pad:<22} fields: {fields}")
+TEMPLATE_ANY_LANG = N_("any")
+TEMPLATE_ALL_PROJECTS = N_("all projects")
+TEMPLATE_COUNT = Nn_("{n} template", "{n} templates")
+NO_LANG_VERSION = N_("template {name!r} has no {lang} version")
+NOTIFY_STATE = N_("notifications {state}; channel here: {method}{saved}")
+NOTIFY_ON = N_("on")
+NOTIFY_OFF = N_("off ([notify] enabled = false)")
+NOTIFY_SAVED = N_("; Saved Messages via {account}")
+NOTIFY_IS_OFF = N_("notifications are off: set [notify] enabled = true first")
+NOTIFY_SENT = N_("sent through {method}")
+NOTIFY_NO_TERMINAL = N_("nothing shown here: stdout is not a terminal (run it in the terminal you "
+                        "use inscope in)")
+NOTIFY_SAVED_SENT = N_("Saved Messages: sent {n}{errors}")
+NOTIFY_TEST = N_("a test notification")
+OUTBOX_AT = N_("at {when}  ")
+EDIT_FLAGS_ALONE = N_("-m, --at and --at-window go with --edit ID")
+EDIT_NEEDS = N_("--edit ID needs -m TEXT, --at WHEN or --at-window")
+DOCTOR_SCHEDULED = N_("outbox     {n} scheduled for later (see `inscope outbox`)")
+NO_ATTACHMENTS = N_("#{tid} has no attachments")
+SAVE_HOW = N_("save one: inscope attachments {tid} N [--to DIR]")
+
+# argparse's own words (usage, section titles, its errors): it looks them up through the
+# module-level gettext functions, which :func:`_route_argparse` points at this catalog.
+ARGPARSE_WORDS = (
+    N_("usage: "), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"), N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("the following arguments are required: %s"), N_("one of the arguments %s is required"),
+    N_("unrecognized arguments: %s"), N_("not allowed with argument %s"),
+    N_("expected one argument"), N_("expected at least one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("%(prog)s: error: %(message)s\n"),
+)
+
+
+def _route_argparse() -> None:
+    """Make argparse's own words (``usage:``, ``options``, its errors) come from our catalog."""
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+def _early_language(argv: Sequence[str]) -> str:
+    """The language before the workspace is open (``--help`` is printed before that): the
+    config's ``[me] language`` read on its own (``--config PATH``, else the default path;
+    the demo's config never sets one), else the locale variables."""
+    import os
+    import tomllib
+
+    value = ""
+    path: Path | None = None
+    args = list(argv)
+    for i, a in enumerate(args):
+        if a == "--config" and i + 1 < len(args):
+            path = Path(args[i + 1])
+        elif a.startswith("--config="):
+            path = Path(a.split("=", 1)[1])
+    if "--demo" not in args:
+        try:
+            if path is None:
+                from inscope.config import data_dir, default_config_path
+
+                path = default_config_path(data_dir())
+            with open(path.expanduser(), "rb") as f:
+                me = tomllib.load(f).get("me", {})
+            value = me.get("language", "") if isinstance(me, dict) else ""
+        except (OSError, ValueError):
+            value = ""  # a missing or broken config: the full load says what is wrong
+    return choose_language(value if isinstance(value, str) else "", os.environ)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="inscope",
-        description="One keyboard-driven inbox for Trello comments, Telegram groups and email.",
+        description=_("One keyboard-driven inbox for Trello comments, Telegram groups and email."),
     )
-    p.add_argument("--demo", action="store_true", help="use the built-in demo workspace")
+    p.add_argument("--demo", action="store_true", help=_("use the built-in demo workspace"))
     p.add_argument("--demo-size", type=int, default=600, metavar="N",
-                   help="messages in the demo world (default 600)")
-    p.add_argument("--demo-reset", action="store_true", help="regenerate the demo workspace")
-    p.add_argument("--config", type=Path, metavar="PATH", help="config file (default: beside the data; not with --demo)")
+                   help=_("messages in the demo world (default 600)"))
+    p.add_argument("--demo-reset", action="store_true", help=_("regenerate the demo workspace"))
+    p.add_argument("--config", type=Path, metavar="PATH", help=_("config file (default: beside the data; not with --demo)"))
     sub = p.add_subparsers(dest="cmd")
 
-    s = sub.add_parser("sync", help="fetch new messages and deliver the outbox")
-    s.add_argument("--once", action="store_true", help="one round, then exit (default: keep syncing)")
-    s.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
+    s = sub.add_parser("sync", help=_("fetch new messages and deliver the outbox"))
+    s.add_argument("--once", action="store_true", help=_("one round, then exit (default: keep syncing)"))
+    s.add_argument("--interval", type=float, default=60.0, help=_("seconds between rounds"))
 
-    s = sub.add_parser("inbox", help="print the grouped inbox")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.add_argument("--all", action="store_true", help="include held, snoozed, noise and done threads")
-    s.add_argument("--view", default=None, help="inbox | held | snoozed | escalated | answered | done | noise | all")
+    s = sub.add_parser("inbox", help=_("print the grouped inbox"))
+    s.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    s.add_argument("--all", action="store_true", help=_("include held, snoozed, noise and done threads"))
+    s.add_argument("--view", default=None, help=_("inbox | held | snoozed | escalated | answered | done | noise | all"))
 
-    s = sub.add_parser("show", help="print one thread's conversation")
+    s = sub.add_parser("show", help=_("print one thread's conversation"))
     s.add_argument("thread", type=thread_id)
 
-    s = sub.add_parser("attachments", help="list a thread's attachments; with N, save one (read from "
-                                           "its source now)")
+    s = sub.add_parser("attachments", help=_("list a thread's attachments; with N, save one (read "
+                                             "from its source now)"))
     s.add_argument("thread", type=thread_id)
-    s.add_argument("n", type=thread_id, nargs="?", help="the attachment to save (its number in the list)")
+    s.add_argument("n", type=thread_id, nargs="?",
+                   help=_("the attachment to save (its number in the list)"))
     s.add_argument("--to", type=Path, metavar="DIR",
-                   help="save into DIR (default: your downloads folder)")
+                   help=_("save into DIR (default: your downloads folder)"))
 
-    s = sub.add_parser("reply", help="queue a reply (now, or held until a time) and try to deliver it")
+    s = sub.add_parser("reply", help=_("queue a reply (now, or held until a time) and try to deliver it"))
     s.add_argument("thread", type=thread_id)
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("-m", "--message", help="reply text ('-' reads stdin)")
-    g.add_argument("--template", metavar="NAME", help="a reply template (see `inscope template list`)")
+    g.add_argument("-m", "--message", help=_("reply text ('-' reads stdin)"))
+    g.add_argument("--template", metavar="NAME", help=_("a reply template (see `inscope template list`)"))
     s.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="fields",
-                   help="a template field the thread does not know (repeat for more)")
-    s.add_argument("--lang", choices=["ru", "en"], help="the template's language (default: the thread's)")
+                   help=_("a template field the thread does not know (repeat for more)"))
+    s.add_argument("--lang", choices=["ru", "en"], help=_("the template's language (default: the thread's)"))
     w = s.add_mutually_exclusive_group()
-    w.add_argument("--at", metavar="WHEN", help='hold it until then: "завтра 11:00", "fri 10:00", "2h"')
-    w.add_argument("--at-window", action="store_true", help="hold it until the next reply window opens")
+    w.add_argument("--at", metavar="WHEN", help=_('hold it until then: "завтра 11:00", "fri 10:00", "2h"'))
+    w.add_argument("--at-window", action="store_true", help=_("hold it until the next reply window opens"))
     s.add_argument("--yes", action="store_true",
-                   help="confirm what would otherwise be refused (a reply to an unpaid project)")
+                   help=_("confirm what would otherwise be refused (a reply to an unpaid project)"))
 
-    s = sub.add_parser("followup", help="wait on the client: back in the inbox if they do not answer")
+    s = sub.add_parser("followup", help=_("wait on the client: back in the inbox if they do not answer"))
     s.add_argument("thread", type=thread_id, nargs="+")
     s.add_argument("--after", required=True, metavar="WHEN",
-                   help='"2 windows", "3 days", "2 окна", or a time: "fri 11:00"')
+                   help=_('"2 windows", "3 days", "2 окна", or a time: "fri 11:00"'))
 
-    s = sub.add_parser("template", help="reply templates: list them, or show one filled for a thread")
+    s = sub.add_parser("template", help=_("reply templates: list them, or show one filled for a thread"))
     tsub = s.add_subparsers(dest="template_cmd", required=True)
-    t = tsub.add_parser("list", help="every template (or those offered for a project or thread)")
-    t.add_argument("--project", help="only what this project offers")
-    t.add_argument("--thread", type=thread_id, help="only what this thread offers (its project and language)")
-    t.add_argument("--json", action="store_true", help="machine-readable output")
-    t = tsub.add_parser("show", help="a template's text, filled for a thread when one is given")
+    t = tsub.add_parser("list", help=_("every template (or those offered for a project or thread)"))
+    t.add_argument("--project", help=_("only what this project offers"))
+    t.add_argument("--thread", type=thread_id, help=_("only what this thread offers (its project and language)"))
+    t.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    t = tsub.add_parser("show", help=_("a template's text, filled for a thread when one is given"))
     t.add_argument("name")
-    t.add_argument("--thread", type=thread_id, help="fill the placeholders from this thread")
+    t.add_argument("--thread", type=thread_id, help=_("fill the placeholders from this thread"))
     t.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="fields")
     t.add_argument("--lang", choices=["ru", "en"])
 
-    s = sub.add_parser("notify", help="notifications: which channel they take; --test sends one")
-    s.add_argument("--test", action="store_true", help="send a test notification now")
+    s = sub.add_parser("notify", help=_("notifications: which channel they take; --test sends one"))
+    s.add_argument("--test", action="store_true", help=_("send a test notification now"))
 
-    s = sub.add_parser("done", help="mark threads done")
+    s = sub.add_parser("done", help=_("mark threads done"))
     s.add_argument("thread", type=thread_id, nargs="+")
 
-    s = sub.add_parser("snooze", help="snooze a thread")
+    s = sub.add_parser("snooze", help=_("snooze a thread"))
     s.add_argument("thread", type=thread_id)
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--until", metavar="WHEN", help='e.g. "1h", "tomorrow 10:00", "завтра 10:00", "fri"')
-    g.add_argument("--window", action="store_true", help="until the next reply window")
-    g.add_argument("--client", action="store_true", help="until the client replies")
-    g.add_argument("--project", action="store_true", help="until the project is active again")
+    g.add_argument("--until", metavar="WHEN", help=_('e.g. "1h", "tomorrow 10:00", "завтра 10:00", "fri"'))
+    g.add_argument("--window", action="store_true", help=_("until the next reply window"))
+    g.add_argument("--client", action="store_true", help=_("until the client replies"))
+    g.add_argument("--project", action="store_true", help=_("until the project is active again"))
 
-    s = sub.add_parser("escalate", help="escalate a thread to the project's account manager")
+    s = sub.add_parser("escalate", help=_("escalate a thread to the project's account manager"))
     s.add_argument("thread", type=thread_id)
     s.add_argument("-m", "--note", required=True)
 
-    s = sub.add_parser("assign", help="move a thread (e.g. from Unsorted) to a project")
+    s = sub.add_parser("assign", help=_("move a thread (e.g. from Unsorted) to a project"))
     s.add_argument("thread", type=thread_id)
     s.add_argument("project")
 
-    s = sub.add_parser("resolve", help="resolve a thread's escalation by hand")
+    s = sub.add_parser("resolve", help=_("resolve a thread's escalation by hand"))
     s.add_argument("thread", type=thread_id)
 
-    s = sub.add_parser("priority", help="override a thread's priority (until the next client message)")
+    s = sub.add_parser("priority", help=_("override a thread's priority (until the next client message)"))
     s.add_argument("thread", type=thread_id)
     s.add_argument("level", choices=[p.label for p in Priority])
 
-    s = sub.add_parser("relevance", help="mark a thread yours or not (it sticks, and triage learns)")
+    s = sub.add_parser("relevance", help=_("mark a thread yours or not (it sticks, and triage learns)"))
     s.add_argument("thread", type=thread_id)
     s.add_argument("value", choices=["mine", "not-mine"])
 
-    sub.add_parser("undo", help="undo the last action")
+    sub.add_parser("undo", help=_("undo the last action"))
 
-    s = sub.add_parser("project", help="set a project's status")
+    s = sub.add_parser("project", help=_("set a project's status"))
     s.add_argument("name")
     s.add_argument("status", choices=list(PROJECT_STATUSES))
 
-    s = sub.add_parser("search", help="full-text search; prints matching threads")
+    s = sub.add_parser("search", help=_("full-text search; prints matching threads"))
     s.add_argument("query")
 
-    s = sub.add_parser("outbox", help="list undelivered and scheduled replies; --resend ID after checking")
-    s.add_argument("--resend", type=thread_id, metavar="ID", help="queue a failed or unknown row again")
+    s = sub.add_parser("outbox", help=_("list undelivered and scheduled replies; --resend ID after checking"))
+    s.add_argument("--resend", type=thread_id, metavar="ID", help=_("queue a failed or unknown row again"))
     s.add_argument("--cancel", type=thread_id, metavar="ID",
-                   help="never send this row (a scheduled reply's text goes back to the draft)")
+                   help=_("never send this row (a scheduled reply's text goes back to the draft)"))
     s.add_argument("--edit", type=thread_id, metavar="ID",
-                   help="change a scheduled reply: -m TEXT and/or --at WHEN / --at-window")
-    s.add_argument("--send-now", type=thread_id, metavar="ID", help="send a scheduled reply now")
-    s.add_argument("-m", "--message", help="with --edit: the new text ('-' reads stdin)")
+                   help=_("change a scheduled reply: -m TEXT and/or --at WHEN / --at-window"))
+    s.add_argument("--send-now", type=thread_id, metavar="ID", help=_("send a scheduled reply now"))
+    s.add_argument("-m", "--message", help=_("with --edit: the new text ('-' reads stdin)"))
     w = s.add_mutually_exclusive_group()
-    w.add_argument("--at", metavar="WHEN", help="with --edit: the new send time")
-    w.add_argument("--at-window", action="store_true", help="with --edit: at the next reply window")
+    w.add_argument("--at", metavar="WHEN", help=_("with --edit: the new send time"))
+    w.add_argument("--at-window", action="store_true", help=_("with --edit: at the next reply window"))
     s.add_argument("--yes", action="store_true",
-                   help="confirm resending a row whose delivery is unknown (it may arrive twice)")
+                   help=_("confirm resending a row whose delivery is unknown (it may arrive twice)"))
 
-    s = sub.add_parser("report", help="time and response statistics per project")
-    s.add_argument("--since", default=None, help="YYYY-MM-DD (default: 30 days ago)")
+    s = sub.add_parser("report", help=_("time and response statistics per project"))
+    s.add_argument("--since", default=None, help=_("YYYY-MM-DD (default: 30 days ago)"))
     s.add_argument("--format", choices=["md", "csv", "json"], default="md")
 
-    s = sub.add_parser("connect", help="add an account (secrets go to the keyring)")
+    s = sub.add_parser("connect", help=_("add an account (secrets go to the keyring)"))
     s.add_argument("kind", choices=["trello", "telegram", "email"])
     s.add_argument("--user", action="store_true",
-                   help="telegram: sign in as yourself (your own account), not as a bot")
+                   help=_("telegram: sign in as yourself (your own account), not as a bot"))
 
-    sub.add_parser("doctor", help="check config, keyring, data dir and every source")
+    sub.add_parser("doctor", help=_("check config, keyring, data dir and every source"))
     return p
 
 
@@ -204,9 +269,10 @@ def thread_id(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(_("{text!r} is not a number").format(text=text)) from None
     if not 0 < n < 2**63:
-        raise argparse.ArgumentTypeError(f"{text}: no such id (ids are positive numbers)")
+        raise argparse.ArgumentTypeError(
+            _("{text}: no such id (ids are positive numbers)").format(text=text))
     return n
 
 
@@ -216,13 +282,15 @@ def _err(msg: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    set_language(_early_language(sys.argv[1:] if argv is None else argv))
+    _route_argparse()
     args = _parser().parse_args(argv)
     if args.cmd is not None:
         from inscope.logs import setup
 
         setup()  # warnings on stderr, redacted and without terminal escapes
     if args.demo and args.config is not None:
-        print(f"inscope: {DEMO_WITH_CONFIG}", file=sys.stderr)
+        print(f"inscope: {_(DEMO_WITH_CONFIG)}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return _run(args)
@@ -233,10 +301,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open(args: argparse.Namespace) -> Workspace:
+    import os
+
     from inscope.workspace import Workspace
 
-    return Workspace.open(config_path=args.config, demo=args.demo, demo_size=args.demo_size,
-                          demo_reset=args.demo_reset)
+    ws = Workspace.open(config_path=args.config, demo=args.demo, demo_size=args.demo_size,
+                        demo_reset=args.demo_reset)
+    set_language(choose_language(ws.config.me.language, os.environ))  # the config loaded for real
+    return ws
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -253,7 +325,7 @@ def _run(args: argparse.Namespace) -> int:
         from inscope.connect import connect
 
         if args.user and args.kind != "telegram":
-            print("inscope: --user is for `inscope connect telegram --user`", file=sys.stderr)
+            print("inscope: " + _("--user is for `inscope connect telegram --user`"), file=sys.stderr)
             return EXIT_USAGE
         return connect("telegram_user" if args.user else args.kind, args.config)
     ws = _open(args)
@@ -309,12 +381,15 @@ def _sync_once(ws: Workspace, store: Store, quiet: bool = False) -> Any:
     report, status = asyncio.run(go())
     if not quiet:
         for name, st in status.items():
-            line = f"{one_line(name, 16):<16} {st.kind:<9} {st.state:<9} +{st.items} items"
+            line = _("{name:<16} {kind:<9} {state:<9} +{items} items").format(
+                name=one_line(name, 16), kind=st.kind, state=label(SOURCE_STATE, st.state),
+                items=st.items)
             if st.message:
                 line += f"  — {one_line(st.message, 500)}"
             print(line)
-        print(f"new {report.inserted}, changed {report.updated}, sent {report.sent}, "
-              f"failed {report.failed}, unknown {report.unknown}")
+        print(_("new {new}, changed {changed}, sent {sent}, failed {failed}, unknown {unknown}")
+              .format(new=report.inserted, changed=report.updated, sent=report.sent,
+                      failed=report.failed, unknown=report.unknown))
         for note in report.notes:
             print(one_line(note, 500))
     return report
@@ -342,15 +417,17 @@ def cmd_sync(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     act = ws.actions(store)
 
     def tell(notice: Any) -> None:
-        print(NOTICE_LINE.format(time=f"{datetime.now():%H:%M:%S}", title=one_line(notice.title, 100),
+        print(_(NOTICE_LINE).format(time=f"{datetime.now():%H:%M:%S}", title=one_line(notice.title, 100),
                                  body=one_line(notice.body, 300)), flush=True)
         notifier.deliver(notice, _terminal_writer())
         act.send_to_saved(notice)  # queued; this loop's outbox sends it
 
     def on_round(r: Any) -> None:
-        print(f"{datetime.now():%H:%M:%S} new {r.inserted}, changed {r.updated}, sent {r.sent}"
-              + (f", errors: {one_line('; '.join(f'{k}: {v}' for k, v in r.errors.items()), 1000)}"
-                 if r.errors else ""), flush=True)
+        errors = one_line('; '.join(f'{k}: {v}' for k, v in r.errors.items()), 1000)
+        print(f"{datetime.now():%H:%M:%S} "
+              + _("new {new}, changed {changed}, sent {sent}").format(
+                  new=r.inserted, changed=r.updated, sent=r.sent)
+              + (_(", errors: {errors}").format(errors=errors) if r.errors else ""), flush=True)
         now = time.time()
         for notice in (notifier.offer(r.alerts, now), notifier.flush(now)):
             if notice is not None:
@@ -390,32 +467,38 @@ def inbox_json(ws: Workspace, store: Store, view: str = "inbox", now: float | No
 
 def cmd_inbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     view = args.view or ("all" if args.all else "inbox")
-    data = ws.actions(store).inbox(view)
+    act = ws.actions(store)
+    data = act.inbox(view)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
+    rows = store.threads_by_id([t["id"] for g in data["groups"] for t in g["threads"]])
     print(ws.header(store))
     for g in data["groups"]:
-        mark = "" if g["project_status"] == "active" else f" [{g['project_status']}]"
-        print(f"\n== {one_line(g['project'], 60)}{mark} · {g['priority']} ({len(g['threads'])})")
+        mark = "" if g["project_status"] == "active" else f" [{label(PROJECT_STATUS, g['project_status'])}]"
+        print(f"\n== {one_line(g['project'], 60)}{mark} · {label(PRIORITY, g['priority'])} ({len(g['threads'])})")
         for t in g["threads"]:
             print(f"  #{t['id']:<6} {t['source'][:2]:<2} {one_line(t['title'], 40):<40} "
                   f"{one_line(t['last_author'], 18):<18} {one_line(t['last_text'], 60)}")
             if t["delivery_error"]:
-                print(f"          ⚠ reply not delivered: {one_line(t['delivery_error'], 120)}")
-            if t["followup"]:
-                print(FOLLOWUP_BACK_ROW.format(note=one_line(t["followup"], 120)))
-            if t["snooze"]:
-                print(SNOOZED_ROW.format(reason=one_line(t["snooze"]["reason"], 160)))
+                print(_("          ⚠ reply not delivered: {error}").format(
+                    error=one_line(t["delivery_error"], 120)))
+            row = rows.get(t["id"])
+            if row is not None and row.followup_since is not None and t["followup"]:
+                print(_(FOLLOWUP_BACK_ROW).format(note=one_line(act.followup_note(row), 120)))
+            if row is not None and t["snooze"]:
+                print(_(SNOOZED_ROW).format(reason=one_line(act.snooze_text(row), 160)))
     h = data["hidden"]
-    print(f"\nhidden: {h['held_until_window']} held until the next window, {h['snoozed']} snoozed, "
-          f"{h['paused']} paused, {h['unpaid']} unpaid, {h['noise']} noise, {h['done']} done")
+    print("\n" + _("hidden: {held} held until the next window, {snoozed} snoozed, {paused} paused, "
+                   "{unpaid} unpaid, {noise} noise, {done} done").format(
+        held=h["held_until_window"], snoozed=h["snoozed"], paused=h["paused"], unpaid=h["unpaid"],
+        noise=h["noise"], done=h["done"]))
     if data["undelivered"]:
         n = data["undelivered"]
-        print(f"⚠ {n} repl{'y' if n == 1 else 'ies'} not delivered — `inscope outbox` to resend or cancel")
+        print(ngettext(*UNDELIVERED_COUNT, n).format(n=n))
     if data["scheduled"]:
         n = data["scheduled"]
-        print(SCHEDULED_COUNT.format(n=n, ies="y" if n == 1 else "ies"))
+        print(ngettext(*SCHEDULED_COUNT, n).format(n=n))
     return 0
 
 
@@ -424,23 +507,23 @@ def cmd_show(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     conv = act.conversation(args.thread)
     th = conv.thread
     print(f"#{th.id} {one_line(th.title, 200)} — {one_line(th.project, 60)} · {th.source} · "
-          f"{th.state} · {th.priority.label}")
-    print(f"  relevance: {th.relevance}" + (f" — {one_line(th.relevance_reason, 200)}"
-                                             if th.relevance_reason else ""))
+          f"{label(STATE, th.state)} · {label(PRIORITY, th.priority.label)}")
+    print(_("  relevance: {value}").format(value=label(RELEVANCE, th.relevance))
+          + (f" — {one_line(reason_text(th.relevance_reason), 200)}" if th.relevance_reason else ""))
     if th.urgent:
-        print(f"  urgent: {one_line(th.urgent_reason, 200)}")
+        print(_("  urgent: {reason}").format(reason=one_line(reason_text(th.urgent_reason), 200)))
     for reason in th.reasons:
-        print(f"  why: {one_line(reason, 200)}")
+        print(_("  why: {reason}").format(reason=one_line(reason_text(reason), 200)))
     if th.snooze_until or th.snooze_kind:
-        print(f"  snoozed: {one_line(th.snooze_reason, 200)}")
+        print(_("  snoozed: {reason}").format(reason=one_line(act.snooze_text(th), 200)))
     if conv.followup_note:
-        print(SHOW_FOLLOWUP.format(note=conv.followup_note))
+        print(_(SHOW_FOLLOWUP).format(note=conv.followup_note))
     for oid, when in conv.scheduled:
-        print(SHOW_SCHEDULED.format(when=when, oid=oid))
+        print(_(SHOW_SCHEDULED).format(when=when, oid=oid))
     numbered = 0  # attachments are numbered across the thread, as `inscope attachments` lists them
     for m in conv.messages:
-        flags = (" (edited)" if m.edited_at else "") + (" (deleted)" if m.deleted else "")
-        print(f"\n{one_line(m.author_name, 80)} [{m.role}] {act.stamp(m.created_at)}{flags}")
+        flags = (_(" (edited)") if m.edited_at else "") + (_(" (deleted)") if m.deleted else "")
+        print(f"\n{one_line(m.author_name, 80)} [{label(ROLE, m.role)}] {act.stamp(m.created_at)}{flags}")
         if m.reply_to_text:
             print(f"  ↳ {one_line(m.reply_to_text, 80)}")
         print(sanitize(m.text))
@@ -449,7 +532,7 @@ def cmd_show(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
                 numbered += 1
                 print(f"  📎 {numbered} {one_line(ref.name, 120)} · {human_size(ref.size)}")
     if numbered:
-        print("\n" + SAVE_HOW.format(tid=th.id))
+        print("\n" + _(SAVE_HOW).format(tid=th.id))
     return 0
 
 
@@ -459,7 +542,7 @@ def cmd_attachments(ws: Workspace, store: Store, args: argparse.Namespace) -> in
         return _say(act.save_attachment(args.thread, args.n, args.to))
     refs = act.attachments(args.thread)
     if not refs:
-        print(NO_ATTACHMENTS.format(tid=args.thread))
+        print(_(NO_ATTACHMENTS).format(tid=args.thread))
     for ref in refs:
         print(f"{ref.n:>3}  {one_line(ref.name, 120)}  {human_size(ref.size)}  {one_line(ref.type, 60)}"
               f"  — {one_line(ref.author, 60)}, {act.stamp(ref.created_at)}")
@@ -479,7 +562,7 @@ def _fields(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ActionError(BAD_SET.format(pair=pair))
+            raise ActionError(_(BAD_SET).format(pair=pair))
         out[key.strip()] = value
     return out
 
@@ -491,23 +574,24 @@ def cmd_reply(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
             text = act.template_text(args.template, args.thread, _fields(args.fields), language=args.lang)
         except ActionError as e:
             if "needs" in str(e):
-                return _err(NEEDS_SET.format(error=e))
+                return _err(_(NEEDS_SET).format(error=e))
             raise
     else:
         text = sys.stdin.read() if args.message == "-" else args.message
     try:
         out = act.reply(args.thread, text, confirmed=args.yes, when=args.at, at_window=args.at_window)
     except NeedsConfirmation as e:
-        return _err(f"not sent: {e.warning} — add --yes to send anyway")
+        return _err(_("not sent: {warning} — add --yes to send anyway").format(warning=e.warning))
     assert out.outbox_id is not None
     held = store.outbox_row(out.outbox_id).state == "scheduled"
     if held:
         print(one_line(out.message, 300))
         return 0
-    print(f"queued reply {out.outbox_id} for thread {args.thread}")
+    print(_("queued reply {oid} for thread {tid}").format(oid=out.outbox_id, tid=args.thread))
     _sync_once(ws, store, quiet=True)
     row = store.outbox_row(out.outbox_id)
-    print(f"outbox {row.id}: {row.state}" + (f" — {one_line(row.last_error, 300)}" if row.last_error else ""))
+    print(_("outbox {oid}: {state}").format(oid=row.id, state=label(OUTBOX_STATE, row.state))
+          + (f" — {one_line(row.last_error, 300)}" if row.last_error else ""))
     return 0 if row.state in ("sent", "queued") else EXIT_ERROR
 
 
@@ -525,12 +609,12 @@ def cmd_template(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
                                "text": t.text} for t in found], ensure_ascii=False, indent=2))
             return 0
         for t in found:
-            scope = one_line(t.project, 30) if t.project else TEMPLATE_ALL_PROJECTS
-            print(TEMPLATE_ROW.format(name=t.name, lang=t.language or TEMPLATE_ANY_LANG, scope=scope,
+            scope = one_line(t.project, 30) if t.project else _(TEMPLATE_ALL_PROJECTS)
+            print(TEMPLATE_ROW.format(name=t.name, lang=t.language or _(TEMPLATE_ANY_LANG), scope=scope,
                                       description=one_line(t.description, 60)))
             if t.fields:
-                print(TEMPLATE_FIELDS.format(pad="", fields=", ".join(t.fields)))
-        print(TEMPLATE_COUNT.format(n=len(found)))
+                print(_(TEMPLATE_FIELDS).format(pad="", fields=", ".join(t.fields)))
+        print(ngettext(*TEMPLATE_COUNT, len(found)).format(n=len(found)))
         return 0
     if args.thread is None:
         # Not for a thread: every definition of that name, as written (placeholders kept).
@@ -539,7 +623,7 @@ def cmd_template(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
         if not found:
             if not any(t.name == args.name for t in act.templates()):
                 act.catalog().pick(args.name, "", "")  # raises, naming the known ones
-            return _err(NO_LANG_VERSION.format(name=args.name, lang=args.lang))
+            return _err(_(NO_LANG_VERSION).format(name=args.name, lang=args.lang))
         for i, t in enumerate(found):
             head = ", ".join(x for x in (t.project, t.language, t.origin) if x)
             print(("\n" if i else "") + f"# {t.name} ({head})\n{t.text}")
@@ -554,21 +638,21 @@ def cmd_notify(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 
     cfg = ws.config.notify
     notifier = Notifier(cfg)
-    notice = compose([Alert("urgent", 0, "inscope", "test", "inscope", NOTIFY_TEST)])
+    notice = compose([Alert("urgent", 0, "inscope", "test", "inscope", _(NOTIFY_TEST))])
     d = notifier.delivery(notice)
-    saved = NOTIFY_SAVED.format(account=cfg.saved_messages) if cfg.saved_messages else ""
-    print(NOTIFY_STATE.format(state=NOTIFY_ON if cfg.enabled else NOTIFY_OFF, method=d.method,
-                              saved=saved))
+    saved = _(NOTIFY_SAVED).format(account=cfg.saved_messages) if cfg.saved_messages else ""
+    print(_(NOTIFY_STATE).format(state=_(NOTIFY_ON) if cfg.enabled else _(NOTIFY_OFF),
+                                 method=d.method, saved=saved))
     if not args.test:
         return 0
     if not cfg.enabled:
-        return _err(NOTIFY_IS_OFF)
+        return _err(_(NOTIFY_IS_OFF))
     used = notifier.deliver(notice, _terminal_writer())
-    print(NOTIFY_SENT.format(method=used) if used != "none" else NOTIFY_NO_TERMINAL)
+    print(_(NOTIFY_SENT).format(method=used) if used != "none" else _(NOTIFY_NO_TERMINAL))
     if ws.actions(store).send_to_saved(notice) is not None:
         report = _sync_once(ws, store, quiet=True)
         errors = f" — {one_line('; '.join(report.errors.values()), 300)}" if report.errors else ""
-        print(NOTIFY_SAVED_SENT.format(n=report.sent, errors=errors))
+        print(_(NOTIFY_SAVED_SENT).format(n=report.sent, errors=errors))
     return 0
 
 
@@ -633,26 +717,28 @@ def cmd_search(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     rows = store.threads_by_id(ids)
     for tid in ids:
         r = rows[tid]
-        print(f"#{r.id:<6} {one_line(r.project, 16):<16} {r.state:<9} {one_line(r.title, 40):<40} "
+        print(f"#{r.id:<6} {one_line(r.project, 16):<16} {label(STATE, r.state):<9} {one_line(r.title, 40):<40} "
               f"{one_line(r.last_text, 60)}")
-    print(f"{len(ids)} threads")
+    print(ngettext("{n} thread", "{n} threads", len(ids)).format(n=len(ids)))
     return 0
 
 
 def _outbox_line(act: Any, r: Any) -> str:
-    when = OUTBOX_AT.format(when=act.when(r.send_at)) if r.state == "scheduled" and r.send_at else ""
-    return (f"{r.id:<5} {r.state:<9} {r.kind:<10} {one_line(r.account, 12):<12} {when}tries {r.attempts}  "
+    when = _(OUTBOX_AT).format(when=act.when(r.send_at)) if r.state == "scheduled" and r.send_at else ""
+    tries = _("tries {n}").format(n=r.attempts)
+    return (f"{r.id:<5} {label(OUTBOX_STATE, r.state):<9} {label(OUTBOX_KIND, r.kind):<10} "
+            f"{one_line(r.account, 12):<12} {when}{tries}  "
             f"{one_line(r.text, 50)!r}" + (f" — {one_line(r.last_error, 300)}" if r.last_error else ""))
 
 
 def cmd_outbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     act = ws.actions(store)
     if (args.message is not None or args.at is not None or args.at_window) and args.edit is None:
-        return _err(EDIT_FLAGS_ALONE)
+        return _err(_(EDIT_FLAGS_ALONE))
     if args.edit is not None:
         text = None if args.message is None else (sys.stdin.read() if args.message == "-" else args.message)
         if text is None and args.at is None and not args.at_window:
-            return _err(EDIT_NEEDS)
+            return _err(_(EDIT_NEEDS))
         _say(act.edit_scheduled(args.edit, text, when=args.at, at_window=args.at_window))
         if store.outbox_row(args.edit).state == "queued":
             _sync_once(ws, store, quiet=True)
@@ -665,22 +751,26 @@ def cmd_outbox(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
             # Ask the remote first: a resend of something that did arrive is a double post.
             outcome = _reconcile_row(ws, store, args.resend)
             if outcome == "sent":
-                print(f"outbox #{row.id}: it was delivered after all — marked sent, not resent")
+                print(_("outbox #{oid}: it was delivered after all — marked sent, not resent")
+                      .format(oid=row.id))
             elif outcome == "queued":
-                print(f"outbox #{row.id}: it was not delivered — queued again")
+                print(_("outbox #{oid}: it was not delivered — queued again").format(oid=row.id))
                 _sync_once(ws, store, quiet=True)
             elif outcome in ("unknown", "later"):
-                what = ("cannot be verified" if outcome == "unknown"
-                        else "could not be checked now (the source did not answer)")
-                return _err(f"not resent: {act.delivery_evidence(row.id)}; its delivery {what} "
-                            "— add --yes to resend anyway (the client may get it twice)")
+                what = (_("cannot be verified") if outcome == "unknown"
+                        else _("could not be checked now (the source did not answer)"))
+                return _err(_("not resent: {evidence}; its delivery {what} — add --yes to resend "
+                              "anyway (the client may get it twice)").format(
+                    evidence=act.delivery_evidence(row.id), what=what))
             else:
-                return _err(f"not resent: outbox #{row.id} is {outcome} (another inscope is sending it)")
+                return _err(_("not resent: outbox #{oid} is {state} (another inscope is sending it)")
+                            .format(oid=row.id, state=label(OUTBOX_STATE, outcome)))
         else:
             try:
                 _say(act.resend(args.resend, confirmed=args.yes))
             except NeedsConfirmation as e:
-                return _err(f"not resent: {e.warning} — add --yes to resend anyway")
+                return _err(_("not resent: {warning} — add --yes to resend anyway").format(
+                    warning=e.warning))
             _sync_once(ws, store, quiet=True)
     if args.cancel is not None:
         _say(act.cancel(args.cancel))
@@ -697,8 +787,8 @@ def cmd_report(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
         try:
             at = datetime.fromisoformat(args.since)
         except ValueError:
-            return _err(f"--since {args.since!r}: expected a date like 2026-11-01 "
-                        "(or 2026-11-01T09:00+05:00)")
+            return _err(_("--since {since!r}: expected a date like 2026-11-01 "
+                          "(or 2026-11-01T09:00+05:00)").format(since=args.since))
         since = (at if at.tzinfo is not None else at.replace(tzinfo=ws.schedule.tz)).timestamp()
     else:
         since = time.time() - 30 * 86400
@@ -712,12 +802,17 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
 
     ok = True
     mode = oct(ws.home.stat().st_mode & 0o777)
-    print(f"data dir   {ws.home}  ({mode})")
-    print(f"database   {ws.db_path}  ({oct(ws.db_path.stat().st_mode & 0o777)}, schema "
-          f"{store.schema_version()}, integrity check passed)")
-    print(f"config     {ws.config_path}  ({'found' if ws.config_path.exists() else 'missing — using defaults'})")
-    print(f"keyring    {'available' if keyring_usable() else 'no backend — secrets are read from INSCOPE_* env vars'}")
-    print(f"projects   {len(ws.config.projects)}   accounts {len(ws.config.accounts)}")
+    print(_("data dir   {path}  ({mode})").format(path=ws.home, mode=mode))
+    print(_("database   {path}  ({mode}, schema {schema}, integrity check passed)").format(
+        path=ws.db_path, mode=oct(ws.db_path.stat().st_mode & 0o777), schema=store.schema_version()))
+    print(_("config     {path}  ({found})").format(
+        path=ws.config_path,
+        found=_("found") if ws.config_path.exists() else _("missing — using defaults")))
+    print(_("keyring    {state}").format(
+        state=_("available") if keyring_usable()
+        else _("no backend — secrets are read from INSCOPE_* env vars")))
+    print(_("projects   {projects}   accounts {accounts}").format(
+        projects=len(ws.config.projects), accounts=len(ws.config.accounts)))
     for acc in ws.config.accounts:
         if acc.kind == "telegram_user" and not acc.disabled:
             from connectors.telegram_user.errors import NOT_SIGNED_IN
@@ -730,24 +825,27 @@ def cmd_doctor(ws: Workspace, store: Store, args: argparse.Namespace) -> int:
     missing = _missing(ws)
     report = _sync_once(ws, store, quiet=True)
     for a in store.accounts():
-        line = f"source     {one_line(a['name'], 16):<16} {a['kind']:<9} {a['status']}"
+        line = _("source     {name:<16} {kind:<9} {status}").format(
+            name=one_line(a["name"], 16), kind=a["kind"],
+            status=label(SOURCE_STATE, str(a["status"])))
         if a["last_error"]:
             line += f" — {one_line(str(a['last_error']), 500)}"
             ok = False
         print(line)
         for problem in missing.pop(a["name"], []):
-            print(f"  missing  {one_line(problem, 500)}")
+            print(_("  missing  {problem}").format(problem=one_line(problem, 500)))
             ok = False
     for name, problems in missing.items():  # send-only accounts (kind = "smtp") have no status row
         for problem in problems:
-            print(f"account    {one_line(name, 16):<16} missing: {one_line(problem, 500)}")
+            print(_("account    {name:<16} missing: {problem}").format(
+                name=one_line(name, 16), problem=one_line(problem, 500)))
             ok = False
     pending = store.outbox(UNDELIVERED)
     if pending:
-        print(f"outbox     {len(pending)} undelivered (see `inscope outbox`)")
+        print(_("outbox     {n} undelivered (see `inscope outbox`)").format(n=len(pending)))
     held = store.scheduled_count()
     if held:
-        print(DOCTOR_SCHEDULED.format(n=held))
+        print(_(DOCTOR_SCHEDULED).format(n=held))
     return 0 if ok and not report.errors else EXIT_ERROR
 
 

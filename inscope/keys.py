@@ -10,6 +10,10 @@ Textual ``Binding``s, so no screen or widget declares a key of its own.
 CLI, ``inscope doctor`` and the TUI refuse the same keymap the same way): every id must
 exist, every remap must give at least one key, and one key must not mean two commands in
 one context.  Pure data and stdlib only: the core never imports Textual.
+
+Titles, descriptions and help texts are English msgids marked with ``N_()``: the front end
+translates them when it shows them (``_(cmd.description)``), so ids and keys never change
+with the language.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import difflib
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from inscope.i18n import N_
 
 APP_WIDE = "app"
 """The context whose keys work on every screen (a key there is taken in every context)."""
@@ -65,163 +71,163 @@ class Command:
 
 
 CONTEXTS: tuple[Context, ...] = (
-    Context("inbox", "Inbox", "On the inbox screen, whichever pane has the focus"),
-    Context(APP_WIDE, "Everywhere", "On every screen"),
-    Context("list", "List", "When the thread list has the focus"),
-    Context("sidebar", "Sidebar", "When the views and projects on the left have the focus"),
-    Context("detail", "Conversation", "When the conversation pane has the focus (full screen)"),
-    Context("composer", "Composer", "While writing a reply"),
-    Context("pickers", "Pickers",
-            "In the snooze, follow-up, priority and project pickers (1–9 pick directly)"),
-    Context("templates", "Template picker",
-            "In the composer's template picker: type to filter (fuzzy), enter inserts"),
-    Context("fields", "Template fields",
-            "When a template asks for what the thread does not know (tab: next field)"),
-    Context("escalate", "Escalation dialog", "While writing the note for the account manager"),
-    Context("confirm", "Questions", "When a yes / no question is asked"),
-    Context("report", "Report", "On the time-per-client report"),
-    Context("help", "Help", "On this list of keys"),
+    Context("inbox", N_("Inbox"), N_("On the inbox screen, whichever pane has the focus")),
+    Context(APP_WIDE, N_("Everywhere"), N_("On every screen")),
+    Context("list", N_("List"), N_("When the thread list has the focus")),
+    Context("sidebar", N_("Sidebar"), N_("When the views and projects on the left have the focus")),
+    Context("detail", N_("Conversation"), N_("When the conversation pane has the focus (full screen)")),
+    Context("composer", N_("Composer"), N_("While writing a reply")),
+    Context("pickers", N_("Pickers"),
+            N_("In the snooze, follow-up, priority and project pickers (1–9 pick directly)")),
+    Context("templates", N_("Template picker"),
+            N_("In the composer's template picker: type to filter (fuzzy), enter inserts")),
+    Context("fields", N_("Template fields"),
+            N_("When a template asks for what the thread does not know (tab: next field)")),
+    Context("escalate", N_("Escalation dialog"), N_("While writing the note for the account manager")),
+    Context("confirm", N_("Questions"), N_("When a yes / no question is asked")),
+    Context("report", N_("Report"), N_("On the time-per-client report")),
+    Context("help", N_("Help"), N_("On this list of keys")),
 )
 
 # Footer order is table order: keep the shown inbox keys in the order they should read.
 COMMANDS: tuple[Command, ...] = (
     # -- inbox --------------------------------------------------------------------------------
-    Command("inbox.next", "j,down", "move(1)", "Next",
-            "Next thread (group headers are skipped)", "inbox", show=True, key_display="j/↓"),
-    Command("inbox.prev", "k,up", "move(-1)", "Prev",
-            "Previous thread", "inbox", show=True, key_display="k/↑"),
-    Command("inbox.next_project", "J", "project(1)", "Next project",
-            "First thread of the next project group", "inbox"),
-    Command("inbox.prev_project", "K", "project(-1)", "Prev project",
-            "First thread of the previous project group", "inbox"),
-    Command("thread.open", "enter", "open_thread", "Open",
-            "Open the conversation in the detail pane (the list keeps the focus, so j / k go on "
+    Command("inbox.next", "j,down", "move(1)", N_("Next"),
+            N_("Next thread (group headers are skipped)"), "inbox", show=True, key_display="j/↓"),
+    Command("inbox.prev", "k,up", "move(-1)", N_("Prev"),
+            N_("Previous thread"), "inbox", show=True, key_display="k/↑"),
+    Command("inbox.next_project", "J", "project(1)", N_("Next project"),
+            N_("First thread of the next project group"), "inbox"),
+    Command("inbox.prev_project", "K", "project(-1)", N_("Prev project"),
+            N_("First thread of the previous project group"), "inbox"),
+    Command("thread.open", "enter", "open_thread", N_("Open"),
+            N_("Open the conversation in the detail pane (the list keeps the focus, so j / k go on "
             "through threads); again: read it full screen (↓ / ↑, space, pgup / pgdn, home / end "
-            "scroll; esc back)", "inbox", show=True),
-    Command("thread.page", "space", "page_detail", "Page conversation",
-            "Page the open conversation down without leaving the list", "inbox"),
-    Command("thread.browser", "o", "open_original", "Original",
-            "Open the original card / chat / mail in the browser", "inbox"),
-    Command("thread.attachments", "A", "attachments", "Attachments",
-            "Save an attachment of the thread into the downloads folder (a picker when it has "
-            "several; the file is read from the mailbox / chat now, never overwrites one)",
+            "scroll; esc back)"), "inbox", show=True),
+    Command("thread.page", "space", "page_detail", N_("Page conversation"),
+            N_("Page the open conversation down without leaving the list"), "inbox"),
+    Command("thread.browser", "o", "open_original", N_("Original"),
+            N_("Open the original card / chat / mail in the browser"), "inbox"),
+    Command("thread.attachments", "A", "attachments", N_("Attachments"),
+            N_("Save an attachment of the thread into the downloads folder (a picker when it has "
+               "several; the file is read from the mailbox / chat now, never overwrites one)"),
             "inbox"),
-    Command("thread.quoted", "T", "toggle_quoted", "Quoted",
-            "Show / hide the quoted history of e-mails (what a sender quoted under their answer: "
-            "taken out of the text, hidden by default, never lost)", "inbox"),
-    Command("thread.reply", "r", "reply", "Reply",
-            "Reply: the composer, prefilled with the saved draft (ctrl+s queues it, esc keeps "
-            "the draft)", "inbox", show=True),
-    Command("thread.done", "e", "done", "Done",
-            "Done (every thread selected with x, if any)", "inbox", show=True),
-    Command("thread.snooze", "h", "snooze", "Snooze",
-            "Snooze: 1 hour, next window, tomorrow 9:00, until the client replies, until the "
-            "project is active, custom (1–6 pick directly)", "inbox", show=True),
-    Command("thread.escalate", "exclamation_mark", "escalate", "Escalate",
-            "Escalate to the project's account manager with a note", "inbox", show=True,
+    Command("thread.quoted", "T", "toggle_quoted", N_("Quoted"),
+            N_("Show / hide the quoted history of e-mails (what a sender quoted under their "
+               "answer: taken out of the text, hidden by default, never lost)"), "inbox"),
+    Command("thread.reply", "r", "reply", N_("Reply"),
+            N_("Reply: the composer, prefilled with the saved draft (ctrl+s queues it, esc keeps "
+            "the draft)"), "inbox", show=True),
+    Command("thread.done", "e", "done", N_("Done"),
+            N_("Done (every thread selected with x, if any)"), "inbox", show=True),
+    Command("thread.snooze", "h", "snooze", N_("Snooze"),
+            N_("Snooze: 1 hour, next window, tomorrow 9:00, until the client replies, until the "
+            "project is active, custom (1–6 pick directly)"), "inbox", show=True),
+    Command("thread.escalate", "exclamation_mark", "escalate", N_("Escalate"),
+            N_("Escalate to the project's account manager with a note"), "inbox", show=True,
             key_display="!"),
-    Command("thread.followup", "f", "followup", "Follow-up",
-            "Waiting on the client: after my reply, bring the thread back if they have not "
+    Command("thread.followup", "f", "followup", N_("Follow-up"),
+            N_("Waiting on the client: after my reply, bring the thread back if they have not "
             "answered in 1 / 2 windows, 1 / 3 / 7 days or a time you type; it leaves the Inbox "
             "(Snoozed, with its wake time) and returns saying \"no answer since …\" — a client "
-            "message ends it", "inbox"),
-    Command("thread.priority", "p", "priority", "Priority",
-            "Set the priority: urgent / high / normal / low (1–4); it sticks until the client's "
-            "next message", "inbox"),
-    Command("thread.relevance", "m", "relevance", "Mine?",
-            "Mine / not mine: correct whose the thread is (it sticks across new messages, z "
-            "undoes it, and similar threads learn from it)", "inbox"),
-    Command("thread.assign", "a", "assign", "Assign project",
-            "Assign the thread to a project (threads from unmapped chats, boards or domains "
-            "land in Unsorted); later messages of the same conversation follow it", "inbox"),
-    Command("thread.resolve", "u", "resolve", "Resolve",
-            "Resolve the escalation by hand (the AM answered elsewhere): the thread leaves "
-            "Escalated and is open again. An AM message in the thread resolves it by itself",
+            "message ends it"), "inbox"),
+    Command("thread.priority", "p", "priority", N_("Priority"),
+            N_("Set the priority: urgent / high / normal / low (1–4); it sticks until the client's "
+            "next message"), "inbox"),
+    Command("thread.relevance", "m", "relevance", N_("Mine?"),
+            N_("Mine / not mine: correct whose the thread is (it sticks across new messages, z "
+            "undoes it, and similar threads learn from it)"), "inbox"),
+    Command("thread.assign", "a", "assign", N_("Assign project"),
+            N_("Assign the thread to a project (threads from unmapped chats, boards or domains "
+            "land in Unsorted); later messages of the same conversation follow it"), "inbox"),
+    Command("thread.resolve", "u", "resolve", N_("Resolve"),
+            N_("Resolve the escalation by hand (the AM answered elsewhere): the thread leaves "
+            "Escalated and is open again. An AM message in the thread resolves it by itself"),
             "inbox"),
-    Command("inbox.peek_held", "w", "peek_held", "Peek held",
-            "Outside a reply window: show / hide the threads held until the next window (the "
-            "title and the header count them: \"7 held until 17:00\")", "inbox"),
-    Command("app.report", "R", "report", "Report",
-            "Time per client: messages, replies, response time, time spent, escalations (the "
-            "same numbers as inscope report)", "inbox"),
-    Command("thread.select", "x", "select", "Select",
-            "Select for bulk done / snooze / escalate (and move on)", "inbox"),
-    Command("app.undo", "z", "undo", "Undo",
-            "Undo the last action (a reply already sent cannot be taken back)", "inbox",
+    Command("inbox.peek_held", "w", "peek_held", N_("Peek held"),
+            N_("Outside a reply window: show / hide the threads held until the next window (the "
+            "title and the header count them: \"7 held until 17:00\")"), "inbox"),
+    Command("app.report", "R", "report", N_("Report"),
+            N_("Time per client: messages, replies, response time, time spent, escalations (the "
+            "same numbers as inscope report)"), "inbox"),
+    Command("thread.select", "x", "select", N_("Select"),
+            N_("Select for bulk done / snooze / escalate (and move on)"), "inbox"),
+    Command("app.undo", "z", "undo", N_("Undo"),
+            N_("Undo the last action (a reply already sent cannot be taken back)"), "inbox",
             show=True),
-    Command("app.search", "slash", "search", "Search",
-            "Search message text; esc leaves the results", "inbox", show=True, key_display="/"),
-    Command("app.help", "question_mark", "help", "Help",
-            "Every key with its binding id, as remapped by your keymap", "inbox", show=True,
+    Command("app.search", "slash", "search", N_("Search"),
+            N_("Search message text; esc leaves the results"), "inbox", show=True, key_display="/"),
+    Command("app.help", "question_mark", "help", N_("Help"),
+            N_("Every key with its binding id, as remapped by your keymap"), "inbox", show=True,
             key_display="?"),
-    Command("app.back", "escape", "back", "Back",
-            "Leave full screen → the search box → the detail pane → search results → the "
-            "selection", "inbox"),
-    Command("app.quit", "q", "app.quit", "Quit", "Quit inscope", "inbox", show=True),
+    Command("app.back", "escape", "back", N_("Back"),
+            N_("Leave full screen → the search box → the detail pane → search results → the "
+            "selection"), "inbox"),
+    Command("app.quit", "q", "app.quit", N_("Quit"), N_("Quit inscope"), "inbox", show=True),
     # -- everywhere -----------------------------------------------------------------------------
-    Command("app.palette", "ctrl+p", "command_palette", "Palette",
-            "Command palette: jump to a view or project, sync now, report, peek at held "
+    Command("app.palette", "ctrl+p", "command_palette", N_("Palette"),
+            N_("Command palette: jump to a view or project, sync now, report, peek at held "
             "threads, resolve the selected escalation, project status, resend unknown replies, "
-            "edit / send now / cancel a scheduled reply",
+            "edit / send now / cancel a scheduled reply"),
             APP_WIDE),
-    Command("app.focus_next", "tab", "focus_next", "Next pane",
-            "Sidebar → list → detail", APP_WIDE),
-    Command("app.focus_previous", "shift+tab", "focus_previous", "Previous pane",
-            "Detail → list → sidebar", APP_WIDE),
-    Command(FORCE_QUIT_ID, FORCE_QUIT_KEY, "quit", "Quit",
-            "Quit from any screen", APP_WIDE, priority=True),
+    Command("app.focus_next", "tab", "focus_next", N_("Next pane"),
+            N_("Sidebar → list → detail"), APP_WIDE),
+    Command("app.focus_previous", "shift+tab", "focus_previous", N_("Previous pane"),
+            N_("Detail → list → sidebar"), APP_WIDE),
+    Command(FORCE_QUIT_ID, FORCE_QUIT_KEY, "quit", N_("Quit"),
+            N_("Quit from any screen"), APP_WIDE, priority=True),
     # -- the list, the sidebar, the conversation -----------------------------------------------
-    Command("list.page_down", "pagedown", "page(1)", "Page down",
-            "Move the cursor one page down", "list"),
-    Command("list.page_up", "pageup", "page(-1)", "Page up",
-            "Move the cursor one page up", "list"),
-    Command("list.first", "home,g", "edge(0)", "First", "Go to the first thread", "list"),
-    Command("list.last", "end,G", "edge(1)", "Last", "Go to the last thread", "list"),
-    Command("sidebar.down", "j", "cursor_down", "Down",
-            "Next view or project (enter shows it)", "sidebar"),
-    Command("sidebar.up", "k", "cursor_up", "Up",
-            "Previous view or project (enter shows it)", "sidebar"),
-    Command("detail.page_down", "space", "page_down", "Page down",
-            "Scroll the conversation one page down", "detail"),
+    Command("list.page_down", "pagedown", "page(1)", N_("Page down"),
+            N_("Move the cursor one page down"), "list"),
+    Command("list.page_up", "pageup", "page(-1)", N_("Page up"),
+            N_("Move the cursor one page up"), "list"),
+    Command("list.first", "home,g", "edge(0)", N_("First"), N_("Go to the first thread"), "list"),
+    Command("list.last", "end,G", "edge(1)", N_("Last"), N_("Go to the last thread"), "list"),
+    Command("sidebar.down", "j", "cursor_down", N_("Down"),
+            N_("Next view or project (enter shows it)"), "sidebar"),
+    Command("sidebar.up", "k", "cursor_up", N_("Up"),
+            N_("Previous view or project (enter shows it)"), "sidebar"),
+    Command("detail.page_down", "space", "page_down", N_("Page down"),
+            N_("Scroll the conversation one page down"), "detail"),
     # -- dialogs --------------------------------------------------------------------------------
-    Command("composer.send", "ctrl+s", "send", "Send",
-            "Queue the reply in the outbox; it goes out with the next sync (an unpaid project "
-            "warns first: press again). Editing a scheduled reply: send it now", "composer",
+    Command("composer.send", "ctrl+s", "send", N_("Send"),
+            N_("Queue the reply in the outbox; it goes out with the next sync (an unpaid project "
+            "warns first: press again). Editing a scheduled reply: send it now"), "composer",
             show=True, priority=True),
-    Command("composer.send_later", "ctrl+l", "send_later", "At window",
-            "Hold the reply and send it when the next reply window opens (the composer says "
+    Command("composer.send_later", "ctrl+l", "send_later", N_("At window"),
+            N_("Hold the reply and send it when the next reply window opens (the composer says "
             "when; at once while a window is open); it waits in the outbox as scheduled — r on "
-            "the thread or the palette edits or cancels it until then", "composer", show=True,
+            "the thread or the palette edits or cancels it until then"), "composer", show=True,
             priority=True),
-    Command("composer.send_at", "ctrl+o", "send_at", "At…",
-            "Hold the reply until a time you type (\"завтра 11:00\", \"fri 10:00\", \"2h\"); "
-            "enter schedules it, esc goes back to the text", "composer", show=True,
+    Command("composer.send_at", "ctrl+o", "send_at", N_("At…"),
+            N_("Hold the reply until a time you type (\"завтра 11:00\", \"fri 10:00\", \"2h\"); "
+            "enter schedules it, esc goes back to the text"), "composer", show=True,
             priority=True),
-    Command("composer.template", "ctrl+t", "template", "Template",
-            "Insert a reply template (fuzzy picker); placeholders are filled from the thread and "
-            "what it does not know is asked for", "composer", show=True, priority=True),
-    Command("composer.close", "escape", "close", "Keep draft",
-            "Close the composer and keep the text as a draft", "composer", show=True,
+    Command("composer.template", "ctrl+t", "template", N_("Template"),
+            N_("Insert a reply template (fuzzy picker); placeholders are filled from the thread and "
+            "what it does not know is asked for"), "composer", show=True, priority=True),
+    Command("composer.close", "escape", "close", N_("Keep draft"),
+            N_("Close the composer and keep the text as a draft"), "composer", show=True,
             priority=True),
-    Command("picker.cancel", "escape", "cancel", "Cancel", "Close without choosing", "pickers",
+    Command("picker.cancel", "escape", "cancel", N_("Cancel"), N_("Close without choosing"), "pickers",
             show=True),
-    Command("picker.down", "j", "down", "Down", "Next choice", "pickers"),
-    Command("picker.up", "k", "up", "Up", "Previous choice", "pickers"),
-    Command("template.down", "down", "down", "Down", "Next template", "templates"),
-    Command("template.up", "up", "up", "Up", "Previous template", "templates"),
-    Command("template.cancel", "escape", "cancel", "Cancel", "Back to the reply, nothing inserted",
+    Command("picker.down", "j", "down", N_("Down"), N_("Next choice"), "pickers"),
+    Command("picker.up", "k", "up", N_("Up"), N_("Previous choice"), "pickers"),
+    Command("template.down", "down", "down", N_("Down"), N_("Next template"), "templates"),
+    Command("template.up", "up", "up", N_("Up"), N_("Previous template"), "templates"),
+    Command("template.cancel", "escape", "cancel", N_("Cancel"), N_("Back to the reply, nothing inserted"),
             "templates", show=True),
-    Command("fields.cancel", "escape", "cancel", "Cancel", "Back to the reply, nothing inserted",
+    Command("fields.cancel", "escape", "cancel", N_("Cancel"), N_("Back to the reply, nothing inserted"),
             "fields", show=True),
-    Command("escalate.cancel", "escape", "cancel", "Cancel", "Do not escalate", "escalate",
+    Command("escalate.cancel", "escape", "cancel", N_("Cancel"), N_("Do not escalate"), "escalate",
             show=True),
-    Command("confirm.yes", "y,enter", "answer(True)", "Yes", "Confirm", "confirm", show=True),
-    Command("confirm.no", "n,escape", "answer(False)", "No", "Cancel", "confirm", show=True),
-    Command("report.close", "escape,q", "close", "Close", "Back to the inbox", "report",
+    Command("confirm.yes", "y,enter", "answer(True)", N_("Yes"), N_("Confirm"), "confirm", show=True),
+    Command("confirm.no", "n,escape", "answer(False)", N_("No"), N_("Cancel"), "confirm", show=True),
+    Command("report.close", "escape,q", "close", N_("Close"), N_("Back to the inbox"), "report",
             show=True),
-    Command("report.period", "t", "period", "Period",
-            "This month → last 30 days → all time", "report", show=True),
-    Command("help.close", "escape,question_mark,q", "close", "Close", "Close the help", "help",
+    Command("report.period", "t", "period", N_("Period"),
+            N_("This month → last 30 days → all time"), "report", show=True),
+    Command("help.close", "escape,question_mark,q", "close", N_("Close"), N_("Close the help"), "help",
             show=True),
 )
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal, get_args
 
+from inscope.i18n import N_
+
 
 class Priority(IntEnum):
     """Lower sorts first."""
@@ -49,14 +51,14 @@ Role = Literal["client", "team", "am", "me", "bot", "unknown"]
 
 VIEWS: tuple[str, ...] = ("inbox", "held", "snoozed", "escalated", "answered", "done", "noise", "all")
 VIEW_TITLES: dict[str, str] = {
-    "inbox": "Inbox",
-    "held": "Held (paused/unpaid)",
-    "snoozed": "Snoozed",
-    "escalated": "Escalated",
-    "answered": "Answered",
-    "done": "Done",
-    "noise": "Noise",
-    "all": "All",
+    "inbox": N_("Inbox"),
+    "held": N_("Held (paused/unpaid)"),
+    "snoozed": N_("Snoozed"),
+    "escalated": N_("Escalated"),
+    "answered": N_("Answered"),
+    "done": N_("Done"),
+    "noise": N_("Noise"),
+    "all": N_("All"),
 }
 
 

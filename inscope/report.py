@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from inscope.i18n import N_, _, ngettext
+from inscope.i18n.labels import PROJECT_STATUS, label
 from inscope.store import Store
 
 
@@ -61,8 +63,17 @@ def _window_hours(schedule: WindowClock, a: float, b: float) -> float:
     return schedule.window_hours_between(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC))
 
 
-HEADERS = ["project", "status", "received", "replies", "median first response (window h)",
-           "time spent (min)", "escalations", "out of scope"]
+HEADERS = [N_("project"), N_("status"), N_("received"), N_("replies"),
+           N_("median first response (window h)"), N_("time spent (min)"), N_("escalations"),
+           N_("out of scope")]
+"""The columns (English msgids: the CSV keeps them as they are, a machine reads it)."""
+
+
+def total_line(minutes: float, projects: int) -> str:
+    """``Total time: 95 min across 3 projects`` in the interface language."""
+    return ngettext("Total time: {minutes} min across {n} project",
+                    "Total time: {minutes} min across {n} projects", projects).format(
+        minutes=f"{minutes:.0f}", n=projects)
 
 
 def render(rows: list[ProjectReport], fmt: str) -> str:
@@ -78,8 +89,11 @@ def render(rows: list[ProjectReport], fmt: str) -> str:
         w.writerow(HEADERS)
         w.writerows(values)
         return buf.getvalue()
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    # Markdown is read by a person: its headers and statuses in the interface language.
+    for row in values:
+        row[1] = label(PROJECT_STATUS, str(row[1]))
+    lines = ["| " + " | ".join(_(h) for h in HEADERS) + " |", "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in values]
     total_min = sum(r.time_spent_min for r in rows)
-    lines.append(f"\nTotal time: {total_min:.0f} min across {len(rows)} projects.")
+    lines.append("\n" + total_line(total_min, len(rows)) + ".")
     return "\n".join(lines) + "\n"

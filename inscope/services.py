@@ -16,13 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
+from inscope.i18n import N_, _
+
 if TYPE_CHECKING:
     from inscope.config import Config
 
 DEMO_MODULE = "sandbox.demo"
-DEMO_MISSING = "the demo needs its local servers: pip install 'inscope[demo]'"
-DEMO_WITH_CONFIG = ("--config cannot be used with --demo: the demo always uses its own config "
-                    "in its own directory, and never writes over a file you named")
+DEMO_MISSING = N_("the demo needs its local servers: pip install 'inscope[demo]'")
+DEMO_WITH_CONFIG = N_("--config cannot be used with --demo: the demo always uses its own config "
+                      "in its own directory, and never writes over a file you named")
 
 
 class Services(Protocol):
@@ -56,7 +58,7 @@ def demo_installed() -> Iterator[None]:
     try:
         yield
     except ModuleNotFoundError as e:
-        raise DemoUnavailable(DEMO_MISSING) from e
+        raise DemoUnavailable(_(DEMO_MISSING)) from e
 
 
 def load_demo() -> Demo:

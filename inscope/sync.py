@@ -46,6 +46,7 @@ from connectors.base import (
 from inscope import attachments, lease
 from inscope.alerts import Alert, followup_alert, new_urgent, remember
 from inscope.attachments import AttachmentRef
+from inscope.i18n import _, ngettext
 from inscope.model import Priority
 from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreError, TriageFn
 
@@ -209,7 +210,8 @@ class SyncEngine:
                 await conn.mark_read(m.conversation, m.up_to)
             except Exception as e:  # a read mark never fails the account
                 # Not moved on: the same marks are tried after the next fetch.
-                report.notes.append(f"{name}: not marked read yet ({redact(str(e))})")
+                report.notes.append(_("{account}: not marked read yet ({error})").format(
+                    account=name, error=redact(str(e))))
                 return
         self._read_seen[name] = top
 
@@ -259,11 +261,16 @@ class SyncEngine:
             case ChatMigrated(old=old, new=new):
                 moved = self.store.rekey_conversation(account, old, new)
                 mapped = self.hooks.on_migrate(account, old, new)
-                report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept"
-                                    + (f", mapped to {mapped})" if mapped else ")"))
+                kept = ngettext("{n} threads kept", "{n} threads kept", moved).format(n=moved)
+                if mapped:
+                    kept = _("{kept}, mapped to {project}").format(kept=kept, project=mapped)
+                report.notes.append(_("{account}: chat {old} became {new} ({kept})").format(
+                    account=account, old=old, new=new, kept=kept))
             case ConversationsJoined(absorbed=absorbed, into=into):
                 joins.append((absorbed, into))
-                report.notes.append(f"{account}: conversation {absorbed} joined {into} (its parent arrived later)")
+                report.notes.append(_("{account}: conversation {absorbed} joined {into} (its parent "
+                                      "arrived later)").format(account=account, absorbed=absorbed,
+                                                               into=into))
             case _:
                 assert_never(event)
 
@@ -292,7 +299,8 @@ class SyncEngine:
         self.store.set_meta("rules", version)
         report.retriaged += n
         if n:
-            report.notes.append(f"the rules changed: {n} threads re-triaged")
+            report.notes.append(ngettext("the rules changed: {n} thread re-triaged",
+                                         "the rules changed: {n} threads re-triaged", n).format(n=n))
 
     async def sync_all(self) -> SyncReport:
         """One round over every account, then the outbox.  Never raises for a source failure."""

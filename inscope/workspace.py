@@ -26,6 +26,7 @@ from inscope import attachments
 from inscope import config as config_mod
 from inscope.attachments import AttachmentRef
 from inscope.config import AccountCfg, Config, ProjectCfg
+from inscope.i18n import _
 from inscope.model import UNSORTED, Priority
 from inscope.rules.triage import Rules
 from inscope.rules.windows import Schedule, header_text
@@ -75,7 +76,7 @@ class Workspace:
         Raises ``DemoUnavailable`` when the demo is asked for but not installed.
         """
         if demo and config_path is not None:
-            raise ValueError(DEMO_WITH_CONFIG)
+            raise ValueError(_(DEMO_WITH_CONFIG))
         base = home or config_mod.data_dir()
         config_mod.ensure_private_dir(base)
         services: Services | None = None

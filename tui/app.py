@@ -19,15 +19,17 @@ import gc
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from inscope.i18n import N_, Nn_, _, ngettext
 from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
 from tui.messages import ClockTicked, SourceState, SyncRound
@@ -43,7 +45,16 @@ if TYPE_CHECKING:
     from tui.notify import TuiNotifier
 
 
-WOKEN = "{n} snoozed thread(s) are back."
+WOKEN = Nn_("{n} snoozed thread(s) are back.", "{n} snoozed thread(s) are back.")
+# Textual's own palette commands (App.get_system_commands), said in the interface language.
+SYSTEM_COMMANDS = (
+    N_("Bell"), N_("Ring the bell"), N_("Theme"), N_("Change the current theme"), N_("Quit"),
+    N_("Quit the application as soon as possible"), N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"), N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"), N_("Maximize"),
+    N_("Maximize the focused widget"), N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"))
 # An attachment read from its source takes at most this long (a big mail over a slow link).
 ATTACHMENT_TIMEOUT = 300.0
 
@@ -249,6 +260,19 @@ class InscopeApp(App[None], inherit_bindings=False):
         except RuntimeError:
             pass  # the loop already closed
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands (theme, keys, screenshot …), in the interface language."""
+        for cmd in super().get_system_commands(screen):
+            yield SystemCommand(_(cmd.title), _(cmd.help), cmd.callback, cmd.discover)
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's palette, its prompt in the interface language."""
+        from textual.command import CommandPalette
+
+        # (is_open is typed for App[object]; App is invariant in its result type.)
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"),
+                                            id="--command-palette"))
     def fetch_attachment(self, ref: Any, directory: Path) -> Path:
         """Download one attachment (blocking: call it off the UI thread).  Through the running
         sync engine when there is one, so its signed-in session is reused (a second Telegram
@@ -266,7 +290,7 @@ class InscopeApp(App[None], inherit_bindings=False):
             loop, wake = self._sync_loop, self._sync_wake
         if loop is None or wake is None:
             if self._sync_enabled:
-                self.notify("Sync is not running.", severity="warning")
+                self.notify(_("Sync is not running."), severity="warning")
             return
         with contextlib.suppress(RuntimeError):  # the loop closed under us: nothing to wake
             loop.call_soon_threadsafe(wake.set)
@@ -275,13 +299,14 @@ class InscopeApp(App[None], inherit_bindings=False):
         """A sync round finished: notes and unknown deliveries here, the rest on the inbox."""
         self.sync_rounds += 1
         if msg.unknown:
-            self.notify(f"{msg.unknown} repl{'y' if msg.unknown == 1 else 'ies'}: delivery unknown — "
-                        "ctrl+p → resend?", severity="warning", markup=False)
+            self.notify(ngettext("{n} reply: delivery unknown — ctrl+p → resend?",
+                                 "{n} replies: delivery unknown — ctrl+p → resend?",
+                                 msg.unknown).format(n=msg.unknown), severity="warning", markup=False)
         for note in msg.notes:
             self.notify(note, markup=False)
         if msg.woken:
             # The engine's clock woke them (the inbox's own clock says the same for its wakes).
-            self.notify(WOKEN.format(n=len(msg.woken)), markup=False)
+            self.notify(ngettext(*WOKEN, len(msg.woken)).format(n=len(msg.woken)), markup=False)
         self.alert(msg.alerts)
         if (inbox := self._inbox_if_mounted()) is not None:
             inbox.apply_sync_round(msg)
@@ -291,7 +316,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        text = f"{type(error).__name__}: {error}" if error else "unknown error"
+        text = f"{type(error).__name__}: {error}" if error else _("unknown error")
         if event.worker.group == "sync":
             if (inbox := self._inbox_if_mounted()) is not None:
                 inbox.sync_stopped(text)

@@ -1,4 +1,5 @@
-"""Small, pure formatting helpers for rows and the detail pane (no Textual)."""
+"""Small, pure formatting helpers for rows and the detail pane (no Textual), in the
+interface language (``inscope.i18n.dates``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import time
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from inscope.i18n import dates, language
 from inscope.model import Priority
 
 SOURCE_ICONS: dict[str, str] = {"trello": "T", "telegram": "✈", "email": "@", "demo": "◇"}
@@ -27,26 +29,20 @@ def zone(name: str) -> tzinfo:
 
 
 def relative(ts: float | None, now: float | None = None) -> str:
-    """Short age: ``now``, ``5m``, ``3h``, ``2d``, ``7w``."""
+    """Short age: ``now``, ``5m``, ``3h``, ``2d``, ``7w`` (``сейчас``, ``5м`` … in Russian)."""
     if not ts:
         return ""
-    d = (time.time() if now is None else now) - ts
-    if d < 60:
-        return "now"
-    if d < 3600:
-        return f"{int(d // 60)}m"
-    if d < 86400:
-        return f"{int(d // 3600)}h"
-    if d < 86400 * 14:
-        return f"{int(d // 86400)}d"
-    return f"{int(d // (86400 * 7))}w"
+    return dates.age((time.time() if now is None else now) - ts)
 
 
 def clock(ts: float | None, tz: tzinfo) -> str:
-    """Absolute local time for the detail pane: ``Mon 12 Mar 10:32``."""
+    """Absolute local time for the detail pane: ``Mon 12 Mar 10:32`` (``пн 12 марта 10:32``)."""
     if ts is None:
         return ""
-    return datetime.fromtimestamp(ts, tz).strftime("%a %d %b %H:%M")
+    at = datetime.fromtimestamp(ts, tz)
+    if language() == "en":
+        return at.strftime("%a %d %b %H:%M")
+    return dates.day_time(at)
 
 
 def status_mark(status: str) -> str:

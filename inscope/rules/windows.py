@@ -39,7 +39,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from inscope.config.schema import Windows
-from inscope.config.windowspec import DAY_ABBR, WindowSpec, parse_window
+from inscope.config.windowspec import WindowSpec, parse_window
+from inscope.i18n import _
+from inscope.i18n.dates import day_month, duration, weekday_abbr
 
 DAY_SECONDS = 86_400.0
 
@@ -351,8 +353,8 @@ def _when_label(at: datetime, now: datetime) -> str:
     if days_ahead == 0:
         return at.strftime("%H:%M")
     if 0 < days_ahead < 7:
-        return f"{DAY_ABBR[at.weekday()]} {at.strftime('%H:%M')}"
-    return f"{DAY_ABBR[at.weekday()]} {at.day} {at.strftime('%b %H:%M')}"
+        return f"{weekday_abbr(at)} {at.strftime('%H:%M')}"
+    return f"{weekday_abbr(at)} {day_month(at)} {at.strftime('%H:%M')}"
 
 
 def header_text(state: WindowState, now: datetime, cleared: int, total: int, urgent: int) -> str:
@@ -367,20 +369,20 @@ def header_text(state: WindowState, now: datetime, cleared: int, total: int, urg
     parts: list[str] = []
     if state.open:
         if state.current_end is None:
-            parts.append("no reply windows")
+            parts.append(_("no reply windows"))
         else:
             # Timestamps, not datetime subtraction: within one zone that is wall-clock time.
             left = state.current_end.timestamp() - now.timestamp()
-            parts.append("window open")
-            parts.append(f"{format_duration(left)} left")
-        parts.append(f"{cleared} of {total} cleared" if total else "nothing waiting")
+            parts.append(_("window open"))
+            parts.append(_("{duration} left").format(duration=duration(left)))
+        parts.append(_("{cleared} of {total} cleared").format(cleared=cleared, total=total)
+                     if total else _("nothing waiting"))
     elif state.next_start is None:
-        parts.append("no upcoming window")
+        parts.append(_("no upcoming window"))
     else:
         wait = state.next_start.timestamp() - now.timestamp()
-        parts.append(
-            f"next window {_when_label(state.next_start, now)} (in {format_duration(wait)})"
-        )
+        parts.append(_("next window {when} (in {duration})").format(
+            when=_when_label(state.next_start, now), duration=duration(wait)))
     if urgent > 0:
-        parts.append(f"{urgent} urgent")
+        parts.append(_("{n} urgent").format(n=urgent))
     return " · ".join(parts)

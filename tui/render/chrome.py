@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 from rich.text import Text
 
+from inscope.i18n import _, ngettext
+from inscope.i18n.dates import weekday_abbr
+from inscope.i18n.labels import SOURCE_STATE, label
 from inscope.model import VIEW_TITLES
 from inscope.text import one_line
 from tui.format import SOURCE_ICONS
@@ -48,10 +51,10 @@ def kind_source(kind: str) -> str:
 def held_until_label(until: float | None, now: float, tz: tzinfo) -> str:
     """When the held threads come back: "17:00" today, "Mon 11:00" on a later day."""
     if until is None:
-        return "the next window"
+        return _("the next window")
     at = datetime.fromtimestamp(until, tz)
     today = datetime.fromtimestamp(now, tz).date()
-    return at.strftime("%H:%M") if at.date() == today else at.strftime("%a %H:%M")
+    return at.strftime("%H:%M") if at.date() == today else f"{weekday_abbr(at)} {at:%H:%M}"
 
 
 def header_text(*, window: str, demo: bool, sources: Sequence[SourceLike],
@@ -66,46 +69,52 @@ def header_text(*, window: str, demo: bool, sources: Sequence[SourceLike],
     t = Text()
     t.append(" inscope ", "bold reverse")
     if demo:
-        t.append(" demo ", "reverse")
+        t.append(" " + _("demo") + " ", "reverse")
     t.append(" ")
     t.append(one_line(window) or "…")
     if sources:
         t.append("  │ ", "dim")
         for s in sources:
             icon = SOURCE_ICONS.get(s.kind, "") or SOURCE_ICONS.get(kind_source(s.kind), "◇")
-            t.append(f"{icon} {s.account} {s.state}  ", "" if s.state in _HEALTHY else "bold red")
+            t.append(f"{icon} {s.account} {label(SOURCE_STATE, s.state)}  ", "" if s.state in _HEALTHY else "bold red")
     elif accounts:
         t.append("  │ ", "dim")
         for a in accounts:
             icon = SOURCE_ICONS.get(kind_source(str(a["kind"])), "◇")
-            t.append(f"{icon} {a['name']} {a['status']}  ", "" if a["status"] == "ok" else "bold red")
+            t.append(f"{icon} {a['name']} {label(SOURCE_STATE, str(a['status']))}  ", "" if a["status"] == "ok" else "bold red")
     if counts:
         t.append(" │ ", "dim")
-        t.append(f"inbox {counts.get('inbox', 0)} · held {counts.get('held', 0)} · "
-                 f"snoozed {counts.get('snoozed', 0)} · noise {counts.get('noise', 0)}")
+        t.append(_("inbox {inbox} · held {held} · snoozed {snoozed} · noise {noise}").format(
+            inbox=counts.get("inbox", 0), held=counts.get("held", 0),
+            snoozed=counts.get("snoozed", 0), noise=counts.get("noise", 0)))
         waiting = counts.get("held_until_window", 0)
         if waiting:
-            t.append(f" · {waiting} held until {held_until}", "bold")
+            t.append(" · " + _("{n} held until {when}").format(n=waiting, when=held_until), "bold")
         scheduled = counts.get("scheduled", 0)
         if scheduled:
-            t.append(f" · {scheduled} scheduled")
+            t.append(" · " + _("{n} scheduled").format(n=scheduled))
     return t
 
 
 def list_title(query: ViewQuery, *, threads: int, project: str | None, held: int,
                held_until: str, peeking: bool, marked: int) -> Text:
     """The line above the list: view (or search), project, thread count, held, selected."""
+    # English keeps the one form the title always had ("1 threads"); Russian needs all three.
+    count = ngettext("{n} threads", "{n} threads", threads).format(n=threads)
     if query.search:
-        title = f" Search “{one_line(query.search, 60)}” · {threads} threads — esc leaves search"
+        title = " " + _("Search “{query}” · {count} — esc leaves search").format(
+            query=one_line(query.search, 60), count=count)
     else:
-        title = f" {VIEW_TITLES.get(query.view, query.view)} · {threads} threads"
+        view = _(VIEW_TITLES[query.view]) if query.view in VIEW_TITLES else query.view
+        title = f" {view} · {count}"
         if query.project_id is not None:
             title = f" {project if project is not None else query.project_id} ·" + title
         if query.view == "inbox" and held:
-            title += (f" · peeking at {held} held until {held_until} — w hides them" if peeking
-                      else f" · {held} held until {held_until} — w to peek")
+            title += " · " + (_("peeking at {n} held until {when} — w hides them") if peeking
+                              else _("{n} held until {when} — w to peek")).format(
+                n=held, when=held_until)
     if marked:
-        title += f" · {marked} selected"
+        title += " · " + _("{n} selected").format(n=marked)
     return Text(title)
 
 
@@ -126,19 +135,21 @@ def status_text(*, sources: Sequence[SourceLike], accounts: Sequence[Mapping[str
         problems += [f"{a['name']}: {one_line(str(a['last_error']), 160)}" for a in accounts
                      if a["status"] != "ok" and a["last_error"]]
     if sync_error:
-        problems.append(f"sync stopped: {one_line(sync_error, 160)}")
+        problems.append(_("sync stopped: {error}").format(error=one_line(sync_error, 160)))
     if view_error:
-        problems.append(f"view: {one_line(view_error, 160)}")
+        problems.append(_("view: {error}").format(error=one_line(view_error, 160)))
     if failed_outbox:
-        problems.append(f"{failed_outbox} repl{'y' if failed_outbox == 1 else 'ies'} not delivered "
-                        "— ctrl+p → resend, edit or cancel")
+        problems.append(ngettext("{n} reply not delivered — ctrl+p → resend, edit or cancel",
+                                 "{n} replies not delivered — ctrl+p → resend, edit or cancel",
+                                 failed_outbox).format(n=failed_outbox))
     if problems:
         t.append(" ⚠ " + " · ".join(problems), "bold red")
     if unknown_outbox:
-        t.append(f"  {unknown_outbox} repl{'y' if unknown_outbox == 1 else 'ies'} "
-                 "with unknown delivery — ctrl+p → resend", "bold yellow")
+        t.append("  " + ngettext("{n} reply with unknown delivery — ctrl+p → resend",
+                                 "{n} replies with unknown delivery — ctrl+p → resend",
+                                 unknown_outbox).format(n=unknown_outbox), "bold yellow")
     if not problems and not unknown_outbox:
-        t.append(" ok", "dim")
+        t.append(" " + _("ok"), "dim")
         if synced_at:
-            t.append(f" · synced {synced_at}", "dim")
+            t.append(" · " + _("synced {when}").format(when=synced_at), "dim")
     return t

@@ -24,6 +24,9 @@ from rich.text import Text
 
 from inscope.actions import Conversation
 from inscope.attachments import AttachmentRef, human_size, of_messages
+from inscope.i18n import N_, _, ngettext
+from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, ROLE, STATE, label
+from inscope.i18n.reasons import reason_text
 from inscope.model import MessageRow
 from inscope.text import one_line, sanitize
 from tui.format import SOURCE_ICONS, clock, relative, status_mark
@@ -212,9 +215,13 @@ def _tail_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool, count:
     return paras
 
 
-# The toolkit's lines in the thread facts (one place, for the later translation pass).
-FOLLOWUP_BACK = "back from a follow-up: {note}"
-SCHEDULED_REPLY = "reply scheduled for {when} (outbox #{oid}) — r edits it, ctrl+p sends it now or cancels it"
+# The toolkit's lines in the thread facts (msgids; translated where shown).
+FOLLOWUP_BACK = N_("back from a follow-up: {note}")
+SCHEDULED_REPLY = N_("reply scheduled for {when} (outbox #{oid}) — r edits it, ctrl+p sends it now "
+                     "or cancels it")
+RELEVANCE = {"mine": N_("yours"), "watch": N_("shown (not addressed to you)"),
+             "noise": N_("not yours")}
+SCOPE = {"in": N_("in scope"), "out": N_("out of scope")}
 
 
 def _conversation_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool = False) -> list[Para]:
@@ -223,71 +230,86 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool
     paras: list[Para] = []
     add = paras.append
 
-    add(Para(((sanitize(t.title) or "(untitled)", BOLD),)))
+    add(Para(((sanitize(t.title) or _("(untitled)"), BOLD),)))
     facts: list[Run] = [(sanitize(t.project), BOLD)]
     if conv.project_status != "active":
-        since = f" since {clock(conv.project_since, tz)}" if conv.project_since else ""
-        facts.append((f" {status_mark(conv.project_status)} {conv.project_status}{since}", _WARN))
-    facts += [(f" · {SOURCE_ICONS.get(t.source, '?')} {t.source}", DIM), (f" · {t.state}", DIM),
-              (f" · {t.msg_count} messages", DIM)]
+        since = (" " + _("since {when}").format(when=clock(conv.project_since, tz))
+                 if conv.project_since else "")
+        facts.append((f" {status_mark(conv.project_status)} "
+                      f"{label(PROJECT_STATUS, conv.project_status)}{since}", _WARN))
+    count = ngettext("{n} message", "{n} messages", t.msg_count).format(n=t.msg_count)
+    facts += [(f" · {SOURCE_ICONS.get(t.source, '?')} {t.source}", DIM),
+              (f" · {label(STATE, t.state)}", DIM), (f" · {count}", DIM)]
     add(Para(tuple(facts), kind=CHUNKS))
     if t.delivery_error:
-        add(Para(((f"⚠ reply not delivered: {one_line(t.delivery_error)}", _OUT),
-                  (" — ctrl+p: resend, edit or cancel it", DIM)), kind=CHUNKS))
+        add(Para(((_("⚠ reply not delivered: {error}").format(error=one_line(t.delivery_error)),
+                   _OUT), (" — " + _("ctrl+p: resend, edit or cancel it"), DIM)), kind=CHUNKS))
     if t.urgent:
-        add(Para(((f"urgent: {one_line(t.urgent_reason) or 'an emergency'}", _OUT),
-                  (" — it breaks through the reply windows", DIM)), kind=CHUNKS))
-    relevance = {"mine": "yours", "watch": "shown (not addressed to you)", "noise": "not yours"}
-    rel: list[Run] = [(f"whose: {relevance.get(t.relevance, t.relevance)}", BOLD)]
+        why = one_line(reason_text(t.urgent_reason)) or _("an emergency")
+        add(Para(((_("urgent: {reason}").format(reason=why), _OUT),
+                  (" — " + _("it breaks through the reply windows"), DIM)), kind=CHUNKS))
+    whose = _(RELEVANCE[t.relevance]) if t.relevance in RELEVANCE else t.relevance
+    rel: list[Run] = [(_("whose: {relevance}").format(relevance=whose), BOLD)]
     if t.relevance_reason:
-        rel.append((f" — {one_line(t.relevance_reason)}", PLAIN))
-    rel.append((" (m corrects it)", DIM))
+        rel.append((f" — {one_line(reason_text(t.relevance_reason))}", PLAIN))
+    rel.append((" " + _("(m corrects it)"), DIM))
     add(Para(tuple(rel), kind=CHUNKS))
-    prio: list[Run] = [(f"priority: {t.priority.label}", BOLD)]
+    prio: list[Run] = [(_("priority: {priority}").format(priority=label(PRIORITY, t.priority.label)),
+                        BOLD)]
     if t.due_at:
-        late = " (overdue)" if t.due_at < now and t.state == "open" else ""
-        prio.append((f" · due {clock(t.due_at, tz)}{late}", _OUT if late else PLAIN))
+        late = " " + _("(overdue)") if t.due_at < now and t.state == "open" else ""
+        prio.append((" · " + _("due {when}").format(when=clock(t.due_at, tz)) + late,
+                     _OUT if late else PLAIN))
     add(Para(tuple(prio), kind=CHUNKS))
     if t.reasons:
-        add(Para((("why this priority:", DIM),)))
-        paras.extend(Para(((f"• {one_line(r)}", PLAIN),), indent=2) for r in t.reasons)
+        add(Para(((_("why this priority:"), DIM),)))
+        paras.extend(Para(((f"• {one_line(reason_text(r))}", PLAIN),), indent=2) for r in t.reasons)
     if t.scope != "unknown":
-        scope: list[Run] = [(f"scope: {t.scope}", _OUT if t.scope == "out" else PLAIN)]
+        scope_word = _(SCOPE[t.scope]) if t.scope in SCOPE else t.scope
+        scope: list[Run] = [(_("scope: {scope}").format(scope=scope_word),
+                             _OUT if t.scope == "out" else PLAIN)]
         if t.scope_reason:
-            scope.append((f" — {one_line(t.scope_reason)}", PLAIN))
+            scope.append((f" — {one_line(reason_text(t.scope_reason))}", PLAIN))
         add(Para(tuple(scope)))
     if t.state == "snoozed":
         # The action layer words the reason ("until Fri 5 Dec 10:00", "until the client
         # replies"); older rows kept a bare label ("1 hour") and get the wake time added.
         reason = one_line(t.snooze_reason)
         if reason.startswith("until"):
-            snooze: list[Run] = [(f"snoozed {reason}", BOLD)]
+            # The action layer's words for it in the interface language (the stored ones
+            # are English).
+            until = one_line(conv.snooze_text) or reason_text(reason)
+            snooze: list[Run] = [(_("snoozed {until}").format(until=until), BOLD)]
         else:
             wake = {
-                "client": "until the client replies",
-                "project": "until the project is active",
-            }.get(t.snooze_kind or "", f"until {clock(t.snooze_until, tz)}")
-            snooze = [(f"snoozed {wake}", BOLD)]
+                "client": _("until the client replies"),
+                "project": _("until the project is active"),
+            }.get(t.snooze_kind or "", _("until {when}").format(when=clock(t.snooze_until, tz)))
+            snooze = [(_("snoozed {until}").format(until=wake), BOLD)]
             if reason:
                 snooze.append((f" — {reason}", PLAIN))
         add(Para(tuple(snooze)))
     if conv.followup_note:
-        add(Para(((FOLLOWUP_BACK.format(note=one_line(conv.followup_note)), BOLD),)))
+        add(Para(((_(FOLLOWUP_BACK).format(note=one_line(conv.followup_note)), BOLD),)))
     for oid, when in conv.scheduled:
-        add(Para(((SCHEDULED_REPLY.format(when=one_line(when), oid=oid), BOLD),)))
+        add(Para(((_(SCHEDULED_REPLY).format(when=one_line(when), oid=oid), BOLD),)))
     for e in conv.escalations:
-        state = "resolved" if e.get("resolved_at") else f"delivery: {e.get('delivery') or 'n/a'}"
-        add(Para(((f"escalated to {one_line(str(e.get('to', '')))} via {one_line(str(e.get('channel', '')))}",
+        state = (_("resolved") if e.get("resolved_at")
+                 else _("delivery: {state}").format(state=e.get("delivery") or _("n/a")))
+        add(Para(((_("escalated to {whom} via {channel}").format(
+                    whom=one_line(str(e.get("to", ""))), channel=one_line(str(e.get("channel", "")))),
                    _ESCALATION), (f" · {clock(e.get('created_at'), tz)}", _ESCALATION),
                   (f" · {state}", _ESCALATION)), kind=CHUNKS))
         if e.get("note"):
-            add(Para(((f"note: {one_line(str(e['note']))}", PLAIN),), indent=2))
+            add(Para(((_("note: {note}").format(note=one_line(str(e["note"]))), PLAIN),), indent=2))
     if t.url:
         add(Para(((one_line(t.url), _URL),)))
     add(Para((("─", DIM),), kind=RULE))
     hidden = t.msg_count - len(conv.messages)
     if hidden > 0:
-        add(Para(((f"… {hidden} older messages not shown — o opens the original", DIM),)))
+        add(Para(((ngettext("… {n} older message not shown — o opens the original",
+                             "… {n} older messages not shown — o opens the original",
+                             hidden).format(n=hidden), DIM),)))
         add(Para((("", PLAIN),)))
     numbered = 0  # attachments are numbered across the thread, as `A` and `inscope show` say
     for m in conv.messages:
@@ -303,16 +325,16 @@ def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float, numbe
     head: list[Run] = [(sanitize(m.author_name) or "?", ROLE_STYLES.get(m.role, PLAIN))]
     if m.author_handle:
         head.append((f" @{sanitize(m.author_handle)}", DIM))
-    head += [(f" ({one_line(m.role, 20)})", DIM), (f" · {m.source}", DIM),
+    head += [(f" ({one_line(label(ROLE, m.role), 20)})", DIM), (f" · {m.source}", DIM),
              (f" · {clock(m.created_at, tz)}", DIM), (f" · {relative(m.created_at, now)}", DIM)]
     if m.edited_at:
-        head.append((" · edited", _EDITED))
+        head.append((" · " + _("edited"), _EDITED))
     if m.deleted:
-        head.append((" · deleted", _DELETED))
+        head.append((" · " + _("deleted"), _DELETED))
     paras.append(Para(tuple(head), kind=CHUNKS))
     if m.reply_to:
         excerpt = one_line(m.reply_to_text or "", 80) or one_line(m.reply_to, 80)
-        paras.append(Para(((f"↳ replying to: {excerpt}", _REPLY),), indent=2))
+        paras.append(Para(((_("↳ replying to: {excerpt}").format(excerpt=excerpt), _REPLY),), indent=2))
     body, style = sanitize(m.text), _DELETED_BODY if m.deleted else PLAIN
     if len(body) <= BODY_CHUNK:
         paras.append(Para(((body, style),), indent=2))
@@ -328,13 +350,16 @@ def _add_message(paras: list[Para], m: MessageRow, tz: tzinfo, now: float, numbe
             for k in range(0, len(lines), BODY_CHUNK_LINES):
                 paras.append(Para((("\n".join(lines[k:k + BODY_CHUNK_LINES]), _QUOTED),), indent=2))
         else:
-            paras.append(Para(((f"┄ quoted history, {len(lines)} line(s) — T shows it", DIM),),
-                              indent=2))
+            # English keeps its one form for every count.
+            hidden = ngettext("┄ quoted history, {n} line(s) — T shows it",
+                              "┄ quoted history, {n} line(s) — T shows it",
+                              len(lines)).format(n=len(lines))
+            paras.append(Para(((hidden, DIM),), indent=2))
     if not m.deleted:
         for a in attachment_list(m):
             numbered += 1
             paras.append(Para(((f"📎 {numbered} ", _ATTACHMENT), (one_line(a.name, 120), PLAIN),
-                               (f" · {human_size(a.size)}" + (" — A saves it" if numbered == 1 else ""),
+                               (f" · {human_size(a.size)}" + (" — " + _("A saves it") if numbered == 1 else ""),
                                 DIM)), indent=2, kind=CHUNKS))
     paras.append(Para((("", PLAIN),)))
     return numbered

@@ -14,6 +14,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
+from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, label
+from inscope.i18n.reasons import reason_text
 from inscope.model import GroupHeader, ThreadRow
 from inscope.store.states import FOLLOWUP, followup_returned
 from inscope.text import one_line
@@ -57,8 +59,8 @@ def column_widths(width: int) -> tuple[int, int, int]:
 def header_text(h: GroupHeader, width: int) -> str:
     """A group header row: `` Alpha ⏸ paused · urgent · 2``, fitted to ``width``."""
     mark = status_mark(h.project_status)
-    status = f" {mark} {h.project_status}" if mark else ""
-    return fit(f" {h.project}{status} · {h.priority.label} · {h.count}", width)
+    status = f" {mark} {label(PROJECT_STATUS, h.project_status)}" if mark else ""
+    return fit(f" {h.project}{status} · {label(PRIORITY, h.priority.label)} · {h.count}", width)
 
 
 def fg(style: Style) -> Style:
@@ -103,7 +105,7 @@ def thread_segments(r: ThreadRow, width: int, now: float, style: Style, accents:
         flags += "↩"  # back from a follow-up: no answer from the client
     preview = r.last_text
     if r.state == "snoozed" and r.snooze_kind == FOLLOWUP and r.snooze_reason:
-        preview = f"↩ {r.snooze_reason} · {r.last_text}"  # when it comes back
+        preview = f"↩ {reason_text(r.snooze_reason)} · {r.last_text}"  # when it comes back
     age = relative(r.last_client_at or r.last_at, now)
     title_w, author_w, text_w = column_widths(width)
     segs = [

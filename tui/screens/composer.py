@@ -29,6 +29,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
 from inscope.actions import ActionError, NeedsConfirmation, Outcome
+from inscope.i18n import N_, _
 from inscope.store import StoreError
 from tui.activity import ActivityClock
 from tui.bindings import bindings_for
@@ -41,20 +42,22 @@ if TYPE_CHECKING:
 SendWhen = Literal["now", "window"] | str
 """When to send: ``"now"``, ``"window"`` (the next reply window) or a time in words."""
 
-# What the composer says (one place, for the later translation pass).
-TITLE = "Reply: {title}"
-EDIT_TITLE = "Scheduled reply: {title}"
-WHEN_HINT = "ctrl+s sends now · ctrl+l sends {window} · ctrl+o at a time you type · ctrl+t template"
-EDIT_HINT = ("Scheduled for {when} (outbox #{oid}) — ctrl+s sends it now · ctrl+l {window} · "
-             "ctrl+o another time · esc keeps it scheduled")
-AT_PLACEHOLDER = "send at… e.g. завтра 11:00, fri 10:00, 2h — enter schedules, esc goes back"
-EMPTY = "Nothing to send: the reply is empty."
-CONFIRM = "⚠ {warning} — press {key} again to send anyway."
-NOT_QUEUED = "Not queued: {error}"
-NOT_SAVED = "Draft not saved: {error}"
-SCHEDULE_KEPT = "The scheduled reply keeps its time ({when})."
-NO_TEMPLATES = "No templates: add [[templates]] to the config or files to the templates folder."
-TEMPLATE_FAILED = "Template: {error}"
+# What the composer says (msgids; translated where shown).
+TITLE = N_("Reply: {title}")
+EDIT_TITLE = N_("Scheduled reply: {title}")
+WHEN_HINT = N_("ctrl+s sends now · ctrl+l sends {window} · ctrl+o at a time you type · "
+               "ctrl+t template")
+EDIT_HINT = N_("Scheduled for {when} (outbox #{oid}) — ctrl+s sends it now · ctrl+l {window} · "
+               "ctrl+o another time · esc keeps it scheduled")
+AT_PLACEHOLDER = N_("send at… e.g. завтра 11:00, fri 10:00, 2h — enter schedules, esc goes back")
+EMPTY = N_("Nothing to send: the reply is empty.")
+CONFIRM = N_("⚠ {warning} — press {key} again to send anyway.")
+NOT_QUEUED = N_("Not queued: {error}")
+NOT_SAVED = N_("Draft not saved: {error}")
+SCHEDULE_KEPT = N_("The scheduled reply keeps its time ({when}).")
+NO_TEMPLATES = N_("No templates: add [[templates]] to the config or files to the templates "
+                  "folder.")
+TEMPLATE_FAILED = N_("Template: {error}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +89,12 @@ class TemplateSource:
 class ComposerScreen(ModalScreen[ComposerResult]):
     """Write a reply to one thread (or edit a scheduled one)."""
 
-    BINDING_GROUP_TITLE = "Composer"
+    BINDING_GROUP_TITLE = N_("Composer")
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("composer")
 
     def __init__(self, *, title: str, context: str, draft: str,
                  queue: Callable[[str, bool, SendWhen], Awaitable[Outcome]],
-                 save_draft: Callable[[str], Awaitable[str | None]], window: str = "at the next window",
+                 save_draft: Callable[[str], Awaitable[str | None]], window: str | None = None,
                  templates: TemplateSource | None = None, editing: Editing | None = None) -> None:
         super().__init__()
         self._reply_title = title
@@ -100,7 +103,7 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         self._confirmed: str | None = None  # the key pressed after a NeedsConfirmation
         self._queue = queue
         self._save_draft = save_draft
-        self._window = window
+        self._window = _("at the next window") if window is None else window
         self._templates = templates
         self.editing = editing
         self._busy = False
@@ -110,11 +113,11 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         """Title, what we answer, the text area, when it goes, warnings and errors, footer."""
         title = EDIT_TITLE if self.editing else TITLE
         with Vertical(id="composer"):
-            yield Static(Text(title.format(title=self._reply_title), style="bold"), id="composer-title")
+            yield Static(Text(_(title).format(title=self._reply_title), style="bold"), id="composer-title")
             yield Static(Text(self._reply_context, style="dim"), id="composer-context")
             yield TextArea(self._reply_draft, id="composer-text", soft_wrap=True, tab_behavior="focus")
             yield Static(Text(self.when_hint, style="dim"), id="composer-when")
-            yield Input(placeholder=AT_PLACEHOLDER, id="composer-at")
+            yield Input(placeholder=_(AT_PLACEHOLDER), id="composer-at")
             yield Static("", id="composer-warning")
             yield Static("", id="composer-error")
         yield KeyFooter()
@@ -123,9 +126,9 @@ class ComposerScreen(ModalScreen[ComposerResult]):
     def when_hint(self) -> str:
         """The line under the text: what each key does and when the reply would go."""
         if self.editing is not None:
-            return EDIT_HINT.format(when=self.editing.when, oid=self.editing.outbox_id,
+            return _(EDIT_HINT).format(when=self.editing.when, oid=self.editing.outbox_id,
                                     window=self._window)
-        return WHEN_HINT.format(window=self._window)
+        return _(WHEN_HINT).format(window=self._window)
 
     def on_mount(self) -> None:
         """Focus the text, cursor at the end of the draft; the time input stays hidden."""
@@ -151,7 +154,7 @@ class ComposerScreen(ModalScreen[ComposerResult]):
             return
         text = self.text
         if not text.strip():
-            self._show("#composer-error", EMPTY)
+            self._show("#composer-error", _(EMPTY))
             return
         self._busy = True
         try:
@@ -159,11 +162,11 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         except NeedsConfirmation as e:
             self._busy = False
             self._confirmed = key
-            self._show("#composer-warning", CONFIRM.format(warning=e.warning, key=key))
+            self._show("#composer-warning", _(CONFIRM).format(warning=e.warning, key=key))
             return
         except (ActionError, StoreError) as e:
             self._busy = False
-            self._show("#composer-error", NOT_QUEUED.format(error=e))
+            self._show("#composer-error", _(NOT_QUEUED).format(error=e))
             return
         # The reply is in the outbox now; only now may the composer close.
         self.dismiss(ComposerResult(True, outcome.outbox_id, self.clock.take(), outcome.message))
@@ -189,7 +192,7 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         event.stop()
         when = event.value.strip()
         if not when:
-            self._show("#composer-error", NOT_QUEUED.format(error="say when, e.g. завтра 11:00"))
+            self._show("#composer-error", _(NOT_QUEUED).format(error=_("say when, e.g. завтра 11:00")))
             return
         await self._submit(when, "enter")
 
@@ -207,9 +210,9 @@ class ComposerScreen(ModalScreen[ComposerResult]):
             said = await self._save_draft(self.text)
         except (ActionError, StoreError) as e:
             self._busy = False
-            self._show("#composer-error", NOT_SAVED.format(error=e))
+            self._show("#composer-error", _(NOT_SAVED).format(error=e))
             return
-        kept = SCHEDULE_KEPT.format(when=self.editing.when) if self.editing else ""
+        kept = _(SCHEDULE_KEPT).format(when=self.editing.when) if self.editing else ""
         self.dismiss(ComposerResult(False, None, self.clock.take(), said or kept))
 
     # -- templates --------------------------------------------------------------------------
@@ -221,10 +224,10 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         try:
             offered = await self._templates.offer()
         except (ActionError, StoreError) as e:
-            self._show("#composer-error", TEMPLATE_FAILED.format(error=e))
+            self._show("#composer-error", _(TEMPLATE_FAILED).format(error=e))
             return
         if not offered:
-            self._show("#composer-error", NO_TEMPLATES)
+            self._show("#composer-error", _(NO_TEMPLATES))
             return
         from tui.screens.templates import TemplatePicker
 
@@ -236,7 +239,7 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         try:
             prepared = await self._templates.prepare(name)
         except (ActionError, StoreError) as e:
-            self._show("#composer-error", TEMPLATE_FAILED.format(error=e))
+            self._show("#composer-error", _(TEMPLATE_FAILED).format(error=e))
             return
         if not prepared.missing:
             self.insert_template(prepared, {})
@@ -256,7 +259,7 @@ class ComposerScreen(ModalScreen[ComposerResult]):
         try:
             text = fill(prepared.template.text, {**prepared.values, **given})
         except MissingFields as e:
-            self._show("#composer-error", TEMPLATE_FAILED.format(error=e))
+            self._show("#composer-error", _(TEMPLATE_FAILED).format(error=e))
             return
         area = self.query_one(TextArea)
         if not area.text.strip():

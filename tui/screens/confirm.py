@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from inscope.i18n import _
 from tui.bindings import bindings_for
 
 
@@ -30,7 +31,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(Text(self._question, style="bold"), classes="dialog-title")
             if self._detail:
                 yield Static(Text(self._detail), id="confirm-detail")
-            yield Static(Text("y / enter: yes    n / esc: no", style="dim"))
+            yield Static(Text(_("y / enter: yes    n / esc: no"), style="dim"))
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""

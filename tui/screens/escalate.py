@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from inscope.i18n import _, ngettext
 from tui.bindings import bindings_for
 
 
@@ -26,16 +27,18 @@ class EscalateScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         """Who, the note input, and an error line."""
-        what = "this thread" if self._count == 1 else f"{self._count} threads"
+        title = ngettext("Escalate this thread", "Escalate {n} threads", self._count).format(
+            n=self._count)
         with Vertical(classes="dialog"):
-            yield Static(Text(f"Escalate {what}", style="bold"), classes="dialog-title")
+            yield Static(Text(title, style="bold"), classes="dialog-title")
             if self._am:
-                yield Static(Text(f"to the account manager: {self._am}"), id="escalate-am")
+                yield Static(Text(_("to the account manager: {am}").format(am=self._am)),
+                             id="escalate-am")
             else:
-                yield Static(Text("No account manager is configured for this project "
-                                  "(config: projects.account_manager)."), id="escalate-am",
+                yield Static(Text(_("No account manager is configured for this project "
+                                    "(config: projects.account_manager).")), id="escalate-am",
                              classes="error")
-            yield Input(placeholder="note for the account manager (enter to send)",
+            yield Input(placeholder=_("note for the account manager (enter to send)"),
                         id="escalate-note", disabled=not self._am)
             yield Static("", id="escalate-error", classes="error")
 
@@ -48,7 +51,7 @@ class EscalateScreen(ModalScreen[str | None]):
         event.stop()
         note = event.value.strip()
         if not note:
-            self.query_one("#escalate-error", Static).update(Text("write a short note first"))
+            self.query_one("#escalate-error", Static).update(Text(_("write a short note first")))
             return
         self.dismiss(note)
 

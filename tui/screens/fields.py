@@ -16,11 +16,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from inscope.i18n import N_, _
 from tui.bindings import bindings_for
 
-TITLE = "Template {name}: fill in"
-HINT = "enter: the next empty field, or insert when all are filled · esc: back to the reply"
-NEEDED = "fill in {field} first"
+TITLE = N_("Template {name}: fill in")
+HINT = N_("enter: the next empty field, or insert when all are filled · esc: back to the reply")
+NEEDED = N_("fill in {field} first")
 
 
 class FieldsScreen(ModalScreen[dict[str, str] | None]):
@@ -36,11 +37,11 @@ class FieldsScreen(ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         """A label and an input per field, a hint and an error line."""
         with Vertical(classes="dialog"):
-            yield Static(Text(TITLE.format(name=self._template), style="bold"), classes="dialog-title")
+            yield Static(Text(_(TITLE).format(name=self._template), style="bold"), classes="dialog-title")
             for i, name in enumerate(self.fields):
                 yield Static(Text("{" + name + "}"), classes="field-label")
                 yield Input(id=f"field-{i}", placeholder=name.replace("_", " "))
-            yield Static(Text(HINT, style="dim"))
+            yield Static(Text(_(HINT), style="dim"))
             yield Static("", id="fields-error", classes="error")
 
     def on_mount(self) -> None:
@@ -63,7 +64,7 @@ class FieldsScreen(ModalScreen[dict[str, str] | None]):
         nxt = next((i for i in empty if i > idx), empty[0])
         if nxt <= idx:  # nothing empty after this one: say which is still missing
             field = "{" + self.fields[nxt] + "}"
-            self.query_one("#fields-error", Static).update(Text(NEEDED.format(field=field)))
+            self.query_one("#fields-error", Static).update(Text(_(NEEDED).format(field=field)))
         self.query_one(f"#field-{nxt}", Input).focus()
 
     def action_cancel(self) -> None:

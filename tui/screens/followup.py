@@ -14,12 +14,14 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from inscope.actions import ActionError, FollowupOption
+from inscope.i18n import N_, Nn_, _, ngettext
 from tui.screens.picker import PickerScreen
 
-TITLE = "Waiting on the client — bring {what} back if there is no answer in…"
-CUSTOM = "custom…"
-PLACEHOLDER = "e.g. 4 windows, 2 дня, fri 11:00 — enter sets it"
-SAY_WHEN = "say when, e.g. 2 windows"
+TITLE = Nn_("Waiting on the client — bring it back if there is no answer in…",
+            "Waiting on the client — bring the {n} threads back if there is no answer in…")
+CUSTOM = N_("custom…")
+PLACEHOLDER = N_("e.g. 4 windows, 2 дня, fri 11:00 — enter sets it")
+SAY_WHEN = N_("say when, e.g. 2 windows")
 _CUSTOM = "\0custom"
 
 
@@ -30,13 +32,12 @@ class FollowupPicker(PickerScreen[str]):
                  check: Callable[[str], Awaitable[object]]) -> None:
         self._check = check
         choices: list[tuple[str, str]] = [(o.label, o.after) for o in options]
-        choices.append((CUSTOM, _CUSTOM))
-        what = "it" if count == 1 else f"the {count} threads"
-        super().__init__(TITLE.format(what=what), choices)
+        choices.append((_(CUSTOM), _CUSTOM))
+        super().__init__(ngettext(*TITLE, count).format(n=count), choices)
 
     def compose_extra(self) -> ComposeResult:
         """The custom input (hidden until chosen) and its error line."""
-        yield Input(placeholder=PLACEHOLDER, id="followup-custom")
+        yield Input(placeholder=_(PLACEHOLDER), id="followup-custom")
         yield Static("", id="followup-error", classes="error")
 
     def on_mount(self) -> None:
@@ -60,7 +61,7 @@ class FollowupPicker(PickerScreen[str]):
         text = event.value.strip()
         error = self.query_one("#followup-error", Static)
         if not text:
-            error.update(Text(SAY_WHEN))
+            error.update(Text(_(SAY_WHEN)))
             return
         try:
             await self._check(text)

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from inscope.i18n import _
 from inscope.keys import CONTEXTS, commands_in
 from tui.bindings import bindings_for
 
@@ -47,7 +48,7 @@ def help_rows(app: App[Any]) -> list[HelpRow]:
         for cmd in commands_in(ctx.id):
             # dict.fromkeys: Textual's apply_keymap adds a remapped key once per default key.
             keys = ", ".join(dict.fromkeys(app.get_key_display(b) for b in by_id.get(cmd.id, [])))
-            rows.append(HelpRow(ctx.title, keys, cmd.description, cmd.id, cmd.help))
+            rows.append(HelpRow(_(ctx.title), keys, _(cmd.description), cmd.id, _(cmd.help)))
     return rows
 
 
@@ -63,16 +64,16 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         """One table; keys are remapped in the config as [keymap] binding_id = "keys"."""
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
-        table.add_column("where")
-        table.add_column("keys", no_wrap=True)
-        table.add_column("action")
-        table.add_column("keymap id", style="dim")
-        table.add_column("details", style="dim")
+        table.add_column(_("where"))
+        table.add_column(_("keys"), no_wrap=True)
+        table.add_column(_("action"))
+        table.add_column(_("keymap id"), style="dim")
+        table.add_column(_("details"), style="dim")
         for r in self.rows:
             table.add_row(Text(r.section), Text(r.keys), Text(r.description), Text(r.binding_id),
                           Text(r.tooltip))
         with VerticalScroll(classes="dialog help"):
-            yield Static(Text("Keys — remap in config.toml: [keymap] binding_id = \"keys\"",
+            yield Static(Text(_("Keys — remap in config.toml: [keymap] binding_id = \"keys\""),
                               style="bold"), classes="dialog-title")
             yield Static(table, id="help-table")
 

@@ -39,6 +39,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from inscope.i18n import N_, _, ngettext
 from inscope.links import refuse_reason
 from inscope.model import ProjectInfo, ThreadRow
 from inscope.store import InboxGate, Store, StoreError
@@ -83,7 +84,7 @@ class InboxScreen(InboxActions):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # narrow: a slimmer sidebar (inscope.tcss)
 
-    BINDING_GROUP_TITLE = "Inbox"
+    BINDING_GROUP_TITLE = N_("Inbox")
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("inbox")
 
     def __init__(self, ws: WorkspaceLike, *, db: DbExecutor, clock: Callable[[], float],
@@ -118,7 +119,7 @@ class InboxScreen(InboxActions):
         self._header = InboxHeader(id="header")
         self._status = StatusLine(id="status")
         self._sidebar = Sidebar(id="sidebar")
-        self._search = Input(placeholder="search message text — enter to search, esc to cancel",
+        self._search = Input(placeholder=_("search message text — enter to search, esc to cancel"),
                              id="search")
         self._title = Static("", id="list-title")
         self._detail = DetailPane(id="detail")
@@ -151,9 +152,9 @@ class InboxScreen(InboxActions):
         lst.clock = self.clock
         if not self.ws.config.accounts:
             # First start: say how to get messages in, instead of an empty screen.
-            lst.empty_hint = ["", "  No accounts yet. Add one (secrets go to the keyring):",
+            lst.empty_hint = ["", "  " + _("No accounts yet. Add one (secrets go to the keyring):"),
                               "    inscope connect trello | telegram | email",
-                              "  or look around the demo workspace:  inscope --demo"]
+                              "  " + _("or look around the demo workspace:") + "  inscope --demo"]
         lst.focus()
         self._search.display = False
         self._header.demo = self.ws.demo
@@ -217,7 +218,7 @@ class InboxScreen(InboxActions):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        self.notify(f"{type(error).__name__}: {error}" if error else "unknown error",
+        self.notify(f"{type(error).__name__}: {error}" if error else _("unknown error"),
                     severity="error", markup=False)
 
     # -- the view index ---------------------------------------------------------------------
@@ -278,7 +279,7 @@ class InboxScreen(InboxActions):
             try:
                 header = self.ws.header(store, now=self.clock())
             except Exception as e:  # the window line is informative; never fatal
-                header = f"window: {e}"
+                header = _("window: {error}").format(error=e)
         except Exception as e:
             self.post_message(ViewFailed(generation, f"{type(e).__name__}: {e}"))
             return
@@ -389,7 +390,7 @@ class InboxScreen(InboxActions):
         self._detail_want = tid
         if tid is None:
             self._detail_id = None
-            self._detail.show(Text("Nothing selected.", style="dim"))
+            self._detail.show(Text(_("Nothing selected."), style="dim"))
             return
         if delay <= 0:
             self._load_detail(tid)  # (a 0 s Timer divides by zero in Textual's skip logic)
@@ -428,7 +429,7 @@ class InboxScreen(InboxActions):
         self._detail_conv = msg.conversation
         pane = self._detail
         if msg.conversation is None:
-            pane.show(Text(f"Could not load the thread: {msg.error}", style="red"))
+            pane.show(Text(_("Could not load the thread: {error}").format(error=msg.error), style="red"))
         elif msg.doc is not None:
             pane.show(msg.doc)
         else:
@@ -475,7 +476,7 @@ class InboxScreen(InboxActions):
         conv = self._detail_conv
         if conv is not None and self._detail_id == self._detail_want:
             self._detail.show(render_conversation(conv, self.tz, self.clock(), quoted=self.show_quoted))
-        self.notify("Quoted history shown." if self.show_quoted else "Quoted history hidden.")
+        self.notify(_("Quoted history shown.") if self.show_quoted else _("Quoted history hidden."))
 
     def action_page_detail(self) -> None:
         """space: the next page of the conversation, without leaving the list."""
@@ -504,12 +505,13 @@ class InboxScreen(InboxActions):
         if row is None:
             return
         if not row.url:
-            self.notify("This thread has no link to the original.", severity="warning")
+            self.notify(_("This thread has no link to the original."), severity="warning")
             return
         refused = refuse_reason(row.url, row.source)
         if refused:
             # The link is the server's text: never handed to $BROWSER unchecked.
-            self.notify(f"Not opening this link: {refused}.", severity="warning", markup=False)
+            self.notify(_("Not opening this link: {why}.").format(why=refused), severity="warning",
+                        markup=False)
             return
         self.app.open_url(row.url)
 
@@ -547,7 +549,7 @@ class InboxScreen(InboxActions):
     @on(OptionList.OptionSelected, "#sidebar")
     def _sidebar_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        kind, _, value = (event.option.id or "").partition(":")
+        kind, _sep, value = (event.option.id or "").partition(":")
         if kind == "view":
             self.show_view(value)
         elif kind == "project":
@@ -603,7 +605,8 @@ class InboxScreen(InboxActions):
     def on_window_retriaged(self, msg: WindowRetriaged) -> None:
         """The re-triage after a window boundary finished: show the new inbox."""
         if msg.error:
-            self.notify(f"re-triage failed: {msg.error}", severity="error", markup=False)
+            self.notify(_("re-triage failed: {error}").format(error=msg.error), severity="error",
+                        markup=False)
         self.request_rebuild()
 
     @work(thread=True, exclusive=True, group="clock", exit_on_error=False)
@@ -614,7 +617,7 @@ class InboxScreen(InboxActions):
             try:
                 header = self.ws.header(store, now=self.clock())
             except Exception as e:
-                header = f"window: {e}"
+                header = _("window: {error}").format(error=e)
         finally:
             store.close()
         self.post_message(ClockTicked(header, woken))
@@ -625,7 +628,9 @@ class InboxScreen(InboxActions):
         self._header.held_until = self._held_until()
         self.inbox.invalidate([])
         if msg.woken:
-            self.notify(f"{len(msg.woken)} snoozed thread(s) are back.")
+            n = len(msg.woken)
+            self.notify(ngettext("{n} snoozed thread(s) are back.", "{n} snoozed thread(s) are back.",
+                                 n).format(n=n))
             self.request_rebuild(msg.woken)
 
     # -- time per client ------------------------------------------------------------------------

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from inscope.actions import ActionError, Actions, Outcome, save_fetched
+from inscope.actions import NOT_SAVED, ActionError, Actions, Outcome, save_fetched
 from inscope.attachments import AttachmentRef, downloads_dir, human_size
+from inscope.i18n import N_, _, ngettext
+from inscope.i18n.labels import OUTBOX_STATE, label
 from inscope.model import ProjectInfo
 from inscope.store import InboxGate, StoreError
 from inscope.text import one_line
@@ -42,8 +44,8 @@ if TYPE_CHECKING:
     from tui.screens.snooze import SnoozeChoice
 
 # What these actions say (one place, for the later translation pass).
-QUEUED = "Reply queued; it goes out with the next sync."
-DRAFT_KEPT = "Draft kept."
+QUEUED = N_("Reply queued; it goes out with the next sync.")
+DRAFT_KEPT = N_("Draft kept.")
 
 # Views (besides "all" and search results) that still show a thread after it becomes a state.
 _VIEWS_SHOWING: dict[str, set[str]] = {
@@ -239,7 +241,7 @@ class InboxActions(Screen[None]):
             self.notify(str(e), severity="error", markup=False)
             return
         if not refs:
-            self.notify("This thread has no attachments.", severity="warning")
+            self.notify(_("This thread has no attachments."), severity="warning")
             return
         if len(refs) == 1:
             await self._save_attachment(tid, refs, 1)
@@ -248,7 +250,7 @@ class InboxActions(Screen[None]):
 
         choices = [(f"{one_line(r.name, 60)} · {human_size(r.size)}", i)
                    for i, r in enumerate(refs, 1)]
-        self.app.push_screen(PickerScreen(f"Save an attachment of #{tid}", choices),
+        self.app.push_screen(PickerScreen(_("Save an attachment of #{tid}").format(tid=tid), choices),
                              partial(self._save_attachment, tid, refs))
 
     async def _save_attachment(self, tid: int, refs: list[AttachmentRef], n: int | None) -> None:
@@ -256,7 +258,7 @@ class InboxActions(Screen[None]):
             return
         ref, fetch = refs[n - 1], self.inscope_app.fetch_attachment
         directory = downloads_dir(os.environ, Path.home(), self.ws.home)
-        self.notify(f"Saving {one_line(ref.name, 60)} …", markup=False)
+        self.notify(_("Saving {name} …").format(name=one_line(ref.name, 60)), markup=False)
         try:
             # The download runs on a worker thread: the database thread keeps serving the list.
             outcome = await asyncio.to_thread(save_fetched, ref, directory, fetch, tid)
@@ -264,8 +266,8 @@ class InboxActions(Screen[None]):
             self.notify(str(e), severity="error", markup=False)
             return
         except Exception as e:  # a timeout or a dead engine: a message, never a traceback
-            self.notify(f"{ref.name}: not saved — {type(e).__name__}: {e}", severity="error",
-                        markup=False)
+            self.notify(_(NOT_SAVED).format(name=ref.name, why=f"{type(e).__name__}: {e}"),
+                        severity="error", markup=False)
             return
         self.notify(outcome.message, markup=False)
 
@@ -277,7 +279,9 @@ class InboxActions(Screen[None]):
         from tui.screens.picker import PickerScreen
 
         choices = [(p.name, p.name) for p in self.projects if p.name != "Unsorted"]
-        self.app.push_screen(PickerScreen(f"Assign {len(ids)} thread(s) to project", choices),
+        title = ngettext("Assign {n} thread to project", "Assign {n} threads to project",
+                         len(ids)).format(n=len(ids))
+        self.app.push_screen(PickerScreen(title, choices),
                              partial(self._assigned, ids))
 
     async def _assigned(self, ids: list[int], project: str | None) -> None:
@@ -294,7 +298,7 @@ class InboxActions(Screen[None]):
     def action_peek_held(self) -> None:
         """w: show / hide the threads held until the next reply window."""
         if not self.gate.gated:
-            self.notify("A reply window is open: nothing is held.", markup=False)
+            self.notify(_("A reply window is open: nothing is held."), markup=False)
             return
         self.peek_held = not self.peek_held
         if self.query_state.view != "inbox" or self.query_state.search:
@@ -393,7 +397,8 @@ class InboxActions(Screen[None]):
             self.notify(str(e), severity="error", markup=False)
             return
         if out_row.state != "scheduled" or th is None:
-            self.notify(f"outbox #{oid} is {out_row.state}: it can no longer be changed", markup=False)
+            self.notify(_("outbox #{oid} is {state}: it can no longer be changed").format(
+                oid=oid, state=label(OUTBOX_STATE, out_row.state)), markup=False)
             return
         from tui.screens.composer import Editing
 
@@ -415,7 +420,7 @@ class InboxActions(Screen[None]):
                 except ActionError as e:
                     # Its time came while she was editing: the edited text becomes the draft.
                     act.save_draft(th.id, text)
-                    return f"{e} — your edited text is kept as the draft"
+                    return _("{error} — your edited text is kept as the draft").format(error=e)
                 return None
             return await self.db.run(go)
 
@@ -429,11 +434,11 @@ class InboxActions(Screen[None]):
         if result.compose_seconds >= 1:
             self.log_event("compose", tid, {"seconds": round(result.compose_seconds, 1)})
         if result.sent:
-            self.notify(result.message or QUEUED, markup=False)
+            self.notify(result.message or _(QUEUED), markup=False)
             self.inscope_app.action_sync_now()
             self.request_rebuild([tid])
         else:
-            self.notify(result.message or DRAFT_KEPT, markup=False)
+            self.notify(result.message or _(DRAFT_KEPT), markup=False)
 
     # -- palette targets ---------------------------------------------------------------------
 
@@ -451,8 +456,8 @@ class InboxActions(Screen[None]):
         from tui.screens.confirm import ConfirmScreen
 
         self.app.push_screen(ConfirmScreen(
-            f"Resend reply #{oid}?",
-            "Its delivery could not be verified; if it did arrive, the client gets it twice.",
+            _("Resend reply #{oid}?").format(oid=oid),
+            _("Its delivery could not be verified; if it did arrive, the client gets it twice."),
         ), answer)
 
     async def resend_failed(self, oid: int) -> None:

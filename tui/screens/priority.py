@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from inscope.i18n import ngettext
+from inscope.i18n.labels import PRIORITY, label
 from inscope.model import Priority
 from tui.screens.picker import PickerScreen
 
@@ -10,9 +12,8 @@ class PriorityPicker(PickerScreen[Priority]):
     """Set a thread's priority by hand (sticks until the next client message)."""
 
     def __init__(self, current: Priority | None, count: int = 1) -> None:
-        what = "thread" if count == 1 else f"{count} threads"
         super().__init__(
-            f"Priority of {what}",
-            [(p.label, p) for p in Priority],
+            ngettext("Priority of thread", "Priority of {n} threads", count).format(n=count),
+            [(label(PRIORITY, p.label), p) for p in Priority],
             initial=int(current) if current is not None else int(Priority.NORMAL),
         )

@@ -20,7 +20,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from inscope.report import HEADERS, ProjectReport
+from inscope.i18n import _, ngettext
+from inscope.i18n.dates import full_date
+from inscope.i18n.labels import PROJECT_STATUS, label
+from inscope.report import HEADERS, ProjectReport, total_line
 from tui.bindings import bindings_for
 
 ReportLoader = Callable[[float], Awaitable[list[ProjectReport]]]
@@ -32,9 +35,9 @@ def periods(now: float, tz: tzinfo) -> list[tuple[str, float]]:
     local = datetime.fromtimestamp(now, tz)
     month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return [
-        (f"this month (since {month:%d %b %Y})", month.timestamp()),
-        ("last 30 days", now - 30 * 86400),
-        ("all time", 0.0),
+        (_("this month (since {date})").format(date=full_date(month)), month.timestamp()),
+        (_("last 30 days"), now - 30 * 86400),
+        (_("all time"), 0.0),
     ]
 
 
@@ -42,12 +45,12 @@ def report_table(rows: list[ProjectReport]) -> Table:
     """The per-project table; every cell is ``Text`` so a project name is never markup."""
     table = Table(box=None, expand=True, show_header=True, header_style="bold")
     for i, h in enumerate(HEADERS):
-        table.add_column(h, justify="left" if i < 2 else "right", no_wrap=i == 0)
+        table.add_column(_(h), justify="left" if i < 2 else "right", no_wrap=i == 0)
     for r in rows:
         median = "—" if r.median_first_response_wh is None else f"{r.median_first_response_wh:g}"
         table.add_row(*(Text(str(v)) for v in (
-            r.project, r.status, r.received, r.replies, median, f"{r.time_spent_min:g}",
-            r.escalations, r.out_of_scope)))
+            r.project, label(PROJECT_STATUS, r.status), r.received, r.replies, median,
+            f"{r.time_spent_min:g}", r.escalations, r.out_of_scope)))
     return table
 
 
@@ -67,9 +70,9 @@ class ReportScreen(ModalScreen[None]):
         """Title, the table (filled when loaded), the totals line."""
         with VerticalScroll(classes="dialog help"):
             yield Static("", id="report-title", classes="dialog-title")
-            yield Static(Text("loading…", style="dim"), id="report-table")
+            yield Static(Text(_("loading…"), style="dim"), id="report-table")
             yield Static("", id="report-total")
-            yield Static(Text("t: period · esc: close · same numbers: inscope report --format md|csv",
+            yield Static(Text(_("t: period · esc: close · same numbers: inscope report --format md|csv"),
                               style="dim"))
 
     def on_mount(self) -> None:
@@ -86,9 +89,9 @@ class ReportScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def _reload(self) -> None:
-        label, since = self._periods[self._period]
+        period, since = self._periods[self._period]
         self.query_one("#report-title", Static).update(
-            Text(f"Time per client — {label}", style="bold"))
+            Text(_("Time per client — {period}").format(period=period), style="bold"))
         self.run_worker(self._fill(since), exclusive=True, group="report", exit_on_error=False)
 
     async def _fill(self, since: float) -> None:
@@ -96,17 +99,20 @@ class ReportScreen(ModalScreen[None]):
             rows = await self._load(since)
         except Exception as e:  # a report that cannot load is a message, not a crash
             self.query_one("#report-table", Static).update(
-                Text(f"Could not build the report: {type(e).__name__}: {e}", style="red"))
+                Text(_("Could not build the report: {error}").format(error=f"{type(e).__name__}: {e}"),
+                     style="red"))
             return
         self.rows = rows
         table = self.query_one("#report-table", Static)
         total = self.query_one("#report-total", Static)
         if not rows:
-            table.update(Text("No activity in this period.", style="dim"))
+            table.update(Text(_("No activity in this period."), style="dim"))
             total.update("")
             return
         table.update(report_table(rows))
         minutes = sum(r.time_spent_min for r in rows)
-        total.update(Text(f"Total time: {minutes:.0f} min across {len(rows)} projects · "
-                          f"{sum(r.received for r in rows)} messages received · "
-                          f"{sum(r.replies for r in rows)} replies", style="bold"))
+        received, replies = sum(r.received for r in rows), sum(r.replies for r in rows)
+        total.update(Text(" · ".join((
+            total_line(minutes, len(rows)),
+            ngettext("{n} message received", "{n} messages received", received).format(n=received),
+            ngettext("{n} reply", "{n} replies", replies).format(n=replies))), style="bold"))

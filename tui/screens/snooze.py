@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from inscope.actions import SnoozeOption
+from inscope.i18n import _, ngettext
 from inscope.model import SnoozeKind
 from tui.screens.picker import PickerScreen
 
@@ -40,13 +41,13 @@ class SnoozePicker(PickerScreen[SnoozeChoice | str]):
         choices: list[tuple[str, SnoozeChoice | str]] = [
             (o.label, SnoozeChoice(o.kind, o.until)) for o in options
         ]
-        choices.append(("custom…", CUSTOM))
-        what = "thread" if count == 1 else f"{count} threads"
-        super().__init__(f"Snooze {what}", choices)
+        choices.append((_("custom…"), CUSTOM))
+        super().__init__(ngettext("Snooze thread", "Snooze {n} threads", count).format(n=count),
+                         choices)
 
     def compose_extra(self) -> ComposeResult:
         """The custom time input (hidden until chosen) and its error line."""
-        yield Input(placeholder="e.g. in 3 days, friday 10:00, 2025-07-01 14:00", id="snooze-custom")
+        yield Input(placeholder=_("e.g. in 3 days, friday 10:00, 2025-07-01 14:00"), id="snooze-custom")
         yield Static("", id="snooze-error", classes="error")
 
     def on_mount(self) -> None:
@@ -74,6 +75,6 @@ class SnoozePicker(PickerScreen[SnoozeChoice | str]):
             self.query_one("#snooze-error", Static).update(Text(str(e)))
             return
         if until <= self._now():
-            self.query_one("#snooze-error", Static).update(Text("that time has already passed"))
+            self.query_one("#snooze-error", Static).update(Text(_("that time has already passed")))
             return
         self.dismiss(SnoozeChoice("until", until))

@@ -18,15 +18,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from inscope.i18n import N_, _
 from inscope.text import one_line
 from tui.bindings import bindings_for
 
 if TYPE_CHECKING:
     from inscope.templates import Template
 
-TITLE = "Insert a template"
-FILTER = "type to filter — enter inserts, esc goes back"
-NOTHING = "no template matches"
+TITLE = N_("Insert a template")
+FILTER = N_("type to filter — enter inserts, esc goes back")
+NOTHING = N_("no template matches")
 
 
 def label(t: Template) -> str:
@@ -59,14 +60,14 @@ class TemplatePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Title, the filter, the matching templates and their text."""
         with Vertical(classes="dialog"):
-            yield Static(Text(TITLE, style="bold"), classes="dialog-title")
-            yield Input(placeholder=FILTER, id="template-filter")
+            yield Static(Text(_(TITLE), style="bold"), classes="dialog-title")
+            yield Input(placeholder=_(FILTER), id="template-filter")
             yield OptionList(*self._options(), id="template-options")
             yield Static("", id="template-preview", classes="preview")
 
     def _options(self) -> list[Option]:
         if not self.shown:
-            return [Option(Text(NOTHING, style="dim"), id="-", disabled=True)]
+            return [Option(Text(_(NOTHING), style="dim"), id="-", disabled=True)]
         return [Option(Text(label(t)), id=str(i)) for i, t in enumerate(self.shown)]
 
     def on_mount(self) -> None:

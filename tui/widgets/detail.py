@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
+from inscope.i18n import _
 from tui.bindings import bindings_for
 from tui.render.conversation import ConversationDoc
 from tui.render.wrap import Layout, first_row_of
@@ -56,7 +57,7 @@ class DetailPane(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None,  # noqa: A002 - Textual's name
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.doc = ConversationDoc.from_text(Text("Select a thread.", style="dim"))
+        self.doc = ConversationDoc.from_text(Text(_("Select a thread."), style="dim"))
         self._layout: Layout | None = None
         self._strips: LRUCache[tuple[int, int, int], Strip] = LRUCache(STRIP_CACHE_SIZE)
         self._generation = 0
@@ -127,7 +128,8 @@ class DetailPane(ScrollView, can_focus=True):
             # Never leave the pane stuck on the old thread: say so instead.
             self._pending = self._pending_worker = None
             notice = ConversationDoc.from_text(
-                Text(f"Could not lay out the thread: {event.worker.error}", style="red"))
+                Text(_("Could not lay out the thread: {error}").format(error=event.worker.error),
+                     style="red"))
             self._apply(notice, notice.layout(self.content_width), at_end=True)
 
     def _apply(self, doc: ConversationDoc, layout: Layout, *, at_end: bool, anchor: int | None = None) -> None:

@@ -25,6 +25,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from inscope.i18n import _
 
 Signature = tuple[tuple[object, ...], ...]
 
@@ -66,7 +69,14 @@ class KeyFooter(Footer):
             # A compose that is not triggered by bindings_changed (the first one, a
             # recompose after a keymap change) must also count as "what is on screen".
             self._shown = self._signature(self.screen)
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # Bindings carry English msgids (they are made at import, before the
+                # language is known); the footer says them in the interface language.
+                widget.description = _(widget.description)
+                if isinstance(widget.tooltip, str) and widget.tooltip:
+                    widget.tooltip = _(widget.tooltip)
+            yield widget
 
     def _prune_watchers(self) -> None:
         """Forget ``compact`` watchers whose widget has been removed (Textual keeps them)."""

@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from inscope.i18n import _
 from inscope.model import ThreadRow
 from tui.bindings import bindings_for
 from tui.render.rows import RowAccents, fg, fit, header_text, thread_segments
@@ -321,7 +322,8 @@ class MessageList(ScrollView, can_focus=True):
         row = int(self.scroll_offset.y) + y
         index = self.index
         if not len(index):
-            lines = ["  loading…"] if not self.loaded else ["  Nothing here.", *self.empty_hint]
+            lines = ([f"  {_('loading…')}"] if not self.loaded
+                     else [f"  {_('Nothing here.')}", *self.empty_hint])
             if y < len(lines):
                 return Strip([Segment(fit(lines[y], width), base + self.get_component_rich_style(
                     "message-list--dim"))])

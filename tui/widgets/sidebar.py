@@ -14,6 +14,7 @@ from textual.binding import BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from inscope.i18n import _
 from inscope.model import VIEW_TITLES, VIEWS, ProjectInfo
 from tui.bindings import bindings_for
 from tui.format import status_mark
@@ -31,7 +32,7 @@ class Sidebar(OptionList):
         options: list[Option | None] = []
         for view in VIEWS:
             n = counts.get(view, 0)
-            options.append(Option(Text(f"{VIEW_TITLES[view]}  {n}"), id=f"view:{view}"))
+            options.append(Option(Text(f"{_(VIEW_TITLES[view])}  {n}"), id=f"view:{view}"))
         options.append(None)
         for p in projects:
             mark = status_mark(p.status)
