@@ -242,22 +242,6 @@ class LongPoll(Protocol):
 
 
 @runtime_checkable
-class ReadAhead(Protocol):
-    """A connector whose next page may be fetched before the last one is stored.
-
-    Reading acknowledges nothing at the source (a local Maildir, IMAP UIDs, a position in
-    a list), so after a crash the engine just fetches again from the committed cursor.
-    During a backfill the engine then stores several pages in ONE transaction with the
-    last page's cursor (each touched thread is refreshed once per round of pages, not
-    once per page).  The engine sets ``ahead_of_store`` before each ``fetch``: True when
-    the cursor it passes is not committed yet, so the connector must not act as if it
-    were (an e-mail connector snapshots its journal only from a committed cursor).
-    """
-
-    ahead_of_store: bool
-
-
-@runtime_checkable
 class MarksRead(Protocol):
     """A connector whose source shows what the user has read (a Telegram user account).
 

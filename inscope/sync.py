@@ -32,14 +32,12 @@ from connectors.base import (
     ChatMigrated,
     Connector,
     ConversationsJoined,
-    Item,
     LongPoll,
     MarksRead,
     MaybeSentError,
     Outgoing,
     PermanentSendError,
     PushWait,
-    ReadAhead,
     ReconcileUnknown,
     SourceError,
     SourceEvent,
@@ -53,11 +51,6 @@ from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreEr
 log = logging.getLogger("inscope.sync")
 
 MAX_PAGES_PER_ROUND = 200  # a huge backfill yields to the outbox and the UI between rounds
-# A backfill from a ReadAhead connector is stored in transactions of up to this many items
-# (or what READ_AHEAD_SECONDS of fetching brought): a thread that spans many pages is
-# refreshed and triaged once per such group instead of once per page.
-READ_AHEAD_ITEMS = 50_000
-READ_AHEAD_SECONDS = 2.0
 WARM_AFTER = 0.05  # a fetch slower than this is worth overlapping with Hooks.warm
 MAX_SEND_ATTEMPTS = 8
 MAX_PARALLEL_SENDS = 8  # destinations sent to at once
@@ -134,34 +127,6 @@ def _backoff(failures: int, hint: float | None) -> float:
     return max(base, float(hint or 0.0))
 
 
-@dataclass(slots=True)
-class _Pending:
-    """Pages of one backfill fetched ahead of the store (see ``connectors.base.ReadAhead``)."""
-
-    items: list[Item] = field(default_factory=list)
-    cursor: str | None = None
-    pages: int = 0
-    since: float = 0.0  # clock when the first of them was fetched
-
-    def add(self, items: list[Item], cursor: str | None) -> None:
-        if not self.pages:
-            self.since = time.monotonic()
-        self.items.extend(items)
-        self.cursor = cursor
-        self.pages += 1
-
-    def full(self) -> bool:
-        """Enough to store now: READ_AHEAD_ITEMS items, or READ_AHEAD_SECONDS since the first
-        page (the inbox shows a long backfill's progress)."""
-        return (len(self.items) >= READ_AHEAD_ITEMS
-                or time.monotonic() - self.since >= READ_AHEAD_SECONDS)
-
-    def take(self) -> tuple[list[Item], str | None]:
-        items, cursor = self.items, self.cursor
-        self.items, self.cursor, self.pages = [], None, 0
-        return items, cursor
-
-
 class SyncEngine:
     """Owns the connectors for one store connection (one thread, one event loop)."""
 
@@ -202,41 +167,32 @@ class SyncEngine:
         st.state = "syncing"
         if self.hooks.alerts:
             self._seen()  # before anything new is stored, so what arrives now is new
-        ahead = conn if isinstance(conn, ReadAhead) else None
-        pending = _Pending()  # pages fetched ahead of the store (ReadAhead connectors only)
         try:
-            try:
-                for _ in range(MAX_PAGES_PER_ROUND):
-                    if ahead is not None:
-                        ahead.ahead_of_store = bool(pending.pages)
-                    batch = await self._fetch(conn, pending.cursor if pending.pages else self.store.cursor(name))
-                    if batch.events:
-                        # Events act on what is stored (a re-key, a join): the pages read ahead
-                        # go in first; this page is stored on its own right after its events
-                        # (a re-key makes its items, under the new chat id, join the old thread).
-                        self._store_pending(name, pending, report)
-                        joins: list[tuple[str, str]] = []
-                        for event in batch.events:
-                            self._apply_event(name, event, report, joins)
-                        report.notes.extend(f"{name}: {note}" for note in batch.notes)
-                        self._store(name, batch.items, batch.cursor, report, joins)
-                    else:
-                        report.notes.extend(f"{name}: {note}" for note in batch.notes)
-                        pending.add(batch.items, batch.cursor)
-                        if ahead is None or not batch.more or pending.full():
-                            self._store_pending(name, pending, report)
-                    if not batch.more:
-                        break
-            finally:
-                if ahead is not None:
-                    ahead.ahead_of_store = False
-            self._store_pending(name, pending, report)
+            for _ in range(MAX_PAGES_PER_ROUND):
+                batch = await self._fetch(conn, self.store.cursor(name))
+                # Events first: a re-key makes this batch's items (under the new chat id)
+                # join the old thread.
+                joins: list[tuple[str, str]] = []
+                for event in batch.events:
+                    self._apply_event(name, event, report, joins)
+                report.notes.extend(f"{name}: {note}" for note in batch.notes)
+                res = self.store.apply_batch(
+                    name, batch.items, batch.cursor, project_of=self.hooks.project_of,
+                    role_of=self.hooks.role_of, role_in=self.hooks.role_in, triage=self.hooks.triage(),
+                    joins=joins,
+                )
+                report.inserted += res.inserted
+                report.updated += res.updated
+                report.threads |= res.threads
+                st.items += res.inserted
+                if res.inserted and res.threads:
+                    report.alerts.extend(self._urgent_arrivals(res.threads))
+                if not batch.more:
+                    break
         except SourceError as e:
-            self._store_pending_after_failure(name, pending, report)
             self._fail(st, e, report)
         except Exception as e:  # a connector bug must not stop the other sources
             log.exception("sync of %s failed", name)
-            self._store_pending_after_failure(name, pending, report)
             self._fail(st, SourceError(f"{type(e).__name__}: {redact(str(e))}"), report)
         else:
             st.state, st.message, st.failures, st.last_ok = "ok", "", 0, self.clock()
@@ -263,36 +219,6 @@ class SyncEngine:
         except BaseException:
             task.cancel()
             raise
-
-    def _store(self, name: str, items: list[Item], cursor: str | None, report: SyncReport,
-               joins: list[tuple[str, str]] | None = None) -> None:
-        """Store one batch with its cursor (one transaction) and count what it changed."""
-        res = self.store.apply_batch(
-            name, items, cursor, project_of=self.hooks.project_of,
-            role_of=self.hooks.role_of, role_in=self.hooks.role_in, triage=self.hooks.triage(),
-            joins=joins or (),
-        )
-        report.inserted += res.inserted
-        report.updated += res.updated
-        report.threads |= res.threads
-        self.status[name].items += res.inserted
-        if res.inserted and res.threads:
-            report.alerts.extend(self._urgent_arrivals(res.threads))
-
-    def _store_pending(self, name: str, pending: _Pending, report: SyncReport) -> None:
-        """Store the pages read ahead, all in one transaction with the last page's cursor."""
-        if pending.pages:
-            items, cursor = pending.take()
-            self._store(name, items, cursor, report)
-
-    def _store_pending_after_failure(self, name: str, pending: _Pending, report: SyncReport) -> None:
-        """A fetch failed after some pages were read ahead: those pages were fine, keep them
-        (as if each had been stored as it came).  A store failure here is only logged: the
-        fetch's failure is what the account reports, and the pages come again next time."""
-        try:
-            self._store_pending(name, pending, report)
-        except Exception:
-            log.exception("storing the pages read ahead for %s failed", name)
 
     async def _send_read_marks(self, name: str, conn: MarksRead, report: SyncReport) -> None:
         """Tell the source which threads the user opened or closed since the last look."""

@@ -49,7 +49,6 @@ class DemoConnector:
     """Serves ``world`` as items of account ``account``."""
 
     kind = "demo"
-    ahead_of_store = False  # ReadAhead: the cursor is a position in the world, nothing to acknowledge
 
     def __init__(self, account: str, world: World, sent_log: Path, me_handles: tuple[str, ...] = ()):
         self.account = account
