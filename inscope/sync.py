@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, assert_never
 
 from connectors.base import (
+    Batch,
     ChatMigrated,
     Connector,
     ConversationsJoined,
@@ -53,6 +54,7 @@ from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreEr
 log = logging.getLogger("inscope.sync")
 
 MAX_PAGES_PER_ROUND = 200  # a huge backfill yields to the outbox and the UI between rounds
+WARM_AFTER = 0.05  # a fetch slower than this is worth overlapping with Hooks.warm
 MAX_SEND_ATTEMPTS = 8
 MAX_PARALLEL_SENDS = 8  # destinations sent to at once
 
@@ -118,6 +120,9 @@ class Hooks:
     # the one the database was triaged with, every thread is re-triaged before the first round.
     rules_version: str = ""
     alerts: bool = True  # look for urgent arrivals and follow-ups back (``[notify] enabled``)
+    # What the first assessment needs (lexicons, dictionary), done while a slow first fetch
+    # runs in its thread — a backfill's parse — instead of after it.
+    warm: Callable[[], None] | None = None
 
 
 def _backoff(failures: int, hint: float | None) -> float:
@@ -152,6 +157,7 @@ class SyncEngine:
         self.owner = lease.me()  # this process, as the lease holder of the rows it sends
         self._read_seen: dict[str, int] = {}  # account → the last event id read marks covered
         self._alerted: dict[int, float] | None = None  # thread → client message time alerted
+        self._warmed = False  # Hooks.warm ran (see _fetch)
 
     # -- receiving --------------------------------------------------------------------
 
@@ -166,7 +172,7 @@ class SyncEngine:
             self._seen()  # before anything new is stored, so what arrives now is new
         try:
             for _ in range(MAX_PAGES_PER_ROUND):
-                batch = await conn.fetch(self.store.cursor(name))
+                batch = await self._fetch(conn, self.store.cursor(name))
                 # Events first: a re-key makes this batch's items (under the new chat id)
                 # join the old thread.
                 joins: list[tuple[str, str]] = []
@@ -196,6 +202,26 @@ class SyncEngine:
             self.store.set_account_status(name, "ok", disabled=False)
             if isinstance(conn, MarksRead):
                 await self._send_read_marks(name, conn, report)
+
+    async def _fetch(self, conn: Connector, cursor: str | None) -> Batch:
+        """``conn.fetch(cursor)``; the first fetch still running after WARM_AFTER seconds has
+        the rules warmed meanwhile (``Hooks.warm``, once per engine)."""
+        warm = self.hooks.warm
+        if warm is None or self._warmed:
+            return await conn.fetch(cursor)
+        task = asyncio.ensure_future(conn.fetch(cursor))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=WARM_AFTER)
+            if not done:
+                self._warmed = True
+                try:
+                    warm()
+                except Exception:  # warming is an optimisation: the assessment does it anyway
+                    log.debug("warming the rules failed", exc_info=True)
+            return await task
+        except BaseException:
+            task.cancel()
+            raise
 
     async def _send_read_marks(self, name: str, conn: MarksRead, report: SyncReport) -> None:
         """Tell the source which threads the user opened or closed since the last look."""

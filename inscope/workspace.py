@@ -145,7 +145,7 @@ class Workspace:
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
                      triage=lambda: self.rules.triage_fn(self.clock()), on_migrate=self.chat_migrated,
                      rules_version=self.rules_version(),
-                     alerts=self.config.notify.enabled)
+                     alerts=self.config.notify.enabled, warm=lambda: self.rules.warm())
 
     def rules_version(self) -> str:
         """A fingerprint of everything in the config the triage depends on (not accounts or

@@ -193,9 +193,13 @@ class EmailCore:
         where: dict[str, Any],
         flags: Iterable[str] = (),
         conversation: str | None = None,
+        parsed: mime.Parsed | None = None,
     ) -> Item:
-        """Parse ``raw`` and normalize it; ``where`` is the location meta (uid/folder or key)."""
-        p = mime.parse(raw)
+        """Parse ``raw`` and normalize it; ``where`` is the location meta (uid/folder or key).
+
+        ``parsed`` is ``mime.parse(raw)`` when the caller has it already (made in a parse
+        worker, :mod:`connectors.email.pool`): the same value, so the same item."""
+        p = parsed if parsed is not None else mime.parse(raw)
         ext_id = p.message_id or mime.raw_hash(raw)
         claims_me = bool(p.from_addr) and p.from_addr in self.me_emails
         # A From of mine is public and trivially forged: mine only when it is verifiable

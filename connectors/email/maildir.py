@@ -50,6 +50,7 @@ from connectors.options import Opt
 
 from . import mime
 from .common import SEND_OPTIONS, THREAD_OPTIONS, EmailCore
+from .pool import AHEAD_PAGES, MIN_BACKLOG, WORKERS, Ahead, ParsePool
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
 
@@ -132,6 +133,10 @@ class MaildirConnector(EmailCore):
         # Keys still to read from the last directory listing (a backfill in progress).
         self._todo: list[str] = []
         self._listing: dict[str, tuple[str, str, str]] = {}
+        # A backfill parses on the other cores (connectors.email.pool): messages read ahead.
+        workers = int(ctx.options.get("parse_workers", WORKERS))
+        self._pool: ParsePool | None = ParsePool(workers) if workers > 0 else None
+        self._ahead: dict[str, Ahead] = {}
 
     # -- fetch ---------------------------------------------------------------------------
 
@@ -169,6 +174,7 @@ class MaildirConnector(EmailCore):
         else:
             idx.reset()
         self._todo = []
+        self._drop_ahead()
         self.threads = self.new_thread_index()
         self._loaded = False
         self._load_threads(idx.subjects, idx.entries)
@@ -211,13 +217,18 @@ class MaildirConnector(EmailCore):
         listing = self._listing
         batch, self._todo = todo[: self.batch_size], todo[self.batch_size :]
         more = bool(self._todo)
+        if self._pool is not None and (self._ahead or len(todo) >= MIN_BACKLOG):
+            # A backfill: this page and the next few go to the parse workers, so they parse
+            # ahead while the engine stores this page.
+            self._read_ahead(batch + self._todo[: AHEAD_PAGES * self.batch_size])
         changed = 0
         for k in batch:
             sub, name, flags = listing[k]
             fp = self.path / sub / name
+            got = self._ahead.pop(k, None)
             try:
-                raw = fp.read_bytes()
-                mtime = datetime.fromtimestamp(fp.stat().st_mtime, UTC)
+                raw = got.raw if got is not None else fp.read_bytes()
+                mtime = got.mtime if got is not None else datetime.fromtimestamp(fp.stat().st_mtime, UTC)
             except FileNotFoundError:
                 # Renamed by an MUA (or deleted) since the scan: the next fresh scan sees
                 # the new name; ask for it now if that would otherwise wait for a poll.
@@ -233,6 +244,7 @@ class MaildirConnector(EmailCore):
                 fallback_date=mtime,
                 where={"maildir_key": k, "maildir_subdir": sub},
                 flags=[FLAG_NAMES.get(f, f) for f in flags],
+                parsed=got.parsed() if got is not None else None,
             )
             items.append(it)
             entry = [it.external_id, it.conversation, flags]
@@ -257,7 +269,36 @@ class MaildirConnector(EmailCore):
             idx.add_subjects(new_subjects)
             out = json.dumps({"v": 2, "state": idx.commit()}, separators=(",", ":"))
         self._msgs = msgs
+        if not self._todo:
+            self._drop_ahead()  # the backfill is done: free the workers
         return Batch(items=items, cursor=out, more=more, notes=notes, events=list(events))
+
+    def _read_ahead(self, keys: list[str]) -> None:
+        """Read the files of ``keys`` not read yet and hand them to the parse workers.
+
+        A file that cannot be read now is left out: the page that reaches it reads it
+        again and reports what the original read would (renamed, unreadable)."""
+        assert self._pool is not None
+        fresh: list[tuple[str, bytes, datetime]] = []
+        for k in keys:
+            if k in self._ahead or k not in self._listing:
+                continue
+            sub, name, _flags = self._listing[k]
+            fp = self.path / sub / name
+            try:
+                fresh.append((k, fp.read_bytes(), datetime.fromtimestamp(fp.stat().st_mtime, UTC)))
+            except OSError:
+                continue
+        if not fresh:
+            return
+        for (k, raw, mtime), (fut, i) in zip(fresh, self._pool.submit([r for _k, r, _m in fresh]), strict=True):
+            self._ahead[k] = Ahead(raw, mtime, fut, i)
+
+    def _drop_ahead(self) -> None:
+        """Forget what was read ahead and stop the parse workers."""
+        self._ahead.clear()
+        if self._pool is not None:
+            self._pool.close()
 
     # -- sending -------------------------------------------------------------------------
 
@@ -367,7 +408,7 @@ class MaildirConnector(EmailCore):
         return None
 
     async def aclose(self) -> None:
-        return None
+        self._drop_ahead()
 
 
 def _file_msgid(path: Path) -> str:
@@ -386,6 +427,8 @@ OPTIONS: dict[str, Opt] = {
     "sent_path": Opt("str", "a Maildir where sent replies are filed"),
     "mark_answered": Opt("bool", "flag answered mail R (default true)"),
     "batch": Opt("int", "messages parsed per batch", min=1),
+    "parse_workers": Opt("int", "processes that parse a backfill (default: the cores, at most 2; "
+                         "0 parses in the sync thread)", min=0),
     **SEND_OPTIONS,
     **THREAD_OPTIONS,
 }

@@ -147,6 +147,10 @@ class Lemmatizer:
         """Whether the Russian dictionary has been loaded."""
         return self._morph is not None
 
+    def load(self) -> None:
+        """Load the Russian dictionary now (the sync does it while a first fetch is in flight)."""
+        self._analyser()
+
     def _analyser(self) -> Any:
         with self._lock:
             if self._morph is None:

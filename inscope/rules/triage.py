@@ -213,6 +213,17 @@ class Rules:
             return self._default
         return self._projects.get(project, self._default)
 
+    def warm(self) -> None:
+        """Do now what the first assessment would do first: compile the lexicons, load the
+        Russian dictionary, fit the model of the user's decisions.  The sync engine calls
+        it while a slow first fetch is in flight (a backfill parsing mail), so that work
+        overlaps the fetch instead of delaying the first store."""
+        from inscope.rules.lemmas import LEMMATIZER
+
+        self._lexicons()
+        LEMMATIZER.load()
+        _ = self.learned
+
     def _lexicons(self) -> _Lexicons:
         with self._lock:
             if self._lex is None:

@@ -1,4 +1,5 @@
-"""Ingest: store a batch of items, find or adopt their threads, refresh those threads.
+"""Ingest: store a batch of items, find or adopt their threads, refresh those threads
+(``inscope.store.refresh``: each touched thread once per batch).
 
 ``apply`` runs inside the caller's transaction and writes the account's cursor
 in it, so a cursor moves only with what it covers — invariant 3
@@ -19,22 +20,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import Item
-from inscope.model import UNSORTED, Assessment, MsgFacts, Priority
-from inscope.store import accounts, batch, events, projects, states
+from inscope.model import UNSORTED
+from inscope.store import accounts, batch, projects, states
+from inscope.store.refresh import TriageFn, refresh_thread, refresh_threads
+
+__all__ = ["ApplyResult", "ProjectFn", "RoleFn", "RoleInFn", "ThreadCache", "TriageFn", "apply",
+           "join_conversations", "refresh_thread", "rekey_conversation", "retriage", "thread_for"]
 
 RoleFn = Callable[[Item], str]
 RoleInFn = Callable[[Item, str], str]
 """(item, name of the project its thread belongs to) → role: the thread's project decides who
 the AM and the clients are, even for an item that routes nowhere on its own (an AM's e-mail)."""
 ProjectFn = Callable[[Item], str | None]
-TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
-"""(project_id, project_name, recent message facts, card members) → Assessment."""
-
 ThreadCache = dict[tuple[str, str], tuple[int, str, bool]]
-
-RECENT = 20
-"""Triage reads a thread's newest RECENT messages: what is waiting is at the end, and a
-long chat costs no more than a short one."""
 """(account, conversation) → (thread id, title, adoptable), kept by the store across batches."""
 
 
@@ -187,10 +185,9 @@ def apply(
         inserted = len(new_rows)
     for tid, mem in members.items():
         c.execute("UPDATE threads SET members = ? WHERE id = ?", (json.dumps(list(mem)), tid))
-    for tid in touched:
-        dl = deltas.get(tid)
-        delta = None if tid in recount or dl is None else (int(dl[0]), dl[1])
-        refresh_thread(c, tid, triage, delta, am_spoke=tid in am_spoke)
+    refresh_threads(c, touched, triage, {
+        tid: None if tid in recount or (dl := deltas.get(tid)) is None else (int(dl[0]), dl[1])
+        for tid in touched}, am_spoke)
     if move_cursor and (new_rows or touched or not accounts.cursor_is(c, account, cursor)):
         # A quiet round (nothing new, same cursor) writes no row at all.
         accounts.store_cursor(c, account, cursor, t0)
@@ -251,110 +248,12 @@ def _lookup(c: sqlite3.Connection, it: Item, project_of: ProjectFn,
     return int(cur.lastrowid), it.conversation_title, pname is None and routed is None
 
 
-def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
-                   delta: tuple[int, float | None] | None = None, *, am_spoke: bool = False) -> None:
-    """Recompute a thread's summary, state (``states.thread_after_messages``) and triage.
-
-    ``delta`` = (messages inserted, newest client message among them) when the
-    change was inserts only; ``None`` recounts from scratch (edits, deletions).
-    ``am_spoke``: a *new* message from the project's account manager arrived —
-    in an escalated thread that answers the escalation, which resolves it.
-    """
-    th = c.execute(
-        "SELECT t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, t.members, "
-        "p.name, t.msg_count, t.relevance_override, t.account, t.conversation, t.source, t.title "
-        "FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
-        (tid,),
-    ).fetchone()
-    (state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count,
-     relevance_override, account, conversation, source, title) = th
-    # The newest RECENT messages, with who wrote the message each one answers (a reply to
-    # my message is addressed to me): one indexed lookup per reply.
-    recent = c.execute(
-        "SELECT m.role, m.text, m.created_at, m.mentions_me, m.is_me, m.author_name, m.id, "
-        "coalesce(nullif(m.author_handle, ''), m.author_email), m.addr, r.is_me, r.role "
-        "FROM messages m LEFT JOIN messages r ON r.account = m.account "
-        "AND r.external_id = m.reply_to "
-        "WHERE m.thread_id = ? AND m.deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
-        (tid, RECENT),
-    ).fetchall()
-    if not recent:
-        c.execute("UPDATE threads SET msg_count = 0 WHERE id = ?", (tid,))
-        return
-    if delta is None:
-        count, last_client_at = c.execute(
-            "SELECT count(*), max(CASE WHEN role = 'client' THEN created_at END) FROM messages "
-            "WHERE thread_id = ? AND deleted = 0",
-            (tid,),
-        ).fetchone()
-    else:
-        # Only inserts since the last refresh: O(1) instead of a scan of a long chat.
-        count = (prev_count or 0) + delta[0]
-        last_client_at = max((x for x in (prev_client_at, delta[1]) if x is not None), default=None)
-    last_role, text, last_at, _, last_is_me, author = recent[0][:6]
-    new_client_msg = last_client_at is not None and (prev_client_at is None or last_client_at > prev_client_at)
-    new_state, resolved_by_am = states.thread_after_messages(
-        state, snooze_kind, last_is_me=bool(last_is_me), new_client_msg=new_client_msg,
-        last_role=last_role, am_spoke=am_spoke)
-    if new_client_msg:
-        override = None  # a manual priority sticks until the next client message
-    sets: dict[str, Any] = {
-        "last_text": _one_line(text)[:500],
-        "last_author": author,
-        "last_is_me": int(last_is_me),
-        "last_at": last_at,
-        "last_client_at": last_client_at,
-        "msg_count": count,
-        "state": new_state,
-        "priority_override": override,
-    }
-    if states.leaves_snooze(state, new_state):
-        sets.update(snooze_until=None, snooze_kind=None, snooze_reason="")
-    if resolved_by_am:
-        before = events.snapshot(c, tid)
-        sets["escalated_to"] = ""
-        c.execute("UPDATE escalations SET resolved_at = ? WHERE thread_id = ? AND resolved_at IS NULL",
-                  (time.time(), tid))
-        # Not an undoable "resolve": the user did not do it, so z must not take it back.
-        events.log(c, "resolved_by_am", tid, {"before": before, "by": author})
-    if triage is not None:
-        conv = f"{account}:{conversation}"
-        subject = title if source == "email" else ""  # a card name or chat title is no message
-        facts = [
-            MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
-                     id=r[6], author=r[5] or "", handle=r[7] or "", addr=r[8] or "",
-                     reply_to_me=bool(r[9]), reply_to_role=r[10] or "", conversation=conv,
-                     subject=subject)
-            for r in reversed(recent)
-        ]
-        a = triage(pid, pname, facts, tuple(json.loads(members)))
-        relevance, relevance_reason = a.relevance, a.relevance_reason
-        if relevance_override:
-            # Set by hand (Actions.relevance): it sticks; the rules' view stays in the reason.
-            relevance = relevance_override
-            relevance_reason = ("you marked it yours" if relevance_override == "mine"
-                                else "you marked it not yours")
-        # A legacy triage may say Priority.URGENT: that is the urgent axis.
-        urgent = a.urgent or a.priority == Priority.URGENT
-        sets.update(
-            relevance=relevance, scope=a.scope, scope_reason=a.scope_reason,
-            priority=max(int(Priority.HIGH), int(a.priority)),
-            reasons=json.dumps(list(a.reasons), ensure_ascii=False),
-            due_at=a.due_at, urgent=int(urgent and relevance != "noise"),
-            urgent_reason=a.urgent_reason or ("urgent" if urgent else ""),
-            relevance_reason=relevance_reason, scope_service=a.scope_service,
-        )
-    cols = ", ".join(f"{k} = ?" for k in sets)
-    c.execute(f"UPDATE threads SET {cols} WHERE id = ?", (*sets.values(), tid))
-
-
 def retriage(c: sqlite3.Connection, triage: TriageFn, thread_ids: Iterable[int] | None) -> int:
     """Recompute triage for some threads (or all), in ``c``'s transaction; returns how many."""
     ids = list(thread_ids) if thread_ids is not None else [
         r[0] for r in c.execute("SELECT id FROM threads")
     ]
-    for tid in ids:
-        refresh_thread(c, tid, triage)
+    refresh_threads(c, ids, triage)
     return len(ids)
 
 
@@ -445,7 +344,3 @@ def _facts(row: Sequence[Any]) -> states.ThreadFacts:
 
 def _ts(dt: Any) -> float | None:
     return None if dt is None else float(dt.timestamp())
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
