@@ -25,11 +25,14 @@ import argparse
 import asyncio
 import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+PAINT_MARK = b"inscope-bench: first paint\n"
 
 
 def _rss() -> tuple[float, float]:
@@ -105,6 +108,9 @@ class Probe:
         now = time.monotonic()
         if self.first_paint is None and self.rows_drawn:
             self.first_paint = now
+            # Marks the end of the first frame in the stderr of a ``-X importtime`` run (fd 2
+            # itself: Textual captures ``sys.stderr`` while the app runs).
+            os.write(2, PAINT_MARK)
             if self.on_first_paint is not None:
                 self.on_first_paint()
         fut = self.future

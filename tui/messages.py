@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from inscope.actions import Conversation
 from inscope.model import ProjectInfo, ThreadRow
-from tui.render.conversation import ConversationDoc
 from tui.viewindex import ViewIndex
+
+if TYPE_CHECKING:
+    # Annotations only: the conversation layer is first needed after the first frame.
+    from inscope.actions import Conversation
+    from tui.render.conversation import ConversationDoc
 
 
 class ViewBuilt(Message):

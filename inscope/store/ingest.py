@@ -15,17 +15,19 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import Item
 from inscope.model import UNSORTED, Assessment, MsgFacts
 from inscope.store import accounts, events, projects, states
 
-RoleFn = Callable[[Item], str]
-RoleInFn = Callable[[Item, str], str]
+if TYPE_CHECKING:
+    from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
+
+RoleFn = Callable[["Item"], str]
+RoleInFn = Callable[["Item", str], str]
 """(item, name of the project its thread belongs to) → role: the thread's project decides who
 the AM and the clients are, even for an item that routes nowhere on its own (an AM's e-mail)."""
-ProjectFn = Callable[[Item], str | None]
+ProjectFn = Callable[["Item"], str | None]
 TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
 """(project_id, project_name, recent message facts, card members) → Assessment."""
 

@@ -18,15 +18,18 @@ from collections.abc import Callable
 from datetime import tzinfo
 from functools import partial
 from threading import Lock
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
 
-from inscope.actions import Conversation
 from inscope.model import MessageRow
 from inscope.text import one_line, sanitize
 from tui.format import SOURCE_ICONS, clock, relative, status_mark
 from tui.render.wrap import CHUNKS, RULE, Layout, Para, Row, Run, wrap_para
+
+if TYPE_CHECKING:
+    from inscope.actions import Conversation  # annotations only: imported with its first load
 
 PLAIN = Style()
 BOLD = Style(bold=True)

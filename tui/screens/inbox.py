@@ -24,7 +24,7 @@ docs/architecture.md, Invariants).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -55,7 +55,6 @@ from tui.messages import (
 )
 from tui.ports import ScheduleAware, WorkspaceLike
 from tui.render.chrome import held_until_label, list_title
-from tui.render.conversation import render_conversation
 from tui.screens.inbox_actions import InboxActions
 from tui.viewindex import ViewIndex, ViewQuery, build_index
 from tui.widgets.detail import DetailPane
@@ -153,7 +152,38 @@ class InboxScreen(InboxActions):
         self._search.display = False
         self._header.demo = self.ws.demo
         self._window_open = self._gate_now().open
+        self._show_first_page()
         self.request_rebuild()
+
+    def _show_first_page(self) -> None:
+        """The first screen of the Inbox before the first frame, from bounded queries.
+
+        The first frame then already has rows, counts and the header, instead of "loading…"
+        and a second full frame once the worker's index lands (at 1M messages the full
+        index takes ~100 ms to build).  Everything here is O(screen + groups) at any inbox
+        size: the counts come from the thread summary, the rows from the Inbox's order
+        index (``Store.first_page``).  The full index follows from the worker and is
+        swapped in without moving the cursor (its head is this page, row for row).
+        """
+        store = self._ui_store
+        if store is None:
+            return
+        gate = self.gate = self._gate_now()
+        limit = max(1, self.app.size.height)  # the list is shorter than the terminal
+        try:
+            page = store.first_page("inbox", max_priority=gate.max_priority, limit=limit)
+            self.projects = store.projects()
+            counts = store.view_counts(max_priority=gate.max_priority)
+            accounts = store.accounts()
+            unknown = len(store.outbox(("unknown",)))
+            header = self._window_line(store)
+        except Exception as e:  # the worker's full build reports errors; never fail the start
+            self.log.error("first page failed", e)
+            return
+        lst = self.inbox
+        lst.add_rows(page.threads)
+        lst.set_index(ViewIndex.first_page(self.query_state, page, self.projects))
+        self._apply_counts(counts, header, accounts, unknown)
 
     def _start_background(self) -> None:
         """After the first *view* is painted: the app's background work, and the clock.
@@ -261,10 +291,7 @@ class InboxScreen(InboxActions):
             counts = store.view_counts(max_priority=gate.max_priority)
             accounts = store.accounts()
             unknown = len(store.outbox(("unknown",)))
-            try:
-                header = self.ws.header(store, now=self.clock())
-            except Exception as e:  # the window line is informative; never fatal
-                header = f"window: {e}"
+            header = self._window_line(store)
         except Exception as e:
             self.post_message(ViewFailed(generation, f"{type(e).__name__}: {e}"))
             return
@@ -290,24 +317,36 @@ class InboxScreen(InboxActions):
         if not self._background_started:
             self.call_after_refresh(self._start_background)
 
+    def _window_line(self, store: Store) -> str:
+        """The header's reply-window line (summary counts: cheap at any size)."""
+        try:
+            return self.ws.header(store, now=self.clock())
+        except Exception as e:  # the window line is informative; never fatal
+            return f"window: {e}"
+
     def on_counts_built(self, msg: CountsBuilt) -> None:
         """Sidebar, header and status for the build that is on screen."""
         if msg.generation != self._view_gen:
             return
         self._counts_gen = msg.generation
-        self.counts = dict(msg.counts)
-        accounts = tuple(msg.accounts)
+        self._apply_counts(msg.counts, msg.header, msg.accounts, msg.unknown_outbox)
+
+    def _apply_counts(self, counts: Mapping[str, int], window: str, accounts: Sequence[Mapping[str, Any]],
+                      unknown: int) -> None:
+        """Show counts, the window line and account states (unchanged values repaint nothing)."""
+        self.counts = dict(counts)
+        rows = tuple(accounts)
         with self.app.batch_update():
             q = self.query_state
             current = f"project:{q.project_id}" if q.project_id else f"view:{q.view}"
             self._sidebar.update_items(self.counts, self.projects, current)
             header = self._header
-            header.window = msg.header
-            header.accounts = accounts
+            header.window = window
+            header.accounts = rows
             header.counts = self.counts
             header.held_until = self._held_until()
-            self._status.accounts = accounts
-            self._status.unknown_outbox = msg.unknown_outbox
+            self._status.accounts = rows
+            self._status.unknown_outbox = unknown
             self.refresh_title()
 
     def on_view_failed(self, msg: ViewFailed) -> None:
@@ -400,6 +439,8 @@ class InboxScreen(InboxActions):
         if get_current_worker().is_cancelled:
             return
         # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
+        from tui.render.conversation import render_conversation
+
         doc = render_conversation(conv, self.tz, self.clock())
         doc.layout(self._detail.content_width)
         if not get_current_worker().is_cancelled:
@@ -416,6 +457,8 @@ class InboxScreen(InboxActions):
         elif msg.doc is not None:
             pane.show(msg.doc)
         else:
+            from tui.render.conversation import render_conversation
+
             pane.show(render_conversation(msg.conversation, self.tz, self.clock()))
 
     # -- moving -----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from inscope.actions import ActionError, Actions, Outcome
 from inscope.model import ProjectInfo
 from inscope.store import InboxGate, StoreError
 from inscope.text import one_line
@@ -29,6 +28,7 @@ from tui.widgets.message_list import MessageList
 if TYPE_CHECKING:
     # Only for annotations: the dialogs and the report are imported when first used, so
     # the first paint does not pay for them (TextArea alone is ~8 ms).
+    from inscope.actions import Actions, Outcome
     from inscope.model import Priority
     from inscope.report import ProjectReport
     from tui.app import InscopeApp
@@ -97,6 +97,8 @@ class InboxActions(Screen[None]):
         try:
             outcome = await self.db.run(lambda s: fn(ws.actions(s, now=clock)))
         except Exception as e:  # a failed action is a message, never a traceback on screen
+            from inscope.actions import ActionError  # loaded by the action that just ran
+
             known = isinstance(e, ActionError | StoreError)
             if not known:
                 self.log.error("action failed", e)

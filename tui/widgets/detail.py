@@ -15,7 +15,7 @@ docs/architecture.md, Invariants).
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.text import Text
@@ -27,8 +27,12 @@ from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
 from tui.bindings import bindings_for
-from tui.render.conversation import ConversationDoc
-from tui.render.wrap import Layout, first_row_of
+
+if TYPE_CHECKING:
+    # The document and its layout are imported with the first conversation (in the worker
+    # that loads it), not before the first frame: the pane starts empty.
+    from tui.render.conversation import ConversationDoc
+    from tui.render.wrap import Layout
 
 # Above this many characters (or messages) a doc is laid out in a worker, not on the UI thread.
 # (~100 messages, a few ms); the old content stays on screen for the worker's few tens of ms.
@@ -56,7 +60,7 @@ class DetailPane(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None,  # noqa: A002 - Textual's name
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.doc = ConversationDoc.from_text(Text("Select a thread.", style="dim"))
+        self.doc: ConversationDoc | None = None  # nothing shown yet
         self._layout: Layout | None = None
         self._strips: LRUCache[tuple[int, int, int], Strip] = LRUCache(STRIP_CACHE_SIZE)
         self._generation = 0
@@ -74,7 +78,8 @@ class DetailPane(ScrollView, can_focus=True):
     @property
     def text(self) -> str:
         """The plain text of what is (or is about to be) shown."""
-        return (self._pending or self.doc).plain
+        doc = self._pending or self.doc
+        return doc.plain if doc is not None else ""
 
     @property
     def content_width(self) -> int:
@@ -87,6 +92,8 @@ class DetailPane(ScrollView, can_focus=True):
         Cheap when the doc was already laid out for this width (the loader's worker can do
         that); small docs are laid out here; big ones in a thread worker.
         """
+        from tui.render.conversation import ConversationDoc
+
         doc = content if isinstance(content, ConversationDoc) else ConversationDoc.from_text(content)
         width = self.content_width
         chars, paras = doc.size_hint
@@ -113,6 +120,9 @@ class DetailPane(ScrollView, can_focus=True):
         if event.worker.group != "detail-layout":
             return
         event.stop()
+        from tui.render.conversation import ConversationDoc
+        from tui.render.wrap import Layout
+
         doc = self._pending
         if doc is None or event.worker is not self._pending_worker:
             return  # a newer doc (or a synchronous show) replaced this one
@@ -148,7 +158,7 @@ class DetailPane(ScrollView, can_focus=True):
         """Re-wrap for the new width, keeping the paragraph at the top (or the end) in view."""
         layout = self._layout
         width = self.content_width
-        if layout is None or layout.width == width:
+        if layout is None or self.doc is None or layout.width == width:
             return
         if self._pending is not None:
             self.show(self._pending)  # restart the background layout at the new width
@@ -160,6 +170,8 @@ class DetailPane(ScrollView, can_focus=True):
         if chars > SYNC_LAYOUT_CHARS or paras > SYNC_LAYOUT_PARAS:
             self.show(self.doc)  # big: lay out in the background, land at the end
             return
+        from tui.render.wrap import first_row_of
+
         new = self.doc.layout(width)
         self._apply(self.doc, new, at_end=at_end, anchor=first_row_of(new, para))
 

@@ -97,7 +97,8 @@ class MessageList(ScrollView, can_focus=True):
         self._forget_strips()
         self.marked &= set(index.pos)
         new_row = self._refind(old, old_cursor, old_id)
-        self.virtual_size = Size(self.content_width, len(index))
+        # A partial index (the first screen) already has the full index's length.
+        self.virtual_size = Size(self.content_width, index.virtual_rows)
         self.cursor = -1 if new_row is None else new_row
         if new_row is not None and old_cursor >= 0:
             # Keep the cursor on the same screen line: rows inserted above it scroll too.
@@ -278,7 +279,7 @@ class MessageList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Keep the virtual size in step with the width."""
-        self.virtual_size = Size(self.content_width, len(self.index))
+        self.virtual_size = Size(self.content_width, self.index.virtual_rows)
 
     def on_focus(self) -> None:
         """The cursor colour depends on focus (only that line: enter / esc move focus)."""
