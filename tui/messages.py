@@ -65,13 +65,17 @@ class DetailLoaded(Message):
     """The conversation of a thread was loaded by the detail worker."""
 
     def __init__(self, thread_id: int, conversation: Conversation | None, error: str = "",
-                 doc: ConversationDoc | None = None) -> None:
+                 doc: ConversationDoc | None = None, *, epoch: int = 0, last: bool = True) -> None:
         super().__init__()
         self.thread_id = thread_id
         self.conversation = conversation
         self.error = error
         # The rendered, already laid-out doc (built in the worker), if any.
         self.doc = doc
+        # The doc cache's epoch when the load started (a change since makes it stale).
+        self.epoch = epoch
+        # The last thread of the worker's list (the prefetch is done).
+        self.last = last
 
 
 @dataclass(frozen=True, slots=True)

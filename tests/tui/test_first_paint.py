@@ -121,3 +121,77 @@ async def test_a_small_inbox_is_complete_from_the_first_frame(
         held_view_index.set()
         await settle(pilot)
         assert app.inbox.index.thread_count == 9
+
+
+async def test_the_lists_direct_lines_are_what_the_styles_cache_draws(tmp_path: Path) -> None:
+    """``MessageList._direct_lines`` skips Textual's styles cache: it must draw the same."""
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    app = long_inbox(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lst = app.inbox
+        await pilot.press("j", "x", "J")  # a cursor, a mark, a header on screen
+        await settle(pilot)
+        assert lst._plain_box
+        region = Region(0, 0, lst.size.width, lst.size.height)
+        lst._styles_cache.clear()
+        styled = Widget.render_lines(lst, region)
+        direct = lst._direct_lines(region)
+        assert [list(s) for s in direct] == [list(s) for s in styled]
+        part = Region(3, 2, 20, 5)
+        assert [list(s) for s in lst._direct_lines(part)] == [list(s) for s in Widget.render_lines(lst, part)]
+
+
+async def test_enter_on_a_neighbour_shows_the_prefetched_conversation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the cursor rests, the neighbours are laid out; j + enter then loads nothing."""
+    from inscope.actions import Actions
+
+    app = long_inbox(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen, lst = app.inbox_screen, app.inbox
+        nxt = lst.index.thread_at(lst.index.step(lst.cursor, 1) or -1)
+        assert nxt is not None and nxt in screen._docs
+        loads: list[int] = []
+        orig = Actions.conversation
+
+        def counting(self: Actions, tid: int, **kw: Any) -> Any:
+            loads.append(tid)
+            return orig(self, tid, **kw)
+
+        monkeypatch.setattr(Actions, "conversation", counting)
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        pane = screen._detail
+        assert pane.shown_thread == nxt and nxt not in loads
+        assert "msg" in pane.text
+        await settle(pilot)
+        # Resting there lays out its own neighbours (the one after it) in the background.
+        after = lst.index.thread_at(lst.index.step(lst.cursor, 1) or -1)
+        assert after in screen._docs and after in loads
+
+
+async def test_a_changed_thread_is_not_shown_from_the_cache(tmp_path: Path) -> None:
+    app = long_inbox(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen, lst = app.inbox_screen, app.inbox
+        nxt = lst.index.thread_at(lst.index.step(lst.cursor, 1) or -1)
+        assert nxt is not None and nxt in screen._docs
+        store = Store(app.ws.db_path)
+        try:
+            conv = store.conn.execute("SELECT conversation FROM threads WHERE id = ?", (nxt,)).fetchone()[0]
+            store.apply_batch("tg", [item(conv, 9, "новое сообщение", 0.01)], "c2",
+                              project_of=lambda it: "Alpha", role_of=role_of)
+        finally:
+            store.close()
+        screen.request_rebuild([nxt])
+        assert nxt not in screen._docs
+        await settle(pilot)
+        assert lst.go_to(nxt)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen._detail.shown_thread == nxt and "новое сообщение" in screen._detail.text

@@ -30,12 +30,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from inscope.model import ProjectInfo, ThreadRow
@@ -43,6 +43,7 @@ from inscope.store import InboxGate, Store
 from tui.activity import FocusTracker
 from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
+from tui.doccache import DocCache
 from tui.format import zone
 from tui.messages import (
     ClockTicked,
@@ -63,12 +64,16 @@ from tui.widgets.header import InboxHeader
 from tui.widgets.message_list import MessageList
 from tui.widgets.sidebar import Sidebar
 from tui.widgets.status import StatusLine
+from tui.widgets.title import TitleLine
 
 if TYPE_CHECKING:
     from tui.app import InscopeApp
+    from tui.render.conversation import ConversationDoc
 
 DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
 DETAIL_MESSAGES = 200  # newest messages shown; older ones are counted ("o" opens the original)
+# Where the next j / k land (next and previous thread): laid out while the cursor rests.
+PREFETCH_NEIGHBOURS = (1, -1)
 # Rows fetched around each project's first thread with every view build, so J / K land on
 # cached rows instead of querying a fresh page on the UI thread (about one screen each side).
 PREFETCH_AROUND_PROJECT = 48
@@ -105,6 +110,8 @@ class InboxScreen(InboxActions):
         self._detail_timer: Timer | None = None
         self._detail_id: int | None = None
         self._detail_want: int | None = None
+        self._docs = DocCache()  # laid-out conversations: the cursor's and its neighbours'
+        self._prefetching = False
         self._opened: int | None = None  # the thread `enter` opened (enter again: full screen)
         self._background_started = False
         # Made here, not looked up: j / k must not pay for a DOM query.
@@ -112,9 +119,7 @@ class InboxScreen(InboxActions):
         self._header = InboxHeader(id="header")
         self._status = StatusLine(id="status")
         self._sidebar = Sidebar(id="sidebar")
-        self._search = Input(placeholder="search message text — enter to search, esc to cancel",
-                             id="search")
-        self._title = Static("", id="list-title")
+        self._title = TitleLine(id="list-title")
         self._detail = DetailPane(id="detail")
 
     @property
@@ -130,7 +135,6 @@ class InboxScreen(InboxActions):
         with Horizontal(id="body"):
             yield self._sidebar
             with Vertical(id="center"):
-                yield self._search
                 yield self._title
                 yield self.inbox
             yield self._detail
@@ -149,7 +153,6 @@ class InboxScreen(InboxActions):
                               "    inscope connect trello | telegram | email",
                               "  or look around the demo workspace:  inscope --demo"]
         lst.focus()
-        self._search.display = False
         self._header.demo = self.ws.demo
         self._window_open = self._gate_now().open
         self._show_first_page()
@@ -227,7 +230,7 @@ class InboxScreen(InboxActions):
         """No view build pending and the detail shows the selected thread (tests wait on this)."""
         return (self._applied_gen == self._view_gen and self._counts_gen == self._view_gen
                 and self._detail_id == self.inbox.selected_id
-                and self._detail_timer is None)
+                and self._detail_timer is None and not self._prefetching)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker of this screen died: show it as a notification, never as a traceback."""
@@ -254,6 +257,7 @@ class InboxScreen(InboxActions):
         """
         lst = self.inbox
         lst.invalidate(changed)
+        self._docs.forget(changed)
         self._view_gen += 1
         self.gate = self._gate_now()
         self._build_view(self._view_gen, self.query_state, self.gate, self.peek_held,
@@ -372,10 +376,10 @@ class InboxScreen(InboxActions):
             info = self.project_info(q.project_id)
             project = info.name if info is not None else None
         held = self.counts.get("held_until_window", 0)
-        self._title.update(list_title(
+        self._title.title = list_title(
             q, threads=self.inbox.index.thread_count, project=project, held=held,
             held_until=self._held_until() if held else "", peeking=self.peek_held,
-            marked=len(self.inbox.marked)))
+            marked=len(self.inbox.marked))
 
     def apply_sync_round(self, msg: SyncRound) -> None:
         """A sync round finished (the app's runner reports it): sources, and a rebuild if needed."""
@@ -403,7 +407,9 @@ class InboxScreen(InboxActions):
         self._schedule_detail(msg.thread_id, DETAIL_DEBOUNCE)
 
     def show_thread(self, tid: int | None) -> None:
-        """Load ``tid`` into the detail pane now (no debounce)."""
+        """Show ``tid`` in the detail pane now (no debounce), repainted even if it is on screen."""
+        if tid is not None and self._detail_want == tid:
+            self._detail.doc = None  # shown again, from the start
         self._schedule_detail(tid, 0.0)
 
     def _schedule_detail(self, tid: int | None, delay: float) -> None:
@@ -416,50 +422,85 @@ class InboxScreen(InboxActions):
             self._detail.show(Text("Nothing selected.", style="dim"))
             return
         if delay <= 0:
-            self._load_detail(tid)  # (a 0 s Timer divides by zero in Textual's skip logic)
+            self._want_detail(tid)  # (a 0 s Timer divides by zero in Textual's skip logic)
         else:
             self._detail_timer = self.set_timer(delay, partial(self._fire_detail, tid))
 
     def _fire_detail(self, tid: int) -> None:
         self._detail_timer = None
-        self._load_detail(tid)
+        self._want_detail(tid)
+
+    def _want_detail(self, tid: int) -> None:
+        """Show ``tid``'s conversation: from the cache at once, else from the worker.
+
+        Either way the worker then lays out the neighbours the next ``j`` / ``k`` land on,
+        so ``enter`` there only swaps a ready document in.
+        """
+        doc = self._docs.get(tid)
+        if doc is not None:
+            self._show_doc(tid, doc)
+        wanted = [] if doc is not None else [tid]
+        row = self.inbox.index.pos.get(tid)
+        if row is not None:
+            for delta in PREFETCH_NEIGHBOURS:
+                near = self.inbox.index.step(row, delta)
+                if near is not None:
+                    ntid = self.inbox.index.rows[near]
+                    if ntid not in self._docs and ntid not in wanted:
+                        wanted.append(ntid)
+        if wanted:
+            self._prefetching = True
+            self._load_detail(wanted, self._docs.epoch, self._detail.content_width)
+        else:
+            self._prefetching = False
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _load_detail(self, tid: int) -> None:
+    def _load_detail(self, tids: list[int], epoch: int, width: int) -> None:
+        """Load and lay out each thread in turn (the wanted one first), posting each one."""
+        from tui.render.conversation import render_conversation
+
+        worker = get_current_worker()
         projects = self.projects  # replaced, never mutated: safe to read here
         store = self.ws.store()
         try:
-            conv = self.ws.actions(store, now=self.clock).conversation(
-                tid, limit=DETAIL_MESSAGES, projects=projects)
-        except Exception as e:
-            self.post_message(DetailLoaded(tid, None, f"{type(e).__name__}: {e}"))
-            return
+            actions = self.ws.actions(store, now=self.clock)
+            for tid in tids:
+                if worker.is_cancelled:
+                    return
+                try:
+                    conv = actions.conversation(tid, limit=DETAIL_MESSAGES, projects=projects)
+                except Exception as e:
+                    self.post_message(DetailLoaded(tid, None, f"{type(e).__name__}: {e}", epoch=epoch,
+                                                   last=tid == tids[-1]))
+                    continue
+                # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
+                doc = render_conversation(conv, self.tz, self.clock())
+                doc.layout(width)
+                if worker.is_cancelled:
+                    return
+                self.post_message(DetailLoaded(tid, conv, doc=doc, epoch=epoch, last=tid == tids[-1]))
         finally:
             store.close()
-        if get_current_worker().is_cancelled:
-            return
-        # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
-        from tui.render.conversation import render_conversation
-
-        doc = render_conversation(conv, self.tz, self.clock())
-        doc.layout(self._detail.content_width)
-        if not get_current_worker().is_cancelled:
-            self.post_message(DetailLoaded(tid, conv, doc=doc))
 
     def on_detail_loaded(self, msg: DetailLoaded) -> None:
-        """Render the conversation if it is still the one wanted."""
-        if msg.thread_id != self._detail_want:
-            return
-        self._detail_id = msg.thread_id
-        pane = self._detail
+        """Keep the laid-out doc; show it if it is the one wanted (and not debounced)."""
+        if msg.last:
+            self._prefetching = False
+        if msg.doc is not None:
+            self._docs.put(msg.thread_id, msg.doc, msg.epoch)
+        if msg.thread_id != self._detail_want or self._detail_timer is not None:
+            return  # a neighbour, or the cursor moved on: the cache has it for later
         if msg.conversation is None:
-            pane.show(Text(f"Could not load the thread: {msg.error}", style="red"))
+            self._detail_id = msg.thread_id
+            self._detail.show(Text(f"Could not load the thread: {msg.error}", style="red"))
         elif msg.doc is not None:
-            pane.show(msg.doc)
-        else:
-            from tui.render.conversation import render_conversation
+            self._show_doc(msg.thread_id, msg.doc)
 
-            pane.show(render_conversation(msg.conversation, self.tz, self.clock()))
+    def _show_doc(self, tid: int, doc: ConversationDoc) -> None:
+        """Swap a laid-out conversation into the pane (nothing to do if it is on screen)."""
+        self._detail_id = tid
+        if self._detail.doc is not doc:
+            self._detail.show(doc)
 
     # -- moving -----------------------------------------------------------------------------
 
@@ -500,13 +541,11 @@ class InboxScreen(InboxActions):
         self._detail.scroll_page_down(animate=False)
 
     def action_back(self) -> None:
-        """esc: leave full screen, the search box, the detail pane, then the search results."""
-        box = self._search
+        """esc: leave full screen, the search prompt, the detail pane, then the search results."""
         if self.maximized is not None:
             self.minimize()
-        elif box.display:
-            box.display = False
-            self.inbox.focus()
+        elif self._title.prompt is not None:
+            self._title.close_prompt()
         elif self.focused is not self.inbox:
             self.inbox.focus()
         elif self.query_state.search:
@@ -535,18 +574,43 @@ class InboxScreen(InboxActions):
         self.refresh_title()
 
     def action_search(self) -> None:
-        """/: the search box."""
-        box = self._search
-        box.display = True
-        box.value = self.query_state.search or ""
-        box.focus()
+        """/: the search prompt, in the title row; the focus stays where it is (one line repaints)."""
+        self._title.open_prompt(self.query_state.search or "")
 
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
+    @property
+    def searching(self) -> bool:
+        """The search prompt is open (keys go into it)."""
+        return self._title.prompt is not None
+
+    def on_key(self, event: events.Key) -> None:
+        """While the search prompt is open, editing keys edit it and enter searches.
+
+        The key reaches the screen after the focused widget (the list has no key handlers of
+        its own) and before the bindings, so stopping it here is what keeps ``j`` a letter.
+        Other keys (esc, or whatever ``app.back`` is mapped to) go on to the bindings.
+        """
+        edit = self._title.prompt
+        if edit is None:
+            return
+        if event.key == "enter":
+            self._submit_search(self._title.close_prompt())
+        elif not edit.key(event.key, event.character, event.is_printable):
+            return
+        else:
+            self._title.refresh()
         event.stop()
-        self._search.display = False
-        self.query_state = dataclasses.replace(self.query_state, search=event.value.strip() or None)
-        self.inbox.focus()
+        event.prevent_default()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Pasted text goes into an open search prompt (as one line)."""
+        edit = self._title.prompt
+        if edit is not None:
+            edit.insert(event.text)
+            self._title.refresh()
+            event.stop()
+
+    def _submit_search(self, value: str) -> None:
+        self.query_state = dataclasses.replace(self.query_state, search=value.strip() or None)
         self.request_rebuild()
 
     def action_help(self) -> None:

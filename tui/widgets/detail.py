@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.segment import Segment
 from rich.text import Text
 from textual.binding import BindingType
-from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
 from tui.bindings import bindings_for
+from tui.lru import LRU
 
 if TYPE_CHECKING:
     # The document and its layout are imported with the first conversation (in the worker
@@ -62,11 +62,12 @@ class DetailPane(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.doc: ConversationDoc | None = None  # nothing shown yet
         self._layout: Layout | None = None
-        self._strips: LRUCache[tuple[int, int, int], Strip] = LRUCache(STRIP_CACHE_SIZE)
+        self._strips: LRU[tuple[int, int, int], Strip] = LRU(STRIP_CACHE_SIZE)
         self._generation = 0
         self._pending: ConversationDoc | None = None
         self._pending_worker: Worker[Layout] | None = None
         self.shown_thread: int | None = None  # the thread whose doc is on screen (tests, probes)
+        self._frame: tuple[int, int] | None = None  # (width, top row) while a frame renders
 
     # -- content -------------------------------------------------------------------------
 
@@ -182,17 +183,31 @@ class DetailPane(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Lines through Textual's styles cache (the border and padding are CSS), with the
+        width and scroll position read once per frame rather than once per line."""
+        self._frame = (self.content_width, int(self.scroll_y))
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
         """One visible row, built from the layout on demand and cached."""
-        width = self.content_width
-        base = self.rich_style
+        width, top = self._frame or (self.content_width, int(self.scroll_y))
         layout = self._layout
-        index = int(self.scroll_y) + y
+        index = top + y
         if layout is None or index >= len(layout.rows):
-            return Strip.blank(width, base)
+            key: tuple[int, int, int] = (-1, self._generation, width)
+            strip = self._strips.get(key)
+            if strip is None:
+                strip = Strip.blank(width, self.rich_style)
+                self._strips.set(key, strip)
+            return strip
         key = (index, self._generation, width)
         strip = self._strips.get(key)
         if strip is None:
+            base = self.rich_style  # an ancestor walk: only for a row not drawn yet
             indent, runs = layout.rows[index]
             segments = [Segment(" " * indent, base)] if indent else []
             segments += [Segment(text, base + style) for text, style in runs if text]
