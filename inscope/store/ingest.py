@@ -232,10 +232,12 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
     """
     th = c.execute(
         "SELECT t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, t.members, "
-        "p.name, t.msg_count FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
+        "p.name, t.msg_count, t.priority, t.relevance FROM threads t JOIN projects p ON p.id = t.project_id "
+        "WHERE t.id = ?",
         (tid,),
     ).fetchone()
-    state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count = th
+    state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count, prio, relevance = th
+    current = {"state": state, "priority_override": override, "priority": prio, "relevance": relevance}
     recent = c.execute(
         "SELECT role, text, created_at, mentions_me, is_me, author_name, id FROM messages "
         "WHERE thread_id = ? AND deleted = 0 ORDER BY created_at DESC, id DESC LIMIT 20",
@@ -292,6 +294,9 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
             priority=int(a.priority), reasons=json.dumps(list(a.reasons), ensure_ascii=False),
             due_at=a.due_at,
         )
+    # Unchanged state, priority and relevance stay out of the UPDATE: writing them anyway
+    # rewrites their index entries and fires the thread summary's trigger for nothing.
+    sets = {k: v for k, v in sets.items() if k not in current or current[k] != v}
     cols = ", ".join(f"{k} = ?" for k in sets)
     c.execute(f"UPDATE threads SET {cols} WHERE id = ?", (*sets.values(), tid))
 
