@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench screenshot clean
+.PHONY: demo test lint bench eval screenshot clean
+
+# Score modules `make eval` runs, each a `python -m` module that prints its tables and exits
+# non-zero when a threshold is missed.  Add yours to the list.
+EVAL_MODULES := "eval.triage --blind" eval.email
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "inscope needs Python >= 3.11")'
@@ -21,16 +25,24 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
-## ruff + mypy (strict).
+## ruff + mypy (strict) + the import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-## Benchmarks (not tests): prints tables, writes bench/out/.
+## Benchmarks (not tests): prints tables, writes bench/out/; then pymorphy3 vs a stemmer.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.lemmatizers
+
+## Scores against labelled corpora (not tests): prints tables, fails when a threshold is missed.
+eval: $(STAMP)
+	$(BIN)/pip install -q -e '.[eval]'
+	@status=0; for m in $(EVAL_MODULES); do echo "== $$m"; $(BIN)/python -m $$m || status=1; done; exit $$status
 
 ## Regenerate docs/screenshot.svg (the README picture) from a fresh demo workspace.
 screenshot: $(STAMP)

@@ -1,13 +1,13 @@
 """Store-side measures behind the first screen: the thread summary and the bounded first page.
 
 ``reads_table``: in-process timings on a built workspace — the counts from the summary
-(``Store.view_counts``, migration 5) against the one-pass scan of ``threads`` they replaced
+(``Store.view_counts``, migration 7) against the one-pass scan of ``threads`` they replaced
 (the query is kept here as the reference), and the first page of the Inbox
 (``Store.first_page``) against the full view index.
 
 ``trigger_table``: what keeping the summary costs ingest.  The same demo batches are applied,
-alternately, to two stores in one process — one as migration 5 leaves it, one taken back to
-the version-4 layout (no summary triggers, no Inbox order index, the old ``threads_view``
+alternately, to two stores in one process — one as migration 7 leaves it, one taken back to
+the version-6 layout (no summary triggers, no Inbox order index, the old ``threads_view``
 index) — and each store's ``apply_batch`` is timed with ``time.thread_time`` (CPU of this
 thread: the machine is shared, wall time would measure the neighbours).
 """
@@ -24,10 +24,11 @@ from typing import Any
 
 from bench.common import Table, median
 from inscope.store import Store
+from inscope.store.rows import DISPLAY_PRIORITY
 from inscope.store.views import VIEW_WHERE
 from inscope.workspace import Workspace
 
-_PRIORITY = "coalesce(t.priority_override, t.priority)"
+_PRIORITY = DISPLAY_PRIORITY
 
 
 def scan_counts(store: Store) -> tuple[int, ...]:
@@ -72,14 +73,14 @@ def reads_table(stores: dict[str, Path]) -> Table:
     return t
 
 
-def _as_version_4(store: Store) -> None:
-    """Take a fresh store back to the version-4 layout the summary's cost is measured against."""
+def _as_version_6(store: Store) -> None:
+    """Take a fresh store back to the version-6 layout the summary's cost is measured against."""
     c = store.conn
     for trigger in ("thread_counts_ai", "thread_counts_ad", "thread_counts_au"):
         c.execute(f"DROP TRIGGER {trigger}")
     c.execute("DROP INDEX threads_inbox_order")
     c.execute("DROP INDEX threads_state")
-    c.execute("CREATE INDEX threads_view ON threads (state, project_id, priority, last_client_at DESC, id)")
+    c.execute("CREATE INDEX threads_view ON threads (state, project_id, urgent, priority, last_client_at DESC, id)")
 
 
 def trigger_table(work: Path, size: int) -> Table:
@@ -89,7 +90,7 @@ def trigger_table(work: Path, size: int) -> Table:
         shutil.rmtree(h, ignore_errors=True)
     wss = {k: Workspace.open(home=h, demo=True, demo_size=size) for k, h in homes.items()}
     stores = {k: ws.store() for k, ws in wss.items()}
-    _as_version_4(stores["without"])
+    _as_version_6(stores["without"])
     engine = wss["with"].engine(stores["with"])
     hooks = engine.hooks
     cpu: dict[str, list[float]] = {k: [] for k in stores}
@@ -124,7 +125,7 @@ def trigger_table(work: Path, size: int) -> Table:
             ws.close()
         for h in homes.values():
             shutil.rmtree(h, ignore_errors=True)
-    t = Table(f"Ingest with the thread summary (migration 5) vs without (version-4 layout), {items:,} items",
+    t = Table(f"Ingest with the thread summary (migration 7) vs without (version-6 layout), {items:,} items",
               ["store", "batches", "CPU s", "items per CPU s", "median batch ms", "vs without"])
     base = sum(cpu["without"])
     for key in ("without", "with"):
@@ -134,5 +135,5 @@ def trigger_table(work: Path, size: int) -> Table:
     t.notes.append("The same batches from one demo connector go to both stores, alternating which goes first; "
                    "CPU time of the applying thread (time.thread_time). 'with': the summary's three triggers "
                    "and the Inbox order index, threads_view replaced by a state index; 'without': as before "
-                   "migration 5.")
+                   "migration 7.")
     return t

@@ -31,8 +31,9 @@ ThreadState = Literal["open", "answered", "done", "snoozed", "escalated"]
 THREAD_STATES: tuple[ThreadState, ...] = get_args(ThreadState)
 
 # Snooze kinds: until a time, until the next reply window, until the client replies,
-# until the project is active again.
-SnoozeKind = Literal["until", "window", "client", "project"]
+# until the project is active again, and a follow-up ("waiting on the client": back at a
+# time unless the client answers first).
+SnoozeKind = Literal["until", "window", "client", "project", "followup"]
 SNOOZE_KINDS: tuple[SnoozeKind, ...] = get_args(SnoozeKind)
 
 # A paused or unpaid project's threads are held out of the Inbox (the "held" view).
@@ -69,11 +70,24 @@ class MsgFacts:
     mentions_me: bool = False
     is_me: bool = False
     id: int = 0  # the stored message id (0: not stored); lets the rules cache per-message work
+    author: str = ""  # display name as the source gives it
+    handle: str = ""  # @handle without "@" (Trello, Telegram), or the e-mail address
+    addr: str = ""  # e-mail only: "to" (my address in To), "cc" (only in Cc), "" otherwise
+    reply_to_me: bool = False  # it answers one of my messages (Telegram reply, Trello @reply)
+    reply_to_role: str = ""  # the role of the author of the message it answers ("" if none)
+    conversation: str = ""  # "account:conversation" of its thread (per-conversation learning)
+    subject: str = ""  # e-mail threads: the thread's subject (read with its first message)
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """Triage output stored on a thread for fast grouping."""
+    """Triage output stored on a thread for fast grouping.
+
+    Two axes: ``urgent`` (must break through the reply windows now, with
+    ``urgent_reason``) and ``priority`` — high, normal or low, the order of work inside a
+    window, with ``reasons``.  A legacy triage function may still return
+    ``Priority.URGENT`` as the priority; the store shows that as urgent too.
+    """
 
     relevance: Relevance = "mine"
     scope: Scope = "unknown"
@@ -81,6 +95,10 @@ class Assessment:
     priority: Priority = Priority.NORMAL
     reasons: tuple[str, ...] = ()
     due_at: float | None = None
+    urgent: bool = False
+    urgent_reason: str = ""
+    relevance_reason: str = ""
+    scope_service: str = ""  # the service an out-of-scope request asks for ("" if none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +128,12 @@ class ThreadRow:
     snooze_reason: str = ""
     escalated_to: str = ""
     delivery_error: str = ""  # my last reply was refused for good: why ("" when none)
+    urgent: bool = False
+    urgent_reason: str = ""
+    relevance_reason: str = ""
+    base_priority: Priority = Priority.NORMAL  # high / normal / low without the emergency
+    relevance_override: str | None = None  # "mine" / "noise" set by hand (Actions.relevance)
+    followup_since: float | None = None  # a follow-up waits on the client since my reply then
 
 
 @dataclass(frozen=True, slots=True)

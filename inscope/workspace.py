@@ -8,6 +8,9 @@ module name (``inscope.services``), never imported by the core.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +34,11 @@ if TYPE_CHECKING:
     from inscope.report import ProjectReport
     from inscope.rules.triage import Rules
     from inscope.sync import BrokenAccount, Hooks, SyncEngine
+    from inscope.templates import Catalog
+
+
+RULES_CODE_VERSION = 1
+"""Bumped when the triage code changes what it decides, so stored assessments are redone."""
 
 
 class Workspace:
@@ -48,6 +56,9 @@ class Workspace:
         self.schedule: Schedule = Schedule.from_config(config.windows, config.me.timezone)
         self._rules: Rules | None = None
         self._projects = {p.name: p for p in config.projects}
+        # The clock the rules see at ingest and re-triage (the eval freezes it at its world's
+        # "now"; the app always runs on the wall clock).
+        self.clock: Callable[[], float] = time.time
 
     # -- opening -------------------------------------------------------------------
 
@@ -144,7 +155,18 @@ class Workspace:
         from inscope.sync import Hooks  # imported on use: start-up pays only for the first paint
 
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
-                     triage=lambda: self.rules.triage_fn(time.time()), on_migrate=self.chat_migrated)
+                     triage=lambda: self.rules.triage_fn(self.clock()), on_migrate=self.chat_migrated,
+                     rules_version=self.rules_version(),
+                     alerts=self.config.notify.enabled)
+
+    def rules_version(self) -> str:
+        """A fingerprint of everything in the config the triage depends on (not accounts or
+        keys): when it changes, the engine re-triages every thread once."""
+        cfg = self.config
+        data = {"me": dataclasses.asdict(cfg.me), "windows": dataclasses.asdict(cfg.windows),
+                "team": cfg.team, "projects": [dataclasses.asdict(p) for p in cfg.projects],
+                "code": RULES_CODE_VERSION}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def chat_migrated(self, account: str, old: str, new: str) -> str | None:
         """Map a migrated Telegram chat's new id to the old one's project, in memory and config.
@@ -162,7 +184,9 @@ class Workspace:
             map_to_project(self.config_path, project.name, "telegram_chats", new)
         from inscope.rules.triage import Rules
 
+        learned = self.rules.learned
         self.rules = Rules.from_config(self.config)
+        self.rules.learned = learned
         return project.name
 
     def connectors(self) -> tuple[dict[str, Connector], list[BrokenAccount]]:
@@ -206,10 +230,16 @@ class Workspace:
             return redact(str(e))
         return f"{where} ({acc.name}): {type(e).__name__}: {redact(str(e))}"
 
+    def learn(self, store: Store) -> None:
+        """Hand the user's decisions in ``store`` to the learned triage (one row per decided
+        thread; the model is fitted on the next assessment).  Before a sync and a re-triage."""
+        self.rules.learn(store.decisions())
+
     def engine(self, store: Store) -> SyncEngine:
         """A sync engine over every configured account, bound to ``store``'s thread."""
         from inscope.sync import SyncEngine
 
+        self.learn(store)
         connectors, broken = self.connectors()
         return SyncEngine(store, connectors, self.hooks(), broken=broken)
 
@@ -221,7 +251,8 @@ class Workspace:
         ``waiting_only``: just the threads whose triage depends on the clock
         (``Store.waiting_thread_ids``) — what a window boundary can change.
         """
-        fn = self.rules.triage_fn(time.time() if now is None else now)
+        self.learn(store)
+        fn = self.rules.triage_fn(self.clock() if now is None else now)
         if waiting_only:
             thread_ids = store.waiting_thread_ids()
         return store.retriage(fn, thread_ids)
@@ -263,6 +294,13 @@ class Workspace:
 
         t = datetime.fromtimestamp(time.time() if now is None else now, UTC)
         return parse_when(text, t, self.schedule).timestamp()
+
+    def templates(self) -> Catalog:
+        """Every reply template: built-in, ``[[templates]]`` and ``templates/*.md`` beside the
+        config, read now (edits to the folder count at once); ``TemplateError`` if one is bad."""
+        from inscope.templates import load_catalog
+
+        return load_catalog(self.config, self.config_path)
 
     def next_window_start(self, now: float | None = None) -> float | None:
         t = datetime.fromtimestamp(time.time() if now is None else now, UTC)

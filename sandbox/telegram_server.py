@@ -1,4 +1,4 @@
-"""A faithful local fake of the Telegram Bot API (connector-apis.md §2.9), as a Starlette app.
+"""A faithful local fake of the Telegram Bot API (the parts inscope uses), as a Starlette app.
 
 The world (bots, chats, messages, update queues) lives in :class:`TelegramWorld`, which
 tests and the demo seed directly from Python; :func:`create_app` serves it over HTTP so
@@ -31,6 +31,9 @@ not reproduced (it would only slow tests down).
 
 Thread safety: every world mutation and read takes one lock; long polls wait on an
 ``asyncio.Event`` that posting threads set through ``call_soon_threadsafe``.
+
+One module on purpose (~750 lines): the world and the routes that serve it are read side by
+side against the real Bot API they copy; split, each half would make no sense alone.
 """
 
 from __future__ import annotations

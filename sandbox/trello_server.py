@@ -1,6 +1,6 @@
 """A faithful local fake of the Trello REST API (the parts inscope uses), as a Starlette app.
 
-Follows the checklist in connector-apis.md §1.10:
+What it reproduces of the real API:
 
 - both auth forms: the ``Authorization: OAuth oauth_consumer_key="…", oauth_token="…"``
   header and ``?key=&token=`` query parameters; plain-text 401 ``invalid key`` /
@@ -29,6 +29,9 @@ The world is guarded by one lock, so tests may mutate it while the server thread
 serves.  Actions are kept in per-board and per-card lists sorted by id, and
 ``since`` / ``before`` are answered with ``bisect``: seeding tens of thousands
 of comments and listing them stays fast.
+
+One module on purpose (~900 lines): the world and the routes that serve it are read side by
+side against the real API they copy; split, each half would make no sense alone.
 """
 
 from __future__ import annotations
@@ -178,7 +181,8 @@ class Action:
 
 @dataclass(slots=True)
 class Limits:
-    """Rate limits (§1.8).  Tests shrink them to provoke 429 quickly."""
+    """Rate limits: 300 requests per 10 s per key, 100 per token, 100 per 900 s on
+    /1/members (Trello's own).  Tests shrink them to provoke 429 quickly."""
 
     key_max: int = 300
     token_max: int = 100
@@ -272,7 +276,7 @@ class TrelloWorld:
         self.web_base = web_base.rstrip("/")
         self.limits = limits or Limits()
         self.clock = clock
-        # Whether since=<id> returns that id too is unverified (§1.2); a switch lets
+        # Whether since=<id> returns that id too is not documented by Trello; a switch lets
         # tests prove the connector de-duplicates either way.
         self.since_inclusive = since_inclusive
         # The demo seeds comments dated a little ahead; they "arrive" when their time comes.
@@ -448,7 +452,7 @@ class TrelloWorld:
 
     def action_json(self, a: Action, *, member_creator: bool = True,
                     mc_fields: set[str] | None = None) -> dict[str, Any]:
-        """The action as Trello returns it (shape from §1.4)."""
+        """The action as Trello returns it (a commentCard action: id, type, date, data, memberCreator)."""
         b = self.boards[a.board_id]
         data: dict[str, Any] = {"board": {"id": b.id, "name": b.name, "shortLink": b.short_link}}
         if a.card_id:

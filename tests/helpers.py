@@ -11,17 +11,21 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import Author, Batch, Item, Outgoing, SendResult, SourceError
 from inscope.config import AccountCfg, AccountManager, Config, Me, ProjectCfg, Windows
-from inscope.model import Assessment, MsgFacts, Priority
+from inscope.model import Assessment, MsgFacts, Priority, ProjectStatus
 from inscope.store import Store
 from inscope.sync import Hooks, SyncEngine
 from inscope.workspace import Workspace
 
+if TYPE_CHECKING:
+    from sandbox.demo.services import DemoServices
+
 # Project name → status; thread layout below.  Conversations c0..c11.
-PROJECTS = [("Alpha", "active"), ("Beta", "paused"), ("Gamma", "active"), ("Delta", "unpaid")]
+PROJECTS: list[tuple[str, ProjectStatus]] = [
+    ("Alpha", "active"), ("Beta", "paused"), ("Gamma", "active"), ("Delta", "unpaid")]
 PROJECT_OF_CONV = {
     "c0": "Alpha", "c1": "Alpha", "c2": "Alpha", "c3": "Alpha", "c4": "Alpha", "c5": "Alpha",
     "c6": "Beta", "c7": "Beta",
@@ -197,3 +201,11 @@ def list_lines(app: Any) -> list[str]:
     """The rendered strips of the inbox list, as plain text (what the user sees)."""
     lst = app.inbox
     return [lst.render_line(y).text for y in range(lst.size.height)]
+
+
+def demo_services(ws: Workspace) -> DemoServices:
+    """The demo's running sandboxes behind a demo workspace (for tests that look at them)."""
+    from sandbox.demo.services import DemoServices
+
+    assert isinstance(ws.services, DemoServices), "not a demo workspace with local services"
+    return ws.services

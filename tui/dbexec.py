@@ -35,7 +35,9 @@ class DbExecutor:
         return store
 
     def _call(self, fn: Callable[[Store], T]) -> T:
-        return fn(self._store())
+        store = self._store()
+        store.heal_if_needed()  # a deleted -wal/-shm must not hide our writes from others
+        return fn(store)
 
     def submit(self, fn: Callable[[Store], T]) -> Future[T]:
         """Queue ``fn`` (fire and forget is fine: errors stay in the future)."""

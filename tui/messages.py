@@ -7,7 +7,7 @@ docs/architecture.md, Invariants: a UI read never waits on a sync write).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from tui.viewindex import ViewIndex
 if TYPE_CHECKING:
     # Annotations only: the conversation layer is first needed after the first frame.
     from inscope.actions import Conversation
+    from inscope.alerts import Alert
     from tui.render.conversation import ConversationDoc
 
 
@@ -43,13 +44,14 @@ class CountsBuilt(Message):
     """Sidebar counts, the header line, account states: the rest of a view build."""
 
     def __init__(self, generation: int, counts: Mapping[str, int], header: str,
-                 accounts: list[dict[str, Any]], unknown_outbox: int) -> None:
+                 accounts: list[dict[str, Any]], unknown_outbox: int, failed_outbox: int = 0) -> None:
         super().__init__()
         self.generation = generation
         self.counts = counts
         self.header = header
         self.accounts = accounts
         self.unknown_outbox = unknown_outbox
+        self.failed_outbox = failed_outbox
 
 
 class ViewFailed(Message):
@@ -92,7 +94,8 @@ class SyncRound(Message):
     """One background sync round finished."""
 
     def __init__(self, changed: bool, threads: set[int], errors: Mapping[str, str],
-                 sources: list[SourceState], unknown: int, notes: list[str]) -> None:
+                 sources: list[SourceState], unknown: int, notes: list[str],
+                 alerts: Sequence[Alert] = (), woken: Sequence[int] = ()) -> None:
         super().__init__()
         self.changed = changed
         self.threads = threads
@@ -100,6 +103,8 @@ class SyncRound(Message):
         self.sources = sources
         self.unknown = unknown
         self.notes = notes
+        self.alerts = list(alerts)  # urgent arrivals, follow-ups back (the app notifies)
+        self.woken = list(woken)  # snoozes the engine's clock ended (in ``threads`` too)
 
 
 class ClockTicked(Message):

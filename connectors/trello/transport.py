@@ -208,12 +208,12 @@ class TrelloApi:
                         f"Trello ({self.account}): the API {what} was rejected ({what} "
                         "revoked, expired or mistyped). Run `inscope connect trello` again.",
                         fatal=True)
-                raise StatusError(status, redact(resp.text[:200]))
+                raise StatusError(status, redact(resp.text)[:200])  # redact, then cut: no token split
             if status >= 500:
                 raise Ambiguous(f"Trello: server error {status}", sent=method != "GET",
                                 retry_after=30.0)
             if status >= 400:
-                raise StatusError(status, redact(resp.text[:200]))
+                raise StatusError(status, redact(resp.text)[:200])  # redact, then cut: no token split
             try:
                 return resp.json()
             except ValueError:

@@ -13,13 +13,15 @@ decides the transactions and owns the per-connection thread cache):
   (docs/architecture.md, Invariants), thread lookup / adoption / refresh, rekeying
 - ``views``     reads for the UI: view index, the first page, rows by id, counts, search, messages
 - ``summary``   the thread counts kept by triggers (every count the UI shows), the Inbox order index
-- ``outbox``    queueing, rows, guarded moves, ``record_sent``; a reply is queued before
-  the composer closes: invariant 1 (docs/architecture.md, Invariants)
-- ``actions``   done / reopen / snooze / assign / priority / escalate / resolve, undo,
-  drafts, timed wake-ups, a project's status
+- ``outbox``    queueing (now or held until a send time), rows, guarded moves, promotion of
+  due held rows, ``record_sent``; a reply is queued before the composer closes: invariant 1
+  (docs/architecture.md, Invariants)
+- ``actions``   done / reopen / snooze / follow-up / assign / priority / escalate / resolve,
+  undo, drafts, timed wake-ups, a project's status
 - ``states``    the thread and outbox state machines as pure functions, no SQL
 - ``rows``      row → dataclass mapping by column name (``OutboxRow`` lives there)
 - ``reports``   the report's queries, returning plain data (``inscope.report`` does the sums)
+- ``decisions`` the user's decisions per thread, the training rows of the learned triage
 - ``projects``, ``accounts``, ``events``, ``errors``: the project table, accounts and
   cursors, the event log and undo snapshots, ``StoreError``
 """
@@ -35,8 +37,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inscope.model import UNSORTED, MessageRow, Priority, ProjectInfo, ThreadRow
-from inscope.store import accounts, actions, events, ingest, outbox, reports, schema, views
+from inscope.store import (
+    accounts,
+    actions,
+    decisions,
+    events,
+    ingest,
+    outbox,
+    reports,
+    schema,
+    views,
+)
 from inscope.store import projects as project_table
+from inscope.store.actions import WakeUp
+from inscope.store.decisions import Decision
 from inscope.store.errors import DatabaseUnavailable, StoreError, explain
 from inscope.store.ingest import ApplyResult, ProjectFn, RoleFn, RoleInFn, ThreadCache, TriageFn
 from inscope.store.reports import ProjectActivity
@@ -51,9 +65,9 @@ if TYPE_CHECKING:
     from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
 
 __all__ = [
-    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "InboxGate", "OutboxRow", "ProjectActivity",
-    "DatabaseUnavailable", "FirstPage", "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError", "TriageFn",
-    "explain",
+    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "DatabaseUnavailable", "Decision", "FirstPage",
+    "InboxGate", "OutboxRow", "ProjectActivity", "ProjectFn", "RoleFn", "RoleInFn", "Store",
+    "StoreError", "TriageFn", "WakeUp", "explain",
 ]
 
 
@@ -76,6 +90,30 @@ class Store:
         except sqlite3.Error as e:
             self.conn.close()
             raise explain(e, path) from e
+        self._side = schema.side_files(path)
+
+    def heal_if_needed(self) -> bool:
+        """Repair after someone deleted or replaced the ``-wal``/``-shm`` files under us.
+
+        This connection still holds the deleted WAL, with committed transactions that no
+        other process can see (they would find an empty or "damaged" database).  Checkpoint
+        them into the main file through the old handles, then reopen, so the next process
+        sees everything.  Cheap when nothing happened (two ``stat`` calls); long-lived
+        connections (the TUI's, the sync engine's) call it on every round.
+        """
+        now = schema.side_files(self.path)
+        if now == self._side or self._side[0] is None:
+            self._side = now
+            return False
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.close()
+        self.conn = schema.connect(self.path)
+        self._db = None
+        self._thread_cache.clear()
+        schema.protect_side_files(self.path)
+        self._side = schema.side_files(self.path)
+        return True
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -96,6 +134,16 @@ class Store:
     def schema_version(self) -> int:
         """The file's schema version."""
         return schema.version(self.conn)
+
+    def meta(self, key: str) -> str | None:
+        """A small fact stored with the database (``None`` when unset)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a small fact with the database."""
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     def integrity(self) -> list[str]:
         """What ``PRAGMA integrity_check`` and the FTS check find wrong (``[]``: healthy)."""
@@ -186,15 +234,22 @@ class Store:
         role_in: RoleInFn | None = None,
         triage: TriageFn | None = None,
         move_cursor: bool = True,
+        joins: Sequence[tuple[str, str]] = (),
     ) -> ApplyResult:
         """Store ``items`` and move ``account``'s cursor to ``cursor`` in ONE transaction.
 
         Re-applying the same items is a no-op except for changed text (an edit)
-        or a deletion, which update the stored message.
+        or a deletion, which update the stored message.  ``joins`` are
+        ``(absorbed, into)`` conversations to merge first, in the same transaction
+        (``ingest.join_conversations``): the batch's items already use ``into``.
         """
-        if not items and move_cursor and self.cursor(account) == cursor:
+        if not items and not joins and move_cursor and self.cursor(account) == cursor:
             return ApplyResult(0, 0, set())  # nothing new: not even a transaction
         with self.tx() as c:
+            if joins:
+                self._thread_cache.clear()
+                for absorbed, into in joins:
+                    ingest.join_conversations(c, account, absorbed, into)
             return self._apply(c, account, items, cursor, project_of=project_of, role_of=role_of,
                                role_in=role_in, triage=triage, move_cursor=move_cursor)
 
@@ -285,11 +340,12 @@ class Store:
         return views.held_counts(self.conn)
 
     def view_counts(self, max_priority: int | None = None) -> dict[str, int]:
-        """Thread counts per view (sidebar), plus ``held_until_window``.
+        """Thread counts per view (sidebar), plus ``held_until_window`` and ``scheduled``.
 
         ``inbox`` counts every thread waiting for me; ``held_until_window`` how many
         of them the Inbox holds back right now (priority below ``max_priority``,
-        see ``InboxGate``; 0 while a window is open).
+        see ``InboxGate``; 0 while a window is open); ``scheduled`` the replies held in
+        the outbox for a later send time (the header shows them).
         """
         return views.view_counts(self.conn, max_priority)
 
@@ -307,12 +363,52 @@ class Store:
 
     # -- outbox ----------------------------------------------------------------------------
 
-    def queue_reply(self, tid: int, text: str, account: str | None = None) -> int:
-        """Put a reply in the outbox (before the composer closes) and mark the thread answered."""
+    def queue_reply(self, tid: int, text: str, account: str | None = None, *,
+                    send_at: float | None = None) -> int:
+        """Put a reply in the outbox (before the composer closes) and mark the thread answered.
+
+        ``send_at``: hold it as ``scheduled`` until then (the sync engine sends it once the
+        clock has passed that time, never before).
+        """
         if not text.strip():
             raise StoreError("an empty reply is not sent")
         with self.tx() as c:
-            return outbox.queue_reply(c, tid, text, account)
+            return outbox.queue_reply(c, tid, text, account, send_at)
+
+    def outbox_promote(self, now: float) -> list[int]:
+        """Held rows whose send time has passed by ``now`` become ``queued``; returns them.
+        Nothing due: no transaction at all (the outbox loop asks every few seconds)."""
+        due = outbox.next_send_at(self.conn)
+        if due is None or due > now:
+            return []
+        with self.tx() as c:
+            return outbox.promote_due(c, now)
+
+    def next_send_at(self) -> float | None:
+        """The earliest send time of a held (``scheduled``) row, if any."""
+        return outbox.next_send_at(self.conn)
+
+    def scheduled_count(self) -> int:
+        """Replies held for a later send time (the header counts them)."""
+        return outbox.scheduled_count(self.conn)
+
+    def outbox_edit(self, oid: int, *, text: str | None = None, send_at: float | None = None,
+                    release_at: float | None = None) -> None:
+        """Change a held reply's text and/or send time, in one transaction; ``release_at``:
+        send it now instead (queued, its send time that instant).  ``StoreError`` once the
+        row is not held any more (its time came, it was sent or cancelled)."""
+        if text is not None and not text.strip():
+            raise StoreError("an empty reply is not sent")
+        with self.tx() as c:
+            outbox.edit(c, oid, text, send_at)
+            if release_at is not None:
+                outbox.release(c, oid, release_at)
+
+    def outbox_withdraw(self, oid: int) -> int | None:
+        """Cancel a held reply: its text back in the draft, its thread open again if it was
+        what answered it.  Returns the thread."""
+        with self.tx() as c:
+            return outbox.withdraw(c, oid)
 
     def queue_outgoing(self, *, kind: str, account: str, conversation: str, text: str,
                        thread_id: int | None = None, reply_to: str | None = None,
@@ -351,6 +447,16 @@ class Store:
         saying "reply not delivered: …".  Returns that thread (``None`` for a note to the AM)."""
         with self.tx() as c:
             return outbox.fail(c, oid, error)
+
+    def outbox_to_draft(self, oid: int) -> None:
+        """Give a failed reply up and make its text the thread's draft, in one transaction."""
+        with self.tx() as c:
+            row = outbox.row(c, oid)
+            outbox.move(c, oid, "cancelled", error=row.last_error, remote_id=None, retry_in=0.0)
+            outbox.clear_delivery_error(c, oid)
+            if row.thread_id is not None:
+                c.execute("INSERT OR REPLACE INTO drafts (thread_id, text, updated_at) VALUES (?, ?, ?)",
+                          (row.thread_id, row.text, time.time()))
 
     def outbox_claim(self, oid: int, owner: str) -> bool:
         """Take a queued, due row for sending under ``owner``'s lease (False: someone else did)."""
@@ -391,6 +497,16 @@ class Store:
         with self.tx() as c:
             actions.snooze(c, tid, kind, until, reason)
 
+    def followup(self, tid: int, until: float, since: float, reason: str) -> None:
+        """Wait on the client until ``until``: back with "no answer since ``since``" unless
+        the client writes first (then their message opens the thread as usual)."""
+        with self.tx() as c:
+            actions.followup(c, tid, until, since, reason)
+
+    def my_last_reply_at(self, tid: int) -> float | None:
+        """When I last answered ``tid`` (a stored message of mine or a reply on its way)."""
+        return actions.my_last_reply_at(self.conn, tid)
+
     def assign_project(self, tid: int, project: str) -> None:
         """Move a thread (typically from Unsorted) to ``project``; later messages of the same
         conversation follow it (the ``routes`` table is consulted before config routes)."""
@@ -398,6 +514,17 @@ class Store:
         with self.tx() as c:
             key = actions.assign_project(c, tid, pid)
             self._thread_cache.pop(key, None)  # no longer adoptable: set by hand
+
+    def set_relevance(self, tid: int, relevance: str) -> None:
+        """Mark a thread mine (``"mine"``) or not (``"noise"``) by hand: it sticks (new
+        messages do not change it), undo takes it back, and it trains the learned triage."""
+        actions.check_relevance(relevance)
+        with self.tx() as c:
+            actions.set_relevance(c, tid, relevance)
+
+    def decisions(self, limit: int = 5000) -> list[Decision]:
+        """The threads the user decided on (reply, done, escalate …), for learning."""
+        return decisions.decisions(self.conn, limit)
 
     def set_priority(self, tid: int, priority: Priority) -> None:
         """Override a thread's priority until the next client message."""
@@ -440,5 +567,14 @@ class Store:
 
     def wake_due(self, at: float | None = None) -> list[int]:
         """Wake threads whose timed snooze has passed; returns their ids."""
+        return self.wake(at).woken
+
+    def wake(self, at: float | None = None) -> WakeUp:
+        """Wake threads whose timed snooze or follow-up has passed: every one woken, and the
+        follow-ups that came back because the client stayed silent.  Nothing due: no
+        transaction at all (the clock asks every few seconds)."""
+        t = time.time() if at is None else at
+        if not actions.any_due(self.conn, t):
+            return WakeUp()
         with self.tx() as c:
-            return actions.wake_due(c, time.time() if at is None else at)
+            return actions.wake_due(c, t)

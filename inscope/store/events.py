@@ -9,10 +9,12 @@ from typing import Any
 
 from inscope.store.errors import StoreError
 
-UNDOABLE = ("done", "reopen", "snooze", "priority", "escalate", "resolve", "reply", "project_status")
+UNDOABLE = ("done", "reopen", "snooze", "priority", "escalate", "resolve", "reply", "project_status",
+            "relevance", "followup")
 """Event kinds ``undo`` takes back; the rest (open, focus, wake …) are a record only."""
 
-_SNAPSHOT = ("state", "snooze_until", "snooze_kind", "snooze_reason", "priority_override", "escalated_to")
+_SNAPSHOT = ("state", "snooze_until", "snooze_kind", "snooze_reason", "priority_override", "escalated_to",
+             "relevance", "relevance_reason", "relevance_override", "followup_since")
 
 
 def log(c: sqlite3.Connection, kind: str, tid: int | None, data: dict[str, Any]) -> int:
@@ -33,6 +35,7 @@ def snapshot(c: sqlite3.Connection, tid: int) -> dict[str, Any]:
 
 
 def restore(c: sqlite3.Connection, tid: int, before: dict[str, Any]) -> None:
-    """Put a ``snapshot`` back on its thread."""
-    c.execute(f"UPDATE threads SET {', '.join(f'{k} = ?' for k in _SNAPSHOT)} WHERE id = ?",
-              (*(before[k] for k in _SNAPSHOT), tid))
+    """Put a ``snapshot`` back on its thread (keys an older snapshot lacks stay as they are)."""
+    keys = [k for k in _SNAPSHOT if k in before]
+    c.execute(f"UPDATE threads SET {', '.join(f'{k} = ?' for k in keys)} WHERE id = ?",
+              (*(before[k] for k in keys), tid))

@@ -10,6 +10,7 @@ and reach the FTS index with one ``INSERT … SELECT`` per batch.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -17,8 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from inscope.model import UNSORTED, Assessment, MsgFacts
-from inscope.store import accounts, events, projects, states
+from inscope.model import UNSORTED, Assessment, MsgFacts, Priority
+from inscope.store import accounts, batch, events, projects, states
 
 if TYPE_CHECKING:
     from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
@@ -32,6 +33,10 @@ TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
 """(project_id, project_name, recent message facts, card members) → Assessment."""
 
 ThreadCache = dict[tuple[str, str], tuple[int, str, bool]]
+
+RECENT = 20
+"""Triage reads a thread's newest RECENT messages: what is waiting is at the end, and a
+long chat costs no more than a short one."""
 """(account, conversation) → (thread id, title, adoptable), kept by the store across batches."""
 
 
@@ -42,6 +47,24 @@ class ApplyResult:
     inserted: int
     updated: int
     threads: set[int]
+
+
+def _keep_stored_mail(c: sqlite3.Connection, account: str, items: list[Item],
+                      known: set[str]) -> list[Item]:
+    """An e-mail whose id is stored but whose content differs is another message: it gets
+    its own derived id instead of overwriting the stored one (and its author)."""
+    out: list[Item] = []
+    for it in items:
+        if it.source in batch.IMMUTABLE_SOURCES and it.external_id in known and it.raw:
+            row = c.execute("SELECT raw FROM messages WHERE account = ? AND external_id = ?",
+                            (account, it.external_id)).fetchone()
+            if row is not None and row[0] and row[0] != it.raw:
+                it = batch.reused_id(it)
+                if c.execute("SELECT 1 FROM messages WHERE account = ? AND external_id = ?",
+                             (account, it.external_id)).fetchone() is not None:
+                    known.add(it.external_id)  # that one is stored already: a re-delivery
+        out.append(it)
+    return out
 
 
 def apply(
@@ -63,7 +86,9 @@ def apply(
     touched: set[int] = set()
     known_projects: dict[str, int] = {}
     members: dict[int, tuple[str, ...]] = {}
-    # Which of these ids do we have already?  (Re-delivery after a crash, edits.)
+    # One version per message (the latest edit of a chat message; e-mails under a reused
+    # Message-ID kept apart), then: which of these ids do we have already?
+    items = batch.collapse(items)
     known: set[str] = set()
     ext = [it.external_id for it in items]
     for i in range(0, len(ext), 500):
@@ -71,6 +96,8 @@ def apply(
         known.update(r[0] for r in c.execute(
             f"SELECT external_id FROM messages WHERE account = ? AND external_id IN "
             f"({','.join('?' * len(chunk))})", (account, *chunk)))
+    if known:
+        items = _keep_stored_mail(c, account, items, known)
     new_rows: list[tuple[Any, ...]] = []
     seen_new: set[str] = set()
     deltas: dict[int, list[Any]] = {}  # tid → [inserted, newest client message]
@@ -78,6 +105,11 @@ def apply(
     recount: set[int] = set()
     am_spoke: set[int] = set()  # threads with a new message from the account manager
     for it in items:
+        if not move_cursor and it.conversation_title:
+            # Our own sent message (record_sent): the connector's title for it is a guess
+            # (a reply from the CLI into a forum topic knows only the group's name); the
+            # thread's stored title stays.
+            it = dataclasses.replace(it, conversation_title="")
         tid = thread_for(c, cache, it, project_of, known_projects)  # cached per conversation
         if it.members:
             members[tid] = it.members
@@ -104,7 +136,7 @@ def apply(
                 tid, account, it.external_id, it.author.id, it.author.name, it.author.handle,
                 it.author.email, role, int(mine), it.text,
                 created, edited, int(it.deleted), it.reply_to,
-                int(it.mentions_me), it.url, meta, it.raw,
+                int(it.mentions_me), it.url, meta, it.raw, _addr(it),
             ))
             touched.add(tid)
             if it.deleted:
@@ -147,8 +179,8 @@ def apply(
             """
             INSERT INTO messages (thread_id, account, external_id, author_id,
                 author_name, author_handle, author_email, role, is_me, text, created_at,
-                edited_at, deleted, reply_to, mentions_me, url, meta, raw)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                edited_at, deleted, reply_to, mentions_me, url, meta, raw, addr)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             new_rows,
         )
@@ -232,16 +264,24 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
     """
     th = c.execute(
         "SELECT t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, t.members, "
-        "p.name, t.msg_count, t.priority, t.relevance FROM threads t JOIN projects p ON p.id = t.project_id "
+        "p.name, t.msg_count, t.relevance_override, t.account, t.conversation, t.source, t.title, "
+        "t.priority, t.relevance, t.urgent FROM threads t JOIN projects p ON p.id = t.project_id "
         "WHERE t.id = ?",
         (tid,),
     ).fetchone()
-    state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count, prio, relevance = th
-    current = {"state": state, "priority_override": override, "priority": prio, "relevance": relevance}
+    (state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count,
+     relevance_override, account, conversation, source, title, *stored) = th
+    current = {"state": state, "priority_override": override,
+               **dict(zip(("priority", "relevance", "urgent"), stored, strict=True))}
+    # The newest RECENT messages, with who wrote the message each one answers (a reply to
+    # my message is addressed to me): one indexed lookup per reply.
     recent = c.execute(
-        "SELECT role, text, created_at, mentions_me, is_me, author_name, id FROM messages "
-        "WHERE thread_id = ? AND deleted = 0 ORDER BY created_at DESC, id DESC LIMIT 20",
-        (tid,),
+        "SELECT m.role, m.text, m.created_at, m.mentions_me, m.is_me, m.author_name, m.id, "
+        "coalesce(nullif(m.author_handle, ''), m.author_email), m.addr, r.is_me, r.role "
+        "FROM messages m LEFT JOIN messages r ON r.account = m.account "
+        "AND r.external_id = m.reply_to "
+        "WHERE m.thread_id = ? AND m.deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+        (tid, RECENT),
     ).fetchall()
     if not recent:
         c.execute("UPDATE threads SET msg_count = 0 WHERE id = ?", (tid,))
@@ -256,7 +296,7 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
         # Only inserts since the last refresh: O(1) instead of a scan of a long chat.
         count = (prev_count or 0) + delta[0]
         last_client_at = max((x for x in (prev_client_at, delta[1]) if x is not None), default=None)
-    last_role, text, last_at, _, last_is_me, author, _ = recent[0]
+    last_role, text, last_at, _, last_is_me, author = recent[0][:6]
     new_client_msg = last_client_at is not None and (prev_client_at is None or last_client_at > prev_client_at)
     new_state, resolved_by_am = states.thread_after_messages(
         state, snooze_kind, last_is_me=bool(last_is_me), new_client_msg=new_client_msg,
@@ -283,18 +323,33 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
         # Not an undoable "resolve": the user did not do it, so z must not take it back.
         events.log(c, "resolved_by_am", tid, {"before": before, "by": author})
     if triage is not None:
+        conv = f"{account}:{conversation}"
+        subject = title if source == "email" else ""  # a card name or chat title is no message
         facts = [
             MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
-                     id=r[6])
+                     id=r[6], author=r[5] or "", handle=r[7] or "", addr=r[8] or "",
+                     reply_to_me=bool(r[9]), reply_to_role=r[10] or "", conversation=conv,
+                     subject=subject)
             for r in reversed(recent)
         ]
         a = triage(pid, pname, facts, tuple(json.loads(members)))
+        relevance, relevance_reason = a.relevance, a.relevance_reason
+        if relevance_override:
+            # Set by hand (Actions.relevance): it sticks; the rules' view stays in the reason.
+            relevance = relevance_override
+            relevance_reason = ("you marked it yours" if relevance_override == "mine"
+                                else "you marked it not yours")
+        # A legacy triage may say Priority.URGENT: that is the urgent axis.
+        urgent = a.urgent or a.priority == Priority.URGENT
         sets.update(
-            relevance=a.relevance, scope=a.scope, scope_reason=a.scope_reason,
-            priority=int(a.priority), reasons=json.dumps(list(a.reasons), ensure_ascii=False),
-            due_at=a.due_at,
+            relevance=relevance, scope=a.scope, scope_reason=a.scope_reason,
+            priority=max(int(Priority.HIGH), int(a.priority)),
+            reasons=json.dumps(list(a.reasons), ensure_ascii=False),
+            due_at=a.due_at, urgent=int(urgent and relevance != "noise"),
+            urgent_reason=a.urgent_reason or ("urgent" if urgent else ""),
+            relevance_reason=relevance_reason, scope_service=a.scope_service,
         )
-    # Unchanged state, priority and relevance stay out of the UPDATE: writing them anyway
+    # Unchanged state, priority, urgency and relevance stay out of the UPDATE: writing them anyway
     # rewrites their index entries and fires the thread summary's trigger for nothing.
     sets = {k: v for k, v in sets.items() if k not in current or current[k] != v}
     cols = ", ".join(f"{k} = ?" for k in sets)
@@ -340,6 +395,60 @@ def rekey_conversation(c: sqlite3.Connection, account: str, old: str, new: str) 
     c.execute("UPDATE routes SET conversation = ? WHERE account = ? AND conversation = ?",
               (new, account, old))
     return n
+
+
+def _addr(it: Item) -> str:
+    """``"to"`` when an e-mail had my address in To, ``"cc"`` when only in Cc, else ``""``."""
+    if it.meta.get("to_me"):
+        return "to"
+    return "cc" if it.meta.get("cc_me") else ""
+
+
+_FACTS = "state, snooze_until, snooze_kind, snooze_reason, escalated_to, priority_override, due_at"
+
+
+def join_conversations(c: sqlite3.Connection, account: str, absorbed: str, into: str) -> bool:
+    """Merge conversation ``absorbed`` into ``into`` (they turned out to be one), in ``c``'s
+    transaction: messages, outbox, escalations and events move over, the merged state is
+    ``states.merged_thread``'s, the project mapping follows.  Without a thread under
+    ``into`` yet, ``absorbed``'s thread is just renamed.  True if a thread was touched;
+    the caller clears the thread cache."""
+    src = c.execute(f"SELECT id, {_FACTS} FROM threads WHERE account = ? AND conversation = ?",
+                    (account, absorbed)).fetchone()
+    if src is None:
+        return False
+    dst = c.execute(f"SELECT id, {_FACTS} FROM threads WHERE account = ? AND conversation = ?",
+                    (account, into)).fetchone()
+    waiting = ",".join("?" * len(states.WAITING))
+    c.execute(f"UPDATE outbox SET conversation = ? WHERE account = ? AND conversation = ? AND state IN ({waiting})",
+              (into, account, absorbed, *states.WAITING))
+    c.execute("INSERT OR IGNORE INTO routes (account, conversation, project_id) "
+              "SELECT account, ?, project_id FROM routes WHERE account = ? AND conversation = ?",
+              (into, account, absorbed))
+    c.execute("DELETE FROM routes WHERE account = ? AND conversation = ?", (account, absorbed))
+    if dst is None:
+        c.execute("UPDATE threads SET conversation = ? WHERE id = ?", (into, src[0]))
+        return True
+    sid, did = src[0], dst[0]
+    for table in ("messages", "outbox", "escalations", "events"):
+        c.execute(f"UPDATE {table} SET thread_id = ? WHERE thread_id = ?", (did, sid))
+    # One draft per thread: the surviving thread's own, else the absorbed one's.
+    c.execute("UPDATE OR IGNORE drafts SET thread_id = ? WHERE thread_id = ?", (did, sid))
+    c.execute("DELETE FROM drafts WHERE thread_id = ?", (sid,))
+    merged = states.merged_thread(_facts(dst[1:]), _facts(src[1:]))
+    c.execute("UPDATE threads SET state = ?, snooze_until = ?, snooze_kind = ?, snooze_reason = ?, "
+              "escalated_to = ?, priority_override = ?, due_at = ? WHERE id = ?",
+              (merged.state, merged.snooze_until, merged.snooze_kind, merged.snooze_reason, merged.escalated_to,
+               merged.priority_override, merged.due_at, did))
+    c.execute("DELETE FROM threads WHERE id = ?", (sid,))
+    refresh_thread(c, did, None)
+    return True
+
+
+def _facts(row: Sequence[Any]) -> states.ThreadFacts:
+    state, until, kind, reason, esc, override, due = row
+    return states.ThreadFacts(state=state, snooze_until=until, snooze_kind=kind, snooze_reason=reason or "",
+                              escalated_to=esc or "", priority_override=override, due_at=due)
 
 
 def _ts(dt: Any) -> float | None:

@@ -83,13 +83,24 @@ class OutboxRow:
     lease_owner: str | None = None  # the process sending it ("host:pid:start"), see inscope.lease
     lease_at: float | None = None  # when that process last renewed the lease
     progress: dict[str, Any] = dataclasses.field(default_factory=dict)  # parts already delivered
+    send_at: float | None = None  # a scheduled row goes out at this time, never before
 
 
 # ``t`` is threads and ``p`` its project in every query that uses these.
+def _base_priority(v: Any) -> Priority:
+    """High / normal / low (a legacy stored 0 reads as high: urgent is the other axis)."""
+    return Priority.NORMAL if v is None else Priority(max(int(Priority.HIGH), int(v)))
+
+
+DISPLAY_PRIORITY = "coalesce(t.priority_override, CASE WHEN t.urgent THEN 0 ELSE t.priority END)"
+"""The level a thread is listed and gated at: a priority set by hand, else urgent (0) for an
+urgent thread, else its high / normal / low."""
+
 THREAD: Columns[ThreadRow] = Columns(
     ThreadRow, table="t",
-    exprs={"project": "p.name", "priority": "coalesce(t.priority_override, t.priority)"},
-    convert={"priority": Priority, "reasons": _json_tuple},
+    exprs={"project": "p.name", "priority": DISPLAY_PRIORITY, "base_priority": "t.priority"},
+    convert={"priority": Priority, "reasons": _json_tuple, "urgent": bool,
+             "base_priority": _base_priority},
 )
 
 OUTBOX: Columns[OutboxRow] = Columns(OutboxRow, convert={"target": json.loads, "progress": json.loads})

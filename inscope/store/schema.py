@@ -21,7 +21,7 @@ from inscope.store.errors import StoreError, explain
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 BUSY_TIMEOUT = 10.0
 """Seconds a write waits for another writer before it is refused as "locked".  Our own
@@ -195,17 +195,55 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     # last renewed, so another process never "reconciles" a row that is in flight; and the
     # parts of a multi-part reply already delivered, so a resend sends only what is missing.
     # A thread whose reply the remote refused for good says why (it is back in the Inbox).
+    # meta: small facts about the file, e.g. the fingerprint of the rules it was triaged with.
     db.executescript(
         """
         ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
         ALTER TABLE outbox ADD COLUMN lease_at REAL;
         ALTER TABLE outbox ADD COLUMN progress TEXT NOT NULL DEFAULT '{}';
         ALTER TABLE threads ADD COLUMN delivery_error TEXT NOT NULL DEFAULT '';
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
 
 
 def _migration_5(db: sqlite_utils.Database) -> None:
+    # Triage on two axes: ``urgent`` (breaks through the reply windows, with its reason)
+    # beside ``priority`` (high / normal / low inside a window); why a thread is mine or
+    # not, and a relevance set by hand (``Actions.relevance``), which also trains the
+    # model of the user's decisions.  ``messages.addr`` keeps whether an e-mail had me in
+    # To or only in Cc ("to" / "cc" / "").  The view index orders by the displayed level.
+    db.executescript(
+        """
+        ALTER TABLE threads ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE threads ADD COLUMN urgent_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE threads ADD COLUMN relevance_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE threads ADD COLUMN scope_service TEXT NOT NULL DEFAULT '';
+        ALTER TABLE threads ADD COLUMN relevance_override TEXT;
+        ALTER TABLE messages ADD COLUMN addr TEXT NOT NULL DEFAULT '';
+        UPDATE threads SET urgent = 1, urgent_reason = 'urgent (assessed before the update)',
+            priority = 1 WHERE priority = 0;
+        DROP INDEX IF EXISTS threads_view;
+        CREATE INDEX threads_view ON threads (state, project_id, urgent, priority,
+            last_client_at DESC, id);
+        """
+    )
+
+
+def _migration_6(db: sqlite_utils.Database) -> None:
+    # A reply held for later is `scheduled` until its send time (`send_at`, epoch seconds),
+    # which the sync engine compares with the clock before it promotes the row to `queued`.
+    # A follow-up remembers since when it waits on the client (my reply's time), so a
+    # thread that comes back can say "no answer since …" until the client writes.
+    db.executescript(
+        """
+        ALTER TABLE outbox ADD COLUMN send_at REAL;
+        ALTER TABLE threads ADD COLUMN followup_since REAL;
+        """
+    )
+
+
+def _migration_7(db: sqlite_utils.Database) -> None:
     # Counts come from a summary kept by triggers and the Inbox's rows from its order index
     # (inscope.store.summary), so no read of the UI scans the threads.  threads_view was only
     # ever used for its `state` prefix and was rewritten by every thread refresh (it held
@@ -216,7 +254,7 @@ def _migration_5(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
 ]
 
 
@@ -268,6 +306,17 @@ def protect_side_files(path: Path) -> None:
         side = Path(str(path) + suffix)
         if side.exists():
             os.chmod(side, 0o600)
+
+
+def side_files(path: Path) -> tuple[int | None, int | None]:
+    """The inodes of the ``-wal`` and ``-shm`` files beside ``path`` (``None``: missing)."""
+    out: list[int | None] = []
+    for suffix in ("-wal", "-shm"):
+        try:
+            out.append(os.stat(str(path) + suffix).st_ino)
+        except FileNotFoundError:
+            out.append(None)
+    return out[0], out[1]
 
 
 def integrity(conn: sqlite3.Connection) -> list[str]:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import sqlite3
 
-# ``priority`` here is the effective one: the user's override, else triage's.
-_EFFECTIVE_NEW = "coalesce(new.priority_override, new.priority)"
-_EFFECTIVE_OLD = "coalesce(old.priority_override, old.priority)"
+# ``priority`` here is the displayed one (``inscope.store.rows.DISPLAY_PRIORITY``): the
+# user's override, else 0 for an urgent thread, else triage's high / normal / low.
+_EFFECTIVE = "coalesce({t}priority_override, CASE WHEN {t}urgent THEN 0 ELSE {t}priority END)"
+_EFFECTIVE_NEW = _EFFECTIVE.format(t="new.")
+_EFFECTIVE_OLD = _EFFECTIVE.format(t="old.")
 
 _ADD_NEW = (
     "INSERT INTO thread_counts (project_id, state, priority, relevance, n) "
@@ -49,7 +51,7 @@ END;
 -- Ingest rewrites priority and relevance on every refresh; the WHEN keeps the common case
 -- (nothing the summary counts by changed) to one comparison.
 CREATE TRIGGER thread_counts_au
-AFTER UPDATE OF project_id, state, priority, priority_override, relevance ON threads
+AFTER UPDATE OF project_id, state, priority, priority_override, urgent, relevance ON threads
 WHEN old.project_id IS NOT new.project_id OR old.state IS NOT new.state
     OR {_EFFECTIVE_OLD} IS NOT {_EFFECTIVE_NEW} OR old.relevance IS NOT new.relevance
 BEGIN
@@ -57,13 +59,13 @@ BEGIN
     {_ADD_NEW}
 END;
 CREATE INDEX threads_inbox_order ON threads (
-    project_id, coalesce(priority_override, priority), coalesce(last_client_at, last_at) DESC, id DESC
+    project_id, {_EFFECTIVE.format(t="")}, coalesce(last_client_at, last_at) DESC, id DESC
 ) WHERE state = 'open' AND relevance != 'noise';
 """
 
-BACKFILL = """
+BACKFILL = f"""
 INSERT INTO thread_counts (project_id, state, priority, relevance, n)
-SELECT project_id, state, coalesce(priority_override, priority), relevance, count(*)
+SELECT project_id, state, {_EFFECTIVE.format(t="")}, relevance, count(*)
 FROM threads GROUP BY 1, 2, 3, 4;
 """
 
@@ -101,9 +103,9 @@ def mismatches(conn: sqlite3.Connection) -> list[tuple[int, str, int, str, int, 
     for the UI.  ``[]`` when the summary is exact.
     """
     return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-        """
+        f"""
         WITH real AS (
-            SELECT project_id, state, coalesce(priority_override, priority) AS priority, relevance,
+            SELECT project_id, state, {_EFFECTIVE.format(t="")} AS priority, relevance,
                    count(*) AS n FROM threads GROUP BY 1, 2, 3, 4
         ), keys AS (
             SELECT project_id, state, priority, relevance FROM real

@@ -63,6 +63,23 @@ class DemoServices:
         self._lock = threading.Lock()
         self._wired: list[str] = []  # accounts given this process's sandbox secrets
 
+    # -- what tests and benchmarks look at -----------------------------------------------
+
+    @property
+    def trello(self) -> Any:
+        """The Trello sandbox's world (``sandbox.trello_server.TrelloWorld``)."""
+        return self._tw
+
+    @property
+    def telegram(self) -> Any:
+        """The Bot API sandbox's world (``sandbox.telegram_server.TelegramWorld``)."""
+        return self._tgw
+
+    @property
+    def sink(self) -> Any:
+        """The SMTP sink replies are delivered to (``sandbox.smtp_sink.SmtpSink``)."""
+        return self._sink
+
     # -- start/stop ---------------------------------------------------------------------
 
     @classmethod

@@ -1,7 +1,7 @@
-"""The fake Bot API (sandbox/telegram_server.py) behaves like connector-apis.md §2 says.
+"""The fake Bot API (sandbox/telegram_server.py) behaves like the real Bot API, over loopback.
 
 Every test talks to it over a real loopback socket with plain httpx, so these are also
-the executable version of the fake-server checklist (§2.9).
+the executable list of what the fake reproduces (see its module docstring).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The sandbox Trello server behaves like the real API (connector-apis.md §1.10), over loopback."""
+"""The sandbox Trello server behaves like the real REST API, over loopback."""
 
 from __future__ import annotations
 

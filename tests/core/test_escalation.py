@@ -21,6 +21,7 @@ from inscope.store import Store, StoreError
 from inscope.workspace import Workspace
 from sandbox.demo.wire import tg_user
 from sandbox.trello_server import Limits
+from tests.helpers import demo_services
 
 NOTE = "Клиент просит новый сайт — это вне договора, обсудите допродажу"
 
@@ -36,8 +37,7 @@ class Demo:
 
     def __init__(self, home: Path) -> None:
         self.ws = Workspace.open(home=home, demo=True)
-        assert self.ws.services is not None
-        self.ws.services._tw.limits = Limits(key_max=100_000, token_max=100_000)
+        demo_services(self.ws).trello.limits = Limits(key_max=100_000, token_max=100_000)
         self.store = self.ws.store()
         self.loop = asyncio.new_event_loop()
         self.engine = self.ws.engine(self.store)
@@ -114,9 +114,8 @@ def test_escalation_via_telegram_reaches_the_am_private_chat(demo: Demo) -> None
     th = store.thread(tid)
     am = set_channel(ws, th.project, "telegram")
     escalate_and_deliver(demo, tid)
-    services = ws.services
-    assert services is not None
-    sent = services._tgw.sent(int(am.telegram))
+    services = demo_services(ws)
+    sent = services.telegram.sent(int(am.telegram))
     assert sent, "nothing arrived in the AM's private chat"
     text = sent[-1]["text"]
     assert NOTE in text and th.project in text
@@ -129,11 +128,10 @@ def test_escalation_via_email_reaches_the_smtp_sink(demo: Demo) -> None:
     tid = pick(store, "telegram", skip=USED)
     th = store.thread(tid)
     am = set_channel(ws, th.project, "email")
-    services = ws.services
-    assert services is not None
-    before = len(services._sink.messages)
+    services = demo_services(ws)
+    before = len(services.sink.messages)
     escalate_and_deliver(demo, tid)
-    new = services._sink.messages[before:]
+    new = services.sink.messages[before:]
     assert [m.rcpt_tos for m in new] == [[am.email]]
     msg = new[0].message()
     body = msg.get_body(("plain",))
@@ -149,10 +147,9 @@ def test_escalation_via_trello_mentions_the_am_on_the_card(demo: Demo) -> None:
     th = store.thread(tid)
     am = set_channel(ws, th.project, "trello")
     escalate_and_deliver(demo, tid)
-    services = ws.services
-    assert services is not None
+    services = demo_services(ws)
     card = store.conversation_of(tid)[1]
-    comments = [a.text for a in services._tw.comments_on(card)]
+    comments = [a.text for a in services.trello.comments_on(card)]
     posted = [c for c in comments if NOTE in c]
     assert len(posted) == 1, comments
     assert posted[0].startswith(f"@{am.trello} ")
@@ -167,13 +164,12 @@ def test_am_answer_in_the_thread_resolves_the_escalation(demo: Demo) -> None:
     th = store.thread(tid)
     set_channel(ws, th.project, "telegram")
     escalate_and_deliver(demo, tid)
-    services = ws.services
-    assert services is not None
+    services = demo_services(ws)
     cfg = ws.project_cfg(th.project)
     assert cfg is not None
     am = next(p for p in services.world.ams if p.name == cfg.account_manager.name)
     chat = int(store.conversation_of(tid)[1].split(":")[0])
-    services._tgw.post(chat, from_user=tg_user(am), text="Беру на себя, обсужу с клиентом допродажу")
+    services.telegram.post(chat, from_user=tg_user(am), text="Беру на себя, обсужу с клиентом допродажу")
     demo.sync()
     after = store.thread(tid)
     assert after.state == "open" and after.escalated_to == ""

@@ -9,15 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from connectors.base import Author, Item
+from inscope.config import parse_window
 from inscope.model import Assessment, MsgFacts, Priority
 from inscope.report import build_report, render
-from inscope.rules.windows import Schedule, parse_window
+from inscope.rules.windows import Schedule
 from inscope.store import Store
 
 SINCE = datetime(2025, 3, 10, tzinfo=UTC).timestamp()  # Monday 00:00
@@ -42,7 +44,7 @@ def role_of(it: Item) -> str:
     return "me" if it.author.handle == ME else "client"
 
 
-def triage(_pid: int, _name: str, facts: list[MsgFacts] | tuple[MsgFacts, ...],
+def triage(_pid: int, _name: str, facts: Sequence[MsgFacts],
            _members: tuple[str, ...]) -> Assessment:
     out = any("логотип" in f.text for f in facts if f.role == "client")
     return Assessment(scope="out" if out else "in", scope_reason="логотип" if out else "",

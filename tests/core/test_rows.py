@@ -49,18 +49,22 @@ def test_each_thread_field_holds_its_own_column(tmp_path: Path) -> None:
     # Distinct values in every column, so a field reading its neighbour's column shows.
     store.conn.execute("UPDATE threads SET url = 'u', scope = 's', scope_reason = 'sr', relevance = 'r', "
                        "due_at = 5, snooze_until = 6, snooze_kind = 'sk', snooze_reason = 'sn', "
-                       "escalated_to = 'e', last_author = 'la', reasons = '[\"x\"]'")
+                       "escalated_to = 'e', last_author = 'la', reasons = '[\"x\"]', "
+                       "urgent = 1, urgent_reason = 'ur', relevance_reason = 'rr', "
+                       "relevance_override = 'ro', priority = 3")
     row = next(iter(store.threads_by_id([1]).values()))
     for f in fields(ThreadRow):
-        if f.name in ("project", "priority", "reasons"):
+        if f.name in ("project", "priority", "reasons", "base_priority"):
             continue
         (value,) = store.conn.execute(f"SELECT {f.name} FROM threads WHERE id = 1").fetchone()
         assert getattr(row, f.name) == value, f.name
     assert (row.project, row.reasons) == ("Alpha", ("x",))
+    # Two axes: the stored priority is the one inside a window; an urgent thread shows urgent.
+    assert (row.priority, row.base_priority) == (Priority.URGENT, Priority.LOW)
 
 
 def test_thread_rows_convert_priority_and_reasons() -> None:
-    values = {f.name: None for f in fields(ThreadRow)}
+    values: dict[str, object] = {f.name: None for f in fields(ThreadRow)}
     values.update(id=1, priority=0, reasons='["срочно"]')
     row = rows.THREAD.make(tuple(values.values()))
     assert row.priority is Priority.URGENT and row.reasons == ("срочно",) and row.id == 1

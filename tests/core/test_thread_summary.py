@@ -18,6 +18,7 @@ import pytest
 from connectors.base import Author, Item
 from inscope.model import Assessment, MsgFacts, Priority
 from inscope.store import Store, summary
+from inscope.store.rows import DISPLAY_PRIORITY
 from inscope.store.views import VIEW_WHERE
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -46,7 +47,7 @@ def apply(store: Store, items: list[Item]) -> None:
 
 def scan_counts(store: Store, max_priority: int | None = None) -> dict[str, int]:
     """The counts as the pre-summary code computed them: one pass over the threads."""
-    prio = "coalesce(t.priority_override, t.priority)"
+    prio = DISPLAY_PRIORITY
     out = {}
     for view, where in VIEW_WHERE.items():
         out[view] = int(store.conn.execute(
@@ -55,6 +56,9 @@ def scan_counts(store: Store, max_priority: int | None = None) -> dict[str, int]
         f"SELECT count(*) FROM threads t JOIN projects p ON p.id = t.project_id WHERE {VIEW_WHERE['inbox']} "
         f"AND {prio} > ?", (max_priority if max_priority is not None else 99,)).fetchone()[0]
     out["held_until_window"] = int(held) if max_priority is not None else 0
+    # Not a thread count (replies held for later, from the outbox): read the same way.
+    out["scheduled"] = int(store.conn.execute(
+        "SELECT count(*) FROM outbox WHERE state = 'scheduled' AND kind = 'reply'").fetchone()[0])
     return out
 
 
@@ -66,7 +70,7 @@ def assert_exact(store: Store) -> None:
         for pr in Priority:
             want = store.conn.execute(
                 f"SELECT count(*) FROM threads t JOIN projects p ON p.id = t.project_id WHERE {VIEW_WHERE[view]} "
-                "AND coalesce(t.priority_override, t.priority) = ?", (int(pr),)).fetchone()[0]
+                f"AND {DISPLAY_PRIORITY} = ?", (int(pr),)).fetchone()[0]
             assert store.count_priority(view, pr) == want, (view, pr)
     for p in store.projects():
         n = {k: store.conn.execute(
@@ -144,19 +148,20 @@ def test_first_page_of_one_project(store: Store) -> None:
 
 
 def test_migration_fills_the_summary_of_an_existing_file(tmp_path: Path) -> None:
-    path = tmp_path / "v4.db"
+    path = tmp_path / "v6.db"
     s = Store(path)
     s.sync_projects([("Alpha", "active"), ("Beta", "paused")])
     apply(s, [item(i, f"{'ab'[i % 2]}{i % 5}", "urgent" if i % 3 == 0 else "") for i in range(20)])
     want = s.view_counts()
     s.close()
-    # Take the file back to version 4 (no summary, the old index), as an older inscope left it.
+    # Take the file back to version 6 (no summary, migration 5's threads_view), as an older
+    # inscope left it.
     conn = sqlite3.connect(path)
     conn.executescript(
         "DROP TRIGGER thread_counts_ai; DROP TRIGGER thread_counts_ad; DROP TRIGGER thread_counts_au;"
         "DROP TABLE thread_counts; DROP INDEX threads_inbox_order; DROP INDEX threads_state;"
-        "CREATE INDEX threads_view ON threads (state, project_id, priority, last_client_at DESC, id);"
-        "PRAGMA user_version = 4;")
+        "CREATE INDEX threads_view ON threads (state, project_id, urgent, priority, last_client_at DESC, id);"
+        "PRAGMA user_version = 6;")
     conn.close()
     s = Store(path)
     assert s.view_counts() == want

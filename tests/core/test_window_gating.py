@@ -19,7 +19,7 @@ from inscope.config import Config, Me, ProjectCfg, Windows
 from inscope.model import Priority
 from inscope.store import Store, StoreError
 from inscope.workspace import Workspace
-from tests.helpers import fill, item, project_of, role_of, thread_id, triage
+from tests.helpers import PROJECTS, fill, item, project_of, role_of, thread_id, triage
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -32,9 +32,7 @@ def workspace(home: Path, *, breaks_through: bool = True) -> Workspace:
     cfg = Config(me=Me(name="Мария", timezone="Europe/Moscow"),
                  windows=Windows(reply=["Mon-Fri 11:00-12:00", "Mon-Fri 17:00-18:00"],
                                  urgent_breaks_through=breaks_through),
-                 projects=[ProjectCfg(name=n, status=s) for n, s in
-                           [("Alpha", "active"), ("Beta", "paused"), ("Gamma", "active"),
-                            ("Delta", "unpaid")]])
+                 projects=[ProjectCfg(name=n, status=s) for n, s in PROJECTS])
     return Workspace(home, cfg, home / "config.toml")
 
 
@@ -126,7 +124,8 @@ def test_retriage_at_the_boundary_makes_a_missed_window_overdue(tmp_path: Path) 
     assert ws.retriage(store, msk(12, 12, 30).timestamp(), waiting_only=True) == 1
     late = store.thread(c0)
     assert any(r.startswith("overdue 30 min") for r in late.reasons)
-    assert late.priority < th.priority
+    # Changed with the two axes: overdue is priority, it never breaks through as urgent.
+    assert not late.urgent and late.priority >= Priority.HIGH
     store.close()
 
 

@@ -137,12 +137,13 @@ def test_option_types_are_checked_before_a_connector_sees_them() -> None:
               "folders": Opt("strs"), "host": Opt("str", required=True)}
     assert check(schema, {"host": "h", "port": 993, "tls": "SSL", "folders": "INBOX"}) == {
         "host": "h", "port": 993, "tls": "ssl", "folders": ["INBOX"]}
-    for bad, needle in [({"host": "h", "port": 0}, "port: must be at least 1"),
+    cases: list[tuple[dict[str, object], str]] = [({"host": "h", "port": 0}, "port: must be at least 1"),
                         ({"host": "h", "port": 1.5}, "port: expected a whole number"),
                         ({"host": "h", "port": True}, "port: expected a number, got true"),
                         ({"host": "h", "tls": "tls"}, "tls: 'tls' is not one of ssl, none"),
                         ({"port": 1}, "host: required"),
-                        ({"host": "h", "disabled": "false"}, "disabled: expected true or false")]:
+                        ({"host": "h", "disabled": "false"}, "disabled: expected true or false")]
+    for bad, needle in cases:
         with pytest.raises(OptionError) as e:
             check(schema, bad)
         assert needle in str(e.value)

@@ -11,7 +11,8 @@ from inscope.cli import main
 from inscope.workspace import Workspace
 
 THREAD_KEYS = {"id", "source", "title", "last_text", "last_author", "state", "priority", "reasons",
-               "scope", "due_at", "url", "delivery_error"}
+               "scope", "due_at", "url", "delivery_error", "urgent", "relevance", "base_priority",
+               "snooze", "followup"}
 
 
 @pytest.fixture
@@ -50,6 +51,11 @@ def test_inbox_json_shape_and_actions_persist(home: Path, capsys: pytest.Capture
         for t in g["threads"]:
             assert set(t) == THREAD_KEYS
             assert t["priority"] == g["priority"]
+            # Two axes: urgent (with its reason) is the listed level; base_priority is the
+            # order inside a window; relevance says whose it is and why.
+            assert set(t["urgent"]) == {"value", "reason"} and set(t["relevance"]) == {"value", "reason"}
+            assert t["base_priority"] in ("high", "normal", "low")
+            assert t["relevance"]["value"] in ("mine", "watch", "noise") and t["relevance"]["reason"]
     # Grouped by project, then priority in order, each (project, priority) once.
     keys = [(g["project"], g["priority"]) for g in groups]
     assert len(keys) == len(set(keys))
@@ -73,6 +79,14 @@ def test_inbox_json_shape_and_actions_persist(home: Path, capsys: pytest.Capture
     assert data2["hidden"]["snoozed"] == data["hidden"]["snoozed"] + 1
     assert run(capsys, "undo")[1].strip() == "undone: snooze"
     assert second not in ids("snoozed") and first in ids("done")
+    # One key corrects relevance: the thread leaves the Inbox for Noise, undo brings it back.
+    code, out, _ = run(capsys, "relevance", str(second), "not-mine")
+    assert code == 0 and "marked not yours" in out
+    assert second in ids("noise")
+    shown = run(capsys, "show", str(second))[1]
+    assert "relevance: noise — you marked it not yours" in shown
+    assert run(capsys, "undo")[1].strip() == "undone: relevance"
+    assert second not in ids("noise")
 
 
 def test_reply_is_delivered_through_the_real_connector(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -133,7 +133,11 @@ def test_cli_connect_user_flag_goes_to_the_user_wizard(monkeypatch: pytest.Monke
     seen: list[str] = []
     import inscope.connect as connect_mod
 
-    monkeypatch.setattr(connect_mod, "connect", lambda kind, path: seen.append(kind) or 0)
+    def fake_connect(kind: str, path: object) -> int:
+        seen.append(kind)
+        return 0
+
+    monkeypatch.setattr(connect_mod, "connect", fake_connect)
     assert main(["connect", "telegram", "--user"]) == 0 and seen == ["telegram_user"]
     assert main(["connect", "trello", "--user"]) == 2
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from inscope.workspace import Workspace
 from sandbox.demo import services as demo
+from tests.helpers import demo_services
 from tests.reliability.world import BOT_TOKEN as REL_BOT
 from tests.reliability.world import TRELLO_KEY as REL_KEY
 from tests.reliability.world import TRELLO_TOKEN as REL_TOKEN
@@ -42,8 +43,7 @@ def test_demo_session_leaves_no_token_anywhere(tmp_path: Path) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG)
     ws = Workspace.open(home=tmp_path / "home", demo=True, demo_size=120)
     try:
-        svc = ws.services
-        assert svc is not None
+        svc = demo_services(ws)
         store = ws.store()
         engine = ws.engine(store)
 
@@ -55,12 +55,12 @@ def test_demo_session_leaves_no_token_anywhere(tmp_path: Path) -> None:
             ws.actions(store).escalate([tids[1]], "please call the client")
             await engine.sync_all()
             # Revoke the Trello token and remove the bot: fatal, visible errors.
-            with svc._tw.lock:
-                for m in svc._tw.members.values():
+            with svc.trello.lock:
+                for m in svc.trello.members.values():
                     if m.token == demo.TRELLO_TOKEN:
                         m.token = "revoked-elsewhere"
-            with svc._tgw._lock:
-                svc._tgw.bots.pop(demo.BOT_TOKEN)
+            with svc.telegram._lock:
+                svc.telegram.bots.pop(demo.BOT_TOKEN)
             for st in engine.status.values():
                 st.next_try = 0
             report = await engine.sync_all()
@@ -72,9 +72,9 @@ def test_demo_session_leaves_no_token_anywhere(tmp_path: Path) -> None:
         assert accounts["trello"]["disabled"] and accounts["trello"]["last_error"]
         store.close()
         # What the sandboxes saw in URLs and parameters.
-        urls = "\n".join(f"{r.method} {r.path}?{r.query}" for r in svc._tw.requests)
-        params = "\n".join(f"{r.method} {r.params}" for r in svc._tgw.requests)
-        assert svc._tw.requests and svc._tgw.requests
+        urls = "\n".join(f"{r.method} {r.path}?{r.query}" for r in svc.trello.requests)
+        params = "\n".join(f"{r.method} {r.params}" for r in svc.telegram.requests)
+        assert svc.trello.requests and svc.telegram.requests
     finally:
         ws.close()
         root.removeHandler(handler)

@@ -171,7 +171,7 @@ async def test_enter_on_a_neighbour_shows_the_prefetched_conversation(
         await settle(pilot)
         # Resting there lays out its own neighbours (the one after it) in the background.
         after = lst.index.thread_at(lst.index.step(lst.cursor, 1) or -1)
-        assert after in screen._docs and after in loads
+        assert after is not None and after in screen._docs and after in loads
 
 
 async def test_a_changed_thread_is_not_shown_from_the_cache(tmp_path: Path) -> None:

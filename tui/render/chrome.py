@@ -57,7 +57,8 @@ def held_until_label(until: float | None, now: float, tz: tzinfo) -> str:
 def header_text(*, window: str, demo: bool, sources: Sequence[SourceLike],
                 accounts: Sequence[Mapping[str, Any]], counts: Mapping[str, int],
                 held_until: str) -> Text:
-    """The top line: the window state, each source's health, the inbox counts.
+    """The top line: the window state, each source's health, the inbox counts, and the
+    replies scheduled for later (``counts["scheduled"]``, when any).
 
     ``sources`` (from the last sync round) win over ``accounts`` (the store's last known
     states, before the first round); ``held_until`` is ``held_until_label``'s text.
@@ -85,6 +86,9 @@ def header_text(*, window: str, demo: bool, sources: Sequence[SourceLike],
         waiting = counts.get("held_until_window", 0)
         if waiting:
             t.append(f" · {waiting} held until {held_until}", "bold")
+        scheduled = counts.get("scheduled", 0)
+        if scheduled:
+            t.append(f" · {scheduled} scheduled")
     return t
 
 
@@ -106,8 +110,10 @@ def list_title(query: ViewQuery, *, threads: int, project: str | None, held: int
 
 
 def status_text(*, sources: Sequence[SourceLike], accounts: Sequence[Mapping[str, Any]],
-                sync_error: str, view_error: str, unknown_outbox: int, synced_at: str) -> Text:
-    """The bottom line: source problems, a stopped sync, a failed view, unknown deliveries.
+                sync_error: str, view_error: str, unknown_outbox: int, synced_at: str,
+                failed_outbox: int = 0) -> Text:
+    """The bottom line: source problems, a stopped sync, a failed view, replies not delivered
+    (refused for good) and replies with unknown delivery.
 
     With nothing wrong: "ok", and the time of the last sync round (``synced_at``) if any.
     """
@@ -123,6 +129,9 @@ def status_text(*, sources: Sequence[SourceLike], accounts: Sequence[Mapping[str
         problems.append(f"sync stopped: {one_line(sync_error, 160)}")
     if view_error:
         problems.append(f"view: {one_line(view_error, 160)}")
+    if failed_outbox:
+        problems.append(f"{failed_outbox} repl{'y' if failed_outbox == 1 else 'ies'} not delivered "
+                        "— ctrl+p → resend, edit or cancel")
     if problems:
         t.append(" ⚠ " + " · ".join(problems), "bold red")
     if unknown_outbox:

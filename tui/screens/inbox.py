@@ -24,6 +24,7 @@ docs/architecture.md, Invariants).
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
@@ -38,8 +39,9 @@ from textual.timer import Timer
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from inscope.links import refuse_reason
 from inscope.model import ProjectInfo, ThreadRow
-from inscope.store import InboxGate, Store
+from inscope.store import InboxGate, Store, StoreError
 from tui.activity import FocusTracker
 from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
@@ -179,6 +181,7 @@ class InboxScreen(InboxActions):
             counts = store.view_counts(max_priority=gate.max_priority)
             accounts = store.accounts()
             unknown = len(store.outbox(("unknown",)))
+            failed = _failed_replies(store)
             header = self._window_line(store)
         except Exception as e:  # the worker's full build reports errors; never fail the start
             self.log.error("first page failed", e)
@@ -186,7 +189,7 @@ class InboxScreen(InboxActions):
         lst = self.inbox
         lst.add_rows(page.threads)
         lst.set_index(ViewIndex.first_page(self.query_state, page, self.projects))
-        self._apply_counts(counts, header, accounts, unknown)
+        self._apply_counts(counts, header, accounts, unknown, failed)
 
     def _start_background(self) -> None:
         """After the first *view* is painted: the app's background work, and the clock.
@@ -214,9 +217,17 @@ class InboxScreen(InboxActions):
 
     def _fetch_rows(self, ids: Iterable[int]) -> dict[int, ThreadRow]:
         """Rows by id for the list: O(page), the visible window ± one page, by primary key."""
-        if self._ui_store is None:
+        store = self._ui_store
+        if store is None:
             return {}
-        return self._ui_store.threads_by_id(list(ids))
+        try:
+            store.heal_if_needed()  # the -wal/-shm deleted under us: reopen before reading
+            return store.threads_by_id(list(ids))
+        except (sqlite3.Error, StoreError) as e:
+            # A render must never die on the database: the rows stay placeholders and the
+            # status line says why until the next build succeeds.
+            self.log.error("row fetch failed", e)
+            return {}
 
     def project_info(self, pid: int) -> ProjectInfo | None:
         """The cached project row (from the last view build)."""
@@ -295,6 +306,7 @@ class InboxScreen(InboxActions):
             counts = store.view_counts(max_priority=gate.max_priority)
             accounts = store.accounts()
             unknown = len(store.outbox(("unknown",)))
+            failed = _failed_replies(store)
             header = self._window_line(store)
         except Exception as e:
             self.post_message(ViewFailed(generation, f"{type(e).__name__}: {e}"))
@@ -302,7 +314,7 @@ class InboxScreen(InboxActions):
         finally:
             store.close()
         if not worker.is_cancelled:
-            self.post_message(CountsBuilt(generation, counts, header, accounts, unknown))
+            self.post_message(CountsBuilt(generation, counts, header, accounts, unknown, failed))
 
     def on_view_built(self, msg: ViewBuilt) -> None:
         """Swap the new index in (the cursor stays on its thread); the first one starts sync."""
@@ -333,10 +345,10 @@ class InboxScreen(InboxActions):
         if msg.generation != self._view_gen:
             return
         self._counts_gen = msg.generation
-        self._apply_counts(msg.counts, msg.header, msg.accounts, msg.unknown_outbox)
+        self._apply_counts(msg.counts, msg.header, msg.accounts, msg.unknown_outbox, msg.failed_outbox)
 
     def _apply_counts(self, counts: Mapping[str, int], window: str, accounts: Sequence[Mapping[str, Any]],
-                      unknown: int) -> None:
+                      unknown: int, failed: int) -> None:
         """Show counts, the window line and account states (unchanged values repaint nothing)."""
         self.counts = dict(counts)
         rows = tuple(accounts)
@@ -351,6 +363,7 @@ class InboxScreen(InboxActions):
             header.held_until = self._held_until()
             self._status.accounts = rows
             self._status.unknown_outbox = unknown
+            self._status.failed_outbox = failed
             self.refresh_title()
 
     def on_view_failed(self, msg: ViewFailed) -> None:
@@ -563,6 +576,11 @@ class InboxScreen(InboxActions):
         if not row.url:
             self.notify("This thread has no link to the original.", severity="warning")
             return
+        refused = refuse_reason(row.url, row.source)
+        if refused:
+            # The link is the server's text: never handed to $BROWSER unchecked.
+            self.notify(f"Not opening this link: {refused}.", severity="warning", markup=False)
+            return
         self.app.open_url(row.url)
 
     def action_select(self) -> None:
@@ -650,6 +668,8 @@ class InboxScreen(InboxActions):
 
     def tick(self) -> None:
         """The 30 s tick: snoozes that are due wake; a window boundary re-triages and regates."""
+        if self._ui_store is not None and self._ui_store.heal_if_needed():
+            self.request_rebuild()  # the database's side files were replaced under us
         gate = self._gate_now()
         if self._window_open is not None and gate.open != self._window_open:
             if not gate.open:
@@ -718,3 +738,8 @@ class InboxScreen(InboxActions):
     def log_event(self, kind: str, tid: int, data: dict[str, Any]) -> None:
         """Fire and forget on the db thread: in order with the actions, never blocking a key."""
         self.db.submit(lambda s: s.log_event(kind, tid, data))
+
+
+def _failed_replies(store: Store) -> int:
+    """Replies the remote refused for good (the status line says how many)."""
+    return sum(1 for r in store.outbox(("failed",)) if r.kind == "reply")

@@ -32,6 +32,8 @@ class StatusLine(Widget):
     """Why the last view build failed, if it did."""
     unknown_outbox: reactive[int] = reactive(0)
     """Replies whose delivery could not be verified."""
+    failed_outbox: reactive[int] = reactive(0)
+    """Replies the remote refused for good (their threads are back in the Inbox)."""
     synced_at: reactive[str] = reactive("")
     """Local time of the last sync round ("" before the first)."""
 
@@ -39,4 +41,5 @@ class StatusLine(Widget):
         """The line from the current values (never markup)."""
         return status_text(sources=self.sources, accounts=self.accounts,
                            sync_error=self.sync_error, view_error=self.view_error,
-                           unknown_outbox=self.unknown_outbox, synced_at=self.synced_at)
+                           unknown_outbox=self.unknown_outbox, synced_at=self.synced_at,
+                           failed_outbox=self.failed_outbox)

@@ -1,0 +1,271 @@
+"""``make eval``: the triage measured on the labeled corpus through the real pipeline.
+
+Prints, for the development half, the held-out half and the whole corpus: relevance,
+out-of-scope and urgent precision / recall / F1, the urgent share of the Inbox, what
+breaks through the reply windows at ``now``, the priority distribution and Kendall's
+tau-b of the priority order; then the simulated week (the labeled decisions of one half
+applied through ``Actions``, relevance re-measured on the other half, both ways round)
+and a table of the targets with PASS / FAIL.  Exits 0 whatever the scores (it is a
+report); only a broken pipeline fails it.
+
+``--limit N`` runs the first N corpus files only (the fast harness test does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eval.corpus import BLIND, Thread, World, load_corpus, load_world
+from eval.metrics import Binary, kendall_tau_b
+from eval.pipeline import Pipeline
+from inscope.actions import ActionError
+
+PRIORITY_RANK = {"urgent": 0, "high": 0, "normal": 1, "low": 2}
+HALVES = ("dev", "held", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class Predicted:
+    """What the pipeline made of one thread."""
+
+    mine: bool
+    relevance: str
+    relevance_reason: str
+    scope: str
+    urgent: bool
+    urgent_reason: str
+    priority: str  # high | normal | low (the axis inside a window)
+    in_inbox: bool  # waiting in the Inbox (all of it, as when a window is open)
+    breaks_through: bool  # shown in the Inbox at ``now`` (outside a window: urgent only)
+
+
+def _json_threads(data: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    return {t["id"]: t for g in data["groups"] for t in g["threads"]}
+
+
+def predictions(p: Pipeline) -> dict[str, Predicted]:
+    """Read ``inbox --json --view all`` (and the Inbox, gated and not) for every thread."""
+    act = p.actions()
+    everything = _json_threads(act.inbox("all"))
+    waiting = _json_threads(act.inbox("inbox", peek=True))
+    gated = _json_threads(act.inbox("inbox"))
+    rows = p.store.threads_by_id(list(everything))
+    out: dict[str, Predicted] = {}
+    for cid, tid in p.thread_ids().items():
+        t = everything[tid]
+        row = rows[tid]
+        rel = t.get("relevance", {"value": row.relevance, "reason": ""})
+        urg = t.get("urgent", {"value": t["priority"] == "urgent", "reason": ""})
+        base = t.get("base_priority", "high" if t["priority"] == "urgent" else t["priority"])
+        scope = t["scope"]["value"] if isinstance(t["scope"], dict) else t["scope"]
+        out[cid] = Predicted(rel["value"] != "noise", rel["value"], rel["reason"], scope,
+                             bool(urg["value"]), urg["reason"], base, tid in waiting, tid in gated)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """The scores of one set of threads."""
+
+    n: int
+    relevance: Binary
+    out_scope: Binary
+    urgent: Binary
+    inbox: int
+    inbox_urgent: int
+    breaks_through: int
+    should_break: int
+    tau: float
+    labeled: Counter[str]
+    assessed: Counter[str]
+
+    @property
+    def urgent_share(self) -> float:
+        return self.inbox_urgent / self.inbox if self.inbox else 0.0
+
+
+def score(threads: Sequence[Thread], pred: dict[str, Predicted]) -> Scores:
+    """Score ``threads`` against what the pipeline predicted for them."""
+    ts = [t for t in threads if t.id in pred]
+    inbox = [t for t in ts if pred[t.id].in_inbox]
+    return Scores(
+        n=len(ts),
+        relevance=Binary.of([(t.labels.mine, pred[t.id].mine) for t in ts]),
+        out_scope=Binary.of([(t.labels.scope == "out", pred[t.id].scope == "out") for t in ts]),
+        urgent=Binary.of([(t.labels.urgent, pred[t.id].urgent) for t in ts]),
+        inbox=len(inbox),
+        inbox_urgent=sum(1 for t in inbox if pred[t.id].urgent),
+        breaks_through=sum(1 for t in ts if pred[t.id].breaks_through),
+        should_break=sum(1 for t in ts if t.labels.urgent and t.labels.mine),
+        tau=kendall_tau_b([PRIORITY_RANK[t.labels.priority] for t in ts],
+                          [PRIORITY_RANK[pred[t.id].priority] for t in ts]),
+        labeled=Counter(t.labels.priority for t in ts),
+        assessed=Counter(pred[t.id].priority for t in ts),
+    )
+
+
+def _split(threads: Sequence[Thread], half: str) -> list[Thread]:
+    return list(threads) if half == "all" else [t for t in threads if t.half == half]
+
+
+def apply_decisions(p: Pipeline, threads: Sequence[Thread]) -> Counter[str]:
+    """The specialist's week: each thread's labeled decision, through ``Actions``."""
+    act = p.actions()
+    ids = p.thread_ids()
+    done: Counter[str] = Counter()
+    for t in threads:
+        tid = ids.get(t.id)
+        if tid is None:
+            continue
+        d = t.labels.decision
+        try:
+            if d == "reply":
+                act.reply(tid, "Спасибо, посмотрю и вернусь с ответом.", confirmed=True)
+            elif d == "done":
+                act.done([tid])
+            elif d == "escalate":
+                act.escalate([tid], "Прошу посмотреть: вопрос не по моей части договора.")
+            elif d == "snooze":
+                act.snooze([tid], "window")
+            done[d] += 1
+        except ActionError as e:
+            done[f"refused ({d}): {e}"] += 1
+    return done
+
+
+def _fmt(b: Binary) -> str:
+    return f"P {b.precision:.2f}  R {b.recall:.2f}  F1 {b.f1:.2f}  (tp {b.tp} fp {b.fp} fn {b.fn})"
+
+
+def report(name: str, s: Scores) -> list[str]:
+    dist = "  ".join(f"{k} {s.assessed.get(k, 0)}/{s.labeled.get(k, 0)}" for k in ("high", "normal", "low"))
+    return [
+        f"— {name}: {s.n} threads",
+        f"  relevance (mine)   {_fmt(s.relevance)}",
+        f"  out of scope       {_fmt(s.out_scope)}",
+        f"  urgent             {_fmt(s.urgent)}",
+        f"  Inbox              {s.inbox} threads, urgent {s.inbox_urgent} ({s.urgent_share:.0%})",
+        f"  outside a window   {s.breaks_through} break through; labeled urgent and mine: {s.should_break}",
+        f"  priority assessed/labeled  {dist}   Kendall tau-b {s.tau:.2f}",
+    ]
+
+
+def targets(before: Scores, after_f1: float) -> list[tuple[str, float, str, bool]]:
+    """(target, value, threshold text, pass) for the printed table."""
+    return [
+        ("relevance F1", before.relevance.f1, "≥ 0.95", before.relevance.f1 >= 0.95),
+        ("out of scope precision", before.out_scope.precision, "≥ 0.90", before.out_scope.precision >= 0.9),
+        ("out of scope recall", before.out_scope.recall, "≥ 0.90", before.out_scope.recall >= 0.9),
+        ("urgent precision", before.urgent.precision, "≥ 0.85", before.urgent.precision >= 0.85),
+        ("urgent recall", before.urgent.recall, "≥ 0.95", before.urgent.recall >= 0.95),
+        ("urgent share of Inbox", before.urgent_share, "≤ 0.15", before.urgent_share <= 0.15),
+        ("Kendall tau-b of priority", before.tau, "≥ 0.60", before.tau >= 0.6),
+        ("relevance F1 after the week", after_f1, "≥ 0.97", after_f1 >= 0.97),
+    ]
+
+
+def run(world: World, threads: list[Thread], *, verbose: bool = False) -> dict[str, Any]:
+    """Run the whole evaluation; returns the scores (and prints the report)."""
+    p = Pipeline.build(world, threads)
+    try:
+        pred = predictions(p)
+    finally:
+        p.close()
+    missing = [t.id for t in threads if t.id not in pred]
+    if missing:
+        raise RuntimeError(f"threads that never reached the store: {', '.join(missing)}")
+    scores = {h: score(_split(threads, h), pred) for h in HALVES}
+    # The simulated week, both ways round: decisions of one half, relevance of the other.
+    after: dict[str, Predicted] = {}
+    applied: Counter[str] = Counter()
+    for train, test in (("dev", "held"), ("held", "dev")):
+        p = Pipeline.build(world, threads)
+        try:
+            applied += apply_decisions(p, _split(threads, train))
+            p.ws.retriage(p.store)
+            week = predictions(p)
+        finally:
+            p.close()
+        after.update({t.id: week[t.id] for t in _split(threads, test)})
+    week_scores = {h: score(_split(threads, h), after) for h in HALVES}
+    lines: list[str] = ["Triage on the labeled corpus (eval/corpus), through the real pipeline", ""]
+    for h, title in (("dev", "development half"), ("held", "held-out half"), ("all", "whole corpus")):
+        lines += report(title, scores[h])
+    lines += ["", "After a simulated week (decisions of one half applied, measured on the other):"]
+    for h, title in (("dev", "development half (trained on held-out)"),
+                     ("held", "held-out half (trained on development)"), ("all", "whole corpus")):
+        w = week_scores[h]
+        lines.append(f"  {title:<42} relevance {_fmt(w.relevance)}")
+    lines.append(f"  decisions applied: {dict(applied)}")
+    lines += ["", f"{'target':<30} {'dev':>6} {'held':>6} {'all':>6}  threshold  result (all)"]
+    rows = {h: targets(scores[h], week_scores[h].relevance.f1) for h in HALVES}
+    for i, (name, _v, thr, _ok) in enumerate(rows["all"]):
+        vals = "".join(f" {rows[h][i][1]:>6.2f}" for h in HALVES)
+        lines.append(f"{name:<30}{vals}  {thr:<9}  {'PASS' if rows['all'][i][3] else 'FAIL'}")
+    if verbose:
+        # Only the development half: the held-out half is measured, never inspected.
+        lines += ["", "Disagreements on the development half (label → assessed):"]
+        for t in _split(threads, "dev"):
+            pr = pred[t.id]
+            diffs = []
+            if t.labels.mine != pr.mine:
+                diffs.append(f"mine {t.labels.mine}→{pr.relevance} ({pr.relevance_reason})")
+            if (t.labels.scope == "out") != (pr.scope == "out"):
+                diffs.append(f"scope {t.labels.scope}→{pr.scope}")
+            if t.labels.urgent != pr.urgent:
+                diffs.append(f"urgent {t.labels.urgent}→{pr.urgent} ({pr.urgent_reason})")
+            if t.labels.priority != pr.priority:
+                diffs.append(f"priority {t.labels.priority}→{pr.priority}")
+            if diffs:
+                lines.append(f"  {t.id} [{t.half}] {t.title[:40]}: " + "; ".join(diffs))
+    print("\n".join(lines))
+    return {"scores": scores, "week": week_scores, "predicted": pred}
+
+
+def run_blind(world: World, threads: list[Thread]) -> Scores:
+    """Score the blind set (``eval/blind``: written apart, never used for tuning) as one set."""
+    p = Pipeline.build(world, threads)
+    try:
+        pred = predictions(p)
+    finally:
+        p.close()
+    s = score(threads, pred)
+    lines = ["Triage on the blind set (eval/blind: written without the rules, never tuned on)", ""]
+    lines += report("blind set", s)
+    lines += ["", f"{'target':<30} {'blind':>6}  threshold  result"]
+    for name, value, thr, ok in targets(s, float("nan")):
+        if name.endswith("after the week"):
+            continue  # the blind set has no second half to learn from
+        lines.append(f"{name:<30} {value:>6.2f}  {thr:<9}  {'PASS' if ok else 'FAIL'}")
+    print("\n".join(lines))
+    return s
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval.triage", description=__doc__)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N corpus files")
+    ap.add_argument("--half", choices=("dev", "held", "all"), default="all",
+                    help="which threads to load (the report always shows both halves)")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="list the disagreements of the development half")
+    ap.add_argument("--blind", action="store_true",
+                    help="also score the blind set (eval/blind), as a set of its own")
+    args = ap.parse_args(argv)
+    world = load_world()
+    if args.blind:
+        run_blind(world, load_corpus(world, BLIND))
+        print()
+    threads = load_corpus(world, limit=args.limit)
+    if args.half != "all":
+        threads = [t for t in threads if t.half == args.half]
+    run(world, threads, verbose=args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The eval harness runs on a handful of corpus threads (the scores are make eval's job)."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.corpus import half_of, load_corpus, load_world, offset
+from eval.metrics import Binary, kendall_tau_b
+from eval.triage import run
+
+
+def test_offsets_and_split_are_fixed() -> None:
+    assert offset("-1d15h40m").total_seconds() == -(86400 + 15 * 3600 + 40 * 60)
+    assert offset("-15m").total_seconds() == -900
+    with pytest.raises(ValueError):
+        offset("yesterday")
+    assert half_of("t001") == "dev" and half_of("t002") == "dev" and half_of("t005") == "held"
+
+
+def test_metrics() -> None:
+    b = Binary.of([(True, True), (True, False), (False, True), (False, False)])
+    assert (b.tp, b.fp, b.fn, b.tn) == (1, 1, 1, 1) and b.f1 == 0.5
+    assert kendall_tau_b([0, 1, 2], [0, 1, 2]) == pytest.approx(1.0)
+    assert kendall_tau_b([0, 1, 2], [2, 1, 0]) == pytest.approx(-1.0)
+    assert kendall_tau_b([0, 0, 1], [0, 1, 1]) == pytest.approx(0.5)
+
+
+def test_the_pipeline_runs_on_a_few_threads(capsys: pytest.CaptureFixture[str]) -> None:
+    world = load_world()
+    threads = load_corpus(world, limit=8)
+    assert {t.channel for t in threads} == {"telegram", "trello", "email"}
+    out = run(world, threads)
+    printed = capsys.readouterr().out
+    assert "relevance F1 after the week" in printed and "Kendall tau-b" in printed
+    assert set(out["predicted"]) == {t.id for t in threads}, "every thread reached the store"
+    assert out["scores"]["all"].n == 8
