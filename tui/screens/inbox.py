@@ -6,7 +6,8 @@ keymap and the sync thread.  Here:
 * the view index, built in a thread worker and swapped in with the rows the next frames
   need (``ViewBuilt``); sidebar counts, the header line and account states follow
   (``CountsBuilt``), so the list paints as soon as its order is known;
-* the detail pane: the selected thread is loaded (debounced) and laid out in a worker;
+* the detail pane: the selected thread is loaded (debounced) and laid out in a worker,
+  its neighbours prefetched (``tui.screens.inbox_detail``);
 * moving (j / k / J / K, enter, space, esc), search, the sidebar, the list title;
 * the 30 s clock: snoozes that are due wake, a reply-window boundary re-triages;
 * focus time per thread (the app forwards every key: only it sees them all).
@@ -27,15 +28,12 @@ import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -45,12 +43,10 @@ from inscope.store import InboxGate, Store, StoreError
 from tui.activity import FocusTracker
 from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
-from tui.doccache import DocCache
 from tui.format import zone
 from tui.messages import (
     ClockTicked,
     CountsBuilt,
-    DetailLoaded,
     SyncRound,
     ViewBuilt,
     ViewFailed,
@@ -58,9 +54,8 @@ from tui.messages import (
 )
 from tui.ports import ScheduleAware, WorkspaceLike
 from tui.render.chrome import held_until_label, list_title
-from tui.screens.inbox_actions import InboxActions
+from tui.screens.inbox_detail import DETAIL_DEBOUNCE, InboxDetail
 from tui.viewindex import ViewIndex, ViewQuery, build_index
-from tui.widgets.detail import DetailPane
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import InboxHeader
 from tui.widgets.message_list import MessageList
@@ -70,18 +65,13 @@ from tui.widgets.title import TitleLine
 
 if TYPE_CHECKING:
     from tui.app import InscopeApp
-    from tui.render.conversation import ConversationDoc
 
-DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
-DETAIL_MESSAGES = 200  # newest messages shown; older ones are counted ("o" opens the original)
-# Where the next j / k land (next and previous thread): laid out while the cursor rests.
-PREFETCH_NEIGHBOURS = (1, -1)
 # Rows fetched around each project's first thread with every view build, so J / K land on
 # cached rows instead of querying a fresh page on the UI thread (about one screen each side).
 PREFETCH_AROUND_PROJECT = 48
 
 
-class InboxScreen(InboxActions):
+class InboxScreen(InboxDetail):
     """The inbox: the list of one view (or search) and the conversation of the selected thread."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # narrow: a slimmer sidebar (inscope.tcss)
@@ -109,11 +99,6 @@ class InboxScreen(InboxActions):
         self._view_gen = 0
         self._applied_gen = 0
         self._counts_gen = 0  # the build whose counts / header / accounts are shown
-        self._detail_timer: Timer | None = None
-        self._detail_id: int | None = None
-        self._detail_want: int | None = None
-        self._docs = DocCache()  # laid-out conversations: the cursor's and its neighbours'
-        self._prefetching = False
         self._opened: int | None = None  # the thread `enter` opened (enter again: full screen)
         self._background_started = False
         # Made here, not looked up: j / k must not pay for a DOM query.
@@ -122,7 +107,6 @@ class InboxScreen(InboxActions):
         self._status = StatusLine(id="status")
         self._sidebar = Sidebar(id="sidebar")
         self._title = TitleLine(id="list-title")
-        self._detail = DetailPane(id="detail")
 
     @property
     def inscope_app(self) -> InscopeApp:
@@ -418,102 +402,6 @@ class InboxScreen(InboxActions):
         if flushed is not None:
             self.log_event("focus", flushed[0], {"seconds": flushed[1]})
         self._schedule_detail(msg.thread_id, DETAIL_DEBOUNCE)
-
-    def show_thread(self, tid: int | None) -> None:
-        """Show ``tid`` in the detail pane now (no debounce), repainted even if it is on screen."""
-        if tid is not None and self._detail_want == tid:
-            self._detail.doc = None  # shown again, from the start
-        self._schedule_detail(tid, 0.0)
-
-    def _schedule_detail(self, tid: int | None, delay: float) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
-        self._detail_want = tid
-        if tid is None:
-            self._detail_id = None
-            self._detail.show(Text("Nothing selected.", style="dim"))
-            return
-        if delay <= 0:
-            self._want_detail(tid)  # (a 0 s Timer divides by zero in Textual's skip logic)
-        else:
-            self._detail_timer = self.set_timer(delay, partial(self._fire_detail, tid))
-
-    def _fire_detail(self, tid: int) -> None:
-        self._detail_timer = None
-        self._want_detail(tid)
-
-    def _want_detail(self, tid: int) -> None:
-        """Show ``tid``'s conversation: from the cache at once, else from the worker.
-
-        Either way the worker then lays out the neighbours the next ``j`` / ``k`` land on,
-        so ``enter`` there only swaps a ready document in.
-        """
-        doc = self._docs.get(tid)
-        if doc is not None:
-            self._show_doc(tid, doc)
-        wanted = [] if doc is not None else [tid]
-        row = self.inbox.index.pos.get(tid)
-        if row is not None:
-            for delta in PREFETCH_NEIGHBOURS:
-                near = self.inbox.index.step(row, delta)
-                if near is not None:
-                    ntid = self.inbox.index.rows[near]
-                    if ntid not in self._docs and ntid not in wanted:
-                        wanted.append(ntid)
-        if wanted:
-            self._prefetching = True
-            self._load_detail(wanted, self._docs.epoch, self._detail.content_width)
-        else:
-            self._prefetching = False
-
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _load_detail(self, tids: list[int], epoch: int, width: int) -> None:
-        """Load and lay out each thread in turn (the wanted one first), posting each one."""
-        from tui.render.conversation import render_conversation
-
-        worker = get_current_worker()
-        projects = self.projects  # replaced, never mutated: safe to read here
-        store = self.ws.store()
-        try:
-            actions = self.ws.actions(store, now=self.clock)
-            for tid in tids:
-                if worker.is_cancelled:
-                    return
-                try:
-                    conv = actions.conversation(tid, limit=DETAIL_MESSAGES, projects=projects)
-                except Exception as e:
-                    self.post_message(DetailLoaded(tid, None, f"{type(e).__name__}: {e}", epoch=epoch,
-                                                   last=tid == tids[-1]))
-                    continue
-                # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
-                doc = render_conversation(conv, self.tz, self.clock())
-                doc.layout(width)
-                if worker.is_cancelled:
-                    return
-                self.post_message(DetailLoaded(tid, conv, doc=doc, epoch=epoch, last=tid == tids[-1]))
-        finally:
-            store.close()
-
-    def on_detail_loaded(self, msg: DetailLoaded) -> None:
-        """Keep the laid-out doc; show it if it is the one wanted (and not debounced)."""
-        if msg.last:
-            self._prefetching = False
-        if msg.doc is not None:
-            self._docs.put(msg.thread_id, msg.doc, msg.epoch)
-        if msg.thread_id != self._detail_want or self._detail_timer is not None:
-            return  # a neighbour, or the cursor moved on: the cache has it for later
-        if msg.conversation is None:
-            self._detail_id = msg.thread_id
-            self._detail.show(Text(f"Could not load the thread: {msg.error}", style="red"))
-        elif msg.doc is not None:
-            self._show_doc(msg.thread_id, msg.doc)
-
-    def _show_doc(self, tid: int, doc: ConversationDoc) -> None:
-        """Swap a laid-out conversation into the pane (nothing to do if it is on screen)."""
-        self._detail_id = tid
-        if self._detail.doc is not doc:
-            self._detail.show(doc)
 
     # -- moving -----------------------------------------------------------------------------
 
