@@ -1,7 +1,7 @@
 """Laid-out conversations by thread id: what ``enter`` swaps in without loading anything.
 
 While the cursor rests, the detail worker loads and lays out the conversation under it and
-its neighbours (``tui.screens.inbox``) and they land here; ``enter`` — or the debounce after
+its neighbours (``tui.screens.inbox_detail``) and they land here; ``enter`` — or the debounce after
 ``j`` / ``k`` — then only shows a ready document.  UI thread only (workers post messages).
 
 An entry is dropped when its thread changes (an action, a sync round: ``forget``) and is
