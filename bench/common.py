@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from inscope.workspace import Workspace
+
+
+def commit() -> str:
+    """The commit this run measures (short hash), ``+dirty`` if the tree has changes.
+
+    Every table names it, so a table can always be matched to the code it measured.
+    """
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def load_avg() -> str:

@@ -14,7 +14,7 @@ Run by bench/run.py (never by hand, though it works: it needs a terminal).
            effect (see docs/performance.md, "Keypress → repaint").
 
 Nothing in tui/ is edited for this: the probe wraps ``Screen._compositor_refresh``
-(the call that renders a frame and writes it to the terminal), ``MessageList.render_line``
+(the call that renders a frame and writes it to the terminal), ``MessageList.render_lines``
 (to know a *thread row* was drawn) and a few inbox-screen actions, in this process only.
 Times are ``time.monotonic()`` (one system-wide clock, comparable with the parent's).
 """
@@ -25,11 +25,14 @@ import argparse
 import asyncio
 import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+PAINT_MARK = b"inscope-bench: first paint\n"
 
 
 def _rss() -> tuple[float, float]:
@@ -105,6 +108,9 @@ class Probe:
         now = time.monotonic()
         if self.first_paint is None and self.rows_drawn:
             self.first_paint = now
+            # Marks the end of the first frame in the stderr of a ``-X importtime`` run (fd 2
+            # itself: Textual captures ``sys.stderr`` while the app runs).
+            os.write(2, PAINT_MARK)
             if self.on_first_paint is not None:
                 self.on_first_paint()
         fut = self.future
@@ -142,20 +148,23 @@ def _install(probe: Probe) -> type[Any]:
 
     Screen._compositor_refresh = frame  # type: ignore[method-assign]
 
-    orig_line = MessageList.render_line
+    orig_lines = MessageList.render_lines
 
-    def render_line(self: MessageList, y: int) -> Any:
-        strip = orig_line(self, y)
+    def render_lines(self: MessageList, crop: Any) -> Any:
+        strips = orig_lines(self, crop)
         if not probe.rows_drawn:
-            row = int(self.scroll_offset.y) + y
-            if 0 <= row < len(self.index):
-                tid = self.index.rows[row]
-                # A thread row whose data is in the cache is drawn with text, not "…".
-                if tid > 0 and self._rows.get(tid) is not None:
-                    probe.rows_drawn = True
-        return strip
+            top = int(self.scroll_offset.y)
+            for y in crop.line_range:
+                row = top + y
+                if 0 <= row < len(self.index):
+                    tid = self.index.rows[row]
+                    # A thread row whose data is in the cache is drawn with text, not "…".
+                    if tid > 0 and self._rows.get(tid) is not None:
+                        probe.rows_drawn = True
+                        break
+        return strips
 
-    MessageList.render_line = render_line  # type: ignore[method-assign]
+    MessageList.render_lines = render_lines  # type: ignore[method-assign]
 
     orig_set_index = MessageList.set_index
 
@@ -235,8 +244,14 @@ REPEAT_GAP = 0.033  # ~30 keys/s, a terminal's key repeat
 SETTLE_GAP = 0.15
 
 
-def run_keys(out: Path, ws_dir: Path, presses: int) -> None:
-    """Feed the PLAN's keys after the first paint; write per-key samples and memory."""
+def run_keys(out: Path, ws_dir: Path, presses: int, profile: str | None = None) -> None:
+    """Feed the PLAN's keys after the first paint; write per-key samples and memory.
+
+    ``profile``: a PLAN label; its presses run under cProfile (UI thread, from the key to
+    its frame) and the stats go to ``<out>.prof`` (diagnosis, not for the tables).
+    """
+    import cProfile
+
     from textual import events
 
     probe = Probe()
@@ -244,12 +259,16 @@ def run_keys(out: Path, ws_dir: Path, presses: int) -> None:
     ws = _open_ws(ws_dir)
     app = app_cls(ws, sync=False)
     result: dict[str, Any] = {"keys": {}, "errors": []}
+    profiler = cProfile.Profile() if profile else None
 
-    async def press(key: str, char: str | None, want: str, timeout: float = 5.0) -> tuple[float, float] | None:
+    async def press(key: str, char: str | None, want: str, timeout: float = 5.0,
+                    profiled: bool = False) -> tuple[float, float] | None:
         loop = asyncio.get_running_loop()
         probe.marks.clear()
         probe.want = want
         probe.future = loop.create_future()
+        if profiled and profiler is not None:
+            profiler.enable()
         probe.cpu0 = time.thread_time()
         probe.t0 = time.monotonic()
         driver = app._driver
@@ -260,6 +279,8 @@ def run_keys(out: Path, ws_dir: Path, presses: int) -> None:
         except TimeoutError:
             return None
         finally:
+            if profiled and profiler is not None:
+                profiler.disable()
             probe.future = None
 
     async def settle() -> None:
@@ -292,7 +313,7 @@ def run_keys(out: Path, ws_dir: Path, presses: int) -> None:
                     # debounce would load it): the press then pays for the whole load.
                     assert app._driver is not None
                     app._driver.send_message(events.Key("j", "j"))
-                got = await press(key, char, want)
+                got = await press(key, char, want, profiled=label == profile)
                 if got is None:
                     missed += 1
                 else:
@@ -309,6 +330,8 @@ def run_keys(out: Path, ws_dir: Path, presses: int) -> None:
             result["keys"][label] = {"wall_ms": walls, "cpu_ms": cpus, "missed": missed}
         rss, hwm = _rss()
         result.update(rss_mb=rss, hwm_mb=hwm, threads=threads, rows=len(lst.index))
+        if profiler is not None:
+            profiler.dump_stats(str(out.with_suffix(".prof")))
         _write(out, result)
         app.exit()
 
@@ -330,13 +353,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ws", type=Path)
     p.add_argument("--presses", type=int, default=40)
     p.add_argument("--no-sync", action="store_true", help="paint: background sync off (diagnosis)")
+    p.add_argument("--profile", metavar="KEY", help="keys: cProfile the presses of this PLAN label")
     a = p.parse_args(argv)
     if a.mode == "bare":
         run_bare(a.out)
     elif a.mode == "paint":
         run_paint(a.out, a.ws, sync=not a.no_sync)
     else:
-        run_keys(a.out, a.ws, a.presses)
+        run_keys(a.out, a.ws, a.presses, a.profile)
     return 0
 
 

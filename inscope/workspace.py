@@ -19,24 +19,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors import registry
-from connectors.base import Connector, Item, SourceError, redact
-from connectors.options import OptionError
-from inscope import attachments
 from inscope import config as config_mod
 from inscope.attachments import AttachmentRef
 from inscope.config import AccountCfg, Config, ProjectCfg
 from inscope.i18n import _
 from inscope.model import UNSORTED, Priority
-from inscope.rules.triage import Rules
 from inscope.rules.windows import Schedule, header_text
 from inscope.services import DEMO_WITH_CONFIG, Services, demo_installed, load_demo
-from inscope.sources import build
 from inscope.store import InboxGate, Store, explain
 
 if TYPE_CHECKING:
+    # The connectors, their registry and the rules are imported where they are used (sync,
+    # re-triage, `inscope connect`), not when a workspace opens: the TUI's first frame needs
+    # none of them.
+    from connectors.base import Connector, Item
     from inscope.actions import Actions
     from inscope.report import ProjectReport
+    from inscope.rules.triage import Rules
     from inscope.sync import BrokenAccount, Hooks, SyncEngine
     from inscope.templates import Catalog
 
@@ -56,8 +55,9 @@ class Workspace:
         self.db_path = home / "inscope.db"
         self.demo = demo  # shown in the header; the demo's config is never written back
         self.services = services  # what runs beside this workspace: stopped by close()
-        self.rules = Rules.from_config(config)
-        self.schedule: Schedule = self.rules.schedule
+        # The same schedule the rules build for themselves (``Rules.from_config``).
+        self.schedule: Schedule = Schedule.from_config(config.windows, config.me.timezone)
+        self._rules: Rules | None = None
         self._projects = {p.name: p for p in config.projects}
         # The clock the rules see at ingest and re-triage (the eval freezes it at its world's
         # "now"; the app always runs on the wall clock).
@@ -126,6 +126,21 @@ class Workspace:
 
     # -- rules -----------------------------------------------------------------------
 
+    @property
+    def rules(self) -> Rules:
+        """The triage rules, compiled on first use (ingest, re-triage), not when opening:
+        compiling every project's word lists was three quarters of ``open`` and ran before
+        the TUI's first frame, which never triages."""
+        if self._rules is None:
+            from inscope.rules.triage import Rules
+
+            self._rules = Rules.from_config(self.config)
+        return self._rules
+
+    @rules.setter
+    def rules(self, rules: Rules) -> None:
+        self._rules = rules
+
     def project_cfg(self, name: str) -> ProjectCfg | None:
         return self._projects.get(name)
 
@@ -170,6 +185,8 @@ class Workspace:
             from inscope.config.write import map_to_project
 
             map_to_project(self.config_path, project.name, "telegram_chats", new)
+        from inscope.rules.triage import Rules
+
         learned = self.rules.learned
         self.rules = Rules.from_config(self.config)
         self.rules.learned = learned
@@ -182,6 +199,8 @@ class Workspace:
         credentials, a send-only account with bad options) does not stop the others: it
         comes back as a :class:`BrokenAccount` whose message names the file and the key.
         """
+        from connectors import registry
+        from inscope.sources import build
         from inscope.sync import BrokenAccount  # imported on use, like the engine
 
         out: dict[str, Connector] = {}
@@ -201,6 +220,10 @@ class Workspace:
         return out, broken
 
     def _build_error(self, acc: AccountCfg, e: Exception) -> str:
+        from connectors import registry
+        from connectors.base import SourceError, redact
+        from connectors.options import OptionError
+
         where = self.config.where(f"accounts[{acc.index}]")
         if isinstance(e, OptionError):
             return f"{where}.{e.key}: {e.message}"
@@ -213,6 +236,10 @@ class Workspace:
     def download(self, ref: AttachmentRef, directory: Path) -> Path:
         """Save one attachment through a connector built for its account alone (the CLI;
         the TUI uses its running engine's, see ``Actions.save_attachment``)."""
+        from connectors.base import SourceError
+        from inscope import attachments
+        from inscope.sources import build
+
         acc = self.config.account(ref.account)
         if acc is None or acc.disabled:
             raise SourceError(f"account {ref.account!r} is not configured or not enabled")

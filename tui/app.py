@@ -32,10 +32,13 @@ from textual.worker import Worker, WorkerState
 from inscope.i18n import N_, Nn_, _, ngettext
 from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
+from tui.gcpolicy import TICK, IdleCollector
 from tui.messages import ClockTicked, SourceState, SyncRound
 from tui.ports import WorkspaceLike
 from tui.screens.inbox import InboxScreen
 from tui.widgets.message_list import MessageList
+
+UI_SWITCH_INTERVAL = 0.001  # s a worker may hold the GIL while the UI thread waits for it
 
 if TYPE_CHECKING:
     # The palette provider is imported when the palette first opens (see _commands_provider).
@@ -44,6 +47,9 @@ if TYPE_CHECKING:
     from inscope.alerts import Alert
     from tui.notify import TuiNotifier
 
+# What is loaded by now (Python, Textual, Rich, asyncio, our modules) lives as long as the
+# process: out of the collector's generations it is not walked again by every full pass.
+gc.freeze()
 
 WOKEN = Nn_("{n} snoozed thread(s) are back.", "{n} snoozed thread(s) are back.")
 # Textual's own palette commands (App.get_system_commands), said in the interface language.
@@ -76,6 +82,10 @@ class InscopeApp(App[None], inherit_bindings=False):
 
     def __init__(self, ws: WorkspaceLike, *, sync: bool = True, sync_interval: float = 30.0,
                  clock_interval: float = 30.0, clock: Callable[[], float] = time.time) -> None:
+        # No cyclic collection from here to the first view (``start_background``): start-up
+        # allocates what lives as long as the app (the DOM, styles, caches), and passes over
+        # it were ~180 ms before the first frame (one full pass alone ~90 ms).
+        gc.disable()
         super().__init__()
         self.ws = ws
         self.clock = clock  # wall clock for relative times (fixed in snapshot tests)
@@ -92,6 +102,8 @@ class InscopeApp(App[None], inherit_bindings=False):
         self._sync_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._background_started = False
+        self.collector = IdleCollector()
+        self._switch_interval = sys.getswitchinterval()
         self._notifier: TuiNotifier | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -116,9 +128,14 @@ class InscopeApp(App[None], inherit_bindings=False):
             return
         self._background_started = True
         # Everything alive now (Textual, the stylesheet, the DOM, our modules) lives as long
-        # as the app; moving it out of the collector's generations means a full collection
-        # later only scans what the session allocated (each one was ~40–100 ms here).
-        gc.freeze()
+        # as the app: frozen, a full collection later only scans what the session allocated.
+        # The few cycles that died during start-up are frozen with it (not worth a full
+        # pass).  From here on the collector runs between keys (tui.gcpolicy).
+        self.collector.start()
+        self.set_interval(TICK, self.collector.tick, name="gc")
+        # Workers lay out conversations and build view indexes in pure Python: a key that
+        # arrives meanwhile waits for the GIL up to the switch interval (5 ms by default).
+        sys.setswitchinterval(UI_SWITCH_INTERVAL)
         if self._sync_enabled:
             self._sync_worker()
 
@@ -131,6 +148,9 @@ class InscopeApp(App[None], inherit_bindings=False):
         """Stop the sync thread, drain the db thread (after the screens unmounted)."""
         self._stop_sync()
         self.db.close()
+        self.collector.stop()
+        gc.enable()  # the app may leave before its first view (an error, a quick quit)
+        sys.setswitchinterval(self._switch_interval)
 
     # -- the inbox, for the palette, the tests and the benchmark ------------------------------
 
@@ -194,6 +214,9 @@ class InscopeApp(App[None], inherit_bindings=False):
         Here because only the app sees every key, whichever screen is on top.
         """
         if isinstance(event, events.Key):
+            self.collector.touch()
+            if self.collector.active:
+                self.call_after_refresh(self.collector.after_frame)
             screen = self.screen
             # The composer module is loaded only once a composer was opened; until then no
             # screen can be one (and this runs for every key, so no import here).

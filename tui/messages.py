@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from inscope.actions import Conversation
-from inscope.alerts import Alert
 from inscope.model import ProjectInfo, ThreadRow
-from tui.render.conversation import ConversationDoc
 from tui.viewindex import ViewIndex
+
+if TYPE_CHECKING:
+    # Annotations only: the conversation layer is first needed after the first frame.
+    from inscope.actions import Conversation
+    from inscope.alerts import Alert
+    from tui.render.conversation import ConversationDoc
 
 
 class ViewBuilt(Message):
@@ -64,13 +67,17 @@ class DetailLoaded(Message):
     """The conversation of a thread was loaded by the detail worker."""
 
     def __init__(self, thread_id: int, conversation: Conversation | None, error: str = "",
-                 doc: ConversationDoc | None = None) -> None:
+                 doc: ConversationDoc | None = None, *, epoch: int = 0, last: bool = True) -> None:
         super().__init__()
         self.thread_id = thread_id
         self.conversation = conversation
         self.error = error
         # The rendered, already laid-out doc (built in the worker), if any.
         self.doc = doc
+        # The doc cache's epoch when the load started (a change since makes it stale).
+        self.epoch = epoch
+        # The last thread of the worker's list (the prefetch is done).
+        self.last = last
 
 
 @dataclass(frozen=True, slots=True)

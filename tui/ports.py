@@ -11,13 +11,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from inscope.actions import Actions
-from inscope.attachments import AttachmentRef
 from inscope.config import Config
-from inscope.report import ProjectReport
 from inscope.store import InboxGate, Store
+
+if TYPE_CHECKING:
+    # Annotations only: the action layer and the report are imported when first used, not
+    # before the first frame.
+    from inscope.actions import Actions
+    from inscope.attachments import AttachmentRef
+    from inscope.report import ProjectReport
 
 
 class SyncReportLike(Protocol):

@@ -1,7 +1,9 @@
 """The view index: ordered thread ids plus group-header positions (no Textual here).
 
-Built in a thread worker from one covering-index query (``Store.view_index``)
-and swapped into the list on the UI thread.  Everything the list needs per
+Built in a thread worker from one index query (``Store.view_index``) and swapped into
+the list on the UI thread.  At start-up a *partial* index of the first screen
+(``ViewIndex.first_page``, from a bounded query) is shown first, so the first frame
+does not wait for the full one.  Everything the list needs per
 keypress (row → item, next thread, next project group, id → row) is O(1) or
 O(log groups), so holding ``j`` never touches the database.
 """
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from inscope.model import GroupHeader, Priority, ProjectInfo
-from inscope.store import Store
+from inscope.store import FirstPage, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +32,21 @@ class ViewQuery:
 class ViewIndex:
     """Rows in display order: thread ids (> 0) and group headers (encoded ≤ -1)."""
 
-    __slots__ = ("headers", "header_rows", "pos", "project_rows", "query", "rows", "thread_count")
+    __slots__ = ("complete", "headers", "header_rows", "pos", "project_rows", "query", "rows",
+                 "thread_count", "virtual_rows")
 
     def __init__(self, query: ViewQuery, rows: Sequence[tuple[int, int, int]],
-                 projects: Mapping[int, ProjectInfo]) -> None:
+                 projects: Mapping[int, ProjectInfo],
+                 group_sizes: Sequence[tuple[int, int, int]] | None = None) -> None:
+        """``rows``: the view's (thread, project, priority) triples in order.
+
+        With ``group_sizes`` (every group's (project, priority, threads), from the store's
+        summary) ``rows`` may be just the head of the view: the index is then *partial*
+        (``complete`` is False) — the first screen, shown before the full index is built.
+        Its headers already show the real group sizes, ``thread_count`` is the view's, and
+        ``virtual_rows`` is the length the full index will have, so the scrollbar and the
+        title do not change when it is swapped in.
+        """
         self.query = query
         self.rows: array[int] = array("q")
         self.headers: list[GroupHeader] = []
@@ -41,7 +54,6 @@ class ViewIndex:
         # Row of the first header of each project: J/K jump between these.
         self.project_rows: list[int] = []
         self.pos: dict[int, int] = {}
-        self.thread_count = len(rows)
         # Group sizes first (one pass), so each header can show its count.
         counts: list[int] = []
         last: tuple[int, int] | None = None
@@ -50,6 +62,14 @@ class ViewIndex:
                 counts.append(0)
                 last = (pid, pr)
             counts[-1] += 1
+        if group_sizes is None:
+            self.complete = True
+            self.thread_count = len(rows)
+        else:
+            self.thread_count = sum(n for _p, _pr, n in group_sizes)
+            self.complete = len(rows) >= self.thread_count
+            sizes = [n for _p, _pr, n in group_sizes]
+            counts = sizes[:len(counts)]
         last = None
         last_pid: int | None = None
         out = self.rows
@@ -72,6 +92,13 @@ class ViewIndex:
                 last = (pid, pr)
             out.append(tid)
         self.pos = _positions(out)
+        groups = len(group_sizes) if group_sizes is not None else len(self.headers)
+        self.virtual_rows = self.thread_count + groups
+
+    @classmethod
+    def first_page(cls, query: ViewQuery, page: FirstPage, projects: Sequence[ProjectInfo]) -> ViewIndex:
+        """The partial index of a view's first screen (``Store.first_page``)."""
+        return cls(query, page.rows, {p.id: p for p in projects}, page.groups)
 
     def without(self, thread_ids: Iterable[int]) -> ViewIndex:
         """This index minus some threads (an action took them out of the view).
@@ -86,6 +113,7 @@ class ViewIndex:
             return self
         new = ViewIndex.__new__(ViewIndex)
         new.query = self.query
+        new.complete = self.complete
         new.rows = array("q")
         new.headers, new.header_rows, new.project_rows = [], [], []
         new.thread_count = self.thread_count - len(gone)
@@ -96,10 +124,13 @@ class ViewIndex:
             start, end = bounds[g] + 1, bounds[g + 1]
             members = rows[start:end]
             if any(t in gone for t in members):
-                members = array("q", [t for t in members if t not in gone])
-                if not members:
+                kept = array("q", [t for t in members if t not in gone])
+                # ``count`` is the group's size, which a partial index has not all loaded.
+                count = hdr.count - (len(members) - len(kept))
+                if count <= 0:
                     continue  # the group is empty now: its header goes too
-                hdr = dataclasses.replace(hdr, count=len(members))
+                members = kept
+                hdr = dataclasses.replace(hdr, count=count)
             if hdr.project_id != last_pid:
                 new.project_rows.append(len(new.rows))
                 last_pid = hdr.project_id
@@ -108,6 +139,8 @@ class ViewIndex:
             new.headers.append(hdr)
             new.rows.extend(members)
         new.pos = _positions(new.rows)
+        # Emptied groups took their header rows with them.
+        new.virtual_rows = self.virtual_rows - len(gone) - (len(self.headers) - len(new.headers))
         return new
 
     def __len__(self) -> int:

@@ -11,7 +11,8 @@ decides the transactions and owns the per-connection thread cache):
 - ``schema``    opening the file (0600, WAL, pragmas), the DDL, forward migrations
 - ``ingest``    ``apply_batch``: items and the cursor in one transaction — invariant 3
   (docs/architecture.md, Invariants), thread lookup / adoption / refresh, rekeying
-- ``views``     reads for the UI: view index, rows by id, counts, search, messages
+- ``views``     reads for the UI: view index, the first page, rows by id, counts, search, messages
+- ``summary``   the thread counts kept by triggers (every count the UI shows), the Inbox order index
 - ``outbox``    queueing (now or held until a send time), rows, guarded moves, promotion of
   due held rows, ``record_sent``; a reply is queued before the composer closes: invariant 1
   (docs/architecture.md, Invariants)
@@ -35,7 +36,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import Item
 from inscope.model import UNSORTED, MessageRow, Priority, ProjectInfo, ThreadRow
 from inscope.store import (
     accounts,
@@ -57,15 +57,17 @@ from inscope.store.reports import ProjectActivity
 from inscope.store.rows import OutboxRow
 from inscope.store.schema import SCHEMA_VERSION
 from inscope.store.states import PENDING
-from inscope.store.views import InboxGate
+from inscope.store.views import FirstPage, InboxGate
 
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
+
 __all__ = [
-    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "DatabaseUnavailable", "Decision", "InboxGate",
-    "OutboxRow", "ProjectActivity", "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError",
-    "TriageFn", "WakeUp", "explain",
+    "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "DatabaseUnavailable", "Decision", "FirstPage",
+    "InboxGate", "OutboxRow", "ProjectActivity", "ProjectFn", "RoleFn", "RoleInFn", "Store",
+    "StoreError", "TriageFn", "WakeUp", "explain",
 ]
 
 
@@ -295,6 +297,16 @@ class Store:
         see ``InboxGate``).
         """
         return views.view_index(self.conn, view, project_id, thread_ids, max_priority)
+
+    def first_page(self, view: str, project_id: int | None = None, *, max_priority: int | None = None,
+                   limit: int = 100) -> FirstPage:
+        """The first ``limit`` threads of a view, in its order, with every group's size.
+
+        What the first screen needs before the full ``view_index`` is built: the counts come
+        from the thread summary and the Inbox's rows from its order index, so the cost is
+        O(limit + groups) at any inbox size (the other views read each group's range).
+        """
+        return views.first_page(self.conn, view, project_id, max_priority, limit)
 
     def threads_by_id(self, ids: Sequence[int]) -> dict[int, ThreadRow]:
         """Fetch rows for a page of ids (the visible window ± a page)."""

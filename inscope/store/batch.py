@@ -17,8 +17,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from connectors.base import Item
+if TYPE_CHECKING:
+    from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
 
 IMMUTABLE_SOURCES = frozenset({"email"})
 

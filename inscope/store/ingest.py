@@ -17,9 +17,8 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import Item
 from inscope.model import UNSORTED
 from inscope.store import accounts, batch, projects, states
 from inscope.store.refresh import TriageFn, refresh_thread, refresh_threads
@@ -27,11 +26,14 @@ from inscope.store.refresh import TriageFn, refresh_thread, refresh_threads
 __all__ = ["ApplyResult", "ProjectFn", "RoleFn", "RoleInFn", "ThreadCache", "TriageFn", "apply",
            "join_conversations", "refresh_thread", "rekey_conversation", "retriage", "thread_for"]
 
-RoleFn = Callable[[Item], str]
-RoleInFn = Callable[[Item, str], str]
+if TYPE_CHECKING:
+    from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
+
+RoleFn = Callable[["Item"], str]
+RoleInFn = Callable[["Item", str], str]
 """(item, name of the project its thread belongs to) → role: the thread's project decides who
 the AM and the clients are, even for an item that routes nowhere on its own (an AM's e-mail)."""
-ProjectFn = Callable[[Item], str | None]
+ProjectFn = Callable[["Item"], str | None]
 ThreadCache = dict[tuple[str, str], tuple[int, str, bool]]
 """(account, conversation) → (thread id, title, adoptable), kept by the store across batches."""
 

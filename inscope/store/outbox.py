@@ -19,12 +19,14 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connectors.base import Item
 from inscope.store import events, rows, states
 from inscope.store.errors import StoreError
 from inscope.store.rows import OutboxRow
+
+if TYPE_CHECKING:
+    from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
 
 
 def queue_reply(c: sqlite3.Connection, tid: int, text: str, account: str | None,

@@ -32,7 +32,8 @@ CHUNK = 500  # thread rows read per query (well under SQLite's 999 bound paramet
 
 _THREAD = ("SELECT t.id, t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, "
            "t.members, p.name, t.msg_count, t.relevance_override, t.account, t.conversation, t.source, "
-           "t.title FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id IN ")
+           "t.title, t.priority, t.relevance, t.urgent "
+           "FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id IN ")
 
 # The newest RECENT messages, with who wrote the message each one answers (a reply to my
 # message is addressed to me): one indexed lookup per reply.
@@ -82,7 +83,9 @@ def _refreshed(c: sqlite3.Connection, tid: int, th: Sequence[Any], triage: Triag
                delta: Delta | None, am_spoke: bool) -> dict[str, Any]:
     """The columns of thread ``tid`` (its row ``th``) to update, after its messages."""
     (state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count,
-     relevance_override, account, conversation, source, title) = th
+     relevance_override, account, conversation, source, title, *stored) = th
+    current = {"state": state, "priority_override": override,
+               **dict(zip(("priority", "relevance", "urgent"), stored, strict=True))}
     recent = c.execute(_RECENT, (tid, RECENT)).fetchall()
     if not recent:
         return {"msg_count": 0}
@@ -133,7 +136,9 @@ def _refreshed(c: sqlite3.Connection, tid: int, th: Sequence[Any], triage: Triag
             for r in reversed(recent)
         ]
         sets.update(_triaged(triage(pid, pname, facts, tuple(json.loads(members))), relevance_override))
-    return sets
+    # Unchanged state, priority, urgency and relevance stay out of the UPDATE: writing them anyway
+    # rewrites their index entries and fires the thread summary's trigger for nothing.
+    return {k: v for k, v in sets.items() if k not in current or current[k] != v}
 
 
 def _triaged(a: Assessment, relevance_override: str | None) -> dict[str, Any]:

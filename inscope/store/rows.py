@@ -116,15 +116,16 @@ MESSAGE: Columns[MessageRow] = Columns(
     convert={"is_me": bool, "deleted": bool, "meta": json.loads},
 )
 
-# ``p`` is projects: the sidebar's counts per project, each as in its view.
+# ``p`` is projects: the sidebar's counts per project, each as in its view, from the thread
+# summary (``inscope.store.summary``: a few rows per project, not a pass over its threads).
 PROJECT: Columns[ProjectInfo] = Columns(
     ProjectInfo, table="p",
     exprs={
-        "open_count": "(SELECT count(*) FROM threads t WHERE t.project_id = p.id "
+        "open_count": "(SELECT coalesce(sum(t.n), 0) FROM thread_counts t WHERE t.project_id = p.id "
                       "AND t.state = 'open' AND t.relevance != 'noise')",
-        "held_count": "(SELECT count(*) FROM threads t WHERE t.project_id = p.id "
+        "held_count": "(SELECT coalesce(sum(t.n), 0) FROM thread_counts t WHERE t.project_id = p.id "
                       "AND t.state IN ('open', 'snoozed') AND p.status != 'active')",
-        "noise_count": "(SELECT count(*) FROM threads t WHERE t.project_id = p.id "
+        "noise_count": "(SELECT coalesce(sum(t.n), 0) FROM thread_counts t WHERE t.project_id = p.id "
                        "AND t.state = 'open' AND t.relevance = 'noise')",
     },
 )

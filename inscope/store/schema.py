@@ -15,12 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inscope.store import summary
 from inscope.store.errors import StoreError, explain
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 BUSY_TIMEOUT = 10.0
 """Seconds a write waits for another writer before it is refused as "locked".  Our own
@@ -242,8 +243,18 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_7(db: sqlite_utils.Database) -> None:
+    # Counts come from a summary kept by triggers and the Inbox's rows from its order index
+    # (inscope.store.summary), so no read of the UI scans the threads.  threads_view was only
+    # ever used for its `state` prefix and was rewritten by every thread refresh (it held
+    # priority and last_client_at); an index on `state` does that job for less.
+    summary.install(db.conn)
+    db.conn.execute("DROP INDEX IF EXISTS threads_view")
+    db.conn.execute("CREATE INDEX threads_state ON threads (state)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
 ]
 
 

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from datetime import tzinfo
 from functools import partial
 from threading import Lock
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
 
-from inscope.actions import Conversation
 from inscope.attachments import AttachmentRef, human_size, of_messages
 from inscope.i18n import N_, _, ngettext
 from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, ROLE, STATE, label
@@ -31,6 +31,9 @@ from inscope.model import MessageRow
 from inscope.text import one_line, sanitize
 from tui.format import SOURCE_ICONS, clock, relative, status_mark
 from tui.render.wrap import CHUNKS, RULE, Layout, Para, Row, Run, wrap_para
+
+if TYPE_CHECKING:
+    from inscope.actions import Conversation  # annotations only: imported with its first load
 
 PLAIN = Style()
 BOLD = Style(bold=True)

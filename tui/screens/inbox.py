@@ -6,7 +6,8 @@ keymap and the sync thread.  Here:
 * the view index, built in a thread worker and swapped in with the rows the next frames
   need (``ViewBuilt``); sidebar counts, the header line and account states follow
   (``CountsBuilt``), so the list paints as soon as its order is known;
-* the detail pane: the selected thread is loaded (debounced) and laid out in a worker;
+* the detail pane: the selected thread is loaded (debounced) and laid out in a worker,
+  its neighbours prefetched (``tui.screens.inbox_detail``);
 * moving (j / k / J / K, enter, space, esc), search, the sidebar, the list title;
 * the 30 s clock: snoozes that are due wake, a reply-window boundary re-triages;
 * focus time per thread (the app forwards every key: only it sees them all).
@@ -25,18 +26,15 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from inscope.i18n import N_, _, ngettext
@@ -50,7 +48,6 @@ from tui.format import zone
 from tui.messages import (
     ClockTicked,
     CountsBuilt,
-    DetailLoaded,
     SyncRound,
     ViewBuilt,
     ViewFailed,
@@ -58,28 +55,24 @@ from tui.messages import (
 )
 from tui.ports import ScheduleAware, WorkspaceLike
 from tui.render.chrome import held_until_label, list_title
-from tui.render.conversation import render_conversation
-from tui.screens.inbox_actions import InboxActions
+from tui.screens.inbox_detail import DETAIL_DEBOUNCE, InboxDetail
 from tui.viewindex import ViewIndex, ViewQuery, build_index
-from tui.widgets.detail import DetailPane
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import InboxHeader
 from tui.widgets.message_list import MessageList
 from tui.widgets.sidebar import Sidebar
 from tui.widgets.status import StatusLine
+from tui.widgets.title import TitleLine
 
 if TYPE_CHECKING:
-    from inscope.actions import Conversation
     from tui.app import InscopeApp
 
-DETAIL_DEBOUNCE = 0.05  # holding j: only the thread the cursor rests on is loaded
-DETAIL_MESSAGES = 200  # newest messages shown; older ones are counted ("o" opens the original)
 # Rows fetched around each project's first thread with every view build, so J / K land on
 # cached rows instead of querying a fresh page on the UI thread (about one screen each side).
 PREFETCH_AROUND_PROJECT = 48
 
 
-class InboxScreen(InboxActions):
+class InboxScreen(InboxDetail):
     """The inbox: the list of one view (or search) and the conversation of the selected thread."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # narrow: a slimmer sidebar (inscope.tcss)
@@ -107,11 +100,6 @@ class InboxScreen(InboxActions):
         self._view_gen = 0
         self._applied_gen = 0
         self._counts_gen = 0  # the build whose counts / header / accounts are shown
-        self._detail_timer: Timer | None = None
-        self._detail_id: int | None = None
-        self._detail_want: int | None = None
-        self._detail_conv: Conversation | None = None  # the one shown (T re-renders it)
-        self.show_quoted = False  # T: e-mails' quoted history under each message
         self._opened: int | None = None  # the thread `enter` opened (enter again: full screen)
         self._background_started = False
         # Made here, not looked up: j / k must not pay for a DOM query.
@@ -119,10 +107,7 @@ class InboxScreen(InboxActions):
         self._header = InboxHeader(id="header")
         self._status = StatusLine(id="status")
         self._sidebar = Sidebar(id="sidebar")
-        self._search = Input(placeholder=_("search message text — enter to search, esc to cancel"),
-                             id="search")
-        self._title = Static("", id="list-title")
-        self._detail = DetailPane(id="detail")
+        self._title = TitleLine(id="list-title")
 
     @property
     def inscope_app(self) -> InscopeApp:
@@ -137,7 +122,6 @@ class InboxScreen(InboxActions):
         with Horizontal(id="body"):
             yield self._sidebar
             with Vertical(id="center"):
-                yield self._search
                 yield self._title
                 yield self.inbox
             yield self._detail
@@ -156,10 +140,41 @@ class InboxScreen(InboxActions):
                               "    inscope connect trello | telegram | email",
                               "  " + _("or look around the demo workspace:") + "  inscope --demo"]
         lst.focus()
-        self._search.display = False
         self._header.demo = self.ws.demo
         self._window_open = self._gate_now().open
+        self._show_first_page()
         self.request_rebuild()
+
+    def _show_first_page(self) -> None:
+        """The first screen of the Inbox before the first frame, from bounded queries.
+
+        The first frame then already has rows, counts and the header, instead of "loading…"
+        and a second full frame once the worker's index lands (at 1M messages the full
+        index takes ~100 ms to build).  Everything here is O(screen + groups) at any inbox
+        size: the counts come from the thread summary, the rows from the Inbox's order
+        index (``Store.first_page``).  The full index follows from the worker and is
+        swapped in without moving the cursor (its head is this page, row for row).
+        """
+        store = self._ui_store
+        if store is None:
+            return
+        gate = self.gate = self._gate_now()
+        limit = max(1, self.app.size.height)  # the list is shorter than the terminal
+        try:
+            page = store.first_page("inbox", max_priority=gate.max_priority, limit=limit)
+            self.projects = store.projects()
+            counts = store.view_counts(max_priority=gate.max_priority)
+            accounts = store.accounts()
+            unknown = len(store.outbox(("unknown",)))
+            failed = _failed_replies(store)
+            header = self._window_line(store)
+        except Exception as e:  # the worker's full build reports errors; never fail the start
+            self.log.error("first page failed", e)
+            return
+        lst = self.inbox
+        lst.add_rows(page.threads)
+        lst.set_index(ViewIndex.first_page(self.query_state, page, self.projects))
+        self._apply_counts(counts, header, accounts, unknown, failed)
 
     def _start_background(self) -> None:
         """After the first *view* is painted: the app's background work, and the clock.
@@ -211,7 +226,7 @@ class InboxScreen(InboxActions):
         """No view build pending and the detail shows the selected thread (tests wait on this)."""
         return (self._applied_gen == self._view_gen and self._counts_gen == self._view_gen
                 and self._detail_id == self.inbox.selected_id
-                and self._detail_timer is None)
+                and self._detail_timer is None and not self._prefetching)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker of this screen died: show it as a notification, never as a traceback."""
@@ -238,6 +253,7 @@ class InboxScreen(InboxActions):
         """
         lst = self.inbox
         lst.invalidate(changed)
+        self._docs.forget(changed)
         self._view_gen += 1
         self.gate = self._gate_now()
         self._build_view(self._view_gen, self.query_state, self.gate, self.peek_held,
@@ -275,11 +291,8 @@ class InboxScreen(InboxActions):
             counts = store.view_counts(max_priority=gate.max_priority)
             accounts = store.accounts()
             unknown = len(store.outbox(("unknown",)))
-            failed = sum(1 for r in store.outbox(("failed",)) if r.kind == "reply")
-            try:
-                header = self.ws.header(store, now=self.clock())
-            except Exception as e:  # the window line is informative; never fatal
-                header = _("window: {error}").format(error=e)
+            failed = _failed_replies(store)
+            header = self._window_line(store)
         except Exception as e:
             self.post_message(ViewFailed(generation, f"{type(e).__name__}: {e}"))
             return
@@ -305,25 +318,37 @@ class InboxScreen(InboxActions):
         if not self._background_started:
             self.call_after_refresh(self._start_background)
 
+    def _window_line(self, store: Store) -> str:
+        """The header's reply-window line (summary counts: cheap at any size)."""
+        try:
+            return self.ws.header(store, now=self.clock())
+        except Exception as e:  # the window line is informative; never fatal
+            return _("window: {error}").format(error=e)
+
     def on_counts_built(self, msg: CountsBuilt) -> None:
         """Sidebar, header and status for the build that is on screen."""
         if msg.generation != self._view_gen:
             return
         self._counts_gen = msg.generation
-        self.counts = dict(msg.counts)
-        accounts = tuple(msg.accounts)
+        self._apply_counts(msg.counts, msg.header, msg.accounts, msg.unknown_outbox, msg.failed_outbox)
+
+    def _apply_counts(self, counts: Mapping[str, int], window: str, accounts: Sequence[Mapping[str, Any]],
+                      unknown: int, failed: int) -> None:
+        """Show counts, the window line and account states (unchanged values repaint nothing)."""
+        self.counts = dict(counts)
+        rows = tuple(accounts)
         with self.app.batch_update():
             q = self.query_state
             current = f"project:{q.project_id}" if q.project_id else f"view:{q.view}"
             self._sidebar.update_items(self.counts, self.projects, current)
             header = self._header
-            header.window = msg.header
-            header.accounts = accounts
+            header.window = window
+            header.accounts = rows
             header.counts = self.counts
             header.held_until = self._held_until()
-            self._status.accounts = accounts
-            self._status.unknown_outbox = msg.unknown_outbox
-            self._status.failed_outbox = msg.failed_outbox
+            self._status.accounts = rows
+            self._status.unknown_outbox = unknown
+            self._status.failed_outbox = failed
             self.refresh_title()
 
     def on_view_failed(self, msg: ViewFailed) -> None:
@@ -349,10 +374,10 @@ class InboxScreen(InboxActions):
             info = self.project_info(q.project_id)
             project = info.name if info is not None else None
         held = self.counts.get("held_until_window", 0)
-        self._title.update(list_title(
+        self._title.title = list_title(
             q, threads=self.inbox.index.thread_count, project=project, held=held,
             held_until=self._held_until() if held else "", peeking=self.peek_held,
-            marked=len(self.inbox.marked)))
+            marked=len(self.inbox.marked))
 
     def apply_sync_round(self, msg: SyncRound) -> None:
         """A sync round finished (the app's runner reports it): sources, and a rebuild if needed."""
@@ -378,63 +403,6 @@ class InboxScreen(InboxActions):
         if flushed is not None:
             self.log_event("focus", flushed[0], {"seconds": flushed[1]})
         self._schedule_detail(msg.thread_id, DETAIL_DEBOUNCE)
-
-    def show_thread(self, tid: int | None) -> None:
-        """Load ``tid`` into the detail pane now (no debounce)."""
-        self._schedule_detail(tid, 0.0)
-
-    def _schedule_detail(self, tid: int | None, delay: float) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
-        self._detail_want = tid
-        if tid is None:
-            self._detail_id = None
-            self._detail.show(Text(_("Nothing selected."), style="dim"))
-            return
-        if delay <= 0:
-            self._load_detail(tid)  # (a 0 s Timer divides by zero in Textual's skip logic)
-        else:
-            self._detail_timer = self.set_timer(delay, partial(self._fire_detail, tid))
-
-    def _fire_detail(self, tid: int) -> None:
-        self._detail_timer = None
-        self._load_detail(tid)
-
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _load_detail(self, tid: int) -> None:
-        projects = self.projects  # replaced, never mutated: safe to read here
-        store = self.ws.store()
-        try:
-            conv = self.ws.actions(store, now=self.clock).conversation(
-                tid, limit=DETAIL_MESSAGES, projects=projects)
-        except Exception as e:
-            self.post_message(DetailLoaded(tid, None, f"{type(e).__name__}: {e}"))
-            return
-        finally:
-            store.close()
-        if get_current_worker().is_cancelled:
-            return
-        # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
-        doc = render_conversation(conv, self.tz, self.clock(), quoted=self.show_quoted)
-        doc.layout(self._detail.content_width)
-        if not get_current_worker().is_cancelled:
-            self.post_message(DetailLoaded(tid, conv, doc=doc))
-
-    def on_detail_loaded(self, msg: DetailLoaded) -> None:
-        """Render the conversation if it is still the one wanted."""
-        if msg.thread_id != self._detail_want:
-            return
-        self._detail_id = msg.thread_id
-        self._detail_conv = msg.conversation
-        pane = self._detail
-        if msg.conversation is None:
-            pane.show(Text(_("Could not load the thread: {error}").format(error=msg.error), style="red"))
-        elif msg.doc is not None:
-            pane.show(msg.doc)
-        else:
-            pane.show(render_conversation(msg.conversation, self.tz, self.clock(),
-                                          quoted=self.show_quoted))
 
     # -- moving -----------------------------------------------------------------------------
 
@@ -470,26 +438,16 @@ class InboxScreen(InboxActions):
             self._schedule_detail(tid, 0.0)
         self.log_event("open", tid, {})
 
-    def action_toggle_quoted(self) -> None:
-        """T: show / hide the quoted history of e-mails (it sticks while moving on)."""
-        self.show_quoted = not self.show_quoted
-        conv = self._detail_conv
-        if conv is not None and self._detail_id == self._detail_want:
-            self._detail.show(render_conversation(conv, self.tz, self.clock(), quoted=self.show_quoted))
-        self.notify(_("Quoted history shown.") if self.show_quoted else _("Quoted history hidden."))
-
     def action_page_detail(self) -> None:
         """space: the next page of the conversation, without leaving the list."""
         self._detail.scroll_page_down(animate=False)
 
     def action_back(self) -> None:
-        """esc: leave full screen, the search box, the detail pane, then the search results."""
-        box = self._search
+        """esc: leave full screen, the search prompt, the detail pane, then the search results."""
         if self.maximized is not None:
             self.minimize()
-        elif box.display:
-            box.display = False
-            self.inbox.focus()
+        elif self._title.prompt is not None:
+            self._title.close_prompt()
         elif self.focused is not self.inbox:
             self.inbox.focus()
         elif self.query_state.search:
@@ -524,18 +482,43 @@ class InboxScreen(InboxActions):
         self.refresh_title()
 
     def action_search(self) -> None:
-        """/: the search box."""
-        box = self._search
-        box.display = True
-        box.value = self.query_state.search or ""
-        box.focus()
+        """/: the search prompt, in the title row; the focus stays where it is (one line repaints)."""
+        self._title.open_prompt(self.query_state.search or "")
 
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
+    @property
+    def searching(self) -> bool:
+        """The search prompt is open (keys go into it)."""
+        return self._title.prompt is not None
+
+    def on_key(self, event: events.Key) -> None:
+        """While the search prompt is open, editing keys edit it and enter searches.
+
+        The key reaches the screen after the focused widget (the list has no key handlers of
+        its own) and before the bindings, so stopping it here is what keeps ``j`` a letter.
+        Other keys (esc, or whatever ``app.back`` is mapped to) go on to the bindings.
+        """
+        edit = self._title.prompt
+        if edit is None:
+            return
+        if event.key == "enter":
+            self._submit_search(self._title.close_prompt())
+        elif not edit.key(event.key, event.character, event.is_printable):
+            return
+        else:
+            self._title.refresh()
         event.stop()
-        self._search.display = False
-        self.query_state = dataclasses.replace(self.query_state, search=event.value.strip() or None)
-        self.inbox.focus()
+        event.prevent_default()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Pasted text goes into an open search prompt (as one line)."""
+        edit = self._title.prompt
+        if edit is not None:
+            edit.insert(event.text)
+            self._title.refresh()
+            event.stop()
+
+    def _submit_search(self, value: str) -> None:
+        self.query_state = dataclasses.replace(self.query_state, search=value.strip() or None)
         self.request_rebuild()
 
     def action_help(self) -> None:
@@ -648,3 +631,8 @@ class InboxScreen(InboxActions):
     def log_event(self, kind: str, tid: int, data: dict[str, Any]) -> None:
         """Fire and forget on the db thread: in order with the actions, never blocking a key."""
         self.db.submit(lambda s: s.log_event(kind, tid, data))
+
+
+def _failed_replies(store: Store) -> int:
+    """Replies the remote refused for good (the status line says how many)."""
+    return sum(1 for r in store.outbox(("failed",)) if r.kind == "reply")

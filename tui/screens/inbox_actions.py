@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
-from inscope.actions import NOT_SAVED, ActionError, Actions, Outcome, save_fetched
 from inscope.attachments import AttachmentRef, downloads_dir, human_size
 from inscope.i18n import N_, _, ngettext
 from inscope.i18n.labels import OUTBOX_STATE, label
@@ -36,6 +35,7 @@ from tui.widgets.message_list import MessageList
 if TYPE_CHECKING:
     # Only for annotations: the dialogs and the report are imported when first used, so
     # the first paint does not pay for them (TextArea alone is ~8 ms).
+    from inscope.actions import Actions, Outcome
     from inscope.model import Priority
     from inscope.report import ProjectReport
     from inscope.store import OutboxRow
@@ -111,6 +111,8 @@ class InboxActions(Screen[None]):
         try:
             outcome = await self.db.run(lambda s: fn(ws.actions(s, now=clock)))
         except Exception as e:  # a failed action is a message, never a traceback on screen
+            from inscope.actions import ActionError  # loaded by the action that just ran
+
             known = isinstance(e, ActionError | StoreError)
             if not known:
                 self.log.error("action failed", e)
@@ -234,6 +236,8 @@ class InboxActions(Screen[None]):
         row = self.inbox.selected_row
         if row is None:
             return
+        from inscope.actions import ActionError  # imported on use, like the action layer
+
         tid, ws, clock = row.id, self.ws, self.clock
         try:
             refs = await self.db.run(lambda s: ws.actions(s, now=clock).attachments(tid))
@@ -256,6 +260,8 @@ class InboxActions(Screen[None]):
     async def _save_attachment(self, tid: int, refs: list[AttachmentRef], n: int | None) -> None:
         if n is None:
             return
+        from inscope.actions import NOT_SAVED, ActionError, save_fetched
+
         ref, fetch = refs[n - 1], self.inscope_app.fetch_attachment
         directory = downloads_dir(os.environ, Path.home(), self.ws.home)
         self.notify(_("Saving {name} …").format(name=one_line(ref.name, 60)), markup=False)
@@ -414,6 +420,8 @@ class InboxActions(Screen[None]):
 
         async def keep(text: str) -> str | None:
             def go(s: Any) -> str | None:
+                from inscope.actions import ActionError  # loaded by ws.actions just before
+
                 act = ws.actions(s, now=clock)
                 try:
                     act.edit_scheduled(oid, text)

@@ -15,21 +15,25 @@ docs/architecture.md, Invariants).
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.text import Text
 from textual.binding import BindingType
-from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
 from inscope.i18n import _
 from tui.bindings import bindings_for
-from tui.render.conversation import ConversationDoc
-from tui.render.wrap import Layout, first_row_of
+from tui.lru import LRU
+
+if TYPE_CHECKING:
+    # The document and its layout are imported with the first conversation (in the worker
+    # that loads it), not before the first frame: the pane starts empty.
+    from tui.render.conversation import ConversationDoc
+    from tui.render.wrap import Layout
 
 # Above this many characters (or messages) a doc is laid out in a worker, not on the UI thread.
 # (~100 messages, a few ms); the old content stays on screen for the worker's few tens of ms.
@@ -57,13 +61,14 @@ class DetailPane(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None,  # noqa: A002 - Textual's name
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.doc = ConversationDoc.from_text(Text(_("Select a thread."), style="dim"))
+        self.doc: ConversationDoc | None = None  # nothing shown yet
         self._layout: Layout | None = None
-        self._strips: LRUCache[tuple[int, int, int], Strip] = LRUCache(STRIP_CACHE_SIZE)
+        self._strips: LRU[tuple[int, int, int], Strip] = LRU(STRIP_CACHE_SIZE)
         self._generation = 0
         self._pending: ConversationDoc | None = None
         self._pending_worker: Worker[Layout] | None = None
         self.shown_thread: int | None = None  # the thread whose doc is on screen (tests, probes)
+        self._frame: tuple[int, int] | None = None  # (width, top row) while a frame renders
 
     # -- content -------------------------------------------------------------------------
 
@@ -75,7 +80,8 @@ class DetailPane(ScrollView, can_focus=True):
     @property
     def text(self) -> str:
         """The plain text of what is (or is about to be) shown."""
-        return (self._pending or self.doc).plain
+        doc = self._pending or self.doc
+        return doc.plain if doc is not None else ""
 
     @property
     def content_width(self) -> int:
@@ -88,6 +94,8 @@ class DetailPane(ScrollView, can_focus=True):
         Cheap when the doc was already laid out for this width (the loader's worker can do
         that); small docs are laid out here; big ones in a thread worker.
         """
+        from tui.render.conversation import ConversationDoc
+
         doc = content if isinstance(content, ConversationDoc) else ConversationDoc.from_text(content)
         width = self.content_width
         chars, paras = doc.size_hint
@@ -114,6 +122,9 @@ class DetailPane(ScrollView, can_focus=True):
         if event.worker.group != "detail-layout":
             return
         event.stop()
+        from tui.render.conversation import ConversationDoc
+        from tui.render.wrap import Layout
+
         doc = self._pending
         if doc is None or event.worker is not self._pending_worker:
             return  # a newer doc (or a synchronous show) replaced this one
@@ -150,7 +161,7 @@ class DetailPane(ScrollView, can_focus=True):
         """Re-wrap for the new width, keeping the paragraph at the top (or the end) in view."""
         layout = self._layout
         width = self.content_width
-        if layout is None or layout.width == width:
+        if layout is None or self.doc is None or layout.width == width:
             return
         if self._pending is not None:
             self.show(self._pending)  # restart the background layout at the new width
@@ -162,6 +173,8 @@ class DetailPane(ScrollView, can_focus=True):
         if chars > SYNC_LAYOUT_CHARS or paras > SYNC_LAYOUT_PARAS:
             self.show(self.doc)  # big: lay out in the background, land at the end
             return
+        from tui.render.wrap import first_row_of
+
         new = self.doc.layout(width)
         self._apply(self.doc, new, at_end=at_end, anchor=first_row_of(new, para))
 
@@ -172,17 +185,31 @@ class DetailPane(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Lines through Textual's styles cache (the border and padding are CSS), with the
+        width and scroll position read once per frame rather than once per line."""
+        self._frame = (self.content_width, int(self.scroll_y))
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
         """One visible row, built from the layout on demand and cached."""
-        width = self.content_width
-        base = self.rich_style
+        width, top = self._frame or (self.content_width, int(self.scroll_y))
         layout = self._layout
-        index = int(self.scroll_y) + y
+        index = top + y
         if layout is None or index >= len(layout.rows):
-            return Strip.blank(width, base)
+            key: tuple[int, int, int] = (-1, self._generation, width)
+            strip = self._strips.get(key)
+            if strip is None:
+                strip = Strip.blank(width, self.rich_style)
+                self._strips.set(key, strip)
+            return strip
         key = (index, self._generation, width)
         strip = self._strips.get(key)
         if strip is None:
+            base = self.rich_style  # an ancestor walk: only for a row not drawn yet
             indent, runs = layout.rows[index]
             segments = [Segment(" " * indent, base)] if indent else []
             segments += [Segment(text, base + style) for text, style in runs if text]

@@ -21,7 +21,6 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import BindingType
-from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -30,6 +29,7 @@ from textual.strip import Strip
 from inscope.i18n import _
 from inscope.model import ThreadRow
 from tui.bindings import bindings_for
+from tui.lru import LRU
 from tui.render.rows import RowAccents, fg, fit, header_text, thread_segments
 from tui.viewindex import ViewIndex, ViewQuery
 
@@ -77,10 +77,11 @@ class MessageList(ScrollView, can_focus=True):
         # Shown under "Nothing here." (the app sets it when no account is configured yet).
         self.empty_hint: list[str] = []
         self.fetch_rows: RowFetcher | None = None
-        self._rows: LRUCache[int, ThreadRow] = LRUCache(ROW_CACHE_SIZE)
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE_SIZE)
+        self._rows: LRU[int, ThreadRow] = LRU(ROW_CACHE_SIZE)
+        self._strips: LRU[tuple[object, ...], Strip] = LRU(STRIP_CACHE_SIZE)
         self._generation = 0
         self._margin_pending = False
+        self._plain_box_cache: bool | None = None
         self.clock: Callable[[], float] = time.time
         self._now = self.clock()
 
@@ -92,13 +93,14 @@ class MessageList(ScrollView, can_focus=True):
         screen_offset = old_cursor - int(self.scroll_offset.y)
         self.index = index
         self.loaded = True
-        # Positions changed, rows did not: cached rows are dropped by ``invalidate(ids)``
-        # when the app learns they changed (an action, a sync round), not on every swap,
-        # so swapping in an index costs no query.
-        self._forget_strips()
+        # Positions changed, rows did not: cached rows and their strips are dropped by
+        # ``invalidate(ids)`` when the app learns they changed (an action, a sync round),
+        # not on every swap, so swapping in an index costs no query and no strip (strips
+        # are keyed by what they show, not by position).
         self.marked &= set(index.pos)
         new_row = self._refind(old, old_cursor, old_id)
-        self.virtual_size = Size(self.content_width, len(index))
+        # A partial index (the first screen) already has the full index's length.
+        self.virtual_size = Size(self.content_width, index.virtual_rows)
         self.cursor = -1 if new_row is None else new_row
         if new_row is not None and old_cursor >= 0:
             # Keep the cursor on the same screen line: rows inserted above it scroll too.
@@ -130,13 +132,23 @@ class MessageList(ScrollView, can_focus=True):
         return new.first_thread()
 
     def invalidate(self, thread_ids: Iterable[int] | None = None) -> None:
-        """Forget cached rows (all, or some) and strips; the next paint refetches."""
+        """Forget cached rows (all, or some) and their strips; the next paint refetches.
+
+        ``[]`` forgets no row but every strip (the clock: relative times move on).
+        """
         if thread_ids is None:
             self._rows.clear()
-        else:
-            for tid in thread_ids:
-                self._rows.discard(tid)
-        self._forget_strips()
+            self._forget_strips()
+            return
+        ids = set(thread_ids)
+        if not ids:
+            self._forget_strips()
+            return
+        for tid in ids:
+            self._rows.discard(tid)
+        for key in [k for k in self._strips if k[0] in ids]:
+            self._strips.discard(key)
+        self.refresh()
 
     def _forget_strips(self) -> None:
         self._strips.clear()
@@ -259,15 +271,13 @@ class MessageList(ScrollView, can_focus=True):
             self.marked.discard(tid)
         else:
             self.marked.add(tid)
-        self._strips.clear()
-        self.refresh_line(self.cursor)
+        self.refresh_line(self.cursor)  # marked is part of a strip's key: nothing to forget
         return tid in self.marked
 
     def clear_marks(self) -> None:
         """Forget the bulk selection."""
         if self.marked:
             self.marked.clear()
-            self._strips.clear()
             self.refresh()
 
     # -- rendering -----------------------------------------------------------------------
@@ -276,10 +286,11 @@ class MessageList(ScrollView, can_focus=True):
         """A theme or CSS change: cached strips hold old colours."""
         super().notify_style_update()
         self._strips.clear()
+        self._plain_box_cache = None
 
     def on_resize(self) -> None:
         """Keep the virtual size in step with the width."""
-        self.virtual_size = Size(self.content_width, len(self.index))
+        self.virtual_size = Size(self.content_width, self.index.virtual_rows)
 
     def on_focus(self) -> None:
         """The cursor colour depends on focus (only that line: enter / esc move focus)."""
@@ -308,7 +319,51 @@ class MessageList(ScrollView, can_focus=True):
         if not self._margin_pending and (self._missing(top - h, top) or self._missing(top + h, top + 2 * h)):
             self._margin_pending = True
             self.call_after_refresh(self._fill_margin)
-        return super().render_lines(crop)
+        if not self._plain_box:
+            return super().render_lines(crop)
+        return self._direct_lines(crop)
+
+    def _direct_lines(self, crop: Region) -> list[Strip]:
+        """The lines as Textual's styles cache would draw them, from the cached strips.
+
+        With no border, padding, outline, tint or opacity (``_plain_box``) that cache only
+        copies each strip into a new one and applies the app's line filters, for every line
+        of every frame that scrolled: ~0.3 ms a line, the whole cost of J / K / a scroll.
+        Here the strips of the row cache go out as they are (a filter's result is cached on
+        its strip), so a line already seen costs a lookup.  ``tests/tui`` checks both paths
+        draw the same.
+        """
+        filters = self.get_line_filters()
+        background = self.background_colors[1]
+        width = self.content_region.width
+        fill = Style.from_color(bgcolor=background.rich_color)
+        line, top, row_width, focused = self._line, int(self.scroll_offset.y), self.content_width, self.has_focus
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            strip = line(top + y, y, row_width, focused)
+            if strip.cell_length != width:
+                strip = strip.adjust_cell_length(width, fill)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        if crop.column_span != (0, width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    @property
+    def _plain_box(self) -> bool:
+        """No CSS here that the styles cache would have to draw (see ``_direct_lines``)."""
+        plain = self._plain_box_cache
+        if plain is None:
+            styles = self.styles
+            plain = self._plain_box_cache = (
+                not any(edge for edge, _color in styles.border)
+                and not any(edge for edge, _color in styles.outline)
+                and styles.padding == (0, 0, 0, 0)
+                and not styles.tint.a and self.opacity == 1.0 and styles.text_opacity == 1.0
+                and (not styles.has_rule("hatch") or styles.hatch == "none"))
+        return plain
 
     @property
     def content_width(self) -> int:
@@ -317,11 +372,17 @@ class MessageList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         """One row of the list: a group header, a thread, or blank."""
-        width = self.content_width
-        base = self.rich_style
-        row = int(self.scroll_offset.y) + y
+        return self._line(int(self.scroll_offset.y) + y, y, self.content_width, self.has_focus)
+
+    def _line(self, row: int, y: int, width: int, focused: bool) -> Strip:
+        """Screen line ``y`` showing view row ``row``: a cached strip, built on a miss.
+
+        The widget's style (an ancestor walk) is read only on a miss: a frame of cached rows
+        costs a few lookups per line.
+        """
         index = self.index
         if not len(index):
+            base = self.rich_style
             lines = ([f"  {_('loading…')}"] if not self.loaded
                      else [f"  {_('Nothing here.')}", *self.empty_hint])
             if y < len(lines):
@@ -329,24 +390,30 @@ class MessageList(ScrollView, can_focus=True):
                     "message-list--dim"))])
             return Strip.blank(width, base)
         if row >= len(index):
-            return Strip.blank(width, base)
-        value = index.rows[row]
-        if value < 0:
-            key: tuple[object, ...] = ("h", value, self._generation, width)
+            key: tuple[object, ...] = ("blank", self._generation, width)
             strip = self._strips.get(key)
             if strip is None:
-                style = base + self.get_component_rich_style("message-list--header")
-                strip = Strip([Segment(header_text(index.headers[-value - 1], width), style)])
+                strip = Strip.blank(width, self.rich_style)
+                self._strips.set(key, strip)
+            return strip
+        value = index.rows[row]
+        if value < 0:
+            header = index.headers[-value - 1]
+            key = ("h", header, self._generation, width)  # by content: indexes renumber groups
+            strip = self._strips.get(key)
+            if strip is None:
+                style = self.rich_style + self.get_component_rich_style("message-list--header")
+                strip = Strip([Segment(header_text(header, width), style)])
                 self._strips.set(key, strip)
             return strip
         is_cursor = row == self.cursor
-        focused = self.has_focus
         marked = value in self.marked
         key = (value, self._generation, width, is_cursor, marked, focused and is_cursor)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._thread_strip(value, width, base, is_cursor, marked, focused)
-            self._strips.set(key, strip)
+            strip = self._thread_strip(value, width, self.rich_style, is_cursor, marked, focused)
+            if value in self._rows:  # a "…" placeholder is not kept: the row is on its way
+                self._strips.set(key, strip)
         return strip
 
     def _thread_strip(self, tid: int, width: int, base: Style, is_cursor: bool, marked: bool,

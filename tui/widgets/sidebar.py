@@ -25,9 +25,19 @@ class Sidebar(OptionList):
 
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("sidebar")
 
+    _shown: tuple[tuple[str, str, bool], ...] | None = None
+
     def update_items(self, counts: Mapping[str, int], projects: Sequence[ProjectInfo],
                      current: str) -> None:
         """Rebuild the options, keeping the highlight on the same id."""
+        # Every view build reports counts; most report the ones on screen, and rebuilding
+        # the options repaints the whole sidebar (~15 ms), so an unchanged list is kept.
+        shown = (*((view, str(counts.get(view, 0)), False) for view in VIEWS),
+                 *((f"project:{p.id}", f"{p.status}:{p.name}:{p.held_count}:{p.open_count}", p.status != "active")
+                   for p in projects))
+        if shown == self._shown:
+            return
+        self._shown = shown
         highlighted = self.highlighted_option.id if self.highlighted_option is not None else current
         options: list[Option | None] = []
         for view in VIEWS:
