@@ -12,6 +12,11 @@ An action returns an :class:`Outcome` — one line for the user plus the threads
 changed and the state they end in (the TUI drops them from the list at once).  A refusal
 raises :class:`ActionError` with the message to show; :class:`NeedsConfirmation` is the
 refusal that a second, explicit "yes" overrides (``ctrl+s`` again, ``--yes``).
+
+Why one module of this size: it is the one surface both front ends call (one
+implementation per action); each action is a short method of ``Actions`` and the rules,
+state machines and parsing it uses live in their own modules (``inscope.rules``,
+``inscope.store.states``, ``inscope.attachments``, ``inscope.templates``).
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Every command works on the demo workspace with ``--demo`` (local sandbox
 services, no credentials).  Errors are one clear line on stderr and a non-zero
 exit status, never a traceback.
+
+Why one module of this size: each command's flags (argparse) sit beside its handler, and
+every handler is a few lines over ``inscope.actions``; splitting parsers from handlers
+would put a command's options and what they do in two places.
 """
 
 from __future__ import annotations

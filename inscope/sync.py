@@ -15,6 +15,10 @@ Invariants are numbered as in docs/architecture.md, Invariants:
   follow-ups whose time came wake.
 - What deserves a notification is reported, not shown: urgent threads a client just wrote
   in and follow-ups back unanswered (``SyncReport.alerts``, see ``inscope.alerts``).
+
+Why one module of this size: the engine's loops (per account, the outbox, the clock)
+share one lock and one report, and the reconcile rules of invariant 2 read best beside the
+send they protect; the store side is in ``inscope.store``.
 """
 
 from __future__ import annotations

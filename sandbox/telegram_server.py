@@ -34,6 +34,10 @@ Thread safety: every world mutation and read takes one lock; long polls wait on 
 
 One module on purpose (~750 lines): the world and the routes that serve it are read side by
 side against the real Bot API they copy; split, each half would make no sense alone.
+
+Why one module of this size: it fakes one API, method by method, so it reads top to
+bottom against the Bot API reference; it is test and demo infrastructure, never imported
+by the app.
 """
 
 from __future__ import annotations

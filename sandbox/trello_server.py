@@ -32,6 +32,9 @@ of comments and listing them stays fast.
 
 One module on purpose (~900 lines): the world and the routes that serve it are read side by
 side against the real API they copy; split, each half would make no sense alone.
+
+Why one module of this size: it fakes one API, route by route, so it reads top to bottom
+against Trello's reference; it is test and demo infrastructure, never imported by the app.
 """
 
 from __future__ import annotations

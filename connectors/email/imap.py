@@ -37,6 +37,10 @@ with a data dir is migrated into a journal without re-reading anything.
 
 Sending: see :meth:`ImapConnector.send` — the copy in Sent doubles as the
 crash-recovery record (a ``$InscopePending`` keyword marks a send in flight).
+
+Why one module of this size: fetch, flags, expunges and the send/reconcile of one IMAP
+account share its session and cursor; what does not (finding a message again,
+``imap_lookup``; the journal, ``state``; parsing, ``mime``) is already apart.
 """
 
 from __future__ import annotations

@@ -27,6 +27,10 @@ to ``policy.default`` by construction; only repeated work is skipped.
 ``raw_text`` / ``raw_bytes`` define how raw bytes live in ``Item.raw``: decoded
 as **latin-1**, the one codec that maps every byte to one character and back,
 so ``raw_bytes(raw_text(b)) == b`` for any message (8-bit junk included).
+
+Why one module of this size: it is one pipeline — bounded headers, charsets and their
+fallbacks, the part walk, attachments listed — and every step feeds the next; the reply
+extraction and quote headers are already apart (``replies``, ``quote_headers``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Covers sync (groups, forum topics, private chats, edits, mentions with UTF-16 of
 offset durability through the real store, 409 / migrate / 429 handling, sending (split,
 signature, reply parameters, pacing, escalation targets, permanent failures), token
 redaction (exceptions, logs, DB bytes) and a hypothesis fuzz of update parsing.
+
+Why one module of this size: one connector's tests, kept together so a change to it runs
+one file.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ documented behaviour (iteration order and ``min_id``, ``None`` for missing ids, 
 What these tests do NOT prove: that Telegram's servers answer like the fake (how long a
 ``random_id`` is remembered, which updates arrive after a reconnect, the real flood
 limits, the exact error of a revoked session), nor that Telethon's own network code works.
+
+Why one module of this size: one connector's tests, kept together so a change to it runs
+one file.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Plus unit tests of the action parser (odd payloads, a hypothesis fuzz) and the
 whole path through ``inscope.store.Store`` (backfill, reply across a crash).
+
+Why one module of this size: one connector's tests, kept together so a change to it runs
+one file.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Pilot tests of the inbox: every key action, persistence, injection, cursor stability."""
+"""Pilot tests of the inbox: every key action, persistence, injection, cursor stability.
+
+Why one module of this size: the inbox screen's key flows, one test per key, sharing one
+set of fixtures.
+"""
 
 from __future__ import annotations
 

@@ -20,6 +20,10 @@ counts, detail loads and the clock run in thread workers with their own store co
 and come back as messages; actions run in order on the app's db thread.  The only store
 call on the UI thread is ``threads_by_id`` for the visible page (invariant 7,
 docs/architecture.md, Invariants).
+
+Why one module of this size: what is left here is the screen's own state (view builds,
+counts and chrome, moving, search, the clock); its actions (``inbox_actions``) and its
+detail loading (``inbox_detail``) are already apart.
 """
 
 from __future__ import annotations
