@@ -85,7 +85,21 @@ class ChatMigrated:
     new: str
 
 
-SourceEvent: TypeAlias = ChatMigrated
+@dataclass(frozen=True, slots=True)
+class ConversationsJoined:
+    """Two conversations turned out to be one: ``absorbed`` is now part of ``into``.
+
+    E-mail: a reply synced before its parent started a conversation of its own; the
+    parent (or a later message naming both) links them.  The core merges the stored
+    threads — messages, outbox, escalations, snooze/done state — into ``into``'s, in the
+    transaction of the same batch, whose items already use ``into``.
+    """
+
+    absorbed: str
+    into: str
+
+
+SourceEvent: TypeAlias = ChatMigrated | ConversationsJoined
 """Everything a source can report besides items.  Widen this union with each new
 event type; the sync engine dispatches on it exhaustively, so mypy names every
 place that must learn the new case."""
@@ -274,6 +288,8 @@ class SourceContext:
     data_dir: Path | None = None
     other_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → options
     other_secret: Callable[[str, str], str | None] | None = None  # (account, name) → value
+    # (account, name, value): keep a secret the source handed out (a rotated OAuth2 refresh token)
+    save_secret: Callable[[str, str, str], None] | None = None
 
 
 _SECRET_PATTERNS: list[re.Pattern[str]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 from connectors.base import Connector, ReplyLimit, SourceContext
 from connectors.options import Opt, check
@@ -39,6 +39,25 @@ class ConnectorModule(Protocol):
     REPLY_LIMIT: ReplyLimit
 
     def build(self, ctx: SourceContext) -> Connector: ...
+
+
+@runtime_checkable
+class HasPreflight(Protocol):
+    """A connector module that can say what an account still lacks, without the network."""
+
+    def preflight(self, ctx: SourceContext) -> list[str]: ...
+
+
+def preflight(ctx: SourceContext) -> list[str]:
+    """What ``ctx``'s account lacks (missing login, secret, SMTP, From …); ``[]`` if complete
+    or if its kind cannot tell.  Options are checked first (``OptionError`` if bad)."""
+    mod_name = REGISTRY.get(ctx.kind) or SEND_ONLY.get(ctx.kind)
+    if mod_name is None:
+        return []
+    mod = _module(mod_name)
+    if not isinstance(mod, HasPreflight):
+        return []
+    return mod.preflight(replace(ctx, options=check(mod.OPTIONS, ctx.options)))
 
 
 class UnknownKind(ValueError):

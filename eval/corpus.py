@@ -18,6 +18,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 WORLD = HERE / "world.toml"
 CORPUS = HERE / "corpus"
+BLIND = HERE / "blind"  # the blind set: written apart from the rules, only ever measured
 
 _AT_RE = re.compile(r"(\d+)([dhm])")
 _UNITS = {"d": 86400, "h": 3600, "m": 60}

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eval.corpus import Thread, World, load_corpus, load_world
+from eval.corpus import BLIND, Thread, World, load_corpus, load_world
 from eval.metrics import Binary, kendall_tau_b
 from eval.pipeline import Pipeline
 from inscope.actions import ActionError
@@ -253,6 +253,25 @@ def run(world: World, threads: list[Thread], *, verbose: bool = False) -> dict[s
     return {"scores": scores, "week": week_scores, "predicted": pred}
 
 
+def run_blind(world: World, threads: list[Thread]) -> Scores:
+    """Score the blind set (``eval/blind``: written apart, never used for tuning) as one set."""
+    p = Pipeline.build(world, threads)
+    try:
+        pred = predictions(p)
+    finally:
+        p.close()
+    s = score(threads, pred)
+    lines = ["Triage on the blind set (eval/blind: written without the rules, never tuned on)", ""]
+    lines += report("blind set", s)
+    lines += ["", f"{'target':<30} {'blind':>6}  threshold  result"]
+    for name, value, thr, ok in targets(s, s):
+        if "week" in name:
+            continue  # the blind set has no second half to learn from
+        lines.append(f"{name:<30} {value:>6.2f}  {thr:<9}  {'PASS' if ok else 'FAIL'}")
+    print("\n".join(lines))
+    return s
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.triage", description=__doc__)
     ap.add_argument("--limit", type=int, default=None, help="only the first N corpus files")
@@ -260,8 +279,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="which threads to load (the report always shows both halves)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="list the disagreements of the development half")
+    ap.add_argument("--blind", action="store_true",
+                    help="also score the blind set (eval/blind), as a set of its own")
     args = ap.parse_args(argv)
     world = load_world()
+    if args.blind:
+        run_blind(world, load_corpus(world, BLIND))
+        print()
     threads = load_corpus(world, limit=args.limit)
     if args.half != "all":
         threads = [t for t in threads if t.half == args.half]

@@ -1,9 +1,9 @@
 """The user's actions: one implementation that both front ends call.
 
-Every key of the TUI and every command of the CLI that changes something (reply, done,
-snooze, priority, relevance, assign, escalate, resolve, project status, resend / cancel,
-undo) and
-the grouped inbox that ``inscope inbox --json`` prints go through :class:`Actions`, so
+Every key of the TUI and every command of the CLI that changes something (reply — now or
+held for a later send time —, done, snooze, follow-up, priority, relevance, assign, escalate,
+resolve, project status, resend / edit / cancel, undo, reply templates, the Saved Messages
+notice) and the grouped inbox that ``inscope inbox --json`` prints go through :class:`Actions`, so
 the two cannot drift: the unpaid-project confirmation, re-triage after an assignment,
 the wording of what happened and every time shown (always in ``[me] timezone``) are
 decided here, once.
@@ -20,12 +20,13 @@ import functools
 import inspect
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectors import registry
+from inscope.alerts import Notice
 from inscope.model import (
     PROJECT_STATUSES,
     UNSORTED,
@@ -36,9 +37,12 @@ from inscope.model import (
     ThreadRow,
     ThreadState,
 )
-from inscope.store import DatabaseUnavailable, OutboxRow, Store, StoreError, explain
+from inscope.store import DatabaseUnavailable, OutboxRow, Store, StoreError, WakeUp, explain
+from inscope.store import states as machine
+from inscope.text import one_line
 
 if TYPE_CHECKING:
+    from inscope.templates import Catalog, Template
     from inscope.workspace import Workspace
 
 
@@ -77,6 +81,33 @@ class SnoozeOption:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowupOption:
+    """One preset of the follow-up picker: its label (with the wake time) and what to ask."""
+
+    label: str
+    after: str
+    until: float
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlan:
+    """When "send at the next window" would send a reply now: ``at`` (``None``: at once,
+    a window is open or none are configured) and the words for it."""
+
+    at: float | None
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedTemplate:
+    """A template chosen for a thread: the definition, the values known, the fields to ask."""
+
+    template: Template
+    values: dict[str, str]
+    missing: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """Everything the detail pane and ``inscope show`` show for one thread."""
 
@@ -86,6 +117,8 @@ class Conversation:
     project_status: str = "active"
     project_since: float | None = None
     total_messages: int = 0
+    scheduled: tuple[tuple[int, str], ...] = ()  # (outbox id, "Mon 11:00") of held replies
+    followup_note: str = ""  # "no answer since Mon 14:05" while a follow-up is back
 
 
 @dataclass(slots=True)
@@ -97,6 +130,35 @@ class InboxGroup:
     priority: Priority
     threads: list[ThreadRow] = field(default_factory=list)
 
+
+# What the user reads about held replies, follow-ups and templates (one place per module).
+SCHEDULED_MSG = "reply scheduled for {when} (outbox #{oid}) — it goes out then, not before"
+QUEUED_MSG = "reply queued (outbox #{oid})"
+WINDOW_OPEN_MSG = "a reply window is open: reply queued (outbox #{oid})"
+FOLLOWUP_REASON = "until {until} unless the client answers (waiting since {since})"
+FOLLOWUP_MSG = "waiting on the client: back {until} unless they answer"
+NO_ANSWER = "no answer since {since}"
+NOTHING_TO_WAIT_ON = ("#{tid}: no reply of mine to wait on — reply first (r, inscope reply), "
+                      "then set the follow-up")
+CLIENT_WROTE_LAST = "#{tid}: the client wrote after my last reply — answer them first"
+TEMPLATE_NEEDS = "template {name!r} needs {fields}"
+ONE_TIME_ONLY = "say one of: a time, or the next reply window"
+PASSED = "that time has already passed"
+WORDS_PASSED = "{text!r} has already passed"
+NOW_OPEN = "now (a reply window is open)"
+NOW_NO_WINDOWS = "now (no reply windows are configured)"
+AT_NEXT_WINDOW = "at the next window, {when}"
+NOT_HELD = ("outbox #{oid} is {state}: only a scheduled reply can be changed (it went out, or its "
+            "time came and it is on its way)")
+EMPTY_EDIT = "an empty reply is not sent — cancel it instead"
+GOES_NOW = "outbox #{oid} goes out now"
+CHANGED = "scheduled reply #{oid} changed: it goes out {when}"
+MOVED = "scheduled reply #{oid} moved: it goes out {when}"
+SAY_WHEN_FOLLOWUP = "say when: e.g. \"2 windows\", \"3 days\", \"2 окна\", \"fri 11:00\""
+FOLLOWUP_OPTION = "{label} (back {when})"
+CANCELLED_HELD = "scheduled reply #{oid} cancelled — its text is back in the draft"
+CANCELLED_NOTE = "scheduled #{oid} cancelled"
+SAVED_QUEUED = "notice queued for Saved Messages (outbox #{oid})"
 
 CONFIRM_PARTS = 10
 """A reply longer than this many parts (40 KB on Telegram) needs a confirmation."""
@@ -165,6 +227,12 @@ class Actions:
         """A message time: ``"2026-12-01 14:05"`` in the user's timezone."""
         return self.local(ts).strftime("%Y-%m-%d %H:%M")
 
+    def day_time(self, ts: float) -> str:
+        """A time kept in stored text (a reason read days later): always with its day,
+        ``"Fri 5 Dec 10:00"``."""
+        at = self.local(ts)
+        return f"{at:%a} {at.day} {at:%b %H:%M}"
+
     # -- reading ------------------------------------------------------------------------
 
     def thread(self, tid: int) -> ThreadRow:
@@ -196,7 +264,18 @@ class Actions:
             project_status=info.status if info else "active",
             project_since=info.status_since if info else None,
             total_messages=th.msg_count,
+            scheduled=tuple((r.id, self.day_time(r.send_at)) for r in self.scheduled_replies(tid)
+                            if r.send_at is not None),
+            followup_note=self.followup_note(th),
         )
+
+    def followup_note(self, th: ThreadRow) -> str:
+        """``"no answer since Mon 1 Dec 14:05"`` while ``th`` is back from a follow-up the
+        client left unanswered, else ``""``."""
+        if not machine.followup_returned(th.state, th.followup_since, th.last_client_at):
+            return ""
+        assert th.followup_since is not None
+        return NO_ANSWER.format(since=self.day_time(th.followup_since))
 
     def inbox(self, view: str = "inbox", *, project_id: int | None = None,
               peek: bool = False) -> dict[str, Any]:
@@ -245,6 +324,7 @@ class Actions:
                        "unpaid": held.get("unpaid", 0), "noise": counts["noise"],
                        "done": counts["done"], "held_until_window": counts["held_until_window"]},
             "undelivered": self.undelivered(),
+            "scheduled": counts["scheduled"],
         }
 
     def undelivered(self) -> int:
@@ -263,6 +343,10 @@ class Actions:
             "urgent": {"value": r.urgent, "reason": r.urgent_reason},
             "relevance": {"value": r.relevance, "reason": r.relevance_reason},
             "base_priority": r.base_priority.label,
+            "snooze": ({"kind": r.snooze_kind, "reason": r.snooze_reason,
+                        "until": self.local(r.snooze_until).isoformat() if r.snooze_until else None}
+                       if r.state == "snoozed" else None),
+            "followup": self.followup_note(r) or None,
         }
 
     # -- replying -------------------------------------------------------------------------
@@ -276,23 +360,102 @@ class Actions:
         since = self.local(info.status_since).strftime("%d %b %Y") if info.status_since else "a while"
         return f"{info.name} is unpaid since {since}"
 
-    def reply(self, tid: int, text: str, *, confirmed: bool = False) -> Outcome:
-        """Queue a reply in the outbox (the thread becomes answered).
+    def reply(self, tid: int, text: str, *, confirmed: bool = False, at: float | None = None,
+              when: str | None = None, at_window: bool = False) -> Outcome:
+        """Queue a reply in the outbox (the thread becomes answered), or hold it.
 
-        A reply to an unpaid project is refused with :class:`NeedsConfirmation` until
-        ``confirmed``; nothing is queued before that.
+        ``at`` (epoch seconds) or ``when`` (words: "завтра 11:00") hold it as *scheduled*
+        until then; ``at_window`` holds it until the next reply window opens (sent at once
+        while one is open).  A reply to an unpaid project is refused with
+        :class:`NeedsConfirmation` until ``confirmed``; nothing is queued before that.
         """
         if not text.strip():
             raise ActionError("an empty reply is not sent")
+        send_at = self.send_time(at=at, when=when, at_window=at_window)
         warning = self.reply_warning(tid)
         if warning and not confirmed:
             raise NeedsConfirmation(warning, "confirm to send anyway")
         self._check_length(tid, text, confirmed)
         try:
-            oid = self.store.queue_reply(tid, text)
+            oid = self.store.queue_reply(tid, text, send_at=send_at)
         except StoreError as e:
             raise ActionError(str(e)) from e
-        return Outcome(f"reply queued (outbox #{oid})", (tid,), "answered", oid)
+        if send_at is not None:
+            msg = SCHEDULED_MSG.format(when=self.when(send_at), oid=oid)
+        elif at_window:
+            msg = WINDOW_OPEN_MSG.format(oid=oid)
+        else:
+            msg = QUEUED_MSG.format(oid=oid)
+        return Outcome(msg, (tid,), "answered", oid)
+
+    # -- held replies ---------------------------------------------------------------------
+
+    def send_time(self, *, at: float | None = None, when: str | None = None,
+                  at_window: bool = False) -> float | None:
+        """When a reply asked to go ``at`` / ``when`` / ``at_window`` is sent (``None``: now).
+
+        A time that has passed is refused; "the next window" is now while one is open
+        (or when no windows are configured: always open)."""
+        if sum(x is not None and x is not False for x in (at, when, at_window or None)) > 1:
+            raise ActionError(ONE_TIME_ONLY)
+        if at_window:
+            return self.window_send().at
+        if when is not None:
+            return self.parse_when(when)
+        if at is not None:
+            if at <= self.now():
+                raise ActionError(PASSED)
+            return at
+        return None
+
+    def window_send(self) -> SendPlan:
+        """When "send at the next window" sends a reply written now, in words."""
+        t = self.now()
+        is_open, _end, next_start, _next_end = self.ws.schedule.state_ts(t)
+        if is_open or next_start is None:
+            return SendPlan(None, NOW_NO_WINDOWS if self.ws.schedule.empty else NOW_OPEN)
+        return SendPlan(next_start, AT_NEXT_WINDOW.format(when=self.when(next_start)))
+
+    def scheduled_replies(self, tid: int | None = None) -> list[OutboxRow]:
+        """Replies held for a later send time (of one thread, or all), soonest first."""
+        rows = [r for r in self.store.outbox(("scheduled",)) if r.kind == "reply"
+                and (tid is None or r.thread_id == tid)]
+        return sorted(rows, key=lambda r: (r.send_at or 0.0, r.id))
+
+    def _held(self, oid: int) -> OutboxRow:
+        row = self._outbox_row(oid)
+        if row.state != "scheduled":
+            raise ActionError(NOT_HELD.format(oid=oid, state=row.state))
+        return row
+
+    def edit_scheduled(self, oid: int, text: str | None = None, *, at: float | None = None,
+                       when: str | None = None, at_window: bool = False,
+                       send_now: bool = False) -> Outcome:
+        """Change a held reply before it goes: its text, its time (``at`` / ``when`` /
+        ``at_window``), or send it now.  Refused once it is no longer held."""
+        row = self._held(oid)
+        if text is not None and not text.strip():
+            raise ActionError(EMPTY_EDIT)
+        tid = (row.thread_id,) if row.thread_id else ()
+        moved = at is not None or when is not None or at_window
+        send_at = None if send_now else self.send_time(at=at, when=when, at_window=at_window)
+        if send_now or (moved and send_at is None):
+            try:
+                self.store.outbox_edit(oid, text=text, release_at=self.now())
+            except StoreError as e:
+                raise ActionError(str(e)) from e
+            return Outcome(GOES_NOW.format(oid=oid), tid, outbox_id=oid)
+        try:
+            self.store.outbox_edit(oid, text=text, send_at=send_at)
+        except StoreError as e:
+            raise ActionError(str(e)) from e
+        when_s = self.when(send_at if send_at is not None else (row.send_at or self.now()))
+        said = CHANGED if text is not None else MOVED
+        return Outcome(said.format(oid=oid, when=when_s), tid, outbox_id=oid)
+
+    def send_scheduled_now(self, oid: int) -> Outcome:
+        """Send a held reply now instead of at its time."""
+        return self.edit_scheduled(oid, send_now=True)
 
     def _check_length(self, tid: int, text: str, confirmed: bool) -> None:
         """Refuse what the remote would refuse; make the user confirm a reply that takes
@@ -401,6 +564,58 @@ class Actions:
         wake, why = until, reason
         self._each(ids, lambda tid: self.store.snooze(tid, kind, wake, why))
         return Outcome(_n(f"snoozed {reason}", ids), tuple(ids), "snoozed")
+
+    # -- follow-ups ("waiting on the client") ---------------------------------------------------
+
+    def followup_time(self, after: str) -> tuple[float, str]:
+        """The wake time of a follow-up asked as ``after`` ("2 windows", "3 days", "fri 11:00")
+        and how it reads; ``ActionError`` if unclear or not ahead."""
+        from inscope.rules.followup import followup_at
+
+        if not after.strip():
+            raise ActionError(SAY_WHEN_FOLLOWUP)
+        try:
+            got = followup_at(after, datetime.fromtimestamp(self.now(), UTC), self.ws.schedule)
+        except ValueError as e:
+            raise ActionError(str(e)) from e
+        until = got.at.timestamp()
+        if until <= self.now():
+            raise ActionError(WORDS_PASSED.format(text=after))
+        return until, got.label
+
+    def followup_options(self) -> list[FollowupOption]:
+        """The presets of the follow-up picker, with their wake times computed now."""
+        out: list[FollowupOption] = []
+        for after in ("1 window", "2 windows", "1 day", "3 days", "7 days"):
+            until, label = self.followup_time(after)
+            out.append(FollowupOption(FOLLOWUP_OPTION.format(label=label, when=self.when(until)),
+                                      after, until))
+        return out
+
+    def followup(self, ids: Sequence[int], after: str) -> Outcome:
+        """Wait on the client after my reply: each thread leaves the inbox (Snoozed, with its
+        wake time) and comes back then with "no answer since <my reply>" — unless the client
+        writes first, in which case their message opens it as any client message does."""
+        until, _label = self.followup_time(after)
+        plans: list[tuple[int, float]] = []
+        for tid in ids:
+            th = self.thread(tid)
+            since = self.store.my_last_reply_at(tid)
+            if since is None:
+                raise ActionError(NOTHING_TO_WAIT_ON.format(tid=tid))
+            if th.last_client_at is not None and th.last_client_at > since:
+                raise ActionError(CLIENT_WROTE_LAST.format(tid=tid))
+            plans.append((tid, since))
+        if not plans:
+            raise ActionError("no thread given")
+        for tid, since in plans:
+            reason = FOLLOWUP_REASON.format(until=self.day_time(until), since=self.day_time(since))
+            self.store.followup(tid, until, since, reason)
+        return Outcome(_n(FOLLOWUP_MSG.format(until=self.when(until)), ids), tuple(ids), "snoozed")
+
+    def wake(self) -> WakeUp:
+        """The clock's work on threads: snoozes and follow-ups whose time came wake now."""
+        return self.store.wake(self.now())
 
     def priority(self, ids: Sequence[int], level: Priority) -> Outcome:
         """Set the priority by hand (it sticks until the client's next message)."""
@@ -530,9 +745,13 @@ class Actions:
 
     # -- the outbox --------------------------------------------------------------------------------
 
-    def outbox(self, states: Iterable[str] = ("queued", "sending", "failed", "unknown")) -> list[OutboxRow]:
-        """Undelivered rows (by default), oldest first."""
+    def outbox(self, states: Iterable[str] = machine.PENDING) -> list[OutboxRow]:
+        """Rows not finished (by default: held, queued, sending, failed, unknown), by id."""
         return self.store.outbox(tuple(states))
+
+    def outbox_row(self, oid: int) -> OutboxRow:
+        """One outbox row (any state); ``ActionError`` naming it when there is none."""
+        return self._outbox_row(oid)
 
     def _outbox_row(self, oid: int) -> OutboxRow:
         if oid <= 0:
@@ -577,13 +796,127 @@ class Actions:
         return Outcome(f"reply #{oid} is a draft again", (row.thread_id,), outbox_id=oid)
 
     def cancel(self, oid: int) -> Outcome:
-        """Never send this row (a queued, failed or unknown-delivery one)."""
+        """Never send this row (a scheduled, queued, failed or unknown-delivery one).
+
+        A scheduled reply's text goes back to the thread's draft, and the thread is open
+        again when that reply was what answered it."""
         row = self._outbox_row(oid)
+        if row.state == "scheduled":
+            try:
+                tid = self.store.outbox_withdraw(oid)
+            except StoreError as e:
+                raise ActionError(str(e)) from e
+            said = CANCELLED_HELD if tid is not None else CANCELLED_NOTE
+            return Outcome(said.format(oid=oid), (tid,) if tid else (), outbox_id=oid)
         if row.state not in ("queued", "failed", "unknown"):
             raise ActionError(f"outbox #{oid} is {row.state}: it cannot be cancelled")
         self.store.outbox_move(oid, "cancelled")
         return Outcome(f"outbox #{oid} cancelled: it will not be sent",
                        (row.thread_id,) if row.thread_id else (), outbox_id=oid)
+
+    # -- reply templates ----------------------------------------------------------------------
+
+    def catalog(self) -> Catalog:
+        """Every template (built-in, ``[[templates]]``, the templates folder)."""
+        from inscope.templates import TemplateError
+
+        try:
+            return self.ws.templates()
+        except TemplateError as e:
+            raise ActionError(str(e)) from e
+
+    def template_language(self, tid: int) -> str:
+        """The language to answer ``tid`` in: that of the client's newest message that has
+        words, else ``[me] language``."""
+        from inscope.templates import language_of
+
+        for m in reversed(self.store.messages(tid, limit=20)):
+            if m.role == "client" and (lang := language_of(m.text)):
+                return lang
+        return self.ws.config.me.language
+
+    def templates(self, tid: int | None = None, *, project: str | None = None,
+                  language: str | None = None) -> list[Template]:
+        """The templates offered for thread ``tid`` (its project, its language), or for
+        ``project``; with neither, every definition."""
+        cat = self.catalog()
+        if tid is not None:
+            th = self.thread(tid)
+            lang = language if language is not None else self.template_language(tid)
+            return cat.offer(th.project, lang)
+        if project is not None:
+            return cat.offer(project, language or "")
+        return sorted(cat.templates, key=lambda t: (t.name, t.project, t.language))
+
+    def template_values(self, tid: int, language: str) -> dict[str, str]:
+        """What the thread and the config know: ``client_name``, ``client_full_name``,
+        ``project``, ``title``, ``my_name``, ``account_manager``, ``next_window`` (in the
+        template's ``language``) and the project's ``fields`` (``report_link`` …)."""
+        from inscope.templates.when import in_words
+
+        th = self.thread(tid)
+        cfg = self.ws.config
+        values: dict[str, str] = {"project": th.project, "title": one_line(th.title, 200)}
+        if cfg.me.name and cfg.me.name != "Me":
+            values["my_name"] = cfg.me.name
+        client = next((m for m in reversed(self.store.messages(tid, limit=50)) if m.role == "client"), None)
+        if client is not None and client.author_name.strip():
+            full = one_line(client.author_name, 100)
+            values["client_full_name"] = full
+            values["client_name"] = full.split()[0]
+        p = cfg.project(th.project)
+        if p is not None:
+            if p.account_manager.name:
+                values["account_manager"] = p.account_manager.name
+            values.update({k: v for k, v in p.fields.items() if v.strip()})
+        t = self.now()
+        st = self.ws.schedule.state(datetime.fromtimestamp(t, UTC))
+        if st.next_start is not None:
+            values["next_window"] = in_words(st.next_start, datetime.fromtimestamp(t, self.tz),
+                                             language or "ru")
+        return values
+
+    def prepare_template(self, name: str, tid: int, *, language: str | None = None) -> PreparedTemplate:
+        """Template ``name`` for thread ``tid``: the definition that applies, the values the
+        thread knows and the fields still to ask for."""
+        from inscope.templates import TemplateError, missing
+
+        th = self.thread(tid)
+        lang = language if language is not None else self.template_language(tid)
+        try:
+            tpl = self.catalog().pick(name, th.project, lang)
+        except TemplateError as e:
+            raise ActionError(str(e)) from e
+        values = self.template_values(tid, tpl.language or lang)
+        return PreparedTemplate(tpl, values, missing(tpl.text, values))
+
+    def template_text(self, name: str, tid: int, given: Mapping[str, str] | None = None, *,
+                      language: str | None = None) -> str:
+        """The text of template ``name`` filled for ``tid``; ``given`` adds or overrides
+        fields.  ``ActionError`` naming the fields still without a value."""
+        from inscope.templates import MissingFields, fill
+
+        prep = self.prepare_template(name, tid, language=language)
+        values = {**prep.values, **{k: v for k, v in (given or {}).items() if v.strip()}}
+        try:
+            return fill(prep.template.text, values)
+        except MissingFields as e:
+            fields = ", ".join(e.names)
+            raise ActionError(TEMPLATE_NEEDS.format(name=name, fields=fields)) from e
+
+    # -- notices to her own Telegram ------------------------------------------------------------
+
+    def send_to_saved(self, notice: Notice) -> Outcome | None:
+        """Queue ``notice`` for her own Telegram "Saved Messages" (``[notify] saved_messages``
+        names the telegram_user account); ``None`` when that is not configured."""
+        account = self.ws.config.notify.saved_messages
+        if not account or not self.ws.config.notify.enabled:
+            return None
+        text = f"{one_line(notice.title, 120)}\n{one_line(notice.body, 1000)}"
+        ids = [a.thread_id for a in notice.alerts]
+        oid = self.store.queue_outgoing(kind="notice", account=account, conversation="me", text=text,
+                                        subject=one_line(notice.title, 120), target={"chat_id": "me"})
+        return Outcome(SAVED_QUEUED.format(oid=oid), tuple(ids), outbox_id=oid)
 
     # -- undo -----------------------------------------------------------------------------------
 

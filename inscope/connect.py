@@ -227,8 +227,16 @@ def _email(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None]) ->
         opts["user"] = ask("IMAP user: ").strip()
         folders = ask("Folders to watch [INBOX]: ").strip()
         opts["folders"] = [f.strip() for f in folders.split(",")] if folders else ["INBOX"]
-        password = ask_secret("Password or app password (hidden): ")
-        _keep_secret(name, "imap", "password", password, out)
+        from connectors.email import oauth
+
+        # Microsoft 365 and Gmail want OAuth2; Yandex and Mail.ru take app passwords.
+        suggested = "oauth2" if (p := oauth.provider_for(opts)) and p.name in ("microsoft", "google") else "password"
+        auth = (ask(f"Sign in with password or oauth2 [{suggested}]: ").strip() or suggested).lower()
+        if auth == "oauth2":
+            _oauth_sign_in(name, opts, ask, ask_secret, out)
+        else:
+            password = ask_secret("Password or app password (hidden): ")
+            _keep_secret(name, "imap", "password", password, out)
     else:
         out(f"inscope: unknown email kind {kind!r}")
         return 1
@@ -238,7 +246,9 @@ def _email(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None]) ->
         opts["smtp_port"] = int(ask("SMTP port [587]: ").strip() or 587)
         opts["smtp_tls"] = ask("SMTP TLS (starttls/ssl/none) [starttls]: ").strip() or "starttls"
         opts["smtp_user"] = ask("SMTP user [same]: ").strip() or opts.get("user", "")
-        if kind == "maildir" or ask("Same password for SMTP? [Y/n]: ").strip().lower() in ("n", "no"):
+        if opts.get("auth") == "oauth2":
+            out("  SMTP signs in with the same OAuth2 sign-in")
+        elif kind == "maildir" or ask("Same password for SMTP? [Y/n]: ").strip().lower() in ("n", "no"):
             _keep_secret(name, "smtp", "smtp_password", ask_secret("SMTP password (hidden): "), out)
     out(upsert_account(path, name, kind, opts))
     out("\nMap sender domains to projects, e.g. client.ru → Ромашка (empty line ends):")
@@ -254,6 +264,51 @@ def _email(path: Path, ask: Ask, ask_secret: Ask, out: Callable[[str], None]) ->
             out(map_to_project(path, proj, "email_domains", dom.lower()))
     out(f"\nwrote {path}")
     return 0
+
+
+def _oauth_sign_in(name: str, opts: dict[str, Any], ask: Ask, ask_secret: Ask, out: Callable[[str], None]) -> None:
+    """Fill ``opts`` for ``auth = "oauth2"`` and keep the refresh token (or the token command)."""
+    from connectors.email import oauth, oauth_flows
+
+    guess = oauth.provider_for(opts)
+    default = guess.name if guess else "microsoft"
+    provider_name = (ask(f"Provider (microsoft/google/yandex/command) [{default}]: ").strip() or default).lower()
+    opts["auth"] = "oauth2"
+    if provider_name == "command":
+        opts["oauth2_token_command"] = ask("Command that prints an access token: ").strip()
+        oauth.CommandToken(name, opts["oauth2_token_command"]).access_token()
+        out("  the command printed a token")
+        return
+    opts["oauth2_provider"] = provider_name
+    opts["oauth2_client_id"] = ask("Application (client) id registered with the provider: ").strip()
+    if provider_name == "microsoft":
+        tenant = ask("Tenant (common/organizations/consumers or an id) [common]: ").strip() or "common"
+        if tenant != "common":
+            opts["oauth2_tenant"] = tenant
+        # National clouds (and the tests' stand-in) sign in elsewhere.
+        authority = ask(f"Sign-in server [https://login.microsoftonline.com/{tenant}]: ").strip()
+        if authority:
+            opts["oauth2_authority"] = authority
+        provider = oauth.provider_for(opts)
+        assert provider is not None
+        signed = oauth_flows.device_code_sign_in(name, provider, opts["oauth2_client_id"], show=out)
+    else:
+        secret = ask_secret("Client secret of the application (hidden, empty if none): ").strip()
+        provider = oauth.provider_for(opts)
+        assert provider is not None
+
+        def open_url(url: str) -> None:
+            import webbrowser
+
+            out(f"Open this page to sign in (a browser should open by itself):\n  {url}")
+            webbrowser.open(url)
+
+        signed = oauth_flows.loopback_sign_in(name, provider, opts["oauth2_client_id"], open_url=open_url,
+                                              client_secret=secret, login_hint=str(opts.get("user", "")))
+        if secret:
+            _keep_secret(name, "imap", "oauth2_client_secret", secret, out)
+    out(f"  signed in{' as ' + signed.username if signed.username else ''}")
+    _keep_secret(name, "imap", "oauth2_refresh_token", signed.refresh_token, out)
 
 
 if __name__ == "__main__":

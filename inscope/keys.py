@@ -71,7 +71,12 @@ CONTEXTS: tuple[Context, ...] = (
     Context("sidebar", "Sidebar", "When the views and projects on the left have the focus"),
     Context("detail", "Conversation", "When the conversation pane has the focus (full screen)"),
     Context("composer", "Composer", "While writing a reply"),
-    Context("pickers", "Pickers", "In the snooze, priority and project pickers (1–9 pick directly)"),
+    Context("pickers", "Pickers",
+            "In the snooze, follow-up, priority and project pickers (1–9 pick directly)"),
+    Context("templates", "Template picker",
+            "In the composer's template picker: type to filter (fuzzy), enter inserts"),
+    Context("fields", "Template fields",
+            "When a template asks for what the thread does not know (tab: next field)"),
     Context("escalate", "Escalation dialog", "While writing the note for the account manager"),
     Context("confirm", "Questions", "When a yes / no question is asked"),
     Context("report", "Report", "On the time-per-client report"),
@@ -108,9 +113,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("thread.escalate", "exclamation_mark", "escalate", "Escalate",
             "Escalate to the project's account manager with a note", "inbox", show=True,
             key_display="!"),
+    Command("thread.followup", "f", "followup", "Follow-up",
+            "Waiting on the client: after my reply, bring the thread back if they have not "
+            "answered in 1 / 2 windows, 1 / 3 / 7 days or a time you type; it leaves the Inbox "
+            "(Snoozed, with its wake time) and returns saying \"no answer since …\" — a client "
+            "message ends it", "inbox"),
     Command("thread.priority", "p", "priority", "Priority",
             "Set the priority: urgent / high / normal / low (1–4); it sticks until the client's "
             "next message", "inbox"),
+    Command("thread.relevance", "m", "relevance", "Mine?",
+            "Mine / not mine: correct whose the thread is (it sticks across new messages, z "
+            "undoes it, and similar threads learn from it)", "inbox"),
     Command("thread.assign", "a", "assign", "Assign project",
             "Assign the thread to a project (threads from unmapped chats, boards or domains "
             "land in Unsorted); later messages of the same conversation follow it", "inbox"),
@@ -141,7 +154,8 @@ COMMANDS: tuple[Command, ...] = (
     # -- everywhere -----------------------------------------------------------------------------
     Command("app.palette", "ctrl+p", "command_palette", "Palette",
             "Command palette: jump to a view or project, sync now, report, peek at held "
-            "threads, resolve the selected escalation, project status, resend unknown replies",
+            "threads, resolve the selected escalation, project status, resend unknown replies, "
+            "edit / send now / cancel a scheduled reply",
             APP_WIDE),
     Command("app.focus_next", "tab", "focus_next", "Next pane",
             "Sidebar → list → detail", APP_WIDE),
@@ -165,7 +179,20 @@ COMMANDS: tuple[Command, ...] = (
     # -- dialogs --------------------------------------------------------------------------------
     Command("composer.send", "ctrl+s", "send", "Send",
             "Queue the reply in the outbox; it goes out with the next sync (an unpaid project "
-            "warns first: press again)", "composer", show=True, priority=True),
+            "warns first: press again). Editing a scheduled reply: send it now", "composer",
+            show=True, priority=True),
+    Command("composer.send_later", "ctrl+l", "send_later", "At window",
+            "Hold the reply and send it when the next reply window opens (the composer says "
+            "when; at once while a window is open); it waits in the outbox as scheduled — r on "
+            "the thread or the palette edits or cancels it until then", "composer", show=True,
+            priority=True),
+    Command("composer.send_at", "ctrl+o", "send_at", "At…",
+            "Hold the reply until a time you type (\"завтра 11:00\", \"fri 10:00\", \"2h\"); "
+            "enter schedules it, esc goes back to the text", "composer", show=True,
+            priority=True),
+    Command("composer.template", "ctrl+t", "template", "Template",
+            "Insert a reply template (fuzzy picker); placeholders are filled from the thread and "
+            "what it does not know is asked for", "composer", show=True, priority=True),
     Command("composer.close", "escape", "close", "Keep draft",
             "Close the composer and keep the text as a draft", "composer", show=True,
             priority=True),
@@ -173,6 +200,12 @@ COMMANDS: tuple[Command, ...] = (
             show=True),
     Command("picker.down", "j", "down", "Down", "Next choice", "pickers"),
     Command("picker.up", "k", "up", "Up", "Previous choice", "pickers"),
+    Command("template.down", "down", "down", "Down", "Next template", "templates"),
+    Command("template.up", "up", "up", "Up", "Previous template", "templates"),
+    Command("template.cancel", "escape", "cancel", "Cancel", "Back to the reply, nothing inserted",
+            "templates", show=True),
+    Command("fields.cancel", "escape", "cancel", "Cancel", "Back to the reply, nothing inserted",
+            "fields", show=True),
     Command("escalate.cancel", "escape", "cancel", "Cancel", "Do not escalate", "escalate",
             show=True),
     Command("confirm.yes", "y,enter", "answer(True)", "Yes", "Confirm", "confirm", show=True),

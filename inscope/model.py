@@ -31,8 +31,9 @@ ThreadState = Literal["open", "answered", "done", "snoozed", "escalated"]
 THREAD_STATES: tuple[ThreadState, ...] = get_args(ThreadState)
 
 # Snooze kinds: until a time, until the next reply window, until the client replies,
-# until the project is active again.
-SnoozeKind = Literal["until", "window", "client", "project"]
+# until the project is active again, and a follow-up ("waiting on the client": back at a
+# time unless the client answers first).
+SnoozeKind = Literal["until", "window", "client", "project", "followup"]
 SNOOZE_KINDS: tuple[SnoozeKind, ...] = get_args(SnoozeKind)
 
 # A paused or unpaid project's threads are held out of the Inbox (the "held" view).
@@ -132,6 +133,7 @@ class ThreadRow:
     relevance_reason: str = ""
     base_priority: Priority = Priority.NORMAL  # high / normal / low without the emergency
     relevance_override: str | None = None  # "mine" / "noise" set by hand (Actions.relevance)
+    followup_since: float | None = None  # a follow-up waits on the client since my reply then
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from connectors import registry
 from connectors.base import Connector, SourceContext
 from inscope.config import AccountCfg, Config
-from inscope.secrets import get_secret
+from inscope.secrets import get_secret, store_secret
 
 
 def context_for(cfg: Config, acc: AccountCfg, data_dir: Path | None) -> SourceContext:
@@ -24,6 +24,10 @@ def context_for(cfg: Config, acc: AccountCfg, data_dir: Path | None) -> SourceCo
     def other_secret(account: str, name: str) -> str | None:
         other = cfg.account(account)
         return get_secret(account, other.kind if other else account, name)
+
+    def save_secret(account: str, name: str, value: str) -> None:
+        other = cfg.account(account)
+        store_secret(account, other.kind if other else account, name, value)
 
     return SourceContext(
         account=acc.name,
@@ -37,6 +41,7 @@ def context_for(cfg: Config, acc: AccountCfg, data_dir: Path | None) -> SourceCo
         data_dir=data_dir,
         other_accounts={a.name: {"kind": a.kind, **a.options} for a in cfg.accounts},
         other_secret=other_secret,
+        save_secret=save_secret,
     )
 
 

@@ -9,6 +9,12 @@ Invariants are numbered as in docs/architecture.md, Invariants:
   reconciled against the remote before anything is sent again (invariant 2).
 - A source that keeps read receipts (``MarksRead``) is told which threads the user
   opened or closed, after each successful fetch of that account (``inscope.readmarks``).
+- The clock's work runs with the outbox: a reply held until a send time is promoted to
+  the queue once the clock has passed it (never before; a crash after the promotion is a
+  queued row, a crash mid-send a ``sending`` row — both covered above), and snoozes and
+  follow-ups whose time came wake.
+- What deserves a notification is reported, not shown: urgent threads a client just wrote
+  in and follow-ups back unanswered (``SyncReport.alerts``, see ``inscope.alerts``).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any, assert_never
 from connectors.base import (
     ChatMigrated,
     Connector,
+    ConversationsJoined,
     LongPoll,
     MarksRead,
     MaybeSentError,
@@ -36,6 +43,8 @@ from connectors.base import (
     redact,
 )
 from inscope import lease
+from inscope.alerts import Alert, followup_alert, new_urgent, remember
+from inscope.model import Priority
 from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreError, TriageFn
 
 log = logging.getLogger("inscope.sync")
@@ -81,12 +90,15 @@ class SyncReport:
     errors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     retriaged: int = 0  # threads re-triaged because the rules changed (any row may differ)
+    promoted: int = 0  # held replies whose send time came (now queued)
+    woken: list[int] = field(default_factory=list)  # snoozes and follow-ups that ended
+    alerts: list[Alert] = field(default_factory=list)  # urgent arrivals, follow-ups back
 
     @property
     def changed(self) -> bool:
         # A failed reply changes its thread too (back in the Inbox, "not delivered").
         return bool(self.inserted or self.updated or self.threads or self.sent or self.retriaged
-                    or self.failed)
+                    or self.failed or self.woken or self.promoted)
 
 
 @dataclass(slots=True)
@@ -102,6 +114,7 @@ class Hooks:
     # A fingerprint of the rules (the config's triage-relevant parts): when it differs from
     # the one the database was triaged with, every thread is re-triaged before the first round.
     rules_version: str = ""
+    alerts: bool = True  # look for urgent arrivals and follow-ups back (``[notify] enabled``)
 
 
 def _backoff(failures: int, hint: float | None) -> float:
@@ -135,6 +148,7 @@ class SyncEngine:
         self._in_flight: set[int] = set()
         self.owner = lease.me()  # this process, as the lease holder of the rows it sends
         self._read_seen: dict[str, int] = {}  # account → the last event id read marks covered
+        self._alerted: dict[int, float] | None = None  # thread → client message time alerted
 
     # -- receiving --------------------------------------------------------------------
 
@@ -145,22 +159,28 @@ class SyncEngine:
             return
         self.store.heal_if_needed()  # someone deleted the -wal/-shm under this process?
         st.state = "syncing"
+        if self.hooks.alerts:
+            self._seen()  # before anything new is stored, so what arrives now is new
         try:
             for _ in range(MAX_PAGES_PER_ROUND):
                 batch = await conn.fetch(self.store.cursor(name))
                 # Events first: a re-key makes this batch's items (under the new chat id)
                 # join the old thread.
+                joins: list[tuple[str, str]] = []
                 for event in batch.events:
-                    self._apply_event(name, event, report)
+                    self._apply_event(name, event, report, joins)
                 report.notes.extend(f"{name}: {note}" for note in batch.notes)
                 res = self.store.apply_batch(
                     name, batch.items, batch.cursor, project_of=self.hooks.project_of,
                     role_of=self.hooks.role_of, role_in=self.hooks.role_in, triage=self.hooks.triage(),
+                    joins=joins,
                 )
                 report.inserted += res.inserted
                 report.updated += res.updated
                 report.threads |= res.threads
                 st.items += res.inserted
+                if res.inserted and res.threads:
+                    report.alerts.extend(self._urgent_arrivals(res.threads))
                 if not batch.more:
                     break
         except SourceError as e:
@@ -191,14 +211,57 @@ class SyncEngine:
                 return
         self._read_seen[name] = top
 
-    def _apply_event(self, account: str, event: SourceEvent, report: SyncReport) -> None:
-        """Act on one structural change a source reported, and say so in the report."""
+    # -- what deserves a notification -----------------------------------------------------
+
+    def _seen(self) -> dict[int, float]:
+        """Urgent threads already alerted (seeded on first use with what is urgent now, so a
+        start never alerts the backlog)."""
+        if self._alerted is None:
+            index = self.store.view_index("inbox", max_priority=int(Priority.URGENT))
+            rows = self.store.threads_by_id([t for t, _, _ in index])
+            self._alerted = {r.id: r.last_client_at for r in rows.values() if r.last_client_at}
+        return self._alerted
+
+    def _urgent_arrivals(self, threads: Iterable[int]) -> list[Alert]:
+        """Urgent threads of the Inbox among ``threads`` with a client message not alerted."""
+        if not self.hooks.alerts:
+            return []
+        seen = self._seen()
+        ids = list(threads)
+        index = self.store.view_index("inbox", thread_ids=ids, max_priority=int(Priority.URGENT))
+        rows = self.store.threads_by_id([t for t, _, _ in index])
+        alerts = new_urgent((rows[t] for t, _, _ in index if t in rows), seen)
+        remember(seen, alerts)
+        return alerts
+
+    def clock_work(self, report: SyncReport) -> None:
+        """Held replies whose time came join the queue; snoozes and follow-ups that are due
+        wake (a follow-up back unanswered is an alert)."""
+        now = self.clock()
+        report.promoted += len(self.store.outbox_promote(now))
+        wake = self.store.wake(now)
+        if wake.woken:
+            report.woken.extend(wake.woken)
+            report.threads |= set(wake.woken)
+        if wake.returned and self.hooks.alerts:
+            rows = self.store.threads_by_id(wake.returned)
+            report.alerts.extend(followup_alert(rows[t], now) for t in wake.returned if t in rows)
+
+    def _apply_event(self, account: str, event: SourceEvent, report: SyncReport,
+                     joins: list[tuple[str, str]]) -> None:
+        """Act on one structural change a source reported, and say so in the report.
+
+        Conversation joins are collected into ``joins``: the store merges them in the
+        batch's own transaction, so a crash leaves neither half done."""
         match event:
             case ChatMigrated(old=old, new=new):
                 moved = self.store.rekey_conversation(account, old, new)
                 mapped = self.hooks.on_migrate(account, old, new)
                 report.notes.append(f"{account}: chat {old} became {new} ({moved} threads kept"
                                     + (f", mapped to {mapped})" if mapped else ")"))
+            case ConversationsJoined(absorbed=absorbed, into=into):
+                joins.append((absorbed, into))
+                report.notes.append(f"{account}: conversation {absorbed} joined {into} (its parent arrived later)")
             case _:
                 assert_never(event)
 
@@ -331,6 +394,7 @@ class SyncEngine:
         another engine — in this process or another — never picks the same row.
         """
         async with self._send_lock:
+            self.clock_work(report)
             rows = self.store.outbox(("queued",), due_only=True)
             if not rows:
                 return
@@ -482,9 +546,14 @@ class SyncEngine:
                     await self.reconcile_pending(rep)
                     self._reconciled = True
                 await self.drain_outbox(rep)
-                if rep.sent or rep.failed or rep.unknown or rep.errors:
+                if rep.changed or rep.failed or rep.unknown or rep.errors or rep.alerts:
                     on_round(rep)
-                await pause(min(interval, 5.0))
+                # Wake for the next held reply on time (it is promoted at its send time).
+                wait = min(interval, 5.0)
+                due = self.store.next_send_at()
+                if due is not None:
+                    wait = max(0.05, min(wait, due - self.clock() + 0.01))
+                await pause(wait)
 
         async def supervised(name: str, body: Callable[[], Awaitable[None]]) -> None:
             # A loop that dies (a bug, a store refusal) is reported and restarted: the outbox

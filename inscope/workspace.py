@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from inscope.actions import Actions
     from inscope.report import ProjectReport
     from inscope.sync import BrokenAccount, Hooks, SyncEngine
+    from inscope.templates import Catalog
 
 
 RULES_CODE_VERSION = 1
@@ -139,7 +140,8 @@ class Workspace:
 
         return Hooks(project_of=self.project_of, role_of=self.role_of, role_in=self.role_in,
                      triage=lambda: self.rules.triage_fn(self.clock()), on_migrate=self.chat_migrated,
-                     rules_version=self.rules_version())
+                     rules_version=self.rules_version(),
+                     alerts=self.config.notify.enabled)
 
     def rules_version(self) -> str:
         """A fingerprint of everything in the config the triage depends on (not accounts or
@@ -268,6 +270,13 @@ class Workspace:
 
         t = datetime.fromtimestamp(time.time() if now is None else now, UTC)
         return parse_when(text, t, self.schedule).timestamp()
+
+    def templates(self) -> Catalog:
+        """Every reply template: built-in, ``[[templates]]`` and ``templates/*.md`` beside the
+        config, read now (edits to the folder count at once); ``TemplateError`` if one is bad."""
+        from inscope.templates import load_catalog
+
+        return load_catalog(self.config, self.config_path)
 
     def next_window_start(self, now: float | None = None) -> float | None:
         t = datetime.fromtimestamp(time.time() if now is None else now, UTC)

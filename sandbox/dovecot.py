@@ -5,6 +5,12 @@ under a temp dir of its own, mail_uid/gid nobody/nogroup, base_dir/state/logs
 inside that dir), runs ``dovecot -F`` in the foreground on a free 127.0.0.1 port
 and waits until it greets.  ``stop()`` kills it.  ``dovecot_binary()`` finds the
 binary (``None`` when Dovecot is not installed: ``apt-get install dovecot-imapd``).
+
+With ``oauth2_introspection_url`` it also takes SASL XOAUTH2 / OAUTHBEARER logins
+and validates each bearer token with Dovecot's own ``oauth2`` passdb, which asks
+that URL (RFC 7662 introspection, ``POST token=…``) and compares the answer's
+``username`` with the login — a real server checking real tokens, with
+``sandbox.oauth_server.OAuthServer`` as the provider.
 """
 
 from __future__ import annotations
@@ -45,7 +51,9 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
+# Refused logins answer at once: tests try wrong tokens on purpose.
+auth_failure_delay = 0
 first_valid_uid = 1
 mail_uid = nobody
 mail_gid = nogroup
@@ -58,7 +66,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
-userdb {{
+{oauth2_passdb}userdb {{
   driver = static
   args = uid=nobody gid=nogroup home={root}/home/%u
 }}
@@ -94,6 +102,25 @@ service stats {{
 """
 
 
+OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
+"""
+
+# Introspection only (no tokeninfo, no local validation): every login asks the provider.
+OAUTH2_CONFIG = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
 class Dovecot:
     """One Dovecot instance rooted in a fresh temp dir of its own.
 
@@ -101,9 +128,12 @@ class Dovecot:
     helpers (auth runs as ``dovecot``) must traverse to the passwd file and sockets.
     """
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *, oauth2_introspection_url: str | None = None,
+                 oauth2_ca_file: str | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="inscope-dovecot-"))
         self.binary = binary
+        self.oauth2_introspection_url = oauth2_introspection_url
+        self.oauth2_ca_file = oauth2_ca_file  # the CA of an https introspection endpoint
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -128,7 +158,18 @@ class Dovecot:
         (root / "passwd").chmod(0o644)
         self.port = free_port()
         conf = root / "dovecot.conf"
-        conf.write_text(CONFIG.format(root=root, port=self.port))
+        oauth2_passdb, mechanisms = "", "plain login"
+        if self.oauth2_introspection_url:
+            extra = ""
+            if self.oauth2_ca_file:
+                shutil.copy(self.oauth2_ca_file, root / "oauth2-ca.pem")
+                (root / "oauth2-ca.pem").chmod(0o644)
+                extra = f"tls_ca_cert_file = {root / 'oauth2-ca.pem'}\n"
+            (root / "oauth2.conf.ext").write_text(OAUTH2_CONFIG.format(url=self.oauth2_introspection_url) + extra)
+            (root / "oauth2.conf.ext").chmod(0o644)
+            oauth2_passdb = OAUTH2_PASSDB.format(root=root)
+            mechanisms = "plain login xoauth2 oauthbearer"
+        conf.write_text(CONFIG.format(root=root, port=self.port, mechanisms=mechanisms, oauth2_passdb=oauth2_passdb))
         self.proc = subprocess.Popen(
             [self.binary, "-F", "-c", str(conf)],
             stdout=subprocess.DEVNULL,

@@ -4,7 +4,8 @@ The app is thin on purpose: the inbox's behaviour (views, the detail pane, movin
 user's actions, the clock, focus time) belongs to its screen, ``tui.screens.inbox``.  The
 app owns what outlives a screen: the db thread for actions (``DbExecutor``), the user's
 keymap, the command palette's provider, the sync engine in a thread worker (its own event
-loop, rounds reported as ``SyncRound``) and quitting.
+loop, rounds reported as ``SyncRound``), notifications (``tui.notify``, made when the first
+alert arrives) and quitting.
 
 Threading (invariant 7, docs/architecture.md, Invariants): the sync thread writes with its
 own store connection and only posts messages; the UI thread never waits on it.
@@ -29,7 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.bindings import bindings_for
 from tui.dbexec import DbExecutor
-from tui.messages import SourceState, SyncRound
+from tui.messages import ClockTicked, SourceState, SyncRound
 from tui.ports import WorkspaceLike
 from tui.screens.inbox import InboxScreen
 from tui.widgets.message_list import MessageList
@@ -37,6 +38,12 @@ from tui.widgets.message_list import MessageList
 if TYPE_CHECKING:
     # The palette provider is imported when the palette first opens (see _commands_provider).
     from textual.command import Provider
+
+    from inscope.alerts import Alert
+    from tui.notify import TuiNotifier
+
+
+WOKEN = "{n} snoozed thread(s) are back."
 
 
 def _commands_provider() -> type[Provider]:
@@ -71,6 +78,7 @@ class InscopeApp(App[None], inherit_bindings=False):
         self._sync_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._background_started = False
+        self._notifier: TuiNotifier | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -134,6 +142,36 @@ class InscopeApp(App[None], inherit_bindings=False):
         """No view build pending and the detail shows the selected thread (tests wait on this)."""
         return self.inbox_screen.settled
 
+    # -- notifications -------------------------------------------------------------------------
+
+    @property
+    def notifier(self) -> TuiNotifier:
+        """Toasts and desktop notifications (``tui.notify``), made on first use."""
+        if self._notifier is None:
+            from tui.notify import TuiNotifier
+
+            self._notifier = TuiNotifier(self, clock=self.clock)
+        return self._notifier
+
+    def alert(self, alerts: list[Alert]) -> None:
+        """Urgent arrivals and follow-ups back: to the notifier (``[notify] enabled`` aside)."""
+        if alerts and self.ws.config.notify.enabled:
+            self.notifier.alerts(alerts)
+
+    async def on_clock_ticked(self, msg: ClockTicked) -> None:
+        """The inbox's clock woke threads (the message bubbles up from the screen): the
+        follow-ups among them that came back unanswered are alerts."""
+        woken = list(msg.woken)
+        if not woken or not self.ws.config.notify.enabled:
+            return
+        from inscope.alerts import followup_alert
+        from inscope.store.states import followup_returned
+
+        now = self.clock()
+        rows = await self.db.run(lambda s: s.threads_by_id(woken))
+        self.alert([followup_alert(r, now) for r in rows.values()
+                    if followup_returned(r.state, r.followup_since, r.last_client_at)])
+
     # -- every key ---------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
@@ -172,7 +210,9 @@ class InscopeApp(App[None], inherit_bindings=False):
                        for st in engine.status.values()]
             # post_message is thread-safe; the handler runs on the UI thread.
             self.post_message(SyncRound(bool(report.changed), set(report.threads), report.errors,
-                                        sources, int(report.unknown), list(report.notes)))
+                                        sources, int(report.unknown), list(report.notes),
+                                        list(getattr(report, "alerts", ())),
+                                        list(getattr(report, "woken", ()))))
 
         task = asyncio.ensure_future(engine.run_forever(on_round, interval=self._sync_interval,
                                                         stop=stop, wake=wake))
@@ -223,6 +263,10 @@ class InscopeApp(App[None], inherit_bindings=False):
                         "ctrl+p → resend?", severity="warning", markup=False)
         for note in msg.notes:
             self.notify(note, markup=False)
+        if msg.woken:
+            # The engine's clock woke them (the inbox's own clock says the same for its wakes).
+            self.notify(WOKEN.format(n=len(msg.woken)), markup=False)
+        self.alert(msg.alerts)
         if (inbox := self._inbox_if_mounted()) is not None:
             inbox.apply_sync_round(msg)
 

@@ -3,7 +3,7 @@
 Offers only what makes sense now: views and projects to jump to, "sync now",
 the report, peeking at threads held until the reply window (outside one),
 resolving the selected thread's escalation, each project's *other* statuses,
-and the replies whose delivery is unknown.
+the replies whose delivery is unknown, and the scheduled replies (edit, send now, cancel).
 Titles are escaped before fuzzy highlighting, which parses markup.
 """
 
@@ -19,12 +19,29 @@ from textual.markup import escape
 from inscope.model import PROJECT_STATUSES, VIEW_TITLES, VIEWS
 from inscope.store import OutboxRow, Store
 from inscope.text import one_line
+from tui.render.chrome import held_until_label
 
 if TYPE_CHECKING:
     from tui.app import InscopeApp
 
 def _undelivered(store: Store) -> list[OutboxRow]:
     return store.outbox(("unknown", "failed"))
+
+
+def _scheduled(store: Store) -> list[tuple[OutboxRow, str]]:
+    """Scheduled replies, soonest first, each with its thread's title."""
+    rows = sorted((r for r in store.outbox(("scheduled",)) if r.kind == "reply"),
+                  key=lambda r: (r.send_at or 0.0, r.id))
+    titles = store.threads_by_id([r.thread_id for r in rows if r.thread_id is not None])
+    return [(r, titles[r.thread_id].title if r.thread_id in titles else r.subject) for r in rows]
+
+
+SCHEDULED_EDIT = "scheduled reply #{oid} ({when}) {title}: edit"
+SCHEDULED_NOW = "scheduled reply #{oid} ({when}) {title}: send now"
+SCHEDULED_CANCEL = "scheduled reply #{oid} ({when}) {title}: cancel"
+SCHEDULED_EDIT_HELP = "Change the text or the time; it waits until then (r on the thread too)"
+SCHEDULED_NOW_HELP = "Send it now instead of at its time"
+SCHEDULED_CANCEL_HELP = "Never send it; the text goes back to the thread's draft"
 
 
 class InscopeCommands(Provider):
@@ -70,8 +87,9 @@ class InscopeCommands(Provider):
                                  f"Mark {p.name} as {status} (undo with z)"))
         try:
             undelivered = await app.db.run(_undelivered)
+            scheduled = await app.db.run(_scheduled)
         except Exception:  # the palette must open even if the store is busy or broken
-            undelivered = []
+            undelivered, scheduled = [], []
         for row in (r for r in undelivered if r.state == "failed" and r.kind == "reply"):
             what = one_line(row.subject or row.text, 40)
             why = one_line(row.last_error, 60)
@@ -89,6 +107,15 @@ class InscopeCommands(Provider):
                          "Delivery could not be verified: send it again"))
             cmds.append((f"cancel unknown reply: #{row.id} {what}", partial(inbox.cancel_unknown, row.id),
                          "Assume it arrived; do not send again"))
+        for row, title in scheduled:
+            when = held_until_label(row.send_at, app.clock(), inbox.tz)
+            fmt: dict[str, object] = {"oid": row.id, "when": when, "title": one_line(title, 40)}
+            cmds.append((SCHEDULED_EDIT.format(**fmt), partial(inbox.open_scheduled, row.id),
+                         SCHEDULED_EDIT_HELP))
+            cmds.append((SCHEDULED_NOW.format(**fmt), partial(inbox.send_scheduled_now, row.id),
+                         SCHEDULED_NOW_HELP))
+            cmds.append((SCHEDULED_CANCEL.format(**fmt), partial(inbox.cancel_scheduled, row.id),
+                         SCHEDULED_CANCEL_HELP))
         self._commands = cmds
 
     async def discover(self) -> Hits:

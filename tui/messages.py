@@ -7,13 +7,14 @@ docs/architecture.md, Invariants: a UI read never waits on a sync write).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from textual.message import Message
 
 from inscope.actions import Conversation
+from inscope.alerts import Alert
 from inscope.model import ProjectInfo, ThreadRow
 from tui.render.conversation import ConversationDoc
 from tui.viewindex import ViewIndex
@@ -86,7 +87,8 @@ class SyncRound(Message):
     """One background sync round finished."""
 
     def __init__(self, changed: bool, threads: set[int], errors: Mapping[str, str],
-                 sources: list[SourceState], unknown: int, notes: list[str]) -> None:
+                 sources: list[SourceState], unknown: int, notes: list[str],
+                 alerts: Sequence[Alert] = (), woken: Sequence[int] = ()) -> None:
         super().__init__()
         self.changed = changed
         self.threads = threads
@@ -94,6 +96,8 @@ class SyncRound(Message):
         self.sources = sources
         self.unknown = unknown
         self.notes = notes
+        self.alerts = list(alerts)  # urgent arrivals, follow-ups back (the app notifies)
+        self.woken = list(woken)  # snoozes the engine's clock ended (in ``threads`` too)
 
 
 class ClockTicked(Message):

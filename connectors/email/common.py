@@ -20,6 +20,7 @@ from typing import Any
 
 from connectors.base import (
     Author,
+    ConversationsJoined,
     Item,
     Outgoing,
     PermanentSendError,
@@ -29,8 +30,8 @@ from connectors.base import (
 )
 from connectors.options import Opt
 
-from . import mime
-from .smtp import ParentInfo, build_message
+from . import mime, oauth
+from .smtp import ParentInfo, build_message, smtp_account
 from .threads import ThreadIndex, strip_prefixes
 
 SEND_OPTIONS: dict[str, Opt] = {
@@ -43,22 +44,58 @@ SEND_OPTIONS: dict[str, Opt] = {
     "from": Opt("str", "the From address of replies"),
     "email": Opt("str", "this mailbox's address (a From fallback)"),
     "from_name": Opt("str", "the display name of replies (default [me] name)"),
+    **oauth.OPTIONS,
 }
 """Options every receiving e-mail account takes for sending its replies."""
+
+THREAD_OPTIONS: dict[str, Opt] = {
+    "subject_threading": Opt("bool", "a \"Re:\" without References/In-Reply-To joins the conversation of the "
+                             "same subject from the same client side (default true)"),
+}
+"""Threading options of every receiving e-mail account."""
 
 PARENT_CACHE = 5000  # replies go to recent mail; older parents are re-read from the server
 
 
 def me_address(ctx: SourceContext) -> str:
-    """The From address of this account: option ``from``, ``email``, an address-shaped
-    ``user``, else the first of ``[me].emails``."""
+    """The From address of this account: option ``from``, ``email``, the ``from`` of the
+    SMTP account that sends for it, an address-shaped ``user`` (of this account, then of
+    the SMTP account), else the first of ``[me].emails``."""
     o = ctx.options
-    for cand in (o.get("from"), o.get("email"), o.get("user"), o.get("smtp_user")):
+    ref = smtp_account(ctx)
+    s = ctx.other_accounts.get(ref, {}) if ref else {}
+    for cand in (o.get("from"), o.get("email"), s.get("from"), o.get("user"), o.get("smtp_user"), s.get("user")):
         if isinstance(cand, str) and "@" in cand:
             return cand.strip().lower()
     if ctx.me_emails:
         return ctx.me_emails[0].lower()
     return ""
+
+
+_AUTH_PASS = re.compile(
+    r"\b(dkim|spf|dmarc)\s*=\s*pass\b[^;]*?\b(?:header\.d|header\.i|header\.from|smtp\.mailfrom)"
+    r"\s*=\s*@?(?:[^\s;@]*@)?([a-z0-9.-]+)", re.IGNORECASE)
+
+
+def verified_mine(p: mime.Parsed, where: dict[str, Any], sent_folders: frozenset[str],
+                  my_emails: set[str]) -> bool:
+    """Is a message whose From is one of my addresses verifiably mine?
+
+    Yes when it was read from a Sent folder, when it never went through a mail server (no
+    ``Received``: a copy my own client filed), or when the receiving server's topmost
+    ``Authentication-Results`` records a DKIM, SPF or DMARC pass for my domain.  A message
+    delivered from outside without that is someone using my address.
+    """
+    if where.get("folder") in sent_folders or where.get("sent"):
+        return True
+    if p.received == 0:
+        return True
+    mine = {e.rpartition("@")[2].lower() for e in my_emails if "@" in e}
+    for _method, domain in _AUTH_PASS.findall(p.auth_results):
+        d = domain.lower().rstrip(".")
+        if any(d == m or d.endswith("." + m) for m in mine):
+            return True
+    return False
 
 
 class EmailCore:
@@ -70,9 +107,12 @@ class EmailCore:
         self.ctx = ctx
         self.account = ctx.account
         self.me_addr = me_address(ctx)
-        self.me_name = str(ctx.options.get("from_name") or ctx.me_name or "")
+        ref = smtp_account(ctx)
+        smtp_name = (ctx.other_accounts.get(ref, {}) if ref else {}).get("from_name")
+        self.me_name = str(ctx.options.get("from_name") or smtp_name or ctx.me_name or "")
         self.me_emails = {e.lower() for e in ctx.me_emails} | ({self.me_addr} if self.me_addr else set())
-        self.threads = ThreadIndex()
+        self._tokens: oauth.TokenSource | None = None
+        self.threads = self.new_thread_index()
         self.parents: OrderedDict[str, ParentInfo] = OrderedDict()
         name = (ctx.me_name or "").strip()
         # "Me" is the config default, not a name anybody writes in a message.
@@ -81,6 +121,32 @@ class EmailCore:
             if name and name.lower() != "me" and len(name) >= 3
             else None
         )
+
+    def sent_folders(self) -> frozenset[str]:
+        """Folders whose messages are my own sent mail (IMAP knows its Sent folder)."""
+        return frozenset()
+
+    def new_thread_index(self) -> ThreadIndex:
+        """An empty thread index with this account's threading options."""
+        return ThreadIndex(subject_fallback=bool(self.ctx.options.get("subject_threading", True)))
+
+    # -- sign-in -------------------------------------------------------------------------
+
+    def oauth_tokens(self) -> oauth.TokenSource | None:
+        """This account's OAuth2 token source (``auth = "oauth2"``), made once; else ``None``."""
+        o = self.ctx.options
+        if str(o.get("auth") or "password") != "oauth2":
+            return None
+        if self._tokens is None:
+            ctx = self.ctx
+
+            def save(name: str, value: str) -> None:
+                if ctx.save_secret is not None:
+                    ctx.save_secret(ctx.account, name, value)
+
+            self._tokens = oauth.token_source(ctx.account, o, ctx.secret, save_secret=save,
+                                              verify=oauth.verify_for(o))
+        return self._tokens
 
     # -- items ---------------------------------------------------------------------------
 
@@ -96,7 +162,11 @@ class EmailCore:
         """Parse ``raw`` and normalize it; ``where`` is the location meta (uid/folder or key)."""
         p = mime.parse(raw)
         ext_id = p.message_id or mime.raw_hash(raw)
-        is_me = bool(p.from_addr) and p.from_addr in self.me_emails
+        claims_me = bool(p.from_addr) and p.from_addr in self.me_emails
+        # A From of mine is public and trivially forged: mine only when it is verifiable
+        # (my Sent folder, a copy never delivered by a server, or my domain's DKIM / SPF /
+        # DMARC pass recorded by the receiving server).
+        is_me = claims_me and verified_mine(p, where, self.sent_folders(), self.me_emails)
         if is_me:
             client_addrs = [a for _n, a in p.to if a not in self.me_emails] or [a for _n, a in p.to]
         else:
@@ -108,6 +178,7 @@ class EmailCore:
                 references=p.references,
                 subject=p.subject,
                 client=client_addrs[0] if client_addrs else "",
+                date=p.date.timestamp() if p.date else None,
             )
         else:
             self.threads.conv_of[ext_id] = conversation
@@ -143,10 +214,19 @@ class EmailCore:
             "full_text": p.full_text,
             **where,
         }
+        # What the text leaves out, kept for the detail pane: the quoted history (shown
+        # collapsed, one key away) and the forwarded messages as structured blocks.
+        if p.quoted:
+            meta["quoted"] = p.quoted
+        if p.forwarded:
+            meta["forwarded"] = p.forwarded
+            meta["answer"] = p.answer  # the text without the rendered forwards, to render them apart
         if p.date is None:
             meta["date_fallback"] = True  # Date missing/bad: INTERNALDATE or file time used
         if p.unparsed:
             meta["unparsed"] = True
+        if claims_me and not is_me:
+            meta["claims_me"] = True  # "From: me", not verifiably: never answers a thread
         author_id = p.from_addr or (p.from_name or "unknown")
         item = Item(
             source="email",
@@ -163,7 +243,7 @@ class EmailCore:
             mentions_me=mentions_me,
             routes=tuple(routes),
             meta=meta,
-            raw=mime.raw_text(raw),
+            raw=mime.storable_raw(raw),
         )
         self.remember_parent(
             ParentInfo(
@@ -181,9 +261,19 @@ class EmailCore:
         )
         return item
 
+    def take_events(self, items: list[Item] | None = None) -> list[ConversationsJoined]:
+        """The conversation joins since the last call, as events for the batch; ``items``
+        of that batch made before a join are moved to the surviving key."""
+        joins = self.threads.take_joins()
+        if joins and items:
+            for it in items:
+                it.conversation = self.threads.canonical(it.conversation)
+        return [ConversationsJoined(absorbed=a, into=b) for a, b in joins]
+
     def deleted_item(self, ext_id: str, conversation: str, where: dict[str, Any]) -> Item:
         """A tombstone: the store keeps the old text and marks the message deleted."""
         self.parents.pop(ext_id, None)
+        conversation = self.threads.canonical(conversation)  # it may have been joined since
         return Item(
             source="email",
             account=self.account,
@@ -229,8 +319,8 @@ class EmailCore:
         """SendResult for a delivered message; replies carry our own item for the thread."""
         raw = msg if isinstance(msg, bytes) else msg.as_bytes()
         conv = None if out.target.get("email") else out.conversation
-        item = self.make_item(raw, fallback_date=out.created_at, where=where, flags=("\\Seen",),
-                              conversation=conv)
+        item = self.make_item(raw, fallback_date=out.created_at, where={**where, "sent": True},
+                              flags=("\\Seen",), conversation=conv)
         return SendResult(remote_id=item.external_id, item=None if out.target.get("email") else item)
 
 

@@ -74,10 +74,10 @@ from connectors.base import (
 )
 from connectors.options import Opt
 
-from .common import SEND_OPTIONS, EmailCore
+from . import oauth
+from .common import SEND_OPTIONS, THREAD_OPTIONS, EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
-from .threads import ThreadIndex
 
 BATCH = 500
 FETCH_CHUNK = 100  # UIDs per FETCH of full bodies: bounded memory per round trip
@@ -217,16 +217,43 @@ class ImapConnector(EmailCore, PushWait):
     # -- connection ---------------------------------------------------------------------
 
     def _connect(self) -> IMAPClient:
+        # The credentials first: a revoked sign-in or a missing password is reported as such,
+        # without a connection the server would only refuse.
+        tokens = self.oauth_tokens()
+        if tokens is None and not self._password:
+            raise SourceError(f"imap {self.host}: no password for {self.user!r} — run `inscope connect email`",
+                              fatal=True)
+        token = tokens.access_token() if tokens is not None else ""
         try:
             c = IMAPClient(self.host, port=self.port, ssl=self.tls == "ssl",
                            ssl_context=self.ssl_context, timeout=self.timeout)
             if self.tls == "starttls":
                 c.starttls(self.ssl_context or ssl.create_default_context())
             c.normalise_times = False  # keep INTERNALDATE's zone instead of local naive times
-            c.login(self.user, self._password)
+            if tokens is None:
+                c.login(self.user, self._password)
+            else:
+                self._oauth_login(c, tokens, token)
         except Exception as exc:
             raise self._error(exc, "connect") from None
         return c
+
+    def _oauth_login(self, c: IMAPClient, tokens: oauth.TokenSource, token: str) -> None:
+        """SASL XOAUTH2 / OAUTHBEARER; a refused token is refreshed once and tried again."""
+        for attempt in (0, 1):
+            if attempt:
+                token = tokens.access_token(force=True)
+            try:
+                if self.ctx.options.get("oauth2_mechanism") == "oauthbearer":
+                    c.oauthbearer_login(self.user, token)
+                else:
+                    c.oauth2_login(self.user, token)
+                return
+            except LoginError:
+                if attempt == 1:
+                    raise SourceError(f"imap {self.host}: OAuth2 login refused for {self.user!r} even with a "
+                                      "fresh token (is IMAP enabled for this mailbox, and the scope granted?)",
+                                      fatal=True) from None
 
     def _error(self, exc: BaseException, what: str) -> SourceError:
         if isinstance(exc, SourceError):
@@ -270,6 +297,11 @@ class ImapConnector(EmailCore, PushWait):
             self._drop(self._client)
             self._client = None
             raise self._error(exc, what) from None
+
+    def sent_folders(self) -> frozenset[str]:
+        """The Sent folder (configured or found by its \\Sent attribute), once known."""
+        name = self._sent or self.sent_option
+        return frozenset({name}) if name else frozenset()
 
     def _sent_folder(self, c: IMAPClient) -> str | None:
         if not self._sent_known:
@@ -329,7 +361,7 @@ class ImapConnector(EmailCore, PushWait):
 
     def _reload_threads(self, subjects: dict[str, str]) -> None:
         # The thread index must describe the restored state, not a later uncommitted one.
-        self.threads = ThreadIndex()
+        self.threads = self.new_thread_index()
         self.threads.load(subjects, ((e[0], e[1]) for e in self._msgs.flat.values()))
         self.threads.take_new_subjects()  # already persisted
 
@@ -430,7 +462,8 @@ class ImapConnector(EmailCore, PushWait):
                 fs["stale"] = {}
             if caught_up:
                 self._uidnext_seen[folder] = uidnext if uidnext is not None else int(fs["last_uid"]) + 1
-        return Batch(items=items, cursor=self._cursor(), more=more, notes=notes)
+        events = self.take_events(items)  # before the cursor: joins add aliases to persist
+        return Batch(items=items, cursor=self._cursor(), more=more, notes=notes, events=list(events))
 
     def _cursor(self) -> str:
         """Serialize the state after a batch (the journal record is on disk before we return)."""
@@ -568,7 +601,7 @@ class ImapConnector(EmailCore, PushWait):
         A definite SMTP refusal deletes the pending copy again.  Failures in step 3
         do not fail the send: the mail has gone out.
         """
-        cfg = smtp_config(self.ctx)
+        cfg = smtp_config(self.ctx, self.oauth_tokens())
         if cfg is None:
             raise PermanentSendError(f"account {self.account!r}: no smtp settings to send with")
         msg, parent = await self.compose(out)
@@ -696,6 +729,7 @@ OPTIONS: dict[str, Opt] = {
     "timeout": Opt("float", "socket timeout in seconds (default 60)", min=0),
     "batch": Opt("int", "messages fetched per batch", min=1),
     **SEND_OPTIONS,
+    **THREAD_OPTIONS,
 }
 """The options of a ``kind = "imap"`` account."""
 
@@ -708,3 +742,11 @@ def build(ctx: SourceContext) -> Connector:
     """The factory named in ``connectors.registry``."""
     conn: Connector = ImapConnector(ctx)
     return conn
+
+
+def preflight(ctx: SourceContext) -> list[str]:
+    """What this account still lacks (``inscope doctor``): see :mod:`connectors.email.preflight`."""
+    # Imported here, not at the top: that module imports this one's neighbours.
+    from .preflight import problems
+
+    return problems(ctx)

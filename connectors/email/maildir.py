@@ -49,10 +49,9 @@ from connectors.base import (
 from connectors.options import Opt
 
 from . import mime
-from .common import SEND_OPTIONS, EmailCore
+from .common import SEND_OPTIONS, THREAD_OPTIONS, EmailCore
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
-from .threads import ThreadIndex
 
 BATCH = 500
 # Maildir info letters ↔ IMAP flag names, so meta["flags"] means the same for both connectors.
@@ -170,7 +169,7 @@ class MaildirConnector(EmailCore):
         else:
             idx.reset()
         self._todo = []
-        self.threads = ThreadIndex()
+        self.threads = self.new_thread_index()
         self._loaded = False
         self._load_threads(idx.subjects, idx.entries)
 
@@ -248,6 +247,7 @@ class MaildirConnector(EmailCore):
             notes.append(f"{len(vanished)} message(s) gone from the Maildir")
         if changed:
             notes.append(f"{changed} message(s) with changed flags")
+        events = self.take_events(items)  # before the subjects: joins add aliases to persist
         new_subjects = self.threads.take_new_subjects()
         if idx is None:
             state = {"v": 1, "subjects": self.threads.dump_subjects(), "msgs": msgs}
@@ -257,7 +257,7 @@ class MaildirConnector(EmailCore):
             idx.add_subjects(new_subjects)
             out = json.dumps({"v": 2, "state": idx.commit()}, separators=(",", ":"))
         self._msgs = msgs
-        return Batch(items=items, cursor=out, more=more, notes=notes)
+        return Batch(items=items, cursor=out, more=more, notes=notes, events=list(events))
 
     # -- sending -------------------------------------------------------------------------
 
@@ -283,7 +283,7 @@ class MaildirConnector(EmailCore):
         return None
 
     async def send(self, out: Outgoing) -> SendResult:
-        cfg = smtp_config(self.ctx)
+        cfg = smtp_config(self.ctx, self.oauth_tokens())
         if cfg is None:
             raise PermanentSendError(f"account {self.account!r}: no smtp settings to send with")
         msg, parent = await self.compose(out)
@@ -359,6 +359,7 @@ OPTIONS: dict[str, Opt] = {
     "mark_answered": Opt("bool", "flag answered mail R (default true)"),
     "batch": Opt("int", "messages parsed per batch", min=1),
     **SEND_OPTIONS,
+    **THREAD_OPTIONS,
 }
 """The options of a ``kind = "maildir"`` account."""
 
@@ -371,3 +372,11 @@ def build(ctx: SourceContext) -> Connector:
     """The factory named in ``connectors.registry``."""
     conn: Connector = MaildirConnector(ctx)
     return conn
+
+
+def preflight(ctx: SourceContext) -> list[str]:
+    """What this account still lacks (``inscope doctor``): see :mod:`connectors.email.preflight`."""
+    # Imported here, not at the top: that module imports this one's neighbours.
+    from .preflight import problems
+
+    return problems(ctx)

@@ -32,7 +32,6 @@ so ``raw_bytes(raw_text(b)) == b`` for any message (8-bit junk included).
 from __future__ import annotations
 
 import email
-import email.header
 import email.utils
 import functools
 import hashlib
@@ -44,6 +43,9 @@ from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
 from typing import TYPE_CHECKING, Any
 
+from . import replies
+from .charsets import decode_guess, decode_words, has_8bit
+
 __all__ = [
     "Parsed",
     "parse",
@@ -52,70 +54,10 @@ __all__ = [
     "normalize_msgid",
     "split_msgids",
     "decode_guess",
+    "decode_words",
     "trim_quoted",
     "html_to_text",
 ]
-
-# Lowercase Cyrillic is the bulk of real Russian text.  cp1251 puts lowercase at
-# 0xE0-0xFF and koi8-r puts it at 0xC0-0xDF, so decoding with the wrong one of the
-# two yields mostly capitals: counting lowercase letters tells them apart.
-_COMMON = set("оеаинтсрвлкмдпуяы")
-_LOWER = re.compile("[а-яё]")
-_UPPER = re.compile("[А-ЯЁ]")
-_BAD = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _cyr_score(text: str) -> int:
-    lower = len(_LOWER.findall(text))
-    upper = len(_UPPER.findall(text))
-    common = sum(1 for ch in text if ch in _COMMON)
-    return lower + common - 2 * upper - 4 * len(_BAD.findall(text))
-
-
-def decode_guess(data: bytes, declared: str | None = None) -> str:
-    """Decode ``data`` honouring ``declared`` when it is plausible, else guessing.
-
-    Order: the declared charset (if Python knows it and it decodes strictly),
-    corrected when it is one of koi8-r/cp1251 and the other reads better; else
-    strict utf-8; else the better-scoring of cp1251 and koi8-r.  Never raises.
-    """
-    if not data:
-        return ""
-    cs = (declared or "").strip().strip('"').lower()
-    if cs in ("x-mac-cyrillic", "x-mac-cyr"):
-        cs = "mac-cyrillic"  # the label mailers use is not a Python codec name; this one is
-    if cs and cs not in ("us-ascii", "ascii", "unknown-8bit", "x-unknown", "8bit"):
-        try:
-            text = data.decode(cs)
-        except (LookupError, UnicodeDecodeError, ValueError):
-            pass
-        else:
-            alt = _CYR_SWAP.get(_codec_name(cs))
-            if alt is None:
-                return text
-            # Declared koi8-r/cp1251 (or one of their kin): mislabels are common, keep the
-            # declared reading unless the other one is clearly more Russian.
-            other = data.decode(alt, errors="replace")
-            return other if _cyr_score(other) > _cyr_score(text) + 2 else text
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    return max((data.decode(c, errors="replace") for c in ("cp1251", "koi8-r")), key=_cyr_score)
-
-
-def _codec_name(label: str) -> str:
-    import codecs
-
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return label
-
-
-# Pairs that are confused with each other in practice.
-_CYR_SWAP = {"cp1251": "koi8-r", "koi8-r": "cp1251", "koi8-u": "cp1251"}
-
 
 # --- parsing policy -----------------------------------------------------------------------
 
@@ -150,7 +92,32 @@ class _MemoPolicy(_EmailPolicyBase):
         return _fetch_header(name, value)
 
 
-MEMO_POLICY = _MemoPolicy()
+class _IndexedMessage(EmailMessage):
+    """``EmailMessage`` whose header lookups use an index built on first use.
+
+    The stdlib's ``get`` scans every header and lower-cases each name on every call, and
+    a parse asks several times per part (content type, charset, disposition…).  Results
+    are those of the scan: the index keeps each name's first occurrence, and is rebuilt
+    whenever the header list changes length or is edited in place.
+    """
+
+    def get(self, name: str, failobj: Any = None) -> Any:  # type: ignore[override]
+        d = self.__dict__
+        idx: dict[str, tuple[str, str]] | None = d.get("_index")
+        if idx is None or d.get("_index_n") != len(self._headers):  # type: ignore[attr-defined]
+            idx = {}
+            for k, v in self._headers:  # type: ignore[attr-defined]
+                idx.setdefault(k.lower(), (k, v))
+            d["_index"], d["_index_n"] = idx, len(self._headers)  # type: ignore[attr-defined]
+        hit = idx.get(name.lower())
+        return failobj if hit is None else self.policy.header_fetch_parse(*hit)
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        self.__dict__.pop("_index", None)  # an in-place edit keeps the length: drop the index
+        super().replace_header(_name, _value)
+
+
+MEMO_POLICY = _MemoPolicy(message_factory=_IndexedMessage)
 
 
 # --- raw storage --------------------------------------------------------------------------
@@ -158,6 +125,27 @@ MEMO_POLICY = _MemoPolicy()
 def raw_text(raw: bytes) -> str:
     """The raw message as text for ``Item.raw``: latin-1, byte-for-byte reversible."""
     return raw.decode("latin-1")
+
+
+MAX_STORED_RAW = 512 * 1024
+"""A message larger than this is not kept whole in the database (a 21 MB attachment must
+not add 21 MB): its headers are, with the size and hash of the whole; the original stays
+in the mailbox and its attachments are listed in the item's meta."""
+
+
+def storable_raw(raw: bytes) -> str:
+    """What the database keeps of ``raw`` (see :data:`MAX_STORED_RAW`): all of it, or the
+    header block and a line naming the rest — identical input gives identical output, so a
+    different message under a reused Message-ID is still told apart."""
+    if len(raw) <= MAX_STORED_RAW:
+        return raw_text(raw)
+    head, sep, _body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, _body = raw.partition(b"\n\n")
+    head = head[:MAX_HEADER_CHARS * 2]
+    rest = (f"[inscope: the body and attachments of this message ({len(raw):,} bytes, "
+            f"{raw_hash(raw)}) are not stored here; the original is in the mailbox]")
+    return raw_text(head) + "\r\n\r\n" + rest
 
 
 def raw_bytes(text: str) -> bytes:
@@ -189,18 +177,36 @@ def normalize_msgid(value: str | None) -> str:
 
 
 def split_msgids(value: str | None) -> list[str]:
-    """All ids in a References / In-Reply-To value, normalized, order kept, deduplicated."""
+    """The ids in a References / In-Reply-To value, normalized, order kept, deduplicated —
+    at most :data:`MAX_REFERENCES`: the first (the thread's root) and the newest."""
     if not value:
         return []
     found = [f"<{m}>" for m in _MSGID_RE.findall(value)]
     if not found:
         # Some mailers write ids without brackets, separated by whitespace.
         found = [normalize_msgid(tok) for tok in value.split() if "@" in tok]
-    out: list[str] = []
-    for mid in found:
-        if mid and mid not in out:
-            out.append(mid)
+    out = [mid for mid in dict.fromkeys(found) if mid]
+    if len(out) > MAX_REFERENCES:
+        out = [out[0], *out[-(MAX_REFERENCES - 1):]]
     return out
+
+
+MAX_HEADER_CHARS = 32_768
+"""A header value longer than this is cut before it is parsed (Subjects, names, ids)."""
+MAX_ADDRESS_CHARS = 65_536
+"""… an address header (To, Cc) keeps more: a long Cc list is real, 2,000 addresses rarely."""
+MAX_REFERENCES = 200
+"""References kept per message: the root and the newest ids are what threading needs."""
+
+
+def _bounded(name: str, value: str) -> str:
+    limit = MAX_ADDRESS_CHARS if name in ("to", "cc", "bcc", "reply-to") else MAX_HEADER_CHARS
+    if name == "references" or len(value) <= limit:
+        return value  # References: bounded by split_msgids, root first and newest last
+    cut = value[:limit]
+    # End at the last separator, so an encoded word or an address is never cut in half.
+    sep = max(cut.rfind(","), cut.rfind(" "), cut.rfind("\n"))
+    return cut[:sep] if sep > limit // 2 else cut
 
 
 # --- result -----------------------------------------------------------------------------
@@ -222,7 +228,12 @@ class Parsed:
     text: str = ""  # displayed: quoted history and signature trimmed
     full_text: str = ""  # the whole body as text
     attachments: list[dict[str, Any]] = field(default_factory=list)  # {name, size, type}
+    answer: str = ""  # what the person wrote, without the forwarded blocks ``text`` adds
+    quoted: str = ""  # the quoted history taken out of ``text`` (shown on request)
+    forwarded: list[dict[str, str]] = field(default_factory=list)  # {author, date, subject, text}
     unparsed: bool = False  # the parser failed; text says so
+    auth_results: str = ""  # the topmost Authentication-Results (added by our own server)
+    received: int = 0  # how many Received headers: 0 = never went through a mail server
     notes: list[str] = field(default_factory=list)  # recoveries applied (for debugging)
 
 
@@ -235,68 +246,117 @@ class _Headers:
     the header list) for each one was a measurable share of the fast path.
     """
 
-    __slots__ = ("msg", "raw")
+    __slots__ = ("msg", "raw", "names", "_hint")
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
         self.raw: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # lower-case → the name as the message spells it
+        self._hint: str | None | bool = False  # False: not looked up yet
         for k, v in msg.raw_items():
-            self.raw.setdefault(k.lower(), str(v))
+            low = k.lower()
+            if low not in self.raw:
+                # Bounded before any structured parse: the stdlib's header parser grows
+                # quadratically with encoded words and addresses (a 580 KB Subject once
+                # cost 5.7 GB).  What is kept is far more than a person writes.
+                self.raw[low] = _bounded(low, str(v))
+                self.names[low] = k
 
     def get(self, name: str) -> str | None:
         return self.raw.get(name)
 
+    def parsed(self, name: str) -> Any:
+        """The policy's header object for ``name`` — what ``msg.get(name)`` returns, without
+        its scan over every header of the message (this runs several times per message)."""
+        raw = self.raw.get(name)
+        if raw is None:
+            return None
+        return self.msg.policy.header_fetch_parse(self.names[name], raw)  # type: ignore[union-attr]
 
-_SURROGATE_8BIT = re.compile("[\udc80-\udcff]")
+    def hint(self) -> str | None:
+        """The charset the message declares for its text (raw 8-bit headers are read in it)."""
+        if self._hint is False:
+            self._hint = _declared_charset(self.msg)
+        return self._hint if isinstance(self._hint, str) else None
+
+
+def _declared_charset(msg: Message) -> str | None:
+    try:
+        for part in msg.walk():
+            if part.get_content_maintype() == "text":
+                cs = part.get_content_charset()
+                if cs:
+                    return str(cs)
+    except Exception:
+        return None
+    return None
 
 
 def _has_8bit(value: str) -> bool:
-    # Bytes ≥ 0x80 arrive as surrogate escapes (\udc80-\udcff) from message_from_bytes.
-    # A regex scan instead of a per-character generator: this runs on every header.
-    return _SURROGATE_8BIT.search(value) is not None
+    # Bytes >= 0x80 arrive as surrogate escapes (\udc80-\udcff) from message_from_bytes.
+    return has_8bit(value)
 
 
-def _decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words in an already-unicode header value."""
-    if "=?" not in value:
+def _decode_words(value: str, hint: str | None = None) -> str:
+    """Decode RFC 2047 encoded words (and raw 8-bit bytes) in a header value."""
+    if "=?" not in value and not has_8bit(value):
         return value
+    return _decode_words_memo(value, hint)
+
+
+@functools.lru_cache(maxsize=HEADER_MEMO)
+def _decode_words_memo(value: str, hint: str | None) -> str:
+    # Memoized like the policy's header objects: subjects and names recur across a mailbox.
     try:
-        parts = email.header.decode_header(value)
-    except Exception:
+        return decode_words(value, hint)
+    except Exception:  # a decoder bug must not lose the header: show it as it came
         return value
-    out: list[str] = []
-    for chunk, cs in parts:
-        if isinstance(chunk, bytes):
-            out.append(decode_guess(chunk, cs))
-        else:
-            out.append(chunk)
-    return "".join(out)
 
 
 def _unfold(value: str) -> str:
+    if "\n" not in value and "\r" not in value:
+        return value  # most header values are one line: skip the regex
     return re.sub(r"\r?\n[ \t]+", " ", value).replace("\r", "").replace("\n", "")
 
 
 def header_text(msg: Message | _Headers, name: str, notes: list[str] | None = None) -> str:
-    """A header as text, recovering raw 8-bit Cyrillic bytes; ``""`` when absent."""
+    """A header as text, recovering raw 8-bit bytes and broken encoded words; ``""`` when absent.
+
+    Raw 8-bit values and values with encoded words go through our own decoder
+    (:func:`connectors.email.charsets.decode_words`): the stdlib leaves raw bytes
+    inside a word, and words glued to text, undecoded.
+    """
     h = msg if isinstance(msg, _Headers) else _Headers(msg)
     raw = h.get(name.lower())
     if raw is None:
         return ""
-    if _has_8bit(raw):
-        data = _unfold(raw).encode("ascii", "surrogateescape")
-        if notes is not None:
+    if _has_8bit(raw) or "=?" in raw:
+        if notes is not None and _has_8bit(raw):
             notes.append(f"8bit-header:{name}")
-        return _decode_words(decode_guess(data)).strip()
+        return _decode_words(_unfold(raw), h.hint() if _has_8bit(raw) else None).strip()
     try:
-        value = h.msg.get(name)
+        value = h.parsed(name.lower())
         text = str(value) if value is not None else ""
     except Exception:
-        text = _decode_words(_unfold(raw))
-    if "\ufffd" in text:
-        # A defective encoded word: try our own decoder on the raw value.
-        text = _decode_words(_unfold(raw))
+        text = _unfold(raw)
     return _unfold(text).strip()
+
+
+def _structured_pairs(hdr: Any) -> tuple[tuple[str, str], ...]:
+    """(name, address) pairs of a parsed address header; ``()`` when the stdlib's parse is
+    unusable — a name still holding "=?" is a word it could not take apart (glued to text,
+    as Mail.ru's web mail writes it), which our own decoder then handles."""
+    try:
+        pairs = tuple((str(a.display_name or ""), str(a.addr_spec)) for a in getattr(hdr, "addresses", ())
+                      if a.addr_spec and a.addr_spec != "<>")
+    except Exception:
+        return ()
+    return () if any("=?" in n or "\ufffd" in n for n, _a in pairs) else pairs
+
+
+@functools.lru_cache(maxsize=HEADER_MEMO)
+def _memo_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    return _structured_pairs(_fetch_header(name, raw))
 
 
 def _addresses(h: _Headers, name: str, notes: list[str]) -> list[tuple[str, str]]:
@@ -304,21 +364,21 @@ def _addresses(h: _Headers, name: str, notes: list[str]) -> list[tuple[str, str]
     if raw is None:
         return []
     pairs: list[tuple[str, str]] = []
-    if not _has_8bit(raw):
-        try:
-            hdr: Any = h.msg.get(name)
-            for a in getattr(hdr, "addresses", ()):
-                if a.addr_spec and a.addr_spec != "<>":
-                    pairs.append((str(a.display_name or ""), str(a.addr_spec)))
-        except Exception:
-            pairs = []
-        if pairs:
-            return pairs
+    # A long list goes straight to the linear splitter below: the structured parser's cost
+    # grows with the square of the addresses.
+    if not _has_8bit(raw) and len(raw) <= 8192:
+        if h.msg.policy is MEMO_POLICY:
+            # The same From/To values recur across a mailbox: keep the pairs, not just the header.
+            found = _memo_pairs(h.names[name], raw)
+        else:
+            found = _structured_pairs(h.parsed(name))
+        if found:
+            return list(found)
     # 8-bit names or something the structured parser rejected: decode then split ourselves.
     text = header_text(h, name, notes)
     for disp, addr in email.utils.getaddresses([text]):
         if addr and "@" in addr:
-            pairs.append((_decode_words(disp).strip(), addr.strip()))
+            pairs.append((disp.strip(), addr.strip()))
     return pairs
 
 
@@ -353,15 +413,25 @@ def html_to_text(html: str) -> str:
         h.body_width = 0
         h.ignore_images = True
         h.ignore_emphasis = True
-        h.ignore_tables = False
+        h.ignore_tables = True  # layout tables (newsletters, Outlook) are not data: cells as lines
         h.unicode_snob = True
         h.single_line_break = False
         text = h.handle(html)
     except Exception:
         # html2text choking on hostile markup must not lose the message: strip tags crudely.
         text = re.sub(r"<[^>]*>", " ", html)
-    lines = [ln.rstrip() for ln in text.splitlines()]
+    # A mailto link is an address, not a link: "<[a@x](mailto:a@x)>" would hide it from
+    # the quote-header patterns.
+    text = _MAILTO.sub(r"\1", text)
+    text = _EMPTY_LINK.sub("", text)  # "[ ](https://…)": an image link with the image dropped
+    # "* * *" is html2text's <hr>: Outlook's line above the quoted header block, layout only.
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() not in _HR_LINES]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_EMPTY_LINK = re.compile(r"\[\s*\]\([^)\s]*\)")
+_MAILTO = re.compile(r"\[([^\]\n]*)\]\(mailto:[^)\s]*\)")
+_HR_LINES = frozenset({"* * *", "---", "___", "- - -"})
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -381,12 +451,25 @@ def _part_text(part: Message, data: bytes | None = None) -> str:
     """The part as display text; ``data`` is its decoded payload when the caller has it."""
     if data is None:
         data = _part_bytes(part)
+    # The (memoized) Content-Type header object already holds the parsed parameters; the
+    # stdlib's get_content_charset would parse the raw value once more for every part.
     try:
-        cs = part.get_content_charset()
+        ctype: Any = part.get("content-type")
     except Exception:
-        cs = None
+        ctype = None
+    params = getattr(ctype, "params", None)
+    if params is not None:
+        cs_value = params.get("charset")
+        cs = str(cs_value).lower() if cs_value else None
+        is_html = getattr(ctype, "content_type", "") == "text/html"
+    else:
+        try:
+            cs = part.get_content_charset()
+        except Exception:
+            cs = None
+        is_html = part.get_content_subtype() == "html"
     text = decode_guess(data, cs)
-    if part.get_content_subtype() == "html":
+    if is_html:
         return html_to_text(text)
     return _clean(text)
 
@@ -468,68 +551,13 @@ def _attachments(msg: Message, body: Message | None) -> list[dict[str, Any]]:
 
 # --- quoted history and signatures -----------------------------------------------------
 
-_ATTRIBUTION = re.compile(
-    r"""^\s*(?:
-        On\s.+\swrote:\s*$                                      # Gmail / Apple
-      | .*\b(?:писал|писала|написал|написала|пишет|писал\(а\)|написал\(а\))\s*:\s*$
-      | -{2,}\s*(?:Original\s+Message|Исходное\s+сообщение|Пересылаемое\s+сообщение
-                |Forwarded\s+message|Переадресованное\s+сообщение)\s*-{2,}.*$
-      | _{10,}\s*$                                              # Outlook separator line
-      | .*\d{4}\s*г\.\s*в\s*\d{1,2}:\d{2}.*@.*:\s*$               # Gmail ru: "… 2024 г. в 10:15, И <a@b>:"
-      | \d{1,2}\.\d{1,2}\.\d{2,4},?\s+\d{1,2}:\d{2}.*@.*:\s*$       # Mail.ru / Yandex: "21.03.2024, 18:05, "И" <a@b>:"
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_OUTLOOK_FROM = re.compile(r"^\s*\*?(?:From|От|Отправитель)\s*:\*?\s+\S", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(
-    r"^\s*\*?(?:Sent|Date|Отправлено|Дата|To|Кому|Subject|Тема)\s*:", re.IGNORECASE
-)
-_MOBILE_SIG = re.compile(
-    r"^\s*(?:Sent from my \w+|Отправлено (?:с|из) .{1,60}|Sent from (?:Mail|Outlook|Yandex).{0,40}"
-    r"|Отправлено из мобильной .{1,40})\s*$",
-    re.IGNORECASE,
-)
+def trim_quoted(text: str, subject: str = "") -> str:
+    """The displayed text of a body: what the person wrote, forwards shown as blocks.
 
-
-def trim_quoted(text: str) -> str:
-    """The new part of a reply: drop the quoted history and the signature.
-
-    Cuts at the first attribution line ("On … wrote:", "… писал(а):",
-    "-----Original Message-----", an Outlook "From:/Sent:" block), removes a
-    trailing block of ``>`` lines, then cuts at the ``-- `` signature
-    delimiter and a trailing "Sent from my …" line.  Inline (interleaved)
-    quotes are kept: they are part of the answer.  Returns the whole text if
-    trimming would leave nothing.
+    See :mod:`connectors.email.replies` for the rules (top/bottom/interleaved
+    posting, quote headers of the common clients, signatures, forwards).
     """
-    lines = text.split("\n")
-    cut = len(lines)
-    for i, line in enumerate(lines):
-        joined = line + " " + lines[i + 1] if i + 1 < len(lines) else line
-        if _ATTRIBUTION.match(line) or (
-            # "On Mon, … Ivan <" / "ivan@x.ru> wrote:" wrapped over two lines
-            line.lstrip().startswith("On ") and _ATTRIBUTION.match(joined)
-        ):
-            cut = i
-            break
-        if _OUTLOOK_FROM.match(line) and any(
-            _OUTLOOK_NEXT.match(n) for n in lines[i + 1 : i + 4]
-        ):
-            cut = i
-            break
-    kept = lines[:cut]
-    # Trailing ">" block (bottom-quoting without an attribution line).
-    end = len(kept)
-    while end > 0 and (kept[end - 1].strip() == "" or kept[end - 1].lstrip().startswith(">")):
-        end -= 1
-    kept = kept[:end]
-    for i, line in enumerate(kept):
-        if line in ("-- ", "--", "—", "-- \u00a0") and i > 0:
-            kept = kept[:i]
-            break
-    while kept and (not kept[-1].strip() or _MOBILE_SIG.match(kept[-1])):
-        kept.pop()
-    result = "\n".join(kept).strip()
-    return result if result else text.strip()
+    return replies.render(replies.extract(text, subject=subject))
 
 
 # --- entry point ------------------------------------------------------------------------
@@ -565,16 +593,40 @@ def _parse(raw: bytes, pol: EmailPolicy[EmailMessage] = MEMO_POLICY) -> Parsed:
     p.in_reply_to = split_msgids(h.get("in-reply-to"))
     p.references = split_msgids(h.get("references"))
     p.date = _date(h)
+    # Only the topmost Authentication-Results is our receiving server's; a sender can
+    # write any number of them below it.
+    p.auth_results = _unfold(h.get("authentication-results") or "")
+    p.received = sum(1 for k, _v in msg.raw_items() if k.lower() == "received")
     body, body_bytes = _body(msg)
     if body is not None:
         p.full_text = _part_text(body, body_bytes)
     elif not msg.is_multipart() and msg.get_content_maintype() == "text":
         p.full_text = _part_text(msg)
+    p.full_text = _cut_text(p.full_text, notes)
     p.attachments = _attachments(msg, body)
-    p.text = trim_quoted(p.full_text)
+    reply = replies.extract(p.full_text, subject=p.subject)
+    p.text = replies.render(reply)
+    p.answer = reply.text
+    p.quoted = reply.quoted
+    p.forwarded = [f.as_meta() for f in reply.forwarded]
     if not p.text and p.attachments:
         p.text = "[attachments: " + ", ".join(a["name"] for a in p.attachments) + "]"
     return p
+
+
+#: Body text kept per message. A person does not write more than this in one mail; a
+#: log pasted inline or a generated report can be megabytes, and every rule, the
+#: reply extractor and the list's search would pay for each byte. The rest stays in
+#: the mailbox, and the cut says so.
+MAX_TEXT_CHARS = 200_000
+
+
+def _cut_text(text: str, notes: list[str]) -> str:
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    notes.append("text-cut")
+    rest = len(text) - MAX_TEXT_CHARS
+    return text[:MAX_TEXT_CHARS] + f"\n[… {rest} more characters in the mailbox]"
 
 
 def _fallback(raw: bytes, exc: BaseException) -> Parsed:

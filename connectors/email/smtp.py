@@ -36,6 +36,7 @@ from connectors.base import (
 )
 from connectors.options import Opt
 
+from . import oauth
 from .threads import strip_prefixes
 
 MAX_REFERENCES = 20  # keep the root + the most recent ids; long chains bloat headers
@@ -52,6 +53,8 @@ class SmtpConfig:
     password: str = field(default="", repr=False)
     timeout: float = 30.0
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+    tokens: oauth.TokenSource | None = field(default=None, repr=False, compare=False)  # auth = "oauth2"
+    mechanism: str = "xoauth2"  # or "oauthbearer" (with tokens)
 
 
 OPTIONS: dict[str, Opt] = {
@@ -61,36 +64,70 @@ OPTIONS: dict[str, Opt] = {
     "user": Opt("str", "the login (secret: password)"),
     "cafile": Opt("str", "a CA bundle that signs the server's certificate"),
     "from": Opt("str", "the From address of replies sent through this account"),
+    "from_name": Opt("str", "the display name of replies sent through this account"),
+    **oauth.OPTIONS,
 }
 """The options of a ``kind = "smtp"`` account: it only sends, for the accounts that name it."""
 
 
-def smtp_config(ctx: SourceContext) -> SmtpConfig | None:
+def smtp_account(ctx: SourceContext) -> str | None:
+    """The ``kind = "smtp"`` account that sends for this one: option ``smtp``, else — when
+    the account has no inline ``smtp_host`` — the only SMTP account of the config."""
+    ref = ctx.options.get("smtp")
+    if isinstance(ref, str) and ref:
+        return ref
+    if ctx.options.get("smtp_host"):
+        return None
+    smtps = [name for name, acc in ctx.other_accounts.items()
+             if acc.get("kind") == "smtp" and not acc.get("disabled")]
+    return smtps[0] if len(smtps) == 1 else None
+
+
+def smtp_config(ctx: SourceContext, tokens: oauth.TokenSource | None = None) -> SmtpConfig | None:
     """The SMTP settings of a receiving account, or ``None`` when it has none.
 
-    ``smtp = "name"`` refers to a ``kind = "smtp"`` account in ``ctx.other_accounts``
-    (its password: that account's ``password`` secret); otherwise inline
-    ``smtp_host`` / ``smtp_port`` / ``smtp_tls`` / ``smtp_user`` with the secret
-    ``smtp_password`` (falling back to this account's ``password``).
+    A ``kind = "smtp"`` account (named by ``smtp = "name"``, or the only one there is)
+    with its own secrets (``password``, or its OAuth2 tokens with ``auth = "oauth2"``);
+    otherwise inline ``smtp_host`` / ``smtp_port`` / ``smtp_tls`` / ``smtp_user`` with
+    the secret ``smtp_password`` (falling back to this account's ``password``), or this
+    account's own OAuth2 ``tokens`` when it signs in with OAuth2.
     """
     o = ctx.options
-    ref = o.get("smtp")
-    if isinstance(ref, str) and ref:
+    ref = smtp_account(ctx)
+    if ref is not None:
         acc = ctx.other_accounts.get(ref)
-        if acc is None:
-            raise SourceError(f"account {ctx.account!r}: smtp account {ref!r} is not configured", fatal=True)
+        if acc is None or acc.get("kind") != "smtp":
+            raise SourceError(f"account {ctx.account!r}: smtp account {ref!r} is not configured"
+                              + ("" if acc is None else f" (it is kind = {acc.get('kind')!r}, not \"smtp\")"),
+                              fatal=True)
+        if str(acc.get("auth") or "password") == "oauth2":
+            def other(name: str) -> str | None:
+                return ctx.other_secret(ref, name) if ctx.other_secret else None
+
+            def save(name: str, value: str) -> None:
+                if ctx.save_secret is not None:
+                    ctx.save_secret(ref, name, value)
+
+            src = oauth.token_source(ref, acc, other, save_secret=save, verify=oauth.verify_for(acc))
+            return _cfg(acc.get("host"), acc.get("port"), acc.get("tls"), acc.get("user"), None, ctx.account,
+                        acc.get("cafile"), tokens=src, mechanism=str(acc.get("oauth2_mechanism") or "xoauth2"))
         pw = ctx.other_secret(ref, "password") if ctx.other_secret else None
         return _cfg(acc.get("host"), acc.get("port"), acc.get("tls"), acc.get("user"), pw, ctx.account,
                     acc.get("cafile"))
     if not o.get("smtp_host"):
         return None
+    user = o.get("smtp_user", o.get("user"))
+    if str(o.get("auth") or "password") == "oauth2" and not ctx.secret("smtp_password"):
+        # The same sign-in covers SMTP (the scopes ask for both): reuse the account's tokens.
+        return _cfg(o.get("smtp_host"), o.get("smtp_port"), o.get("smtp_tls"), user, None, ctx.account,
+                    o.get("smtp_cafile"), tokens=tokens, mechanism=str(o.get("oauth2_mechanism") or "xoauth2"))
     pw = ctx.secret("smtp_password") or ctx.secret("password")
-    return _cfg(o.get("smtp_host"), o.get("smtp_port"), o.get("smtp_tls"), o.get("smtp_user", o.get("user")), pw,
-                ctx.account, o.get("smtp_cafile"))
+    return _cfg(o.get("smtp_host"), o.get("smtp_port"), o.get("smtp_tls"), user, pw, ctx.account,
+                o.get("smtp_cafile"))
 
 
 def _cfg(host: Any, port: Any, tls: Any, user: Any, pw: str | None, account: str,
-         cafile: Any = None) -> SmtpConfig:
+         cafile: Any = None, *, tokens: oauth.TokenSource | None = None, mechanism: str = "xoauth2") -> SmtpConfig:
     if not host:
         raise SourceError(f"account {account!r}: smtp host is missing", fatal=True)
     mode = str(tls or "starttls").lower()
@@ -103,7 +140,7 @@ def _cfg(host: Any, port: Any, tls: Any, user: Any, pw: str | None, account: str
     # turning verification off.
     context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
     return SmtpConfig(str(host), int(port or default_port), mode, str(user or ""), pw or "",
-                      ssl_context=context)
+                      ssl_context=context, tokens=tokens, mechanism=mechanism)
 
 
 # --- message ids and reply headers --------------------------------------------------------
@@ -234,10 +271,13 @@ def send_blocking(cfg: SmtpConfig, msg: EmailMessage, *, sender: str) -> None:
             if cfg.tls == "starttls":
                 client.starttls(context=ctx)
                 client.ehlo()
-            if cfg.user:
+            if cfg.tokens is not None:
+                _oauth_login(client, cfg)
+            elif cfg.user:
                 client.login(cfg.user, cfg.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise DefinitelyNotSent(f"smtp {cfg.host}: login refused ({exc.smtp_code})", fatal=True) from None
+            what = "OAuth2 token refused even after a refresh" if cfg.tokens is not None else "login refused"
+            raise DefinitelyNotSent(f"smtp {cfg.host}: {what} ({exc.smtp_code})", fatal=True) from None
         except smtplib.SMTPNotSupportedError:
             raise DefinitelyNotSent(f"smtp {cfg.host}: server does not offer STARTTLS/AUTH as configured", fatal=True) from None
         except (smtplib.SMTPException, OSError) as exc:
@@ -266,6 +306,37 @@ def send_blocking(cfg: SmtpConfig, msg: EmailMessage, *, sender: str) -> None:
                 client.close()
 
 
+class _Responder:
+    """smtplib's auth object: the initial response first; a refusal comes as a 334 carrying
+    the error JSON, which the client must acknowledge with an empty line."""
+
+    def __init__(self, initial: str) -> None:
+        self.initial = initial
+        self.calls = 0
+
+    def __call__(self, challenge: bytes | None = None) -> str:
+        self.calls += 1
+        return self.initial if self.calls == 1 else ""
+
+
+def _oauth_login(client: smtplib.SMTP, cfg: SmtpConfig) -> None:
+    """AUTH XOAUTH2 / OAUTHBEARER; a refused token is refreshed once and tried again."""
+    assert cfg.tokens is not None
+    mech = "OAUTHBEARER" if cfg.mechanism == "oauthbearer" else "XOAUTH2"
+    for attempt in (0, 1):
+        token = cfg.tokens.access_token(force=attempt == 1)
+        initial = (oauth.oauthbearer(cfg.user, token, cfg.host, cfg.port) if mech == "OAUTHBEARER"
+                   else oauth.xoauth2(cfg.user, token))
+        respond = _Responder(initial)
+
+        try:
+            client.auth(mech, respond, initial_response_ok=True)
+            return
+        except smtplib.SMTPAuthenticationError:
+            if attempt == 1:
+                raise
+
+
 async def send(cfg: SmtpConfig, msg: EmailMessage, *, sender: str) -> None:
     """:func:`send_blocking` in a worker thread."""
     await asyncio.to_thread(send_blocking, cfg, msg, sender=sender)
@@ -282,3 +353,11 @@ def _why(exc: BaseException) -> str:
 
 def _codes(rcpts: dict[str, tuple[int, bytes]]) -> str:
     return ", ".join(f"{addr}: {code}" for addr, (code, _msg) in rcpts.items())
+
+
+def preflight(ctx: SourceContext) -> list[str]:
+    """What this account still lacks (``inscope doctor``): see :mod:`connectors.email.preflight`."""
+    # Imported here, not at the top: that module imports this one's neighbours.
+    from .preflight import problems
+
+    return problems(ctx)

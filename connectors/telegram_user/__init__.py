@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from telethon import events, functions, utils
+from telethon import events, functions, types, utils
 
 from connectors.base import (
     Batch,
@@ -59,6 +59,9 @@ __all__ = ["NOT_SIGNED_IN", "OPTIONS", "REPLY_LIMIT", "TelegramUserConnector", "
 log = logging.getLogger(__name__)
 
 MARK_READ = ("done", "open", "never")
+
+SELF_TARGETS = ("me", "self")
+"""Targets that mean her own account: a message there lands in her "Saved Messages"."""
 
 OPTIONS: dict[str, Opt] = {
     "api_id": Opt("int", "the api_id of your own Telegram app (my.telegram.org → API development tools)"),
@@ -197,7 +200,14 @@ class TelegramUserConnector(PushWait, MarksRead, DownloadsMedia):
                 log.debug("telegram_user %s: disconnect failed", self.account, exc_info=True)
 
     async def _resolve(self, target: str) -> tuple[int, Any]:
-        """A chat id or ``@username`` → (marked chat id, input peer)."""
+        """A chat id, ``@username`` or ``me`` (her own "Saved Messages") → (marked chat id,
+        input peer)."""
+        if target.strip().lower() in SELF_TARGETS:
+            client = await self._connected()
+            me = await client.get_me()
+            if me is None:
+                raise not_signed_in(self.account, "the session was revoked or expired")
+            return int(me.id), types.InputPeerSelf()
         if target.lstrip("-").isdigit():
             chat_id = int(target)
             info = self.peers.chats.get(chat_id)

@@ -30,7 +30,7 @@ from typing import Any
 
 from telethon import functions, types, utils
 
-from connectors.base import Batch, Item, SourceEvent
+from connectors.base import Batch, ChatMigrated, Item, SourceEvent
 from connectors.telegram.text import clean_text
 from connectors.telegram_user.client import UserClient
 from connectors.telegram_user.cursor import Cursor
@@ -331,6 +331,8 @@ class Fetcher:
         before = len(events)
         self.mapper.service(msg, events)
         for ev in events[before:]:
+            if not isinstance(ev, ChatMigrated):  # the only event a service message makes
+                continue
             new = int(ev.new)
             if new not in self.owned:
                 self.owned.add(new)

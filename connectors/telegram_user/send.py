@@ -206,7 +206,10 @@ class Sender:
             reply = req.reply_to
             header = (types.MessageReplyHeader(reply_to_msg_id=reply.reply_to_msg_id)
                       if isinstance(reply, types.InputReplyToMessage) else None)
-            return types.Message(id=result.id, peer_id=utils.get_peer(req.peer), date=result.date,
+            # Her own chat ("Saved Messages") is addressed as InputPeerSelf, which has no Peer.
+            peer = (types.PeerUser(user_id=chat_id) if isinstance(req.peer, types.InputPeerSelf)
+                    else utils.get_peer(req.peer))
+            return types.Message(id=result.id, peer_id=peer, date=result.date,
                                  message=req.message, out=True, media=result.media,
                                  entities=result.entities, reply_to=header)
         updates = [result.update] if isinstance(result, types.UpdateShort) else \

@@ -4,7 +4,8 @@ Public surface:
 
 - ``load(path)`` / ``parse(data, path)`` → :class:`Config`; ``ConfigError`` names file and key.
 - the settings types: ``Config``, ``Me``, ``Windows``, ``AccountCfg``, ``ProjectCfg``,
-  ``AccountManager``, and the value types ``Sla``, ``WindowSpec`` (``parse_window``).
+  ``AccountManager``, ``TemplateCfg``, ``Notify``, and the value types ``Sla``,
+  ``WindowSpec`` (``parse_window``).
 - where things live: ``data_dir``, ``default_config_path``, ``ensure_private_dir``.
 - editing the file in place: ``inscope.config.write`` (``upsert_account``, ``map_to_project``).
 
@@ -15,12 +16,21 @@ other way round.
 
 from inscope.config.load import ConfigError, load, parse
 from inscope.config.paths import DataDirError, data_dir, default_config_path, ensure_private_dir
-from inscope.config.schema import AccountCfg, AccountManager, Config, Me, ProjectCfg, Windows
+from inscope.config.schema import (
+    AccountCfg,
+    AccountManager,
+    Config,
+    Me,
+    Notify,
+    ProjectCfg,
+    TemplateCfg,
+    Windows,
+)
 from inscope.config.values import Sla, is_secret_key
 from inscope.config.windowspec import WindowSpec, parse_window
 
 __all__ = [
-    "AccountCfg", "AccountManager", "Config", "ConfigError", "DataDirError", "Me", "ProjectCfg",
-    "Sla", "WindowSpec", "Windows", "data_dir", "default_config_path", "ensure_private_dir",
+    "AccountCfg", "AccountManager", "Config", "ConfigError", "DataDirError", "Me", "Notify",
+    "ProjectCfg", "Sla", "TemplateCfg", "WindowSpec", "Windows", "data_dir", "default_config_path", "ensure_private_dir",
     "is_secret_key", "load", "parse", "parse_window",
 ]

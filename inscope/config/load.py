@@ -16,8 +16,24 @@ from pathlib import Path
 from typing import Any, TypeGuard, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inscope.config.schema import AccountCfg, AccountManager, Config, Me, ProjectCfg, Windows
-from inscope.config.values import IMPORTANCE, Sla, is_secret_key
+from inscope.config.schema import (
+    AccountCfg,
+    AccountManager,
+    Config,
+    Me,
+    Notify,
+    ProjectCfg,
+    TemplateCfg,
+    Windows,
+)
+from inscope.config.values import (
+    IMPORTANCE,
+    LANGUAGES,
+    NOTIFY_METHODS,
+    Sla,
+    check_template_name,
+    is_secret_key,
+)
 from inscope.config.windowspec import parse_window
 from inscope.keys import KeymapError, check_keymap
 from inscope.model import PROJECT_STATUSES, UNSORTED, ProjectStatus
@@ -72,6 +88,22 @@ class _Reader:
             return [str(x) for x in v]
         raise self.fail(k, f"expected a list of strings, got {_shown(v)}")
 
+    def integer(self, k: str, default: int, *, low: int = 0) -> int:
+        v = self.t.get(k, default)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.fail(k, f"expected a whole number, got {_shown(v)}")
+        if v < low:
+            raise self.fail(k, f"must be at least {low}, got {v}")
+        return v
+
+    def text_table(self, k: str) -> dict[str, str]:
+        """A table of strings (``fields = { report_link = "https://…" }``)."""
+        t = self.table(k)
+        for name, v in t.items():
+            if not isinstance(v, str):
+                raise self.fail(f"{k}.{name}", f"expected a string, got {_shown(v)}")
+        return {str(name): str(v) for name, v in t.items()}
+
     def table(self, k: str) -> dict[str, Any]:
         v = self.t.get(k)
         if v is None:
@@ -103,15 +135,18 @@ def _shown(v: Any) -> str:
     return type(v).__name__
 
 
-_TOP = ("me", "windows", "accounts", "projects", "keymap", "team")
+_TOP = ("me", "windows", "accounts", "projects", "keymap", "team", "templates", "notify")
 _ME = ("name", "role", "timezone", "handles", "emails", "watch", "signature", "urgent",
        "aliases", "language")
 _WINDOWS = ("reply", "urgent_breaks_through")
 _PROJECT = ("name", "status", "services", "trello_boards", "telegram_chats", "email_domains",
-            "emails", "clients", "team", "out_of_scope", "importance", "sla", "account_manager")
+            "emails", "clients", "team", "out_of_scope", "importance", "sla", "account_manager",
+            "fields")
 _AM = ("name", "telegram", "email", "trello", "escalate_via")
 _ESCALATE_VIA = ("", "telegram", "email", "trello")
-_LANGUAGES = ("", "ru", "en")
+_LANGUAGES = LANGUAGES
+_TEMPLATE = ("name", "text", "project", "language", "description")
+_NOTIFY = ("enabled", "method", "urgent", "followups", "interval", "saved_messages")
 
 
 def parse(data: dict[str, Any], path: Path | None = None) -> Config:
@@ -158,8 +193,69 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
         check_keymap(keymap)
     except KeymapError as e:
         raise ConfigError(f"{where}: {e}") from e
+    templates = _templates(where, top, set(names))
+    notify = _notify(_Reader(where, "notify", top.table("notify")), accounts)
     return Config(me=me, windows=windows, accounts=accounts, projects=projects, keymap=keymap,
-                  team=top.strs("team"), path=path)
+                  team=top.strs("team"), templates=templates, notify=notify, path=path)
+
+
+def _templates(where: str, top: _Reader, projects: set[str]) -> list[TemplateCfg]:
+    """``[[templates]]``: name and text required; project (a configured one) and language
+    optional; one name per project and language."""
+    out: list[TemplateCfg] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, t in enumerate(top.tables("templates")):
+        r = _Reader(where, f"templates[{i}]", t)
+        r.only(_TEMPLATE)
+        for k in ("name", "text"):
+            if k not in t:
+                raise r.fail(k, "required")
+        name = r.text("name", "").strip()
+        try:
+            check_template_name(name)
+        except ValueError as e:
+            raise r.fail("name", str(e)) from e
+        text = r.text("text", "")
+        if not text.strip():
+            raise r.fail("text", "must not be empty")
+        project = r.text("project", "")
+        if project and project not in projects:
+            known = ", ".join(sorted(projects)) or "none configured"
+            raise r.fail("project", f"no project named {project!r} (known: {known})")
+        language = r.text("language", "")
+        if language not in LANGUAGES:
+            raise r.fail("language", f"{language!r} is not one of ru, en")
+        key = (name, project, language)
+        if key in seen:
+            raise r.fail("name", f"{name!r} is already templates[{seen[key]}] "
+                                 "(one name per project and language)")
+        seen[key] = i
+        out.append(TemplateCfg(name=name, text=text, project=project, language=language,
+                               description=r.text("description", "")))
+    return out
+
+
+def _notify(r: _Reader, accounts: list[AccountCfg]) -> Notify:
+    """``[notify]``: whether, how and how often; ``saved_messages`` names a telegram_user account."""
+    r.only(_NOTIFY)
+    n = Notify(
+        enabled=r.flag("enabled", True),
+        method=r.text("method", "auto"),
+        urgent=r.flag("urgent", True),
+        followups=r.flag("followups", True),
+        interval=r.integer("interval", 60),
+        saved_messages=r.text("saved_messages", ""),
+    )
+    if n.method not in NOTIFY_METHODS:
+        raise r.fail("method", f"{n.method!r} is not one of {', '.join(NOTIFY_METHODS)}")
+    if n.saved_messages:
+        acc = next((a for a in accounts if a.name == n.saved_messages), None)
+        users = [a.name for a in accounts if a.kind == "telegram_user"]
+        if acc is None or acc.kind != "telegram_user":
+            hint = (f"(telegram_user accounts: {', '.join(users)})" if users else
+                    "(add one with `inscope connect telegram --user`)")
+            raise r.fail("saved_messages", f"{n.saved_messages!r} is not a telegram_user account {hint}")
+    return n
 
 
 def _me(r: _Reader) -> Me:
@@ -244,6 +340,7 @@ def _project(r: _Reader) -> ProjectCfg:
         importance=importance,
         sla=sla,
         account_manager=am,
+        fields=r.text_table("fields"),
     )
 
 

@@ -86,6 +86,7 @@ class ProjectCfg:
     importance: str = "normal"  # low | normal | high | vip
     sla: Sla = field(default_factory=lambda: Sla("windows", 1.0))
     account_manager: AccountManager = field(default_factory=AccountManager)
+    fields: dict[str, str] = field(default_factory=dict)  # template placeholders, e.g. report_link
 
     def routes(self) -> list[str]:
         """The connector route keys that map a conversation to this project."""
@@ -94,6 +95,29 @@ class ProjectCfg:
         out += [f"email_domain:{d.lower()}" for d in self.email_domains]
         out += [f"email:{e.lower()}" for e in self.emails]
         return out
+
+
+@dataclass(slots=True)
+class TemplateCfg:
+    """One ``[[templates]]`` entry: a named reply snippet, for one project or all, in a language."""
+
+    name: str
+    text: str
+    project: str = ""  # "" = every project
+    language: str = ""  # "ru" | "en" | "" (any)
+    description: str = ""
+
+
+@dataclass(slots=True)
+class Notify:
+    """``[notify]``: desktop notifications for urgent threads and follow-ups that come back."""
+
+    enabled: bool = True
+    method: str = "auto"  # auto | osc9 | osc777 | osc99 | notify-send | bell | none
+    urgent: bool = True
+    followups: bool = True
+    interval: int = 60  # seconds: at most one notification per interval, the rest grouped
+    saved_messages: str = ""  # a telegram_user account: urgent threads to its Saved Messages
 
 
 @dataclass(slots=True)
@@ -106,6 +130,8 @@ class Config:
     projects: list[ProjectCfg] = field(default_factory=list)
     keymap: dict[str, str] = field(default_factory=dict)
     team: list[str] = field(default_factory=list)  # agency people (handles/emails/domains)
+    templates: list[TemplateCfg] = field(default_factory=list)
+    notify: Notify = field(default_factory=Notify)
     path: Path | None = None
 
     def project(self, name: str) -> ProjectCfg | None:

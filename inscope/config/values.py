@@ -13,6 +13,21 @@ from typing import Literal
 
 IMPORTANCE: tuple[str, ...] = ("low", "normal", "high", "vip")
 
+NOTIFY_METHODS: tuple[str, ...] = ("auto", "osc9", "osc777", "osc99", "notify-send", "bell", "none")
+"""``[notify] method``: how a notification reaches the desktop (see ``inscope.desktop``)."""
+
+LANGUAGES: tuple[str, ...] = ("", "ru", "en")
+"""Languages of ``[me] language`` and of a template ("" = the locale / any)."""
+
+_TEMPLATE_NAME = re.compile(r"^[\w][\w.-]{0,63}$")
+
+
+def check_template_name(name: str) -> None:
+    """A template name is a word (letters, digits, ``_``, ``.``, ``-``; ``monthly-report``)."""
+    if not _TEMPLATE_NAME.match(name):
+        raise ValueError(f"template name {name!r}: use letters, digits, '-', '_' or '.' "
+                         "(e.g. \"monthly-report\"), at most 64")
+
 _SLA_RE = re.compile(
     r"^\s*(\d+(?:[.,]\d+)?)\s*(windows?|окн[оа]|окон|h|hrs?|hours?|ч|час(?:а|ов)?)\s*$"
 )

@@ -301,7 +301,7 @@ class Rules:
     def role_of(self, item: Item, project: str | None) -> Role:
         """Who wrote ``item`` in ``project`` (memoized; see ``_role_of``)."""
         a = item.author
-        key = (a.id, a.name, a.handle, a.email, a.is_me, a.is_bot, project)
+        key = (a.id, a.name, a.handle, a.email, a.is_me, a.is_bot, project, bool(item.meta.get("claims_me")))
         role = self._role_cache.get(key)
         if role is None:
             if len(self._role_cache) > 50_000:
@@ -318,8 +318,10 @@ class Rules:
         ``am`` in Unsorted) → everyone else is a client.
         """
         a = item.author
-        if a.is_me or self.me.matches(a):
+        if a.is_me or (self.me.matches(a) and not item.meta.get("claims_me")):
             return "me"
+        if item.meta.get("claims_me"):
+            return "client"  # "From: me", not verifiably mine: someone else wrote it
         if a.is_bot:
             return "bot"
         p = self.project_rules(project)

@@ -257,6 +257,23 @@ class Schedule:
         ts = _aware_ts(arrived, "arrived")
         return self._dt(self.due_at_ts(ts, sla_windows))
 
+    def nth_window_end_ts(self, after: float, n: int) -> float:
+        """The end of the ``n``-th window that opens at or after ``after`` (a window open at
+        ``after`` does not count); an empty schedule: ``after + n·24h``.  A follow-up of
+        "2 windows" wakes here: the client has had two of my windows to answer."""
+        if n < 1:
+            raise ValueError(f"the number of windows must be >= 1, got {n}")
+        if self.empty:
+            return after + n * DAY_SECONDS
+        k = 0
+        for s, e in self._windows_from(after):
+            if s < after or e <= s:  # already open, or lost in a DST gap
+                continue
+            k += 1
+            if k == n:
+                return e
+        raise AssertionError("unreachable: _windows_from is endless")
+
     def due_after_window_hours_ts(self, arrived: float, hours: float) -> float:
         """The instant at which ``hours`` of window time have passed since ``arrived``
         (for an SLA written in hours, e.g. ``sla = "2h"``)."""

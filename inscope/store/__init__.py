@@ -12,10 +12,11 @@ decides the transactions and owns the per-connection thread cache):
 - ``ingest``    ``apply_batch``: items and the cursor in one transaction — invariant 3
   (docs/architecture.md, Invariants), thread lookup / adoption / refresh, rekeying
 - ``views``     reads for the UI: view index, rows by id, counts, search, messages
-- ``outbox``    queueing, rows, guarded moves, ``record_sent``; a reply is queued before
-  the composer closes: invariant 1 (docs/architecture.md, Invariants)
-- ``actions``   done / reopen / snooze / assign / priority / escalate / resolve, undo,
-  drafts, timed wake-ups, a project's status
+- ``outbox``    queueing (now or held until a send time), rows, guarded moves, promotion of
+  due held rows, ``record_sent``; a reply is queued before the composer closes: invariant 1
+  (docs/architecture.md, Invariants)
+- ``actions``   done / reopen / snooze / follow-up / assign / priority / escalate / resolve,
+  undo, drafts, timed wake-ups, a project's status
 - ``states``    the thread and outbox state machines as pure functions, no SQL
 - ``rows``      row → dataclass mapping by column name (``OutboxRow`` lives there)
 - ``reports``   the report's queries, returning plain data (``inscope.report`` does the sums)
@@ -48,6 +49,7 @@ from inscope.store import (
     views,
 )
 from inscope.store import projects as project_table
+from inscope.store.actions import WakeUp
 from inscope.store.decisions import Decision
 from inscope.store.errors import DatabaseUnavailable, StoreError, explain
 from inscope.store.ingest import ApplyResult, ProjectFn, RoleFn, RoleInFn, ThreadCache, TriageFn
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA_VERSION", "UNSORTED", "ApplyResult", "DatabaseUnavailable", "Decision", "InboxGate",
     "OutboxRow", "ProjectActivity", "ProjectFn", "RoleFn", "RoleInFn", "Store", "StoreError",
-    "TriageFn", "explain",
+    "TriageFn", "WakeUp", "explain",
 ]
 
 
@@ -230,15 +232,22 @@ class Store:
         role_in: RoleInFn | None = None,
         triage: TriageFn | None = None,
         move_cursor: bool = True,
+        joins: Sequence[tuple[str, str]] = (),
     ) -> ApplyResult:
         """Store ``items`` and move ``account``'s cursor to ``cursor`` in ONE transaction.
 
         Re-applying the same items is a no-op except for changed text (an edit)
-        or a deletion, which update the stored message.
+        or a deletion, which update the stored message.  ``joins`` are
+        ``(absorbed, into)`` conversations to merge first, in the same transaction
+        (``ingest.join_conversations``): the batch's items already use ``into``.
         """
-        if not items and move_cursor and self.cursor(account) == cursor:
+        if not items and not joins and move_cursor and self.cursor(account) == cursor:
             return ApplyResult(0, 0, set())  # nothing new: not even a transaction
         with self.tx() as c:
+            if joins:
+                self._thread_cache.clear()
+                for absorbed, into in joins:
+                    ingest.join_conversations(c, account, absorbed, into)
             return self._apply(c, account, items, cursor, project_of=project_of, role_of=role_of,
                                role_in=role_in, triage=triage, move_cursor=move_cursor)
 
@@ -319,11 +328,12 @@ class Store:
         return views.held_counts(self.conn)
 
     def view_counts(self, max_priority: int | None = None) -> dict[str, int]:
-        """Thread counts per view (sidebar), plus ``held_until_window``.
+        """Thread counts per view (sidebar), plus ``held_until_window`` and ``scheduled``.
 
         ``inbox`` counts every thread waiting for me; ``held_until_window`` how many
         of them the Inbox holds back right now (priority below ``max_priority``,
-        see ``InboxGate``; 0 while a window is open).
+        see ``InboxGate``; 0 while a window is open); ``scheduled`` the replies held in
+        the outbox for a later send time (the header shows them).
         """
         return views.view_counts(self.conn, max_priority)
 
@@ -341,12 +351,52 @@ class Store:
 
     # -- outbox ----------------------------------------------------------------------------
 
-    def queue_reply(self, tid: int, text: str, account: str | None = None) -> int:
-        """Put a reply in the outbox (before the composer closes) and mark the thread answered."""
+    def queue_reply(self, tid: int, text: str, account: str | None = None, *,
+                    send_at: float | None = None) -> int:
+        """Put a reply in the outbox (before the composer closes) and mark the thread answered.
+
+        ``send_at``: hold it as ``scheduled`` until then (the sync engine sends it once the
+        clock has passed that time, never before).
+        """
         if not text.strip():
             raise StoreError("an empty reply is not sent")
         with self.tx() as c:
-            return outbox.queue_reply(c, tid, text, account)
+            return outbox.queue_reply(c, tid, text, account, send_at)
+
+    def outbox_promote(self, now: float) -> list[int]:
+        """Held rows whose send time has passed by ``now`` become ``queued``; returns them.
+        Nothing due: no transaction at all (the outbox loop asks every few seconds)."""
+        due = outbox.next_send_at(self.conn)
+        if due is None or due > now:
+            return []
+        with self.tx() as c:
+            return outbox.promote_due(c, now)
+
+    def next_send_at(self) -> float | None:
+        """The earliest send time of a held (``scheduled``) row, if any."""
+        return outbox.next_send_at(self.conn)
+
+    def scheduled_count(self) -> int:
+        """Replies held for a later send time (the header counts them)."""
+        return outbox.scheduled_count(self.conn)
+
+    def outbox_edit(self, oid: int, *, text: str | None = None, send_at: float | None = None,
+                    release_at: float | None = None) -> None:
+        """Change a held reply's text and/or send time, in one transaction; ``release_at``:
+        send it now instead (queued, its send time that instant).  ``StoreError`` once the
+        row is not held any more (its time came, it was sent or cancelled)."""
+        if text is not None and not text.strip():
+            raise StoreError("an empty reply is not sent")
+        with self.tx() as c:
+            outbox.edit(c, oid, text, send_at)
+            if release_at is not None:
+                outbox.release(c, oid, release_at)
+
+    def outbox_withdraw(self, oid: int) -> int | None:
+        """Cancel a held reply: its text back in the draft, its thread open again if it was
+        what answered it.  Returns the thread."""
+        with self.tx() as c:
+            return outbox.withdraw(c, oid)
 
     def queue_outgoing(self, *, kind: str, account: str, conversation: str, text: str,
                        thread_id: int | None = None, reply_to: str | None = None,
@@ -435,6 +485,16 @@ class Store:
         with self.tx() as c:
             actions.snooze(c, tid, kind, until, reason)
 
+    def followup(self, tid: int, until: float, since: float, reason: str) -> None:
+        """Wait on the client until ``until``: back with "no answer since ``since``" unless
+        the client writes first (then their message opens the thread as usual)."""
+        with self.tx() as c:
+            actions.followup(c, tid, until, since, reason)
+
+    def my_last_reply_at(self, tid: int) -> float | None:
+        """When I last answered ``tid`` (a stored message of mine or a reply on its way)."""
+        return actions.my_last_reply_at(self.conn, tid)
+
     def assign_project(self, tid: int, project: str) -> None:
         """Move a thread (typically from Unsorted) to ``project``; later messages of the same
         conversation follow it (the ``routes`` table is consulted before config routes)."""
@@ -495,5 +555,14 @@ class Store:
 
     def wake_due(self, at: float | None = None) -> list[int]:
         """Wake threads whose timed snooze has passed; returns their ids."""
+        return self.wake(at).woken
+
+    def wake(self, at: float | None = None) -> WakeUp:
+        """Wake threads whose timed snooze or follow-up has passed: every one woken, and the
+        follow-ups that came back because the client stayed silent.  Nothing due: no
+        transaction at all (the clock asks every few seconds)."""
+        t = time.time() if at is None else at
+        if not actions.any_due(self.conn, t):
+            return WakeUp()
         with self.tx() as c:
-            return actions.wake_due(c, time.time() if at is None else at)
+            return actions.wake_due(c, t)

@@ -1,7 +1,7 @@
 """What the user does to threads and projects, each action logged as one event.
 
-Done, reopen, snooze, assign, priority, relevance, escalate, resolve; undo (of the kinds in
-``events.UNDOABLE``); drafts; the clock's wake-ups; a project's status.  State
+Done, reopen, snooze, follow-up, assign, priority, relevance, escalate, resolve; undo (of
+the kinds in ``events.UNDOABLE``); drafts; the clock's wake-ups; a project's status.  State
 changes come from ``states.THREAD_ACTIONS``.  Every function that writes runs in the caller's
 transaction (``c``), except the draft and validation helpers, which say so.
 """
@@ -11,13 +11,24 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from inscope.model import PROJECT_STATUSES, Priority, ThreadState
 from inscope.store import events, outbox, states
 from inscope.store.errors import StoreError
 
-_NO_SNOOZE: dict[str, Any] = {"snooze_until": None, "snooze_kind": None, "snooze_reason": ""}
+_NO_SNOOZE: dict[str, Any] = {"snooze_until": None, "snooze_kind": None, "snooze_reason": "",
+                              "followup_since": None}
+
+
+@dataclass(frozen=True, slots=True)
+class WakeUp:
+    """What one wake-up did: every thread woken, and which of them are follow-ups back with
+    "no answer since …" (the client stayed silent)."""
+
+    woken: list[int] = field(default_factory=list)
+    returned: list[int] = field(default_factory=list)
 
 
 def _act(c: sqlite3.Connection, tid: int, kind: str, action: states.ThreadAction | None,
@@ -59,8 +70,29 @@ def check_snooze(kind: str, until: float | None) -> None:
 def snooze(c: sqlite3.Connection, tid: int, kind: str, until: float | None, reason: str) -> None:
     """Snooze (``check_snooze`` first); the reason is always stored."""
     _act(c, tid, "snooze", "snooze",
-         {"snooze_until": until, "snooze_kind": kind, "snooze_reason": reason},
+         {"snooze_until": until, "snooze_kind": kind, "snooze_reason": reason, "followup_since": None},
          {"until": until, "kind": kind})
+
+
+def followup(c: sqlite3.Connection, tid: int, until: float, since: float, reason: str) -> None:
+    """Wait on the client: the thread is snoozed (kind ``followup``) until ``until``; a client
+    message ends it first, else it comes back saying "no answer since ``since``"."""
+    _act(c, tid, "followup", "snooze",
+         {"snooze_until": until, "snooze_kind": states.FOLLOWUP, "snooze_reason": reason,
+          "followup_since": since},
+         {"until": until, "since": since})
+
+
+def my_last_reply_at(c: sqlite3.Connection, tid: int) -> float | None:
+    """When I last answered ``tid``: my newest stored message, or a reply of mine still on its
+    way (scheduled: its send time; queued or sending: when it was written)."""
+    msg = c.execute("SELECT max(created_at) FROM messages WHERE thread_id = ? AND is_me = 1 "
+                    "AND deleted = 0", (tid,)).fetchone()[0]
+    out = c.execute(
+        "SELECT max(coalesce(send_at, created_at)) FROM outbox WHERE thread_id = ? AND kind = 'reply' "
+        "AND state IN ('scheduled', 'queued', 'sending', 'unknown')", (tid,)).fetchone()[0]
+    times = [float(x) for x in (msg, out) if x is not None]
+    return max(times) if times else None
 
 
 def assign_project(c: sqlite3.Connection, tid: int, pid: int) -> tuple[str, str]:
@@ -177,18 +209,36 @@ def draft(conn: sqlite3.Connection, tid: int) -> str:
     return "" if row is None else str(row[0])
 
 
-def wake_due(c: sqlite3.Connection, at: float) -> list[int]:
-    """Wake threads whose timed snooze ended by ``at``; returns their ids."""
+def any_due(conn: sqlite3.Connection, at: float) -> bool:
+    """Is a timed snooze or follow-up due by ``at``?  (A read; no transaction needed.)"""
+    kinds = ",".join("?" * len(states.CLOCK_SNOOZES))
+    return conn.execute(
+        f"SELECT 1 FROM threads WHERE state = 'snoozed' AND snooze_kind IN ({kinds}) "
+        "AND snooze_until <= ? LIMIT 1", (*states.CLOCK_SNOOZES, at)).fetchone() is not None
+
+
+def wake_due(c: sqlite3.Connection, at: float) -> WakeUp:
+    """Wake threads whose timed snooze (or follow-up) ended by ``at``.
+
+    A follow-up whose client stayed silent keeps ``followup_since`` (the thread shows "no
+    answer since …"); one the client answered (``states.followup_wake``) clears it.
+    """
     (snoozed,), woken = states.THREAD_ACTIONS["wake"]
     kinds = ",".join("?" * len(states.CLOCK_SNOOZES))
-    ids = [r[0] for r in c.execute(
-        f"SELECT id FROM threads WHERE state = ? AND snooze_kind IN ({kinds}) "
-        "AND snooze_until <= ?", (snoozed, *states.CLOCK_SNOOZES, at))]
-    for tid in ids:
+    rows = c.execute(
+        f"SELECT id, snooze_kind, followup_since, last_client_at FROM threads WHERE state = ? "
+        f"AND snooze_kind IN ({kinds}) AND snooze_until <= ?",
+        (snoozed, *states.CLOCK_SNOOZES, at)).fetchall()
+    out = WakeUp()
+    for tid, kind, since, last_client_at in rows:
+        back = states.followup_wake(since, last_client_at) if kind == states.FOLLOWUP else None
         c.execute("UPDATE threads SET state = ?, snooze_until = NULL, snooze_kind = NULL, "
-                  "snooze_reason = '' WHERE id = ?", (woken, tid))
-        events.log(c, "wake", tid, {})
-    return ids
+                  "snooze_reason = '', followup_since = ? WHERE id = ?", (woken, back, tid))
+        events.log(c, "wake", tid, {"kind": kind, **({"no_answer_since": back} if back else {})})
+        out.woken.append(int(tid))
+        if back is not None:
+            out.returned.append(int(tid))
+    return out
 
 
 def check_project_status(status: str) -> None:

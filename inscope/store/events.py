@@ -11,11 +11,11 @@ from typing import Any
 from inscope.store.errors import StoreError
 
 UNDOABLE = ("done", "reopen", "snooze", "priority", "escalate", "resolve", "reply", "project_status",
-            "relevance")
+            "relevance", "followup")
 """Event kinds ``undo`` takes back; the rest (open, focus, wake …) are a record only."""
 
 _SNAPSHOT = ("state", "snooze_until", "snooze_kind", "snooze_reason", "priority_override", "escalated_to",
-             "relevance", "relevance_reason", "relevance_override")
+             "relevance", "relevance_reason", "relevance_override", "followup_since")
 _CONTEXT = ("priority", "urgent", "scope", "scope_service", "last_client_at")
 """What the triage said when the user acted (kept in ``before`` for learning, never restored:
 the next triage recomputes it)."""

@@ -396,6 +396,53 @@ def _addr(it: Item) -> str:
     return "cc" if it.meta.get("cc_me") else ""
 
 
+_FACTS = "state, snooze_until, snooze_kind, snooze_reason, escalated_to, priority_override, due_at"
+
+
+def join_conversations(c: sqlite3.Connection, account: str, absorbed: str, into: str) -> bool:
+    """Merge conversation ``absorbed`` into ``into`` (they turned out to be one), in ``c``'s
+    transaction: messages, outbox, escalations and events move over, the merged state is
+    ``states.merged_thread``'s, the project mapping follows.  Without a thread under
+    ``into`` yet, ``absorbed``'s thread is just renamed.  True if a thread was touched;
+    the caller clears the thread cache."""
+    src = c.execute(f"SELECT id, {_FACTS} FROM threads WHERE account = ? AND conversation = ?",
+                    (account, absorbed)).fetchone()
+    if src is None:
+        return False
+    dst = c.execute(f"SELECT id, {_FACTS} FROM threads WHERE account = ? AND conversation = ?",
+                    (account, into)).fetchone()
+    waiting = ",".join("?" * len(states.WAITING))
+    c.execute(f"UPDATE outbox SET conversation = ? WHERE account = ? AND conversation = ? AND state IN ({waiting})",
+              (into, account, absorbed, *states.WAITING))
+    c.execute("INSERT OR IGNORE INTO routes (account, conversation, project_id) "
+              "SELECT account, ?, project_id FROM routes WHERE account = ? AND conversation = ?",
+              (into, account, absorbed))
+    c.execute("DELETE FROM routes WHERE account = ? AND conversation = ?", (account, absorbed))
+    if dst is None:
+        c.execute("UPDATE threads SET conversation = ? WHERE id = ?", (into, src[0]))
+        return True
+    sid, did = src[0], dst[0]
+    for table in ("messages", "outbox", "escalations", "events"):
+        c.execute(f"UPDATE {table} SET thread_id = ? WHERE thread_id = ?", (did, sid))
+    # One draft per thread: the surviving thread's own, else the absorbed one's.
+    c.execute("UPDATE OR IGNORE drafts SET thread_id = ? WHERE thread_id = ?", (did, sid))
+    c.execute("DELETE FROM drafts WHERE thread_id = ?", (sid,))
+    merged = states.merged_thread(_facts(dst[1:]), _facts(src[1:]))
+    c.execute("UPDATE threads SET state = ?, snooze_until = ?, snooze_kind = ?, snooze_reason = ?, "
+              "escalated_to = ?, priority_override = ?, due_at = ? WHERE id = ?",
+              (merged.state, merged.snooze_until, merged.snooze_kind, merged.snooze_reason, merged.escalated_to,
+               merged.priority_override, merged.due_at, did))
+    c.execute("DELETE FROM threads WHERE id = ?", (sid,))
+    refresh_thread(c, did, None)
+    return True
+
+
+def _facts(row: Sequence[Any]) -> states.ThreadFacts:
+    state, until, kind, reason, esc, override, due = row
+    return states.ThreadFacts(state=state, snooze_until=until, snooze_kind=kind, snooze_reason=reason or "",
+                              escalated_to=esc or "", priority_override=override, due_at=due)
+
+
 def _ts(dt: Any) -> float | None:
     return None if dt is None else float(dt.timestamp())
 

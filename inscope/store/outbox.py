@@ -5,6 +5,11 @@ A reply is an outbox row, committed, before the composer closes — invariant 1
 allows, each move guarded in SQL by the states it may come from, so two
 senders cannot both take a row: the store's part of invariant 2
 (docs/architecture.md, Invariants).
+
+A reply held for later is inserted ``scheduled`` with its ``send_at``; ``promote_due``
+moves it to ``queued`` once the clock has passed that time, and ``claim`` refuses a row
+whose ``send_at`` is still ahead whatever its state says — so a held reply never goes out
+early, even if something put it back in the queue by hand.
 """
 
 from __future__ import annotations
@@ -22,8 +27,13 @@ from inscope.store.errors import StoreError
 from inscope.store.rows import OutboxRow
 
 
-def queue_reply(c: sqlite3.Connection, tid: int, text: str, account: str | None) -> int:
-    """Queue a reply to thread ``tid`` and answer the thread, in ``c``'s transaction."""
+def queue_reply(c: sqlite3.Connection, tid: int, text: str, account: str | None,
+                send_at: float | None = None) -> int:
+    """Queue a reply to thread ``tid`` and answer the thread, in ``c``'s transaction.
+
+    ``send_at``: hold it (``scheduled``) until then; the thread is answered at once all the
+    same (the reply is written; only its delivery waits).
+    """
     th = c.execute(
         "SELECT account, conversation, state, title FROM threads WHERE id = ?", (tid,)
     ).fetchone()
@@ -35,11 +45,12 @@ def queue_reply(c: sqlite3.Connection, tid: int, text: str, account: str | None)
         (tid,),
     ).fetchone()
     t = time.time()
+    state: states.OutboxState = "queued" if send_at is None else "scheduled"
     cur = c.execute(
         "INSERT INTO outbox (key, kind, account, thread_id, conversation, reply_to, subject, text, "
-        "created_at, updated_at) VALUES (?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?)",
+        "state, send_at, created_at, updated_at) VALUES (?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (uuid.uuid4().hex, account or th[0], tid, th[1], reply_to[0] if reply_to else None, th[3],
-         text, t, t),
+         text, state, send_at, t, t),
     )
     oid = int(cur.lastrowid or 0)
     before = events.snapshot(c, tid)
@@ -47,8 +58,11 @@ def queue_reply(c: sqlite3.Connection, tid: int, text: str, account: str | None)
     if after is not None:
         c.execute("UPDATE threads SET state = ?, snooze_until = NULL, snooze_kind = NULL, "
                   "snooze_reason = '' WHERE id = ?", (after, tid))
+    # My reply ends a follow-up that came back ("no answer since …" is no longer true).
+    c.execute("UPDATE threads SET followup_since = NULL WHERE id = ? AND state != 'snoozed'", (tid,))
     c.execute("DELETE FROM drafts WHERE thread_id = ?", (tid,))
-    events.log(c, "reply", tid, {"before": before, "outbox": oid, "chars": len(text)})
+    events.log(c, "reply", tid, {"before": before, "outbox": oid, "chars": len(text),
+                                 **({"send_at": send_at} if send_at is not None else {})})
     return oid
 
 
@@ -92,10 +106,91 @@ def claim(conn: sqlite3.Connection, oid: int, owner: str) -> bool:
     t = time.time()
     cur = conn.execute(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?, "
-        "lease_owner = ?, lease_at = ? WHERE id = ? AND state = 'queued' AND not_before <= ?",
-        (t, owner, t, oid, t),
+        "lease_owner = ?, lease_at = ? WHERE id = ? AND state = 'queued' AND not_before <= ? "
+        "AND (send_at IS NULL OR send_at <= ?)",
+        (t, owner, t, oid, t, t),
     )
     return cur.rowcount == 1
+
+
+def promote_due(c: sqlite3.Connection, now: float) -> list[int]:
+    """Move every ``scheduled`` row whose ``send_at`` has passed by ``now`` to ``queued``
+    (oldest send time first); returns their ids.  Idempotent: a crash after this commit
+    leaves queued rows, which the next drain sends (and a crash mid-send is reconciled)."""
+    # not_before = send_at: the send-time guard holds in the queue too.
+    cur = c.execute(
+        "UPDATE outbox SET state = 'queued', updated_at = ?, not_before = max(not_before, send_at) "
+        "WHERE state = 'scheduled' AND send_at <= ? RETURNING id", (time.time(), now))
+    return sorted(int(r[0]) for r in cur.fetchall())
+
+
+def next_send_at(conn: sqlite3.Connection) -> float | None:
+    """The earliest send time of a ``scheduled`` row (``None``: nothing is held)."""
+    r = conn.execute("SELECT min(send_at) FROM outbox WHERE state = 'scheduled'").fetchone()
+    return None if r is None or r[0] is None else float(r[0])
+
+
+def scheduled_count(conn: sqlite3.Connection) -> int:
+    """Replies held for a later send time."""
+    return int(conn.execute(
+        "SELECT count(*) FROM outbox WHERE state = 'scheduled' AND kind = 'reply'").fetchone()[0])
+
+
+def edit(c: sqlite3.Connection, oid: int, text: str | None, send_at: float | None) -> None:
+    """Change a held row's text and/or send time (``None``: keep it); refused once the row
+    left ``states.EDITABLE`` (its time came, it was sent or cancelled)."""
+    allowed = states.EDITABLE
+    sets: list[str] = ["updated_at = ?"]
+    args: list[Any] = [time.time()]
+    if text is not None:
+        sets.append("text = ?")
+        args.append(text)
+    if send_at is not None:
+        sets.append("send_at = ?")
+        args.append(send_at)
+    cur = c.execute(
+        f"UPDATE outbox SET {', '.join(sets)} WHERE id = ? "
+        f"AND state IN ({','.join('?' * len(allowed))})", (*args, oid, *allowed))
+    if cur.rowcount != 1:
+        state = row(c, oid).state
+        raise StoreError(f"outbox #{oid} is {state}: only a scheduled reply can be changed")
+
+
+def release(c: sqlite3.Connection, oid: int, now: float) -> None:
+    """Send a held row now: ``scheduled`` → ``queued`` with its send time moved to ``now``."""
+    allowed = states.EDITABLE
+    cur = c.execute(
+        "UPDATE outbox SET state = 'queued', send_at = ?, not_before = 0, updated_at = ? "
+        f"WHERE id = ? AND state IN ({','.join('?' * len(allowed))})", (now, time.time(), oid, *allowed))
+    if cur.rowcount != 1:
+        raise StoreError(f"outbox #{oid} is {row(c, oid).state}: only a scheduled reply can be sent now")
+
+
+def withdraw(c: sqlite3.Connection, oid: int) -> int | None:
+    """Cancel a reply that has not gone out (scheduled or queued): its text goes back to the
+    thread's draft (nothing typed is lost) and, when it was what answered the thread, the
+    thread is open again.  Returns the thread (``None`` for other kinds of rows)."""
+    r = row(c, oid)
+    move(c, oid, "cancelled", error="", remote_id=None, retry_in=0.0)
+    clear_delivery_error(c, oid)
+    if r.kind != "reply" or r.thread_id is None:
+        return None
+    tid = r.thread_id
+    old = c.execute("SELECT text FROM drafts WHERE thread_id = ?", (tid,)).fetchone()
+    text = r.text if old is None or not str(old[0]).strip() else f"{old[0]}\n\n{r.text}"
+    c.execute("INSERT OR REPLACE INTO drafts (thread_id, text, updated_at) VALUES (?, ?, ?)",
+              (tid, text, time.time()))
+    state, last_is_me = c.execute("SELECT state, last_is_me FROM threads WHERE id = ?", (tid,)).fetchone()
+    after = states.after_unreply(state, bool(last_is_me))
+    if after is not None:
+        # Another reply of mine still waiting to go out answers the thread as well.
+        others = c.execute(
+            "SELECT count(*) FROM outbox WHERE thread_id = ? AND kind = 'reply' AND id != ? "
+            "AND state IN ('scheduled', 'queued', 'sending', 'unknown')", (tid, oid)).fetchone()[0]
+        if not others:
+            c.execute("UPDATE threads SET state = ? WHERE id = ?", (after, tid))
+    events.log(c, "reply_cancelled", tid, {"outbox": oid})
+    return tid
 
 
 def renew(conn: sqlite3.Connection, owner: str) -> int:

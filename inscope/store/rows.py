@@ -83,6 +83,7 @@ class OutboxRow:
     lease_owner: str | None = None  # the process sending it ("host:pid:start"), see inscope.lease
     lease_at: float | None = None  # when that process last renewed the lease
     progress: dict[str, Any] = dataclasses.field(default_factory=dict)  # parts already delivered
+    send_at: float | None = None  # a scheduled row goes out at this time, never before
 
 
 # ``t`` is threads and ``p`` its project in every query that uses these.

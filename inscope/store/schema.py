@@ -20,7 +20,7 @@ from inscope.store.errors import StoreError, explain
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 BUSY_TIMEOUT = 10.0
 """Seconds a write waits for another writer before it is refused as "locked".  Our own
@@ -229,8 +229,21 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_6(db: sqlite_utils.Database) -> None:
+    # A reply held for later is `scheduled` until its send time (`send_at`, epoch seconds),
+    # which the sync engine compares with the clock before it promotes the row to `queued`.
+    # A follow-up remembers since when it waits on the client (my reply's time), so a
+    # thread that comes back can say "no answer since …" until the client writes.
+    db.executescript(
+        """
+        ALTER TABLE outbox ADD COLUMN send_at REAL;
+        ALTER TABLE threads ADD COLUMN followup_since REAL;
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
 ]
 
 

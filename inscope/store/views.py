@@ -171,6 +171,9 @@ def view_counts(conn: sqlite3.Connection, max_priority: int | None) -> dict[str,
     ).fetchone()
     out = {v: int(n) for v, n in zip(views, row, strict=False)}
     out["held_until_window"] = int(row[-1]) if max_priority is not None else 0
+    # Not a view of threads: replies held in the outbox for a later send time (the header).
+    out["scheduled"] = int(conn.execute(
+        "SELECT count(*) FROM outbox WHERE state = 'scheduled' AND kind = 'reply'").fetchone()[0])
     return out
 
 

@@ -230,6 +230,8 @@ class FakeClient:
             raise errors.AuthKeyUnregisteredError(request=request)
 
     def _chat_of(self, entity: Any) -> int:
+        if isinstance(entity, types.InputPeerSelf):  # "Saved Messages": her own chat
+            return int(utils.get_peer_id(self.world.me))
         cid = int(utils.get_peer_id(entity))
         if cid not in self.world.entities:
             raise ValueError(f"Could not find the input entity for {entity!r}")

@@ -22,6 +22,7 @@ import pytest
 from telethon import errors, types
 
 from connectors.base import (
+    ChatMigrated,
     MarksRead,
     MaybeSentError,
     Outgoing,
@@ -411,6 +412,22 @@ async def test_escalation_to_the_am_private_chat_by_username(world: FakeTelegram
         await conn.send(out("@nobody_here", "x", chat_id="@nobody_here", key="z" * 32))
 
 
+async def test_a_notice_to_saved_messages_goes_to_her_own_chat(world: FakeTelegram) -> None:
+    """``[notify] saved_messages``: the outbox row's target is "me", which is her own account
+    ("Saved Messages"), sent exactly once like any row (random_id from the key)."""
+    g = world.add_chat(channel(CHAN, "Ромашка"))
+    world.add_chat(ME)  # her own chat ("Saved Messages")
+    conn = connector(world, [g])
+    await drain(conn)
+    res = await conn.send(out("me", "Urgent · Acme\nИван: сайт упал", chat_id="me", key="n" * 32))
+    req = calls(world, "SendMessageRequest")[-1]["request"]
+    assert isinstance(req.peer, types.InputPeerSelf) and req.reply_to is None
+    assert res.remote_id.startswith(f"{ME.id}:")
+    assert [m.message for m in world.history[ME.id]] == ["Urgent · Acme\nИван: сайт упал"]
+    with pytest.raises(errors.RandomIdDuplicateError):  # the same row again: Telegram drops it
+        await world.clients[-1](req)
+
+
 # -- sessions, floods, network ------------------------------------------------------------------------
 
 async def test_missing_session_is_fatal_with_the_doctor_message(world: FakeTelegram) -> None:
@@ -550,7 +567,8 @@ async def test_group_upgraded_to_supergroup_is_followed(world: FakeTelegram) -> 
     await world.push(types.UpdateNewMessage(message=svc, pts=1, pts_count=1))
     world.post(new, "теперь в супергруппе")
     b = await conn.fetch(cursor)
-    assert [(e.old, e.new) for e in b.events] == [(str(old), str(new))]
+    assert [(e.old, e.new) for e in b.events if isinstance(e, ChatMigrated)] == [(str(old), str(new))]
+    assert len(b.events) == 1
     items, _ = await drain(conn, b.cursor)
     assert [(i.conversation, i.text) for i in items] == [(str(new), "теперь в супергруппе")]
 

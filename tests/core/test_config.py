@@ -187,3 +187,27 @@ def test_the_writer_refuses_secrets_by_the_same_rule_as_the_loader(tmp_path: Pat
     with pytest.raises(ValueError, match="Bot_Token"):
         upsert_account(tmp_path / "c.toml", "tg", "telegram", {"Bot_Token": "1:abc"})
     assert not (tmp_path / "c.toml").exists()
+
+
+def test_every_config_example_in_the_docs_loads() -> None:
+    """Every ```toml block of docs/*.md is a config that loads, and the template file example
+    in docs/config.md is a template file that loads (with the complete example's projects)."""
+    import re
+
+    from inscope.templates.folder import parse_file
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    blocks = 0
+    for page in sorted(docs.glob("*.md")):
+        for m in re.finditer(r"```toml\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            parse(tomllib.loads(m.group(1)), page)
+            blocks += 1
+    assert blocks >= 5
+    text = (docs / "config.md").read_text(encoding="utf-8")
+    complete = parse(tomllib.loads(re.search(r"```toml\n(.*?)```", text, re.S).group(1)))  # type: ignore[union-attr]
+    assert complete.notify.interval == 60 and complete.templates[0].project == "Acme Shop"
+    example = re.search(r"```markdown\n(.*?)```", text, re.S)
+    assert example is not None
+    body = "\n".join(line.removeprefix("   ") for line in example.group(1).splitlines())
+    t = parse_file(docs / "report.md", body, {p.name for p in complete.projects})
+    assert (t.project, t.language) == ("Acme Shop", "ru") and "{report_link}" in t.text

@@ -49,3 +49,26 @@ def test_every_toml_example_loads_as_a_config(doc: str, line: int, block: str) -
 def test_nothing_points_outside_the_repository(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"design\.md|connector-apis|\.\./shared|shared/reference", text), path
+
+
+_TEST_REF = re.compile(r"`(tests/[\w/]+\.py)((?:::\w+)?)`|`::(\w+)`")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_test_a_doc_names_exists(doc: Path) -> None:
+    """The reliability doc (and any other) names the tests that show a fix; a renamed
+    test would leave the doc pointing at nothing.  ``::name`` alone continues the file
+    named just before it."""
+    text = doc.read_text(encoding="utf-8")
+    current: Path | None = None
+    for m in _TEST_REF.finditer(text):
+        if m.group(1):
+            current = ROOT / m.group(1)
+            assert current.is_file(), f"{doc.name}: {m.group(1)} does not exist"
+            name = m.group(2)[2:]
+        else:
+            assert current is not None, f"{doc.name}: `::{m.group(3)}` follows no test file"
+            name = m.group(3)
+        if name:
+            body = current.read_text(encoding="utf-8")
+            assert re.search(rf"^(?:async )?def {name}\b", body, re.M), f"{doc.name}: {current.name}::{name}"

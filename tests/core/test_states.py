@@ -38,6 +38,9 @@ ACTION_CASES: list[tuple[ThreadState, ThreadAction, ThreadState | None]] = [
     ("answered", "reply_failed", "open"),
     ("done", "reply_failed", "open"),
     *((s, "reply_failed", None) for s in ("open", "snoozed", "escalated")),
+    # I cancelled a held reply that had answered the thread: the client waits again.
+    ("answered", "unreply", "open"),
+    *((s, "unreply", None) for s in ("open", "snoozed", "done", "escalated")),
 ]
 
 
@@ -59,6 +62,7 @@ def test_every_snooze_kind_with_a_wake_time_is_valid(kind: SnoozeKind) -> None:
 def test_snooze_refusals() -> None:
     assert sm.snooze_refusal("until", None) == "a timed snooze needs a wake time"
     assert sm.snooze_refusal("window", None) == "a timed snooze needs a wake time"
+    assert sm.snooze_refusal("followup", None) == "a timed snooze needs a wake time"
     assert sm.snooze_refusal("client", None) is None
     assert sm.snooze_refusal("project", None) is None
     assert sm.snooze_refusal("forever", 1.0) == "unknown snooze kind 'forever'"
@@ -91,9 +95,46 @@ def test_a_new_client_message_reopens(state: ThreadState) -> None:
     assert after(state, new_client=True) == ("open", False)
 
 
-@pytest.mark.parametrize("kind", ["client", "until", "window"])
+@pytest.mark.parametrize("kind", ["client", "until", "window", "followup"])
 def test_a_new_client_message_wakes_snoozes_a_reply_ends(kind: SnoozeKind) -> None:
     assert after("snoozed", kind, new_client=True) == ("open", False)
+
+
+def test_a_followup_is_ended_by_the_client_not_by_the_team_or_me() -> None:
+    # The client answered: their message opens the thread as any client message does.
+    assert after("snoozed", "followup", new_client=True) == ("open", False)
+    # A teammate, the AM or my own second message does not end the wait.
+    assert after("snoozed", "followup", new_client=True, role="team") == ("snoozed", False)
+    assert after("snoozed", "followup", me=True, role="me") == ("snoozed", False)
+    assert "followup" in sm.CLOCK_SNOOZES and "followup" in sm.CLIENT_ENDS
+
+
+def test_followup_wake_says_no_answer_only_when_the_client_stayed_silent() -> None:
+    assert sm.followup_wake(100.0, None) == 100.0  # the client never wrote
+    assert sm.followup_wake(100.0, 50.0) == 100.0  # their last message is older than my reply
+    assert sm.followup_wake(100.0, 100.0) == 100.0
+    assert sm.followup_wake(100.0, 150.0) is None  # they answered after my reply
+    assert sm.followup_wake(None, None) is None
+
+
+def test_followup_returned_only_while_open_and_unanswered() -> None:
+    assert sm.followup_returned("open", 100.0, 50.0)
+    assert not sm.followup_returned("open", 100.0, 150.0)  # the client wrote since
+    assert not sm.followup_returned("open", None, None)
+    for state in ("answered", "done", "snoozed", "escalated"):
+        assert not sm.followup_returned(state, 100.0, None)
+
+
+def test_after_unreply_keeps_a_thread_my_own_message_answers() -> None:
+    assert sm.after_unreply("answered", last_is_me=False) == "open"
+    assert sm.after_unreply("answered", last_is_me=True) is None
+    assert sm.after_unreply("done", last_is_me=False) is None
+
+
+def test_is_due_never_early() -> None:
+    assert sm.is_due(None, 5.0)
+    assert sm.is_due(5.0, 5.0) and sm.is_due(5.0, 6.0)
+    assert not sm.is_due(5.0, 4.999)
 
 
 def test_a_project_snooze_waits_for_the_status_flip() -> None:
@@ -140,6 +181,7 @@ def test_messages_only_open_answer_or_keep(state: ThreadState, kind: SnoozeKind 
 # --- outbox ----------------------------------------------------------------------------
 
 ALLOWED: set[tuple[OutboxState, OutboxState]] = {
+    ("scheduled", "queued"), ("scheduled", "cancelled"),
     ("queued", "sending"), ("queued", "cancelled"),
     ("sending", "sent"), ("sending", "failed"), ("sending", "unknown"), ("sending", "queued"),
     ("failed", "queued"), ("failed", "cancelled"),
@@ -174,7 +216,23 @@ def _reachable(src: OutboxState) -> set[OutboxState]:
 def test_named_state_sets() -> None:
     assert set(sm.PENDING) == {s for s in OUTBOX_STATES if sm.OUTBOX_MOVES[s]}
     assert set(sm.WAITING) == {s for s in OUTBOX_STATES if s != "sending" and "sending" in _reachable(s)}
-    assert sm.TAKE_BACK == ("queued",) and sm.can_move("queued", "cancelled")
+    assert sm.TAKE_BACK == ("scheduled", "queued") and sm.can_move("queued", "cancelled")
+    assert all(sm.can_move(s, "cancelled") for s in sm.TAKE_BACK)
+    assert sm.EDITABLE == ("scheduled",)
+    assert set(sm.UNDELIVERED) == set(sm.PENDING) - {"scheduled"}
+
+
+@given(st.lists(st.sampled_from(OUTBOX_STATES), max_size=12))
+def test_a_scheduled_row_is_sent_only_after_it_was_queued(wanted: list[OutboxState]) -> None:
+    state: OutboxState = "scheduled"
+    path = [state]
+    for dst in wanted:
+        if sm.can_move(state, dst):
+            state = dst
+            path.append(state)
+    if "sending" in path:
+        assert path[path.index("sending") - 1] == "queued"
+    assert "scheduled" not in path[1:]  # never held again once released
 
 
 @given(st.lists(st.sampled_from(OUTBOX_STATES), max_size=12))
@@ -224,6 +282,12 @@ def _act(store: Store, tid: int, action: ThreadAction) -> None:
         store.resolve_escalation(tid)
     elif action == "reply":
         store.queue_reply(tid, "ответ")
+    elif action == "unreply":
+        state = store.thread(tid).state
+        oid = store.queue_reply(tid, "ответ", send_at=2e9)  # answers an open/snoozed/done thread …
+        store.conn.execute("UPDATE threads SET state = ? WHERE id = ?", (state, tid))  # … undo that
+        store.outbox_withdraw(oid)
+        assert store.draft(tid) == "ответ"
     elif action == "reply_failed":
         state = store.thread(tid).state
         oid = store.queue_reply(tid, "ответ")  # answers an open/snoozed/done thread …

@@ -11,7 +11,8 @@ from inscope.cli import main
 from inscope.workspace import Workspace
 
 THREAD_KEYS = {"id", "source", "title", "last_text", "last_author", "state", "priority", "reasons",
-               "scope", "due_at", "url", "delivery_error", "urgent", "relevance", "base_priority"}
+               "scope", "due_at", "url", "delivery_error", "urgent", "relevance", "base_priority",
+               "snooze", "followup"}
 
 
 @pytest.fixture

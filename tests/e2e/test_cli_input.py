@@ -71,3 +71,17 @@ def test_a_config_with_wrong_shapes_names_file_and_key(tmp_path: Path, monkeypat
         cfg.write_text(text, encoding="utf-8")
         code, _, err = run(capsys, "inbox")
         assert code == 1 and str(cfg) in err and needle in err, err
+
+
+def test_a_snooze_that_could_never_wake_is_refused(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = Store(home / "inscope.db")
+    tid = thread_id(store, "c0")
+    before = store.thread(tid)
+    assert before is not None and before.snooze_kind is None
+    code, _, err = run(capsys, "snooze", str(tid), "--until", "")
+    assert code != 0 and "inscope" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "snooze", str(tid), "--project")
+    assert code == 1 and "would never wake" in err
+    after = store.thread(tid)
+    assert after is not None and (after.state, after.snooze_kind) == (before.state, None)  # nothing done
+    store.close()

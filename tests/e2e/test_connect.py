@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,3 +142,93 @@ def test_env_fallback_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert secrets_mod.get_secret("tg", "telegram", "token") == BOT
     monkeypatch.setenv("INSCOPE_TG_TOKEN", "123:account-specific-wins")
     assert secrets_mod.get_secret("tg", "telegram", "token") == "123:account-specific-wins"
+
+
+def test_email_oauth2_sign_in_then_sync_against_dovecot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``inscope connect email`` signs in to "Microsoft" (msal's device-code flow against a loopback
+    stand-in with its own CA), keeps the refresh token in the keyring, writes the account; a sync
+    then logs in to a real Dovecot with XOAUTH2 and reads the mail."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    from imapclient import IMAPClient
+
+    from sandbox.dovecot import PASSWORD, USER, Dovecot
+    from sandbox.oauth_server import OAuthServer
+    from tests.requires import dovecot_or_skip
+
+    pytest.importorskip("msal", reason="the oauth extra (msal) is not installed")
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (needed to make a throwaway certificate)")
+    crt, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(crt)],
+                   check=True, capture_output=True)
+    # The stand-in's CA, trusted the way a user behind a corporate CA does (requests and httpx).
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(crt))
+    monkeypatch.setenv("SSL_CERT_FILE", str(crt))
+    monkeypatch.setenv("INSCOPE_HOME", str(tmp_path))
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(str(crt), str(key))
+    kr = MemoryKeyring()
+    keyring.set_keyring(kr)
+    with OAuthServer(tls=tls) as provider:
+        provider.world.clients["app-id"] = ""
+        dv = Dovecot(dovecot_or_skip(), oauth2_introspection_url=provider.introspection_url,
+                     oauth2_ca_file=str(crt)).start()
+        try:
+            admin = IMAPClient(dv.host, port=dv.port, ssl=False)
+            admin.login(USER, PASSWORD)
+            admin.append("INBOX", b"From: ivan@client.ru\r\nTo: anna@agency.test\r\nSubject: Hi\r\n"
+                                  b"Message-ID: <connect-1@client.ru>\r\n\r\nHello\r\n")
+            admin.logout()
+            out: list[str] = []
+
+            def show(line: str) -> None:
+                out.append(line)
+                if "enter the code" in line:  # the user signs in on another device
+                    threading.Timer(0.2, provider.approve, args=(line.rsplit(" ", 1)[-1].rstrip("."), USER)).start()
+
+            cfg = tmp_path / "config.toml"
+            code = connect("email", cfg, ask=answers(  # type: ignore[arg-type]
+                "o365", "imap", dv.host, str(dv.port), "none", USER, "", "oauth2", "microsoft", "app-id",
+                "common", provider.authority, "", ""), ask_secret=answers(), out=show)  # type: ignore[arg-type]
+            assert code == 0, out
+            stored = kr.data[("inscope", "o365:oauth2_refresh_token")]
+            assert stored in provider.world.refresh
+            text = cfg.read_text(encoding="utf-8")
+            assert stored not in text
+            acc = tomllib.loads(text)["accounts"][0]
+            assert acc["auth"] == "oauth2" and acc["oauth2_client_id"] == "app-id"
+
+            from inscope.workspace import Workspace
+
+            ws = Workspace.open(config_path=cfg)
+            store = ws.store()
+            engine = ws.engine(store)
+            try:
+                report = asyncio.run(engine.sync_all())
+            finally:
+                asyncio.run(engine.aclose())
+            assert report.errors == {} and report.inserted == 1
+            store.close()
+            ws.close()
+        finally:
+            keyring.set_keyring(fail.Keyring())
+            dv.stop()
+
+
+def test_email_oauth2_without_msal_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "msal", None)  # what `import msal` sees when it is not installed
+    monkeypatch.setenv("INSCOPE_HOME", str(tmp_path))
+    out: list[str] = []
+    code = connect("email", tmp_path / "config.toml", ask=answers(  # type: ignore[arg-type]
+        "o365", "imap", "outlook.office365.com", "993", "ssl", "anna@agency.test", "", "", "", "app-id", "", ""),
+        ask_secret=answers(), out=out.append)  # type: ignore[arg-type]
+    assert code == 1
+    assert any("pip install 'inscope[oauth]'" in line for line in out), out
+    assert not (tmp_path / "config.toml").exists()  # nothing half-written

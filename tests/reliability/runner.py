@@ -16,7 +16,13 @@ reaches a named point, to hit windows too narrow for a random delay:
 - ``after_send``   a connector's ``send`` returned (posted remotely), nothing recorded yet;
 - ``own_item``     ``record_sent`` committed the row as sent and is about to store our
                    own message in the thread (the second transaction of ``record_sent``);
-- ``after_apply``  a batch and its cursor were committed.
+- ``after_apply``  a batch and its cursor were committed;
+- ``after_promote`` scheduled replies whose send time came were committed as queued,
+                   nothing sent yet.
+
+Every call of a connector's ``send`` is logged first as ``send-start <outbox key> <epoch>``
+(the scheduled-send tests prove from it that nothing went out before its time).  Rows held
+for later (``scheduled``) count as work left: the child waits for them, polling.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -64,12 +71,14 @@ class _KillSwitch:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _wrap_send(conn: Connector, kill: _KillSwitch) -> None:
+def _wrap_send(conn: Connector, kill: _KillSwitch | None) -> None:
     original = conn.send
 
     async def send(out: Outgoing) -> SendResult:
+        print(f"send-start {out.key} {time.time():.6f}", flush=True)
         res = await original(out)
-        kill.hit("after_send")
+        if kill is not None:
+            kill.hit("after_send")
         return res
 
     conn.send = send  # type: ignore[method-assign]
@@ -86,6 +95,15 @@ def _wrap_store(store: Store, kill: _KillSwitch) -> None:
         return res
 
     store.apply_batch = apply_batch  # type: ignore[method-assign]
+    promote = store.outbox_promote
+
+    def outbox_promote(now: float) -> list[int]:
+        ids = promote(now)
+        if ids:
+            kill.hit("after_promote")
+        return ids
+
+    store.outbox_promote = outbox_promote  # type: ignore[method-assign]
     inner = getattr(store, "_apply", None)
     if inner is not None:
         # record_sent may store our message through the inner, transaction-less _apply.
@@ -121,10 +139,10 @@ async def run(spec: dict[str, Any], db: Path, until_done: bool) -> int:
     store = Store(db)
     conns = build_connectors(spec, secrets)
     kill_spec = os.environ.get("RELIABILITY_KILL_AT", "")
-    if kill_spec:
-        kill = _KillSwitch(kill_spec)
-        for c in conns.values():
-            _wrap_send(c, kill)
+    kill = _KillSwitch(kill_spec) if kill_spec else None
+    for c in conns.values():
+        _wrap_send(c, kill)
+    if kill is not None:
         _wrap_store(store, kill)
     engine = SyncEngine(store, conns, Hooks(_project_of, _role_of, lambda: None))
     print("ready", flush=True)
@@ -132,14 +150,17 @@ async def run(spec: dict[str, Any], db: Path, until_done: bool) -> int:
         for i in range(MAX_ROUNDS):
             report = await engine.sync_all()
             pending = store.outbox(("queued", "sending"))
+            held = store.outbox(("scheduled",))
             print(f"round {i} inserted={report.inserted} updated={report.updated} sent={report.sent} "
-                  f"unknown={report.unknown} errors={sorted(report.errors)} pending={len(pending)}",
-                  flush=True)
+                  f"unknown={report.unknown} errors={sorted(report.errors)} pending={len(pending)} "
+                  f"scheduled={len(held)}", flush=True)
             if not until_done:
                 continue
-            if not report.changed and not report.errors and not pending:
+            if not report.changed and not report.errors and not pending and not held:
                 print("done", flush=True)
                 return 0
+            if held and not pending:
+                await asyncio.sleep(0.05)  # waiting for a send time: poll, do not spin
             # The backoff itself is tested elsewhere: here every round retries at once.
             for st in engine.status.values():
                 st.next_try = 0.0

@@ -8,7 +8,8 @@ Trello and Bot API fakes, a Maildir and an SMTP sink) and a real workspace on di
 - a loop that dies is restarted and reported;
 - a reply the remote refuses for good brings its thread back to the Inbox, loudly;
 - ``outbox --resend`` asks the remote first and never re-posts what arrived;
-- one slow destination does not hold up the others;
+- one slow destination does not hold up the others, and a reply too long for its
+  destination is refused (or, when it merely takes minutes, confirmed) before it is queued;
 - a multi-part reply cut off midway resumes with the missing parts only, across engines.
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 import pytest
 
 from inscope import lease
+from inscope.actions import ActionError, NeedsConfirmation
 from inscope.cli import main
 from inscope.store import Store
 from inscope.sync import SyncReport
@@ -282,5 +284,27 @@ def test_a_cut_off_multipart_reply_resumes_with_the_missing_parts_only(
     assert store.outbox_row(oid).state == "sent"
     texts: list[Any] = [m["text"] for m in sb.tg.sent(chat)[before:]]
     assert [t.split(".")[0] for t in texts] == [f"Раздел {i}" for i in range(4)]  # none twice
+    store.close()
+    ws.close()
+
+
+def test_a_reply_too_long_for_its_destination_is_refused_or_confirmed(sb: Sandboxes, home: Path) -> None:
+    ws = Workspace.open()
+    store = ws.store()
+    act = ws.actions(store)
+    card, chat = _thread(store, "trello"), _thread(store, "telegram")
+    # Trello refuses a comment over 16,384 characters: say so before it is queued.
+    with pytest.raises(ActionError, match="at most 16,384 characters"):
+        act.reply(card, "а" * 16_385)
+    # Eleven Telegram parts hold the chat for half a minute: only when confirmed.
+    eleven = "б" * (4096 * 10 + 1)
+    with pytest.raises(NeedsConfirmation, match="11 telegram messages"):
+        act.reply(chat, eleven)
+    # A megabyte would hold it for a quarter of an hour: refused outright.
+    with pytest.raises(ActionError, match="shorten it or send a file or a link"):
+        act.reply(chat, "в" * 1_250_000, confirmed=True)
+    assert store.outbox() == []  # nothing was queued by the refusals
+    assert act.reply(chat, eleven, confirmed=True).outbox_id is not None
+    assert act.reply(card, "а" * 16_384).outbox_id is not None
     store.close()
     ws.close()

@@ -15,11 +15,14 @@ from tui.app import InscopeApp
 from tui.screens.composer import ComposerScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.escalate import EscalateScreen
+from tui.screens.fields import FieldsScreen
+from tui.screens.followup import FollowupPicker
 from tui.screens.help import HelpScreen
 from tui.screens.inbox import InboxScreen
 from tui.screens.picker import PickerScreen
 from tui.screens.report import ReportScreen
 from tui.screens.snooze import SnoozePicker
+from tui.screens.templates import TemplatePicker
 from tui.widgets.detail import DetailPane
 from tui.widgets.message_list import MessageList
 from tui.widgets.sidebar import Sidebar
@@ -29,7 +32,7 @@ OWNERS: dict[str, type[DOMNode]] = {
     "inbox": InboxScreen, APP_WIDE: InscopeApp, "list": MessageList, "sidebar": Sidebar,
     "detail": DetailPane, "composer": ComposerScreen, "pickers": PickerScreen,
     "escalate": EscalateScreen, "confirm": ConfirmScreen, "report": ReportScreen,
-    "help": HelpScreen,
+    "help": HelpScreen, "templates": TemplatePicker, "fields": FieldsScreen,
 }
 
 
@@ -59,6 +62,7 @@ def test_every_command_runs_an_action_that_exists() -> None:
 
 def test_subclassed_pickers_keep_the_picker_keys() -> None:
     assert "BINDINGS" not in SnoozePicker.__dict__  # inherits PickerScreen's, from the table
+    assert "BINDINGS" not in FollowupPicker.__dict__
 
 
 async def test_help_lists_every_command_with_the_remapped_keys(tmp_path: Path) -> None:

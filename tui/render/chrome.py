@@ -57,7 +57,8 @@ def held_until_label(until: float | None, now: float, tz: tzinfo) -> str:
 def header_text(*, window: str, demo: bool, sources: Sequence[SourceLike],
                 accounts: Sequence[Mapping[str, Any]], counts: Mapping[str, int],
                 held_until: str) -> Text:
-    """The top line: the window state, each source's health, the inbox counts.
+    """The top line: the window state, each source's health, the inbox counts, and the
+    replies scheduled for later (``counts["scheduled"]``, when any).
 
     ``sources`` (from the last sync round) win over ``accounts`` (the store's last known
     states, before the first round); ``held_until`` is ``held_until_label``'s text.
@@ -85,6 +86,9 @@ def header_text(*, window: str, demo: bool, sources: Sequence[SourceLike],
         waiting = counts.get("held_until_window", 0)
         if waiting:
             t.append(f" · {waiting} held until {held_until}", "bold")
+        scheduled = counts.get("scheduled", 0)
+        if scheduled:
+            t.append(f" · {scheduled} scheduled")
     return t
 
 

@@ -199,6 +199,11 @@ def _tail_paras(conv: Conversation, tz: tzinfo, now: float, count: int) -> list[
     return paras
 
 
+# The toolkit's lines in the thread facts (one place, for the later translation pass).
+FOLLOWUP_BACK = "back from a follow-up: {note}"
+SCHEDULED_REPLY = "reply scheduled for {when} (outbox #{oid}) — r edits it, ctrl+p sends it now or cancels it"
+
+
 def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para]:
     """Thread facts, why this priority, then every message (pure; runs once per doc)."""
     t = conv.thread
@@ -216,6 +221,15 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
     if t.delivery_error:
         add(Para(((f"⚠ reply not delivered: {one_line(t.delivery_error)}", _OUT),
                   (" — ctrl+p: resend, edit or cancel it", DIM)), kind=CHUNKS))
+    if t.urgent:
+        add(Para(((f"urgent: {one_line(t.urgent_reason) or 'an emergency'}", _OUT),
+                  (" — it breaks through the reply windows", DIM)), kind=CHUNKS))
+    relevance = {"mine": "yours", "watch": "shown (not addressed to you)", "noise": "not yours"}
+    rel: list[Run] = [(f"whose: {relevance.get(t.relevance, t.relevance)}", BOLD)]
+    if t.relevance_reason:
+        rel.append((f" — {one_line(t.relevance_reason)}", PLAIN))
+    rel.append((" (m corrects it)", DIM))
+    add(Para(tuple(rel), kind=CHUNKS))
     prio: list[Run] = [(f"priority: {t.priority.label}", BOLD)]
     if t.due_at:
         late = " (overdue)" if t.due_at < now and t.state == "open" else ""
@@ -244,6 +258,10 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float) -> list[Para
             if reason:
                 snooze.append((f" — {reason}", PLAIN))
         add(Para(tuple(snooze)))
+    if conv.followup_note:
+        add(Para(((FOLLOWUP_BACK.format(note=one_line(conv.followup_note)), BOLD),)))
+    for oid, when in conv.scheduled:
+        add(Para(((SCHEDULED_REPLY.format(when=one_line(when), oid=oid), BOLD),)))
     for e in conv.escalations:
         state = "resolved" if e.get("resolved_at") else f"delivery: {e.get('delivery') or 'n/a'}"
         add(Para(((f"escalated to {one_line(str(e.get('to', '')))} via {one_line(str(e.get('channel', '')))}",

@@ -15,6 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from inscope.model import GroupHeader, ThreadRow
+from inscope.store.states import FOLLOWUP, followup_returned
 from inscope.text import one_line
 from tui.format import PRIORITY_MARKS, SOURCE_ICONS, relative, status_mark
 
@@ -98,6 +99,11 @@ def thread_segments(r: ThreadRow, width: int, now: float, style: Style, accents:
         flags += "◷"
     if r.state == "escalated" or r.escalated_to:
         flags += "⇡"
+    if followup_returned(r.state, r.followup_since, r.last_client_at):
+        flags += "↩"  # back from a follow-up: no answer from the client
+    preview = r.last_text
+    if r.state == "snoozed" and r.snooze_kind == FOLLOWUP and r.snooze_reason:
+        preview = f"↩ {r.snooze_reason} · {r.last_text}"  # when it comes back
     age = relative(r.last_client_at or r.last_at, now)
     title_w, author_w, text_w = column_widths(width)
     segs = [
@@ -109,7 +115,7 @@ def thread_segments(r: ThreadRow, width: int, now: float, style: Style, accents:
     if author_w:
         segs.append(Segment(fit(one_line(r.last_author, 100), author_w - 1) + " ", style + accents.dim))
     if text_w:
-        segs.append(Segment(fit(one_line(r.last_text, 500), text_w), style))
+        segs.append(Segment(fit(one_line(preview, 500), text_w), style))
     segs += [
         Segment(fit(" " + flags, 4), style + accents.flag),
         Segment(age[:4].rjust(4) + " ", style + accents.dim),

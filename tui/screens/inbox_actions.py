@@ -1,4 +1,5 @@
-"""The inbox's user actions: done, snooze, escalate, priority, assign, resolve, reply, undo …
+"""The inbox's user actions: done, snooze, follow-up, escalate, priority, assign, resolve,
+reply (now, at the next window, at a time; with templates), scheduled replies, undo …
 
 A base class of ``tui.screens.inbox.InboxScreen`` (kept apart so neither module is a wall of
 code): the key handlers and the palette's targets.  Every change goes through the shared
@@ -10,7 +11,7 @@ returns an ``Outcome`` (its message is shown) or raises ``ActionError`` (shown a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -31,15 +32,22 @@ if TYPE_CHECKING:
     # the first paint does not pay for them (TextArea alone is ~8 ms).
     from inscope.model import Priority
     from inscope.report import ProjectReport
+    from inscope.store import OutboxRow
     from tui.app import InscopeApp
-    from tui.screens.composer import ComposerResult
+    from tui.screens.composer import ComposerResult, Editing, SendWhen
     from tui.screens.snooze import SnoozeChoice
+
+# What these actions say (one place, for the later translation pass).
+QUEUED = "Reply queued; it goes out with the next sync."
+DRAFT_KEPT = "Draft kept."
 
 # Views (besides "all" and search results) that still show a thread after it becomes a state.
 _VIEWS_SHOWING: dict[str, set[str]] = {
     "done": {"done"},
     "snoozed": {"snoozed", "held"},
     "escalated": {"escalated"},
+    # Not a state: a thread marked not mine is noise, out of the Inbox but still in these.
+    "noise": {"noise", "held", "snoozed", "escalated", "answered", "done"},
 }
 
 
@@ -144,6 +152,30 @@ class InboxActions(Screen[None]):
             return
         await self._act(lambda a: a.snooze(ids, choice.kind, until=choice.until), ids, "snoozed")
 
+    async def action_followup(self) -> None:
+        """f: wait on the client — back if they have not answered in N windows / days."""
+        ids = self._targets()
+        if not ids:
+            return
+        from tui.screens.followup import FollowupPicker
+
+        ws, clock = self.ws, self.clock
+        try:
+            options = await self.db.run(lambda s: ws.actions(s, now=clock).followup_options())
+        except Exception as e:  # a failed action is a message, never a traceback on screen
+            self.notify(str(e), severity="error", markup=False)
+            return
+
+        async def check(text: str) -> object:
+            return await self.db.run(lambda s: ws.actions(s, now=clock).followup_time(text))
+
+        picker = FollowupPicker(count=len(ids), options=options, check=check)
+        self.app.push_screen(picker, partial(self._followed_up, ids))
+
+    async def _followed_up(self, ids: list[int], after: str | None) -> None:
+        if after:
+            await self._act(lambda a: a.followup(ids, after), ids, "snoozed")
+
     async def action_escalate(self) -> None:
         """!: escalate to the account manager with a note."""
         ids = self._targets()
@@ -180,6 +212,16 @@ class InboxActions(Screen[None]):
         if priority is None:
             return
         await self._act(lambda a: a.priority(ids, priority), ids)
+
+    async def action_relevance(self) -> None:
+        """m: mine ↔ not mine (the one key that corrects triage; it also teaches it)."""
+        ids = self._targets()
+        row = self.inbox.selected_row
+        if not ids or row is None:
+            return
+        value = "mine" if row.relevance == "noise" else "not mine"
+        # Marked not mine, a thread leaves the Inbox (it is noise); marked mine, it stays.
+        await self._act(lambda a: a.relevance(ids, value), ids, "noise" if value != "mine" else None)
 
     def action_assign(self) -> None:
         """a: move the selected thread(s) to a project; the conversation stays there."""
@@ -234,27 +276,106 @@ class InboxActions(Screen[None]):
         await self._act(lambda a: a.undo())
 
     async def action_reply(self) -> None:
-        """r: the composer, prefilled with the saved draft."""
+        """r: the composer, prefilled with the saved draft — or, when a reply to the thread
+        is still scheduled, with that reply (to edit, send now, move or keep it)."""
         row = self.inbox.selected_row
         if row is None:
             return
         tid = row.id
         ws, clock = self.ws, self.clock
-        draft = await self.db.run(lambda s: ws.actions(s, now=clock).draft(tid))
+
+        def load(s: Any) -> tuple[str, list[OutboxRow]]:
+            act = ws.actions(s, now=clock)
+            return act.draft(tid), act.scheduled_replies(tid)
+
+        draft, held = await self.db.run(load)
+        if held:
+            await self.open_scheduled(held[0].id)
+            return
         context = f"{one_line(row.last_author, 40)}: {one_line(row.last_text, 300)}"
 
-        async def queue(text: str, confirmed: bool) -> Outcome:
+        async def queue(text: str, confirmed: bool, when: SendWhen) -> Outcome:
             # The unpaid confirmation is the action layer's: it raises NeedsConfirmation.
-            return await self.db.run(lambda s: ws.actions(s, now=clock).reply(tid, text, confirmed=confirmed))
+            def go(s: Any) -> Outcome:
+                act = ws.actions(s, now=clock)
+                if when == "now":
+                    return act.reply(tid, text, confirmed=confirmed)
+                if when == "window":
+                    return act.reply(tid, text, confirmed=confirmed, at_window=True)
+                return act.reply(tid, text, confirmed=confirmed, when=when)
+            return await self.db.run(go)
 
-        async def save(text: str) -> None:
+        async def save(text: str) -> str | None:
             await self.db.run(lambda s: ws.actions(s, now=clock).save_draft(tid, text))
+            return None
 
-        from tui.screens.composer import ComposerScreen
+        await self._open_composer(tid, one_line(row.title, 80), context, draft, queue, save)
 
-        screen = ComposerScreen(title=one_line(row.title, 80), context=context, draft=draft,
-                                queue=queue, save_draft=save)
+    async def _open_composer(self, tid: int, title: str, context: str, text: str,
+                             queue: Callable[[str, bool, SendWhen], Awaitable[Outcome]],
+                             save: Callable[[str], Awaitable[str | None]],
+                             editing: Editing | None = None) -> None:
+        from tui.screens.composer import ComposerScreen, TemplateSource
+
+        ws, clock = self.ws, self.clock
+        plan = await self.db.run(lambda s: ws.actions(s, now=clock).window_send())
+
+        async def offer() -> Any:
+            return await self.db.run(lambda s: ws.actions(s, now=clock).templates(tid))
+
+        async def prepare(name: str) -> Any:
+            return await self.db.run(lambda s: ws.actions(s, now=clock).prepare_template(name, tid))
+
+        screen = ComposerScreen(title=title, context=context, draft=text, queue=queue, save_draft=save,
+                                window=plan.label, templates=TemplateSource(offer, prepare),
+                                editing=editing)
         self.app.push_screen(screen, partial(self._after_composer, tid))
+
+    async def open_scheduled(self, oid: int) -> None:
+        """The composer on a scheduled reply: edit its text, send it now, move it, or keep it."""
+        ws, clock = self.ws, self.clock
+
+        def load(s: Any) -> tuple[OutboxRow, Any, str]:
+            act = ws.actions(s, now=clock)
+            r = act.outbox_row(oid)
+            th = act.thread(r.thread_id) if r.thread_id else None
+            return r, th, act.day_time(r.send_at) if r.send_at else ""
+
+        try:
+            out_row, th, when_s = await self.db.run(load)
+        except Exception as e:
+            self.notify(str(e), severity="error", markup=False)
+            return
+        if out_row.state != "scheduled" or th is None:
+            self.notify(f"outbox #{oid} is {out_row.state}: it can no longer be changed", markup=False)
+            return
+        from tui.screens.composer import Editing
+
+        async def queue(text: str, confirmed: bool, when: SendWhen) -> Outcome:
+            def go(s: Any) -> Outcome:
+                act = ws.actions(s, now=clock)
+                if when == "now":
+                    return act.edit_scheduled(oid, text, send_now=True)
+                if when == "window":
+                    return act.edit_scheduled(oid, text, at_window=True)
+                return act.edit_scheduled(oid, text, when=when)
+            return await self.db.run(go)
+
+        async def keep(text: str) -> str | None:
+            def go(s: Any) -> str | None:
+                act = ws.actions(s, now=clock)
+                try:
+                    act.edit_scheduled(oid, text)
+                except ActionError as e:
+                    # Its time came while she was editing: the edited text becomes the draft.
+                    act.save_draft(th.id, text)
+                    return f"{e} — your edited text is kept as the draft"
+                return None
+            return await self.db.run(go)
+
+        context = f"{one_line(th.last_author, 40)}: {one_line(th.last_text, 300)}"
+        await self._open_composer(th.id, one_line(th.title, 80), context, out_row.text, queue, keep,
+                                  editing=Editing(oid, when_s))
 
     def _after_composer(self, tid: int, result: ComposerResult | None) -> None:
         if result is None:
@@ -262,11 +383,11 @@ class InboxActions(Screen[None]):
         if result.compose_seconds >= 1:
             self.log_event("compose", tid, {"seconds": round(result.compose_seconds, 1)})
         if result.sent:
-            self.notify("Reply queued; it goes out with the next sync.")
+            self.notify(result.message or QUEUED, markup=False)
             self.inscope_app.action_sync_now()
             self.request_rebuild([tid])
         else:
-            self.notify("Draft kept.")
+            self.notify(result.message or DRAFT_KEPT, markup=False)
 
     # -- palette targets ---------------------------------------------------------------------
 
@@ -302,3 +423,14 @@ class InboxActions(Screen[None]):
     async def cancel_unknown(self, oid: int) -> None:
         """Palette: treat an unknown-delivery reply as delivered (never resend)."""
         await self._act(lambda a: a.cancel(oid))
+
+    async def send_scheduled_now(self, oid: int) -> None:
+        """Palette: send a scheduled reply now instead of at its time."""
+        if await self._act(lambda a: a.send_scheduled_now(oid)):
+            self.inscope_app.action_sync_now()
+
+    async def cancel_scheduled(self, oid: int) -> None:
+        """Palette: never send a scheduled reply; its text goes back to the draft."""
+        outcome = await self._act(lambda a: a.cancel(oid))
+        if outcome is not None:
+            self.request_rebuild(list(outcome.threads))
