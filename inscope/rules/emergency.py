@@ -17,6 +17,9 @@ fail and how people and monitoring services say so, in Russian and English:
   ``DROP_PERCENT`` % or more, a fall "from N to M" of as much, or a ``collapse`` word
   («вдвое», «в ноль», "halved", "dried up");
 - **monitoring** — a monitor's name (``alert``), its DOWN / UP wording, critical problems.
+- **the ads not running** — ``ads_off`` («объявления не показываются», "ads disapproved",
+  the budget run out); ``ads_paused`` (stopped, paused) unless the sentence says it is the
+  client's own doing (``ours``: «мы остановили на праздники»).
 
 Not an emergency: a negated report (a negation within two words before it, in the same
 clause: «сайт не упал», but «Нет, не работает» is one), a hypothetical or planned one
@@ -33,6 +36,8 @@ from collections.abc import Sequence
 from inscope.rules.lemmas import BREAK, FUT, IMPR, NEG, PAST
 from inscope.rules.lexicon import Hit, Word
 
+_ADS = "объявление|реклама|кампания|показ|директ|таргет|ad|ads"
+_ADS_EN = "ads|ad|campaign|campaigns|adverts|advertising|direct"
 DROP_PERCENT = 30
 """A fall of traffic, leads or positions by this many percent or more is a collapse."""
 PAGES_AT_SCALE = 100
@@ -118,6 +123,34 @@ ENTRIES: list[tuple[str, str]] = [
         "japanese|chinese|pharma … spam|keyword|keywords|pages", "=injected", "дорвей", "doorway",
         "may be hacked", "may harm your computer", "возможно … взломать",
     )),
+    # the ads not running: what the client pays for is off («объявления не показываются»,
+    # «деньги на балансе закончились», "ads disapproved") — an emergency of context and
+    # targeted ads as a site down is of SEO
+    *(("ads_off", p) for p in (
+        f"{_ADS} … не показываться|крутиться|работать|идти|открываться",
+        f"{_ADS} … отклонить|заблокировать|отключиться|прекратиться|перестать",
+        f"не показываться|крутиться … {_ADS}", f"заблокировать|отклонить … {_ADS}",
+        f"{_ADS_EN} … =stopped|=disapproved|=rejected|=suspended|=blocked|=limited",
+        f"{_ADS_EN} … =not running|showing|serving|spending|delivering",
+        f"{_ADS_EN} … =aren't|=isn't|=are not|=is not running|showing|serving|spending|delivering",
+        f"{_ADS_EN} … =stopped running|showing|serving|spending|delivering",
+        "=no impressions", "нет показ", "ноль показ", "показ … ноль|нет",
+        "деньги|бюджет|средство|баланс … закончиться|кончиться|на ноль|ноль",
+        "закончиться|кончиться … деньги|бюджет|средство|баланс",
+        "кабинет|аккаунт … заблокировать|приостановить", "заблокировать|приостановить … кабинет|аккаунт",
+        "ran out of|out of budget|funds|money", "=billing … =failed|=declined",
+    )),
+    # stopped or paused: the client's own decision unless the platform did it («мы
+    # остановили на праздники» is a plan; «кампании остановлены», "ads stopped" are not)
+    *(("ads_paused", p) for p in (
+        f"{_ADS} … остановиться|остановить|приостановить|выключить|отключить|встать",
+        f"остановить|приостановить|выключить … {_ADS}",
+        f"{_ADS_EN} … =paused|=halted|=stopped|=off",
+    )),
+    # our own pausing, or a plan
+    *(("ours", p) for p in ("=мы", "=we", "=we've", "=our request", "по наш просьба", "по просьба",
+                            "как договориться", "праздник", "=holiday|holidays", "=weekend",
+                            "выходной", "as agreed", "=planned", "плановый")),
     # falling out of the index / search
     *(("deindex", p) for p in (
         "выпасть|выпадать|вылетать|вылететь|пропадать|пропасть|исчезать|исчезнуть|выкинуть|"
@@ -176,7 +209,7 @@ ENTRIES: list[tuple[str, str]] = [
         "=no leads|orders|calls|sales|conversions|bookings|signups|traffic|clicks|enquiries|inquiries",
         "=not a single",
         "почти ничего", "почти нет", "=ни одной", "=ни одного", "by a third", "more than half",
-        "off a cliff", "collapse", "plummet", "tank", "halve", "by half", "in half", "=zero",
+        "lose all|everything", "=lost all|everything", "потерять весь|все", "off a cliff", "collapse", "plummet", "tank", "halve", "by half", "in half", "=zero",
         "=nothing", "dry up", "=dried up", "stop coming", "=stopped coming", "nosedive", "crater",
     )),
     # fewer of a problem is good news («5xx стало меньше», "fewer 404s")
@@ -279,7 +312,8 @@ _WHOLE_404_RE = re.compile(r"\b(?:весь|вся|все|всё|all|whole|every|
 # Words that make what follows hypothetical within their clause («если сайт ляжет», "if
 # traffic drops", "the site may be unavailable", "will it go down?") — «бы» anywhere in it.
 _HYPO = frozenset(["если", "ежели", "чтобы", "случае", "допустим", "может", "могут", "можем",
-                   "if", "unless", "whether", "would", "might", "will", "gonna", "may"])
+                   "if", "unless", "whether", "would", "might", "will", "gonna", "may", "should",
+                   "case", "suppose", "supposing"])
 _HYPO_ANYWHERE = frozenset(["бы", "б"])
 _OTHER_PARTY = frozenset(["конкурент", "competitor", "competitors"])
 
@@ -390,7 +424,7 @@ def _from_to_drop(low: str, ranks: bool) -> int:
     return best
 
 
-KINDS = ("down", "hacked", "search", "collapse", "monitor")
+KINDS = ("down", "hacked", "search", "collapse", "monitor", "ads")
 """What an emergency is about; "it works" ends only ``down`` and ``monitor`` ones."""
 
 
@@ -445,6 +479,11 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
     hack = live("hacked")
     if hack is not None:
         return "hacked", f"site hacked: «{hack.label}»", hack.start, hack.end
+    ads = live("ads_off")
+    if ads is None and "ours" not in cats:
+        ads = live("ads_paused")
+    if ads is not None:
+        return "ads", f"ads not running: «{ads.label}»", ads.start, ads.end
     metric = "metric" in cats
     down = live("down")
     # "bookings are down ~15%", «трафик упал» are drops (below), not the site going down.

@@ -198,7 +198,24 @@ MONITORS = [
     "Monitor is DOWN: example.com. The monitor was up for 12 days before this.",
 ]
 
-EMERGENCIES = SITE_DOWN + DEINDEXED + COLLAPSE + BLOCKERS + MONITORS
+ADS_STOPPED = [
+    # what the client pays for is off: context and targeted ads
+    "Объявления не показываются",
+    "Кампании остановлены, деньги на балансе закончились",
+    "Директ остановил показы, реклама не крутится",
+    "Аккаунт Google Ads заблокирован",
+    "Все объявления отклонены модерацией",
+    "Реклама не крутится с утра",
+    "В рекламном кабинете ВК ноль показов со вчерашнего вечера",
+    "Бюджет в Директе закончился, кампании встали",
+    "Our Google Ads account got suspended",
+    "Ads stopped running this morning",
+    "Campaigns are paused and not spending",
+    "All our ads have been disapproved",
+    "The Facebook ad account is blocked",
+]
+
+EMERGENCIES = SITE_DOWN + DEINDEXED + COLLAPSE + BLOCKERS + MONITORS + ADS_STOPPED
 
 NOT_EMERGENCIES = [
     # past, resolved
@@ -309,6 +326,12 @@ NOT_EMERGENCIES = [
     "Uptime Kuma: [example.com] [✅ Up] 200 - OK",
     "[Recovered] Website down: example.com",
     "Resolved: example.ru HTTP check failed",
+    # ads paused on purpose, hypothetical outages
+    "Кампании остановили на праздники по нашей просьбе",
+    "Мы приостановили рекламу в Директе до понедельника",
+    "We paused the campaigns for the holidays",
+    "Should the site go down during the migration, call me",
+    "In case the site goes down tonight, the host's number is in the doc",
 ]
 
 
