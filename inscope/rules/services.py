@@ -31,6 +31,8 @@ from inscope.rules.lexicon import Hit, PhraseSet, Word
 # is what the client wants made.
 _MAKE = ("сделать|создать|разработать|разрабатывать|собрать|сверстать|переделать|доработать|"
          "запустить|заказать|build|create|develop|code|launch")
+_SOC = ("фейсбук|facebook|инстаграм|инстаграмм|instagram|инста|тикток|tiktok|одноклассники|соцсеть|"
+        "вк|вконтакте|telegram|телеграм|телеграмм")
 _WEB = "сайт|лендинг|приложение|магазин|портал|website|site|landing|app|store|portal"
 
 SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -57,6 +59,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "performance max", "shopping ads", "merchant center", "bing ads", "google shopping",
         "ретаргетинг", "ремаркетинг", "retargeting", "remarketing", "медийный реклама",
         "display ads", "display advertising", "баннерный реклама", "реклама на картах",
+        "yandex direct", "yandex ads", "реклама в|на поиск", "поисковый кампания",
+        "search campaign", "=bids", "ставка в|на директ|google|гугл|яндекс",
     ), ("контекст",)),
     "ads": ("advertising", (
         "реклама", "рекламный кампания", "ads", "advertising", "ad campaign", "paid ads",
@@ -66,7 +70,9 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "таргет", "таргетинг", "таргетированный реклама", "=targeting", "=targeted ads",
         "targeted advertising", "vk реклама", "реклама в|во вк|вконтакте",
         "tiktok|facebook|instagram|meta|linkedin|vk ad|ads", "tg ads", "telegram ads",
-        "реклама в telegram|телеграм", "paid social",
+        "реклама в telegram|телеграм", "paid social", "mytarget", "майтаргет", "vk ads",
+        "реклама в|во|на " + _SOC, "рекламный кампания в|во|на " + _SOC,
+        "run|launch|start|set … tiktok|facebook|instagram|meta|linkedin|vk ad|ads|advertising|campaign",
     ), ()),
     "smm": ("SMM", (
         "smm", "смм", "social media", "соцсеть", "социальный сеть", "ведение соцсетей",
@@ -75,6 +81,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "manage|run|grow|handle … instagram|facebook|tiktok|linkedin|youtube|channel|account|page",
         "контент для соцсетей", "блогер", "influencer", "инфлюенсер", "телеграм канал",
         "telegram канал", "посты в", "пост для", "social media post", "=social posts",
+        "контент план … " + _SOC + "|канал|группа|паблик|сторис",
+        "content plan … instagram|facebook|tiktok|telegram|social|channel|linkedin",
     ), (
         "instagram", "инстаграм", "инстаграмм", "инста", "insta", "группа вк", "группа вконтакте",
         "группа в вк", "группа в вконтакте", "сообщество вк", "паблик", "страница в вк", "вк",
@@ -107,6 +115,11 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "программист", "crm", "битрикс24", "чат бот", "chatbot", "виджет", "плагин", "plugin",
         "интеграция с", "доработка сайта", "доработать сайт", "=make a|an|us … " + _WEB,
         f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|form|calculator|quiz",
+        # edits to the site itself (its parts, its payments, its hosting), not to its SEO
+        "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
+        "online payment", "payment gateway", "эквайринг", "прикрутить",
+        "перенести|переехать|сменить|поменять … хостинг|сервер",
+        "move|=moved|migrate|=migrated … host|hosting|server",
     ), (
         "сайт", "лендинг", "landing page", "landing", "новый сайт", "new site", "new website",
         "website", "приложение", "мобильный приложение", "app", "mobile app", "интернет магазин",
