@@ -167,6 +167,11 @@ ENTRIES: list[tuple[str, str]] = [
         "санкция", "под фильтр", "фильтр яндекс", "агс", "баден баден", "минусинск", "ручной санкция",
         "ручной мера", "manual action", "penalty", "penalized", "penalised", "lost all rankings",
         "весь сайт … выпасть", "deindexed", "de-indexed", "deindexing", "=deindex",
+        # the engine first: «из Яндекса выпало пол сайта», "Google dropped us from the index"
+        "из индекс|поиск|выдача|яндекс|google|гугл … выпасть|выпадать|вылететь|вылетать|пропасть|"
+        "пропадать|исчезнуть|исчезать|выкинуть|выбросить",
+        "drop|=dropped … from … index", "remove|=removed|kick|=kicked … from … index|search|google|yandex|serp",
+        "=deindexes|deindexed … site|pages|us",
     )),
     *(("closed", p) for p in ("закрыть от индексация", "закрытый от индексация",
                               "запретить индексация", "noindex", "disallow", "blocked by robots",
@@ -212,6 +217,10 @@ ENTRIES: list[tuple[str, str]] = [
         "lose all|everything", "=lost all|everything", "потерять весь|все", "off a cliff", "collapse", "plummet", "tank", "halve", "by half", "in half", "=zero",
         "=nothing", "dry up", "=dried up", "stop coming", "=stopped coming", "nosedive", "crater",
     )),
+    # growth: «трафик вырос вдвое» is good news, not a collapse
+    *(("rise", p) for p in ("вырасти", "расти", "увеличиться", "подняться", "рост", "прирост",
+                            "=grew", "grow", "rise", "=rose", "increase", "double", "=doubled",
+                            "=up by", "jump", "=jumped", "=soared")),
     # fewer of a problem is good news («5xx стало меньше», "fewer 404s")
     *(("fewer", p) for p in ("меньше", "снизиться", "сократиться", "уменьшиться", "до ноль|нуль",
                              "fewer", "less", "decrease", "=reduced", "down to zero")),
@@ -278,7 +287,11 @@ ENTRIES: list[tuple[str, str]] = [
 """(category, pattern): the emergency lexicon (compiled with the rest of signals.py's)."""
 
 HTTP_5XX_RE = re.compile(
-    r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс))",
+    r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс)"
+    # a count of things, not a status: «502 ссылки», "500 keywords"
+    r"|\s+(?:ссыл|штук|шт\b|товар|ключ|запрос|слов|заяв|звон|визит|посет|клик|пользовател|человек|"
+    r"links?\b|backlinks?\b|items?\b|keywords?\b|visits?\b|visitors?\b|users?\b|clicks?\b|"
+    r"leads?\b|words?\b|products?\b))",
     re.IGNORECASE)
 _HTTP_CONTEXT_RE = re.compile(
     r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
@@ -300,7 +313,8 @@ ALERT_UP_RE = re.compile(
     r"\[(?:resolved|recovered|ok)(?::\d+)?\]|^\s*(?:resolved|recovered|ok|решено|решена)\s*:", re.IGNORECASE)
 _FAILING_RE = re.compile(r"down|unavailable|недоступ|fail|timeout|timed out|5\d\d|error|unreachable|"
                          r"не отвечает|не работает|ошибк", re.IGNORECASE)
-_POSITIONS_RE = re.compile(r"\bна\s+(\d+)\s+(?:пункт|позици|мест)|\b(\d+)\s+(?:positions|places|spots)\b",
+_POSITIONS_RE = re.compile(r"\bна\s+(\d+)(?:\s*[-–]\s*\d+)?\s+(?:пункт|позици|мест)|"
+                           r"\b(\d+)(?:\s*[-–]\s*\d+)?\s+(?:positions|places|spots)\b",
                            re.IGNORECASE)
 POSITIONS_AT_SCALE = 10
 """Falling this many places in search at once is a collapse."""
@@ -507,6 +521,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
     if not metric or "expected" in cats:
         return none
     col = live("collapse")
+    if col is not None and "rise" in cats and live("drop") is None:
+        col = None  # «вырос вдвое», "doubled": the collapse word measures a growth
     if col is not None and not any(words[j].flags & BREAK for j in range(col.start, col.end - 1)):
         return "collapse", f"collapse: «{col.label}»", col.start, col.end
     drop = live("drop")

@@ -215,7 +215,17 @@ ADS_STOPPED = [
     "The Facebook ad account is blocked",
 ]
 
-EMERGENCIES = SITE_DOWN + DEINDEXED + COLLAPSE + BLOCKERS + MONITORS + ADS_STOPPED
+ENGINE_FIRST = [
+    # the engine named before the fall, or the engine as the one who acts
+    "Из Яндекса выпало пол сайта",
+    "Из поиска пропали все карточки товаров",
+    "Yandex removed most of our pages from search",
+    "Google dropped us from the index",
+    "Позиции просели на 20-30 пунктов",
+    "Rankings fell 15-20 positions overnight",
+]
+
+EMERGENCIES = ENGINE_FIRST + SITE_DOWN + DEINDEXED + COLLAPSE + BLOCKERS + MONITORS + ADS_STOPPED
 
 NOT_EMERGENCIES = [
     # past, resolved
@@ -326,6 +336,11 @@ NOT_EMERGENCIES = [
     "Uptime Kuma: [example.com] [✅ Up] 200 - OK",
     "[Recovered] Website down: example.com",
     "Resolved: example.ru HTTP check failed",
+    # counts, not HTTP statuses; growth, not collapse
+    "Купили 502 ссылки, отчёт в приложении",
+    "Собрали 500 ключей для семантики, файл на сайте в админке",
+    "Трафик вырос вдвое!",
+    "Organic traffic doubled, the rankings jumped by half a page",
     # ads paused on purpose, hypothetical outages
     "Кампании остановили на праздники по нашей просьбе",
     "Мы приостановили рекламу в Директе до понедельника",
