@@ -239,7 +239,10 @@ ENTRIES: list[tuple[str, str]] = [
                              "grafana", "datadog", "monitor")),
     # planned work: what it may break is announced, not happening
     *(("planned", p) for p in ("плановый работа|обслуживание", "технический работа",
-                               "scheduled|planned maintenance", "maintenance window")),
+                               "scheduled|planned maintenance", "maintenance window",
+                               # meant so: «так и задумано», "that's by design"
+                               "так и задумать|задумывать", "так и должный быть", "as intended",
+                               "by design", "on purpose", "intentionally")),
     # time of the incident
     *(("past", p) for p in ("=вчера", "=ночью", "=накануне", "на прошлой неделе", "в прошлый месяц",
                             "=утром", "=днем", "=вечером", "yesterday", "last night", "last week",
@@ -329,7 +332,9 @@ _HYPO = frozenset(["если", "ежели", "чтобы", "случае", "до
                    "if", "unless", "whether", "would", "might", "will", "gonna", "may", "should",
                    "case", "suppose", "supposing"])
 _HYPO_ANYWHERE = frozenset(["бы", "б"])
-_OTHER_PARTY = frozenset(["конкурент", "competitor", "competitors"])
+_OTHER_PARTY = frozenset(["конкурент", "competitor", "competitors",
+                          # not the live site: a test copy failing breaks nothing for clients
+                          "тестовый", "стейджинг", "staging", "песочница", "sandbox"])
 
 
 def negated(words: Sequence[Word], h: Hit) -> bool:
@@ -454,7 +459,7 @@ def emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[H
 
     ``site_context``: the message names a site, links one or names a domain somewhere,
     so «Не открывается!!!» in another sentence is about it."""
-    if "planned" in cats or any(w.lemma in _OTHER_PARTY for w in words):
+    if "planned" in cats or any(w.lemma in _OTHER_PARTY or w.raw in _OTHER_PARTY for w in words):
         return "", "", 0, 0
     return _emergency_of(s, low, words, cats, site_context)
 

@@ -341,6 +341,10 @@ NOT_EMERGENCIES = [
     "Собрали 500 ключей для семантики, файл на сайте в админке",
     "Трафик вырос вдвое!",
     "Organic traffic doubled, the rankings jumped by half a page",
+    # meant so, or not the live site
+    "Сайт на старом домене не открывается — так и задумано, редирект на новый",
+    "Тестовый сайт не открывается, дайте доступ",
+    "The staging site is down again, no rush",
     # ads paused on purpose, hypothetical outages
     "Кампании остановили на праздники по нашей просьбе",
     "Мы приостановили рекламу в Директе до понедельника",
