@@ -79,6 +79,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "ведение|вести|продвигать|продвижение|раскрутить|оформить|оформление … соцсеть|группа|"
         "паблик|сообщество|канал|аккаунт|инстаграм|инстаграмм|вк|вконтакте|тикток",
         "manage|run|grow|handle … instagram|facebook|tiktok|linkedin|youtube|channel|account|page",
+        "take over … instagram|facebook|tiktok|linkedin|youtube|channel|account|page|vk|group|telegram",
         "контент для соцсетей", "блогер", "influencer", "инфлюенсер", "телеграм канал",
         "telegram канал", "посты в", "пост для", "social media post", "=social posts",
         "контент план … " + _SOC + "|канал|группа|паблик|сторис",
@@ -125,7 +126,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "website", "приложение", "мобильный приложение", "app", "mobile app", "интернет магазин",
         "online store", "личный кабинет", "форма заявки", "форма обратной связи", "contact form",
         "калькулятор", "квиз", "мобильный версия", "mobile version", "адаптив", "тильда", "tilda",
-        "wordpress", "вордпресс", "форма", "form",
+        "wordpress", "вордпресс", "форма", "form", "главный страница", "homepage", "home page",
     )),
     "copywriting": ("copywriting", (
         "копирайтинг", "copywriting", "копирайтер", "copywriter", "рерайт", "rewrite",
@@ -184,7 +185,7 @@ REQUEST_CUES: tuple[str, ...] = (
     "=help us", "=help with", "=if you could", "=wondering if", "=is there any way",
     "=any way you", "=we were hoping", "=we are hoping", "=we'd want", "=can we get",
     "=could we get", "=can i get", "=do you handle", "=do you provide", "=interested in",
-    "=take care of", "=help me", "=we'd be grateful", "=looking to",
+    "=take care of", "=help me", "=we'd be grateful", "=looking to", "=need",
 )
 """Words that make a sentence ask for work (matched as written: «можете», not «может»)."""
 
@@ -212,6 +213,12 @@ _MAKING_RU: frozenset[str] = _REACHING_RU - {"быть", "стать", "хоте
                                              "стоить", "обойтись", "давать", "просить", "попросить"}
 _PERCEIVING: frozenset[str] = frozenset(
     ["видеть", "увидеть", "смотреть", "посмотреть", "знать", "помнить", "слышать", "думать", "считать", "получить", "понравиться", "нравиться", "заметить", "читать", "прочитать"])
+# Looking at a thing is not ordering it: "can you check if the new banners slowed the page
+# down?", «проверьте, не тормозит ли баннер» ask about SEO, even past a service's name.
+_LOOKING: frozenset[str] = frozenset(
+    ["check", "look", "see", "review", "verify", "compare", "analyze", "analyse", "audit", "test",
+     "посмотреть", "смотреть", "проверить", "проверять", "глянуть", "оценить", "сравнить",
+     "проанализировать"])
 _PLACE: frozenset[str] = frozenset({"в", "во", "на", "in", "on", "at", "from", "из", "inside"})
 _BLOCKING_EN: frozenset[str] = frozenset(
     ["check", "look", "see", "review", "audit", "analyz", "analys", "optimiz", "optimis", "verify", "confirm", "compar", "monitor", "track", "index", "crawl", "test", "move", "redirect", "submit", "explain", "tell", "send", "share", "know", "find", "fix", "remove", "link", "rank", "show", "ask"])
@@ -270,7 +277,7 @@ def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[
     for h in hits:
         if not h.cue:
             continue
-        if h.start > 0 and words[h.start - 1].raw in _WHETHER:
+        if any(w.raw in _WHETHER for w in words[max(0, h.start - 2):h.start]):
             continue  # "do we need to…", «нужно ли» ask whether, not for work
         if h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN:
             continue  # "I'd like to know …" asks a question, not for work
@@ -316,6 +323,9 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     chosen: Hit | None = None
     for h in named:
         if h.start < at:
+            continue
+        if _key(h) != "seo" and any(words[j].lemma in _LOOKING or words[j].raw in _LOOKING
+                                    for j in range(scan, h.start)):
             continue
         if h.cat.startswith("~") and (any(_blocks(words[j]) for j in range(scan, h.start))
                                       or (h.start > 0 and words[h.start - 1].raw in _PLACE)):

@@ -115,6 +115,9 @@ REQUESTS: list[tuple[str, str]] = [
     ("Please fix the footer layout on mobile", "webdev"),
     ("Can you add a WhatsApp button to the site?", "webdev"),
     ("We need the site moved to a new host", "webdev"),
+    ("Сделайте нам, пожалуйста, новую главную страницу", "webdev"),
+    ("Need some banners for Black Friday", "design"),
+    ("Could you take over our VK group?", "smm"),
 ]
 
 MENTIONS = [
@@ -170,6 +173,9 @@ MENTIONS = [
     "The PPC campaign ended on Sunday",
     "We launched Facebook ads last week — did organic traffic change?",
     "We added a WhatsApp button to the site",
+    "Can you check if the new banners slowed the page down?",
+    "Проверьте, пожалуйста, не тормозит ли новый баннер загрузку страницы",
+    "Do we need new banners for the sale? Probably not",
     "Мы сменили дизайн, вы видели?",
     "Вы видели наш новый логотип?",
     "Вам понравился новый баннер на главной?",
