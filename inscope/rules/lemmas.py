@@ -25,8 +25,13 @@ IMPR = 1  # imperative mood: «сделайте», «посмотрите»
 PAST = 2  # past tense verb: «починили», «упал»
 NAME = 4  # a given name or a surname (pymorphy3's ``Name`` / ``Surn`` grammemes)
 NEG = 8  # a negation word: «не», «нет», "not", "n't"
+FUT = 16  # a perfective future: «упадёт», «выпадет» (a prediction, not a report)
+YOU = 32  # a second-person verb: «настроите», «возьмётесь» (asks the reader to act)
+BREAK = 64  # set by ``lexicon.words_of`` on a word followed by , ; : — ( ): a clause ends
+VERB = 128  # a verb or an infinitive (Russian): «проверьте», «посмотреть»
 
-_TOKEN_RE = re.compile(r"(?<![\w@])@\w+|\w+(?:'\w+)?", re.UNICODE)
+TOKEN_RE = re.compile(r"(?<![\w@])@\w+|\w+(?:'\w+)?", re.UNICODE)
+"""A word (``don't`` is one) or an ``@handle``; :func:`tokens` finds them in lower case."""
 _CYR_RE = re.compile(r"[а-яё]")
 _NEGATIONS = frozenset({"не", "нет", "ни", "not", "no", "never", "nothing", "nobody", "without"})
 
@@ -75,9 +80,14 @@ def translit(word: str) -> str:
     return "".join(out)
 
 
+def is_negation(word: str) -> bool:
+    """Whether a token (as :func:`tokens` returns it) negates: «не», «ни», "not", "isn't"."""
+    return word in _NEGATIONS or word.endswith("n't")
+
+
 def tokens(text: str) -> list[str]:
     """Words of ``text``, lower-cased with ``ё`` folded to ``е``; ``@handle`` keeps its ``@``."""
-    return _TOKEN_RE.findall(text.lower().replace("ё", "е"))
+    return TOKEN_RE.findall(text.lower().replace("ё", "е"))
 
 
 def en_lemma(word: str) -> str:
@@ -171,7 +181,7 @@ class Lemmatizer:
         return a
 
     def _analyse(self, word: str) -> Analysis:
-        flags = NEG if word in _NEGATIONS or word.endswith("n't") else 0
+        flags = NEG if is_negation(word) else 0
         if word.startswith("@") or word.isdigit():
             return Analysis(word, flags)
         if not _CYR_RE.search(word):
@@ -180,11 +190,18 @@ class Lemmatizer:
         parse = parses[0]
         tag = parse.tag
         # «посмотрите» is both "you will look" and "look!": a likely imperative reading
-        # is enough (a request is what the rules look for).
-        if any("impr" in p.tag and p.score >= 0.3 for p in parses[:3]):
+        # is enough (a request is what the rules look for).  The inclusive «выложим» /
+        # «обсудим» ("let's …") is the writer's own plan far more often than a request.
+        if any("impr" in p.tag and "incl" not in p.tag and p.score >= 0.3 for p in parses[:3]):
             flags |= IMPR
+        if any("2per" in p.tag and p.score >= 0.3 for p in parses[:3]):
+            flags |= YOU
         if "past" in tag:
             flags |= PAST
+        if "futr" in tag and "perf" in tag:
+            flags |= FUT
+        if tag.POS in ("VERB", "INFN") or flags & IMPR:
+            flags |= VERB
         if "Name" in tag or "Surn" in tag:
             flags |= NAME
         lemma = str(parse.normal_form).replace("ё", "е")

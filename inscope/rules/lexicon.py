@@ -14,10 +14,11 @@ lemmatizes, and the lemmatizer must not load before the first frame.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from inscope.rules.lemmas import LEMMATIZER, tokens
+from inscope.rules.lemmas import BREAK, LEMMATIZER, NEG, TOKEN_RE, is_negation, tokens
 
 GAP = 4
 """How many words a ``…`` lets stand between two pattern words."""
@@ -40,6 +41,7 @@ class Slot:
     lemmas: frozenset[str]
     raws: frozenset[str]
     gap: bool
+    negation: bool = False  # the pattern word is a negation itself («не», "not", "isn't")
 
     def accepts(self, w: Word) -> bool:
         return w.lemma in self.lemmas or w.raw in self.raws or not self.lemmas.isdisjoint(w.alts)
@@ -52,21 +54,28 @@ class Pattern:
     cat: str
     label: str
     slots: tuple[Slot, ...]
+    alternatives: bool = False  # written with ``a|b``: a hit is labeled by the words it matched
 
-    def match_at(self, words: Sequence[Word], i: int) -> int:
-        """End index (exclusive) of a match starting at ``i``, or -1."""
+    def match_at(self, words: Sequence[Word], i: int) -> tuple[int, int, tuple[int, ...]]:
+        """(end index (exclusive), how many negations the pattern's own words matched, the
+        indices of the words the pattern's words matched) of a match starting at ``i``;
+        end -1 when there is none."""
         if not self.slots[0].accepts(words[i]):
-            return -1
+            return -1, 0, ()
+        negs = 1 if self.slots[0].negation and words[i].flags & NEG else 0
+        at = [i]
         pos = i + 1
         for slot in self.slots[1:]:
             limit = min(len(words), pos + (GAP + 1 if slot.gap else 1))
             for j in range(pos, limit):
                 if slot.accepts(words[j]):
+                    negs += 1 if slot.negation and words[j].flags & NEG else 0
+                    at.append(j)
                     pos = j + 1
                     break
             else:
-                return -1
-        return pos
+                return -1, 0, ()
+        return pos, negs, tuple(at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,7 @@ class Hit:
     label: str
     start: int
     end: int
+    own_negations: int = 0  # negations that are words of the pattern («не работает»)
 
     @property
     def cue(self) -> bool:
@@ -107,12 +117,13 @@ def compile_pattern(cat: str, text: str, label: str | None = None) -> Pattern | 
                 lemmas.update(a.alts)
                 raws.add(words[0])
         if lemmas or raws:
-            slots.append(Slot(frozenset(lemmas), frozenset(raws), gap and bool(slots)))
+            slots.append(Slot(frozenset(lemmas), frozenset(raws), gap and bool(slots),
+                              any(is_negation(x) for x in raws)))
         gap = False
     if not slots:
         return None
     return Pattern(cat, label if label is not None else text.replace("…", "").replace("  ", " "),
-                   tuple(slots))
+                   tuple(slots), label is None and "|" in text)
 
 
 class PhraseSet:
@@ -154,17 +165,33 @@ class PhraseSet:
                 if id(p) in seen:
                     continue
                 seen.add(id(p))
-                end = p.match_at(words, i)
+                end, negs, at = p.match_at(words, i)
                 if end > 0:
-                    out.append(Hit(p.cat, p.label, i, end))
+                    # A pattern of alternatives is shown as the words it matched.
+                    label = " ".join(words[j].raw for j in at) if p.alternatives else p.label
+                    out.append(Hit(p.cat, label, i, end, negs))
         return out
 
 
+_BREAK_RE = re.compile(r"[,;:()\[\]—–]|\s-\s")
+
+
 def words_of(text: str) -> list[Word]:
-    """The :class:`Word`\\ s of ``text`` (already one sentence or not)."""
+    """The :class:`Word`\\ s of ``text`` (already one sentence or not).
+
+    A word followed by a comma, a colon, a dash or a bracket carries ``BREAK``: a
+    negation or an «если» before it belongs to another clause («Нет, сайт не лежит»).
+    """
     an = LEMMATIZER.analyse
-    out = []
-    for t in tokens(text):
+    low = text.lower().replace("ё", "е")
+    out: list[Word] = []
+    prev_end = 0
+    for m in TOKEN_RE.finditer(low):
+        if out and _BREAK_RE.search(low, prev_end, m.start()):
+            w = out[-1]
+            out[-1] = Word(w.raw, w.lemma, w.flags | BREAK, w.alts)
+        t = m.group()
         a = an(t)
         out.append(Word(t, a.lemma, a.flags, a.alts))
+        prev_end = m.end()
     return out

@@ -1,120 +1,168 @@
 """The agency's services, RU/EN with synonyms: what a client *asks for*, mapped to a service.
 
 ``SERVICES`` is the built-in lexicon (documented in docs/triage.md): each service has a
-label and the patterns (``inscope.rules.lexicon`` syntax, matched by lemma) that name
-it.  A project's ``services`` strings are mapped onto these keys by the same patterns
-(``контекстная реклама`` → ``ppc``, ``link building`` → ``seo``, ``content`` →
-``copywriting``), so the contract is read in the same words the client writes.
+label, the patterns (``inscope.rules.lexicon`` syntax, matched by lemma) that *name* it
+(«логотип», "SMM", «контекстная реклама», «фотосъёмка») and the *objects* it makes
+(«сайт», «лендинг», «видео», «статья», "Instagram").  An object names the service only
+when the request reaches it: «нам бы новый лендинг», «можете переделать форму?», "could
+you manage our Instagram?" — not «посмотрите тайтлы на лендинге», "can you check whether
+the landing page is indexed?" (a verb that is not one of making stands between).  A
+project's ``services`` strings are mapped onto these keys by the same patterns
+(``контекстная реклама`` → ``ppc``, ``link building`` → ``seo``, ``контент-план`` → ``seo``:
+the longest name wins), so the contract is read in the same words the client writes.
 
 A *request* is a sentence that asks for work: an imperative («сделайте», «нарисуйте»), a
-request or need word («можете», «сможете», «нужен», «нам бы», "can you", "could you",
-"we need", "please") or a question to the agency ("?" with «вы» / «вам» / "you").  Only a
+request or need word, direct or indirect («можете», «не могли бы вы», «нам бы», «было бы
+здорово, если бы», «кто у вас делает», "can you", "would it be possible", "we'd love"), a
+question in the second person («настроите цели?», «вы ведёте SMM?») — not a negated need
+(«баннер не нужен», «это не к вам»), not "do we need", not "I'd like to know".  Only a
 service named inside a request sentence is requested: «сменили дизайн главной, заявок
 стало меньше» mentions design and asks for nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from inscope.rules.lexicon import PhraseSet, Word
+from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
+from inscope.rules.lexicon import Hit, PhraseSet, Word
 
-SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
+# Verbs of making: an object after them (or after a request with no other verb between)
+# is what the client wants made.
+_MAKE = ("сделать|создать|разработать|разрабатывать|собрать|сверстать|переделать|доработать|"
+         "запустить|заказать|build|create|develop|code|launch")
+_SOC = ("фейсбук|facebook|инстаграм|инстаграмм|instagram|инста|тикток|tiktok|одноклассники|соцсеть|"
+        "вк|вконтакте|telegram|телеграм|телеграмм")
+_WEB = "сайт|лендинг|приложение|магазин|портал|website|site|landing|app|store|portal"
+
+SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "seo": ("SEO", (
         "seo", "сео", "поисковый продвижение", "продвижение сайта", "seo продвижение",
         "оптимизация сайта", "семантика", "семантический ядро", "ключевой слово", "ключи",
         "keyword research", "аудит", "audit", "ссылка", "ссылочный", "линкбилдинг",
         "link building", "backlink", "outreach", "индексация", "индекс", "index", "indexing",
-        "мета тег", "метатег", "title", "description", "тайтл", "canonical", "sitemap",
-        "robots", "redirect", "редирект", "позиция", "ranking", "rankings", "контент план",
-        "content plan", "локальный seo", "local seo", "технический seo", "technical seo",
-        "перелинковка", "internal linking", "schema", "разметка", "сниппет", "snippet",
-    )),
+        "=indexed", "мета тег", "метатег", "meta tag", "title", "description", "тайтл",
+        "canonical", "sitemap", "robots", "redirect", "редирект", "позиция", "ranking",
+        "rankings", "контент план", "content plan", "локальный seo", "local seo",
+        "технический seo", "technical seo", "перелинковка", "internal linking", "schema",
+        "разметка", "сниппет", "snippet", "яндекс бизнес", "карточка организации", "2гис",
+        "google business profile", "google my business",
+    ), ()),
+    "serm": ("reputation (SERM)", (
+        "serm", "репутация", "управление репутацией", "reputation management", "отзыв", "review",
+        "reviews", "online reviews",
+    ), ()),
     "ppc": ("context ads", (
-        "контекстный реклама", "контекст", "директ", "яндекс директ", "google ads", "adwords",
-        "ppc", "paid search", "search ads", "поисковый реклама", "рся", "cpc кампания",
+        "контекстный реклама", "директ", "яндекс директ", "google ads", "adwords", "ppc",
+        "paid search", "search ads", "поисковый реклама", "рся", "cpc кампания",
         "реклама в яндекс", "яндекс реклама", "реклама в google", "реклама в гугл",
         "performance max", "shopping ads", "merchant center", "bing ads", "google shopping",
-    )),
+        "ретаргетинг", "ремаркетинг", "retargeting", "remarketing", "медийный реклама",
+        "display ads", "display advertising", "баннерный реклама", "реклама на картах",
+        "yandex direct", "yandex ads", "реклама в|на поиск", "поисковый кампания",
+        "search campaign", "=bids", "ставка в|на директ|google|гугл|яндекс",
+    ), ("контекст",)),
     "ads": ("advertising", (
-        "реклама", "рекламный кампания", "запустить рекламу", "ads", "advertising",
-        "ad campaign", "paid ads", "paid campaign",
-    )),
+        "реклама", "рекламный кампания", "ads", "advertising", "ad campaign", "paid ads",
+        "paid campaign",
+    ), ()),
     "targeted": ("targeted ads", (
         "таргет", "таргетинг", "таргетированный реклама", "=targeting", "=targeted ads",
-        "targeted advertising", "vk ads", "реклама в вк", "реклама вконтакте", "tiktok ad",
-        "facebook ad", "instagram ad", "meta ad", "tg ads", "telegram ads", "реклама в telegram",
-        "реклама в телеграм",
-    )),
+        "targeted advertising", "vk реклама", "реклама в|во вк|вконтакте",
+        "tiktok|facebook|instagram|meta|linkedin|vk ad|ads", "tg ads", "telegram ads",
+        "реклама в telegram|телеграм", "paid social", "mytarget", "майтаргет", "vk ads",
+        "реклама в|во|на " + _SOC, "рекламный кампания в|во|на " + _SOC,
+        "run|launch|start|set … tiktok|facebook|instagram|meta|linkedin|vk ad|ads|advertising|campaign",
+    ), ()),
     "smm": ("SMM", (
-        "smm", "смм", "соцсеть", "социальный сеть", "social media", "instagram", "инстаграм",
-        "инстаграмм", "группа вк", "группа вконтакте", "группа в вк", "группа в вконтакте",
-        "сообщество вк", "вести … группа", "вести … соцсеть", "сторис", "stories", "tiktok",
-        "тикток", "facebook page", "reels", "посты в", "контент для соцсетей", "вк",
-        "вконтакте", "телеграм канал", "telegram канал", "youtube", "ютуб", "pinterest",
-        "linkedin", "facebook", "social", "соцсетях", "ведение соцсетей", "блогер",
-        "influencer", "инфлюенсер", "инста", "insta", "паблик", "рилс", "страница в вк",
-        "ведение страницы",
+        "smm", "смм", "social media", "соцсеть", "социальный сеть", "ведение соцсетей",
+        "ведение|вести|продвигать|продвижение|раскрутить|оформить|оформление … соцсеть|группа|"
+        "паблик|сообщество|канал|аккаунт|инстаграм|инстаграмм|вк|вконтакте|тикток",
+        "manage|run|grow|handle … instagram|facebook|tiktok|linkedin|youtube|channel|account|page",
+        "take over … instagram|facebook|tiktok|linkedin|youtube|channel|account|page|vk|group|telegram",
+        "контент для соцсетей", "блогер", "influencer", "инфлюенсер", "телеграм канал",
+        "telegram канал", "посты в", "пост для", "social media post", "=social posts",
+        "контент план … " + _SOC + "|канал|группа|паблик|сторис",
+        "content plan … instagram|facebook|tiktok|telegram|social|channel|linkedin",
+    ), (
+        "instagram", "инстаграм", "инстаграмм", "инста", "insta", "группа вк", "группа вконтакте",
+        "группа в вк", "группа в вконтакте", "сообщество вк", "паблик", "страница в вк", "вк",
+        "вконтакте", "facebook", "tiktok", "тикток", "youtube", "ютуб", "linkedin", "pinterest",
+        "сторис", "stories", "reels", "рилс", "пост", "post",
     )),
     "design": ("design", (
         "дизайн", "редизайн", "логотип", "лого", "logo", "баннер", "banner", "нарисовать",
         "draw", "redesign", "design", "макет", "иконка", "фирменный стиль", "брендбук",
-        "brand book", "branding", "айдентика", "креатив", "визуал", "mockup", "обложка",
-        "визитка", "листовка", "флаер", "буклет", "презентация", "инфографика",
-        "иллюстрация", "картинка", "icon", "illustration", "flyer", "brochure",
-        "business card", "packaging", "упаковка", "этикетка", "ui", "ux", "интерфейс",
-        "graphic", "графика", "оформление", "оформить", "фотошоп", "photoshop",
-    )),
+        "brand book", "brandbook", "branding", "айдентика", "креатив", "creative", "визуал",
+        "mockup", "обложка", "визитка", "листовка", "флаер", "буклет", "презентация",
+        "инфографика", "иллюстрация", "icon", "illustration", "flyer", "brochure",
+        "business card", "packaging", "упаковка", "этикетка", "ui", "ux", "графика",
+        "graphic", "оформление сайта", "визуальный оформление", "фотошоп", "photoshop",
+        "фирменный бланк",
+    ), ()),
     "photo": ("photo and video", (
-        "фото", "фотография", "фотосъемка", "фотограф", "photo", "photography", "photoshoot",
-        "сфотографировать", "снять … товар", "фотки", "фотосессия", "видео", "ролик",
-        "video", "видеоролик", "монтаж", "съемка", "shoot", "ретушь", "обработать фото",
+        "фотосъемка", "фотограф", "photography", "photoshoot", "photo shoot", "сфотографировать",
+        "фотосессия", "видеосъемка", "съемка", "видеограф", "videographer", "video production",
+        "монтаж", "смонтировать", "ретушь", "обработать фото", "shoot",
+        "снять … товар|видео|ролик|видеоролик|видеообзор|обзор|фото|клип",
+    ), (
+        "фото", "фотография", "фотки", "photo", "видео", "ролик", "видеоролик", "видеообзор",
+        "video", "clip",
     )),
     "webdev": ("web development", (
-        "новый сайт", "сайт новый", "сайт под ключ", "разработка сайта", "разработать сайт",
-        "сделать сайт", "переделать сайт", "website", "new site", "build … site",
-        "форма заявки", "форма обратной связи", "переделать форму", "contact form",
-        "личный кабинет", "мобильный приложение", "mobile app", "интернет магазин",
-        "калькулятор", "web development", "веб разработка", "вёрстка", "верстка",
-        "доработать сайт", "доработка сайта", "разработка", "разработать", "программист",
-        "интеграция", "crm", "битрикс24", "плагин", "модуль", "чат бот", "виджет",
-        "лендинг", "landing page", "new landing", "web app", "приложение", "app", "develop",
-        "development", "developer", "build … website", "build … page", "online store",
-        "тильда", "tilda", "wordpress", "вордпресс", "мобильный версия", "адаптив",
-        "поменять шаблон", "mobile version",
+        "сайт под ключ", "разработка … " + _WEB, "техподдержка|поддержка|сопровождение сайта",
+        "website maintenance", "site maintenance", "push уведомление", "веб разработка", "web development",
+        "website development", "app development", "web developer", "верстка", "сверстать",
+        "программист", "crm", "битрикс24", "чат бот", "chatbot", "виджет", "плагин", "plugin",
+        "интеграция с", "доработка сайта", "доработать сайт", "=make a|an|us … " + _WEB,
+        f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|form|calculator|quiz",
+        # edits to the site itself (its parts, its payments, its hosting), not to its SEO
+        "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
+        "online payment", "payment gateway", "эквайринг", "прикрутить",
+        "перенести|переехать|сменить|поменять … хостинг|сервер",
+        "move|=moved|migrate|=migrated … host|hosting|server",
+    ), (
+        "сайт", "лендинг", "landing page", "landing", "новый сайт", "new site", "new website",
+        "website", "приложение", "мобильный приложение", "app", "mobile app", "интернет магазин",
+        "online store", "личный кабинет", "форма заявки", "форма обратной связи", "contact form",
+        "калькулятор", "квиз", "мобильный версия", "mobile version", "адаптив", "тильда", "tilda",
+        "wordpress", "вордпресс", "форма", "form", "главный страница", "homepage", "home page",
     )),
     "copywriting": ("copywriting", (
-        "копирайтинг", "copywriting", "копирайтер", "copywriter", "content", "контент",
-        "написать … статья", "написать … текст", "написать … пост", "статья для блога",
-        "статья в блог", "тексты для", "описание товаров", "write … article", "write … post",
-        "write … copy", "write … content", "blog post", "blog article", "рерайт", "rewrite",
-        "product descriptions", "content writing",
-    )),
+        "копирайтинг", "copywriting", "копирайтер", "copywriter", "рерайт", "rewrite",
+        "написать|писать|подготовить|переписать … статья|текст|пост|описание|контент",
+        "write|draft … article|post|copy|content|description|text", "blog post", "blog article",
+        "статья для блога", "статья в блог", "тексты для", "описание … товар|товаров|продукт",
+        "product description", "content writing",
+    ), ("контент", "content", "статья", "article", "текст")),
     "marketplaces": ("marketplaces", (
         "маркетплейс", "авито", "ozon", "озон", "wildberries", "вайлдберриз", "яндекс маркет",
-        "marketplace", "amazon listing",
-    )),
+        "marketplace", "amazon", "etsy", "ebay",
+    ), ()),
     "translation": ("translation", (
-        "перевести", "перевод", "translate", "translation", "localization", "локализация",
-    )),
+        "перевести|перевод … на английский|немецкий|китайский|язык|сайт|текст|статья",
+        "перевод сайта", "translate", "translation", "localization", "локализация",
+    ), ()),
     "email": ("e-mail marketing", (
         "рассылка", "email рассылка", "e-mail маркетинг", "email маркетинг", "email marketing",
-        "email campaign", "newsletter campaign", "mailing", "письма для рассылки",
-    )),
+        "email campaign", "newsletter", "mailing", "письма для рассылки", "sms рассылка",
+        "sms campaign", "триггерный письмо", "email цепочка",
+    ), ()),
     "analytics": ("analytics", (
         "аналитика", "веб аналитика", "сквозной аналитика", "google analytics", "ga4",
-        "дашборд", "dashboard", "настроить метрика", "цель в метрике", "коллтрекинг",
-        "google tag manager", "gtm", "tag manager", "настроить цели", "looker studio",
-    )),
+        "дашборд", "dashboard", "настроить|настройка … метрика|цель|ga4|аналитика|счетчик|коллтрекинг",
+        "цель в метрике", "коллтрекинг", "call tracking", "google tag manager", "gtm",
+        "tag manager", "looker studio", "conversion goal", "set … tracking|goal|ga4|analytics",
+    ), ()),
     "pr": ("PR", (
         "пиар", "pr", "публикация в сми", "press release", "пресс релиз", "сми",
-    )),
+    ), ()),
 }
-"""service key → (label shown in reasons, patterns)."""
+"""service key → (label shown in reasons, patterns that name it, objects it makes)."""
 
 REQUEST_CUES: tuple[str, ...] = (
     "=можете", "=можешь", "=сможете", "=сможешь", "=могли бы", "=можно", "=нужно", "=нужен",
-    "=нужна", "=нужны", "=надо", "=нам бы", "=хотим", "=хотелось бы", "=хотели бы",
+    "=нужна", "=нужны", "=надо", "=нам бы", "=хотим", "=хочу", "=хотелось бы", "=хотели бы",
     "=посчитаете", "=посчитайте", "=сделаете", "=возьметесь", "=ведете", "=займетесь",
     "=беретесь", "=делаете", "=к вам", "=подскажите", "=помогите", "=пожалуйста",
     "=не могли бы", "=можно вас попросить", "=хотим заказать", "=нужно сделать",
@@ -122,27 +170,70 @@ REQUEST_CUES: tuple[str, ...] = (
     "=обойдется", "=интересует", "=было бы здорово", "=было бы круто", "=если бы вы",
     "=не хотите", "=можете взять", "=нужна помощь", "=готовы", "=реально ли",
     "=есть возможность", "=есть ли у вас", "=у вас есть", "=кто у вас", "=кто может",
+    "=нельзя ли", "=хорошо бы", "=неплохо бы", "=не помешало бы", "=давайте", "=закажем",
+    "=заказать", "=надо бы", "=нужно бы", "=возможно ли", "=занимаетесь", "=были бы рады",
+    "=буду благодарен", "=буду благодарна", "=будем благодарны", "=если не сложно",
+    "=если вас не затруднит", "=прошу", "=просим", "=не подскажете",
     "=can you", "=could you", "=would you", "=will you", "=can we", "=could we",
     "=we need", "=we want", "=we'd like", "=i'd like", "=would like", "=please",
-    "=do you do", "=do you guys", "=looking for",
-    "=is it possible", "=need you", "=want you", "=able to", "=your team", "=do you offer",
-    "=do you also", "=any chance", "=would it be possible", "=how much", "=quote",
-    "=what would it cost", "=need someone", "=would love", "=we'd love", "=are you able",
-    "=can you guys", "=could your", "=would you mind", "=we'd appreciate",
-    "=it would be great if", "=do you have someone", "=does your agency", "=does your team",
-    "=can someone", "=could someone", "=we're looking", "=help us", "=help with",
+    "=do you do", "=do you guys", "=looking for", "=is it possible", "=need you", "=want you",
+    "=able to", "=your team", "=do you offer", "=do you also", "=any chance",
+    "=would it be possible", "=how much", "=quote", "=what would it cost", "=need someone",
+    "=would love", "=we'd love", "=are you able", "=can you guys", "=could your",
+    "=would you mind", "=we'd appreciate", "=it would be great if", "=do you have someone",
+    "=does your agency", "=does your team", "=can someone", "=could someone", "=we're looking",
+    "=help us", "=help with", "=if you could", "=wondering if", "=is there any way",
+    "=any way you", "=we were hoping", "=we are hoping", "=we'd want", "=can we get",
+    "=could we get", "=can i get", "=do you handle", "=do you provide", "=interested in",
+    "=take care of", "=help me", "=we'd be grateful", "=looking to", "=need",
 )
 """Words that make a sentence ask for work (matched as written: «можете», not «может»)."""
 
 _LEARN: frozenset[str] = frozenset({"know", "understand", "ask", "see", "check", "hear", "learn"})
 _WHETHER: frozenset[str] = frozenset({"do", "does", "did", "should", "ли"})
 
+_PLEASANTRY: frozenset[str] = frozenset({"прощение", "извинение", "поблагодарить", "благодарить",
+                                         "извиниться", "сказать", "thank", "apologize", "apologise"})
+
 SECOND_PERSON: frozenset[str] = frozenset({"вы", "вам", "вас", "ваш", "you", "your", "ты", "тебе"})
 
+# A verb between a request and an object that keeps the object from being what is asked
+# for: «посмотрите тайтлы на лендинге», "check whether the landing page is indexed".
+# Russian verbs are known by their tag (``VERB``): every verb but these blocks; English
+# ones by name.
+_REACHING_RU: frozenset[str] = frozenset(
+    ["сделать", "делать", "создать", "создавать", "разработать", "разрабатывать", "собрать", "сверстать", "переделать", "переделывать", "доработать", "дорабатывать", "запустить", "запускать", "заказать", "заказывать", "нарисовать", "рисовать", "написать", "писать", "подготовить", "готовить", "снять", "снимать", "смонтировать", "оформить", "обновить", "освежить", "переписать", "настроить", "настраивать", "вести", "взяться", "браться", "заниматься", "помочь", "мочь", "смочь", "хотеть", "хотеться", "быть", "стать", "организовать", "выйти", "перевести", "продвигать", "раскрутить", "подключить", "придумать", "разместить", "посчитать", "стоить", "обойтись", "попросить", "просить", "давать", "нужный", "надо", "добавить", "поставить", "установить", "внедрить", "взять", "поработать"])
+# A question in the second person asks for work when it asks about doing it («вы делаете
+# логотипы?», "do you offer PPC?") — not «вы видели наш новый логотип?», "do you like it?".
+_DOING_RU: frozenset[str] = frozenset(
+    ["делать", "сделать", "заниматься", "взяться", "браться", "вести", "рисовать", "нарисовать", "разрабатывать", "разработать", "писать", "написать", "снимать", "снять", "настраивать", "настроить", "помочь", "мочь", "смочь", "предлагать", "оказывать", "работать", "поработать", "продвигать", "запускать", "запустить", "готовить", "подготовить", "организовать", "оформить", "взять"])
+_DOING_EN: frozenset[str] = frozenset(
+    ["offer", "handle", "make", "build", "design", "provide", "run", "manage", "help", "create", "write", "take", "work", "set", "shoot", "produce", "develop", "draft"])
+_MAKING_RU: frozenset[str] = _REACHING_RU - {"быть", "стать", "хотеть", "хотеться", "нужный", "надо",
+                                             "стоить", "обойтись", "давать", "просить", "попросить"}
+_PERCEIVING: frozenset[str] = frozenset(
+    ["видеть", "увидеть", "смотреть", "посмотреть", "знать", "помнить", "слышать", "думать", "считать", "получить", "понравиться", "нравиться", "заметить", "читать", "прочитать"])
+# Looking at a thing is not ordering it: "can you check if the new banners slowed the page
+# down?", «проверьте, не тормозит ли баннер» ask about SEO, even past a service's name.
+_LOOKING: frozenset[str] = frozenset(
+    ["check", "look", "see", "review", "verify", "compare", "analyze", "analyse", "audit", "test",
+     "посмотреть", "смотреть", "проверить", "проверять", "глянуть", "оценить", "сравнить",
+     "проанализировать"])
+_PLACE: frozenset[str] = frozenset({"в", "во", "на", "in", "on", "at", "from", "из", "inside"})
+_BLOCKING_EN: frozenset[str] = frozenset(
+    ["check", "look", "see", "review", "audit", "analyz", "analys", "optimiz", "optimis", "verify", "confirm", "compar", "monitor", "track", "index", "crawl", "test", "move", "redirect", "submit", "explain", "tell", "send", "share", "know", "find", "fix", "remove", "link", "rank", "show", "ask"])
+
 _SERVICE_SET = PhraseSet(
-    [(key, p) for key, (_label, pats) in SERVICES.items() for p in pats]
+    [(key, p) for key, (_label, names, _objects) in SERVICES.items() for p in names]
+    + [("~" + key, p) for key, (_label, _names, objects) in SERVICES.items() for p in objects]
     + [("cue", c) for c in REQUEST_CUES]
 )
+_SPECIFIC_ADS = frozenset({"ppc", "targeted", "smm"})
+
+
+def service_key(label: str) -> str:
+    """The key of a service label shown in reasons ("" when none is)."""
+    return next((k for k, (lab, _n, _o) in SERVICES.items() if lab == label), "")
 
 
 def service_label(key: str) -> str:
@@ -150,34 +241,108 @@ def service_label(key: str) -> str:
     return SERVICES[key][0] if key in SERVICES else key
 
 
+def _services(words: Sequence[Word]) -> list[Hit]:
+    """Every service hit of one sentence, by position, the longest first where two start
+    together ("facebook ads" before "facebook"); a hit inside a longer one is dropped
+    («контент план» is SEO, not «контент»)."""
+    hits = sorted((h for h in _SERVICE_SET.find(words) if not h.cue),
+                  key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[Hit] = []
+    for h in hits:
+        if out and h.end <= out[-1].end and h.start >= out[-1].start and h != out[-1]:
+            continue
+        out.append(h)
+    return out
+
+
+def _key(h: Hit) -> str:
+    return h.cat.lstrip("~")
+
+
 def find_services(words: list[Word]) -> list[tuple[str, str]]:
     """(service key, matched phrase) for every service named in one sentence."""
-    return [(h.cat, h.label) for h in _SERVICE_SET.find(words) if h.cat != "cue"]
+    return [(_key(h), h.label) for h in _services(words)]
+
+
+def _blocks(w: Word) -> bool:
+    """A verb that is not one of making or asking («посмотрите», "check")."""
+    if w.flags & VERB:
+        return w.lemma not in _REACHING_RU
+    return w.lemma in _BLOCKING_EN
+
+
+def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[int, int]]:
+    """(start, end) of every request cue in one sentence."""
+    out: list[tuple[int, int]] = []
+    for h in hits:
+        if not h.cue:
+            continue
+        if any(w.raw in _WHETHER for w in words[max(0, h.start - 2):h.start]):
+            continue  # "do we need to…", «нужно ли» ask whether, not for work
+        if h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN:
+            continue  # "I'd like to know …" asks a question, not for work
+        if not question and h.start > 0 and words[h.start - 1].flags & NEG and not h.own_negations:
+            continue  # «баннер не нужен», «это не к вам» (but «вы не могли бы…?» asks)
+        if h.end < len(words) and words[h.end].lemma in _PLEASANTRY:
+            continue  # «прошу прощения», «хочу поблагодарить»
+        out.append((h.start, h.end))
+    out += [(i, i) for i, w in enumerate(words) if w.flags & IMPR]  # the verb is looked at too
+    if question:
+        out += [(i, i + 1) for i, w in enumerate(words)
+                if w.flags & YOU and w.flags & VERB and not w.flags & PAST and w.lemma not in _PERCEIVING]
+        if not out and any(w.raw in SECOND_PERSON for w in words) and _doing(words):
+            i = next(i for i, w in enumerate(words) if w.raw in SECOND_PERSON)
+            out.append((i, i + 1))
+    return sorted(out)
+
+
+def _doing(words: Sequence[Word]) -> bool:
+    """A verb of doing work in the sentence (the question is about the agency doing it)."""
+    return any(w.lemma in _DOING_RU or w.lemma in _MAKING_RU or w.raw in _DOING_EN for w in words)
+
+
+def _to_agency(words: Sequence[Word]) -> bool:
+    """«…это к вам?», «у вас есть…?»: a question whether the agency does it."""
+    raws = [w.raw for w in words]
+    return any(a in ("к", "у") and b in ("вам", "вас") for a, b in zip(raws, raws[1:], strict=False))
 
 
 def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str, str]]]:
     """Whether one sentence asks for work (see the module docstring), and the service it
-    asks for: the first one named after the request word, else the last one before it
+    asks for: the first one named after the request word (an object only if no other
+    verb stands between), else — in a question to the agency — the last one before it
     («а логотип обновить — это к вам?»).  Other services in the sentence are context
-    ("while you're looking at the blog — could you redesign the header?")."""
-    from inscope.rules.lemmas import IMPR
-
-    hits = _SERVICE_SET.find(words)
-    # "do we need to…", «нужно ли» ask whether, not for work.
-    cues = [h.start for h in hits if h.cue and not (
-        h.start > 0 and words[h.start - 1].raw in _WHETHER) and not (
-        # "I'd like to know …" asks a question, not for work
-        h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN)] + [
-        i for i, w in enumerate(words) if w.flags & IMPR]
-    if not cues and question and any(w.raw in SECOND_PERSON for w in words):
-        cues = [next(i for i, w in enumerate(words) if w.raw in SECOND_PERSON)]
+    ("while you're looking at the blog — could you redesign the header?").  Advertising
+    in general gives way to the kind of ads the sentence names («рекламу в Директе»)."""
+    all_hits = _SERVICE_SET.find(words)
+    cues = _cues(words, question, all_hits)
     if not cues:
         return False, []
-    at = min(cues)
-    named = [h for h in hits if not h.cue]
-    after = [h for h in named if h.start >= at]
-    chosen = after[:1] if after else named[-1:]
-    return True, [(h.cat, h.label) for h in chosen]
+    at, scan = cues[0]
+    named = _services(words)
+    chosen: Hit | None = None
+    for h in named:
+        if h.start < at:
+            continue
+        if _key(h) != "seo" and any(words[j].lemma in _LOOKING or words[j].raw in _LOOKING
+                                    for j in range(scan, h.start)):
+            continue
+        if h.cat.startswith("~") and (any(_blocks(words[j]) for j in range(scan, h.start))
+                                      or (h.start > 0 and words[h.start - 1].raw in _PLACE)):
+            continue  # «посмотрите тайтлы на лендинге», «в статье поправьте title»
+        chosen = h
+        break
+    if chosen is None and question and (_doing(words) or _to_agency(words)) and any(
+            w.raw in SECOND_PERSON or w.flags & YOU for w in words):
+        # «а логотипы вы рисуете?», «Директ вы ведёте?»: the service before the question
+        before = [h for h in named if h.start < at]
+        chosen = before[-1] if before else None
+    if chosen is None:
+        return True, []
+    if _key(chosen) == "ads":
+        chosen = next((h for h in named if _key(h) in _SPECIFIC_ADS and h.start >= chosen.start
+                       and not h.cat.startswith("~")), chosen)
+    return True, [(_key(chosen), chosen.label)]
 
 
 def is_request(words: list[Word], question: bool) -> bool:
@@ -188,14 +353,26 @@ def is_request(words: list[Word], question: bool) -> bool:
 def contract_services(services: Iterable[str]) -> frozenset[str]:
     """The service keys a project's ``services`` strings name (unknown strings: none).
 
-    Advertising in general (``ads``) is in a contract that has context or targeted ads.
+    A string that names a service is read by its names only («аудит сайта» is SEO, not web
+    development); an object alone names its service ("content" → copywriting).
+    Advertising in general (``ads``) is in a contract that has context or targeted ads;
+    ``IMPLIES`` adds what a service includes (a content plan: its articles).
     """
     from inscope.rules.lexicon import words_of
 
     out: set[str] = set()
     for s in services:
-        for key, _label in find_services(words_of(s)):
-            out.add(key)
+        hits = _services(words_of(s))
+        # «аудит сайта» is an audit (the site is what it is done to); «content» alone is
+        # the service its object names.
+        named = [h for h in hits if not h.cat.startswith("~")] or hits
+        out.update(_key(h) for h in named)
+        out.update(k for h in named for k in IMPLIES.get(h.label, ()))
     if out & {"ppc", "targeted"}:
         out.add("ads")
     return frozenset(out)
+
+
+IMPLIES: dict[str, tuple[str, ...]] = {"контент план": ("copywriting",), "content plan": ("copywriting",)}
+"""Contract services that include another: a content plan is sold to be written (its
+articles are part of it), so «контент-план» in ``services`` covers copywriting too."""

@@ -28,46 +28,61 @@ percentages, page counts) use regular expressions.  No I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from inscope.rules.lemmas import IMPR, NAME, NEG, tokens
+from inscope.rules.emergency import (
+    ALERT_UP_RE,
+    DISALLOW_ALL_RE,
+    ENTRIES,
+    FIRING_RE,
+    clause_of,
+    conditional,
+    emergency_of,
+    negated,
+    past,
+)
+from inscope.rules.emergency import works as it_works
+from inscope.rules.lemmas import IMPR, NAME, tokens
 from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
 from inscope.rules.services import request_of
 
-DROP_PERCENT = 30
-"""A fall of traffic, leads or positions by this many percent or more is a collapse."""
-PAGES_AT_SCALE = 100
-"""This many pages excluded from the index at once is deindexing, not housekeeping."""
-
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
 _SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
 _TOKEN_SPAN_RE = re.compile(r"(?<![\w@])@\w+|\w+(?:'\w+)?", re.UNICODE)
-_HTTP_5XX_RE = re.compile(
-    r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс))",
-    re.IGNORECASE)
-_HTTP_CONTEXT_RE = re.compile(
-    r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
-    r"return|выда|показыва|loads?|грузит|открыва")
-_MASS_404_RE = re.compile(r"(?<![\d.,])404(?!\d|[.,]\d)")
-_PERCENT_RE = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|процент)")
-_MINUS_PERCENT_RE = re.compile(r"(?<![\w.])[−–-]\s?(\d{1,3})(?:[.,]\d+)?\s?%")
-_PAGES_RE = re.compile(r"(\d[\d\s\u00a0,]*\d|\d)\s*(?:страниц|pages?\b)", re.IGNORECASE)
-_DISALLOW_ALL_RE = re.compile(r"disallow:\s*/(?:\s|$)", re.IGNORECASE | re.MULTILINE)
 _DOMAIN_RE = re.compile(r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?![\w-])")
+# What stops work today: «без … не можем», "blocked", «ждут только вас», «иначе …».
 _BLOCKER_RE = re.compile(
     r"\bбез\b[^.!?\n]{0,60}\bне\s+(?:буду|будем|могу|можем|сможем|получится|выйдет)\b"
-    r"|\b(?:блокер|blocker|blocked|blocking|блокирует|стоим|застряли)\b|\bвс[её] стоит\b"
-    r"|\bждем только\b|\bждём только\b|\b(?:can't|cannot) (?:proceed|continue|move on)\b"
-    r"|\b(?:we're|we are|i'm|i am) stuck\b|\bwaiting (?:only )?on you\b"
-    r"|\b(?:can't|cannot|can not|won't)\s+(?:ship|release|launch|deploy|go live)\b"
-    r"|\bне\s+(?:могу|можем|сможем)\s+(?:выкатить|выложить|запустить|продолжить|релизить)\b",
+    r"|\b(?:блокер|blocker|blocked|blocking|блокирует|стоим|застряли|простаиваем|горим)\b"
+    r"|\bвс[её] стоит\b|\bжд[её]\w* только\b|\b(?:can't|cannot) (?:proceed|continue|move on|move forward)\b"
+    r"|\b(?:we're|we are|i'm|i am) stuck\b|\bwaiting (?:only )?on you\b|\bholding (?:us|everything) up\b"
+    r"|\b(?:can't|cannot|can not|won't)\s+(?:ship|release|launch|deploy|go live|publish)\b"
+    r"|\bне\s+(?:могу|можем|сможем)\s+(?:выкатить|выкатывать|выложить|запустить|запуститься|"
+    r"продолжить|релизить|опубликовать|сдать)\b"
+    r"|\b(?:программист|разработчик|верстальщик|команда|ребята)\w*\s+(?:стоят|стоит|простаивают|ждут)\b",
     re.IGNORECASE)
 _TODAY_RE = re.compile(
     r"\b(?:сегодня|today|tonight|this (?:morning|afternoon)|by noon|within the hour|"
-    r"через\s+(?:час|полчаса|\d+\s*мин)|до\s+\d{1,2}(?::\d\d)?\b|к\s+\d{1,2}:\d\d|"
-    r"до конца дня|до обеда|end of (?:the )?day|\beod\b|in an hour)",
+    r"через\s+(?:час|полчаса|\d+\s*(?:мин|час)|пару часов|(?:два|три|четыре) часа)|"
+    r"до\s+\d{1,2}(?::\d\d)?\b|к\s+\d{1,2}:\d\d|к обеду|до вечера|к вечеру|"
+    r"до конца дня|до обеда|end of (?:the )?day|\beod\b|in an hour|in (?:\d|two|three|a couple of) hours|"
+    r"by \d{1,2}(?::\d\d)?\s*(?:am|pm)\b)",
     re.IGNORECASE)
+# A launch, release or deadline today, with a question or a request for me in the message.
+_LAUNCH_TODAY_RE = re.compile(
+    r"\b(?:запуск|релиз|выкатка|переезд|дедлайн|крайний срок|launch|release|deadline|go(?:ing)? live|"
+    r"goes live|launching|releasing)\w*\b[^.!?\n]{0,30}\b(?:сегодня|today|tonight)\b"
+    r"|\b(?:сегодня|today|tonight)\b[^.!?\n]{0,30}\b(?:запуск|релиз|выкатка|переезд|дедлайн|launch|"
+    r"release|deadline|go(?:ing)? live)\w*", re.IGNORECASE)
+_PAST_LAUNCH_RE = re.compile(r"\b(?:прош[её]л|прошла|состоялся|went live|went well|launched|released)\b",
+                             re.IGNORECASE)
+# Alarm: «!!», «срочно», "ASAP", 🆘 — a bare «не открывается» said so is about the site.
+_ALARM_RE = re.compile(r"!{2,}|[🆘🔥‼❗]|\b(?:срочно|помогите|караул|sos|urgent|asap|help)\b", re.IGNORECASE)
+# What else «не открывается» / "doesn't work" is said of.
+_NOT_SITE: frozenset[str] = frozenset(
+    ["файл", "документ", "док", "отчет", "таблица", "ссылка", "письмо", "вложение", "презентация", "архив", "папка", "диск", "доступ", "видео", "ролик", "созвон", "звонок", "встреча", "телефон", "приложение", "пароль", "аккаунт", "кабинет", "счет", "file", "document", "doc", "docs", "report", "sheet", "spreadsheet", "link", "attachment", "email", "mail", "folder", "drive", "access", "video", "call", "meeting", "zoom", "phone", "password", "account", "invoice"])
 _URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
 _JOKE_RE = re.compile(r"[😅😂🤣😄😆😁😜]|\){2,}|\b(?:ахах\w*|хаха\w*|lol|jk)\b", re.IGNORECASE)
 _CELEBRATION_RE = re.compile(r"[🎉🥳🎊👏🏆🚀]|\b(?:ура+|yay|woo+hoo|hooray)\b", re.IGNORECASE)
@@ -84,102 +99,7 @@ _ACK: frozenset[str] = frozenset(
     ["спасибо", "спс", "благодарю", "большое", "огромное", "ок", "окей", "ok", "okay", "ага", "угу", "понял", "поняла", "поняли", "понятно", "ясно", "принято", "хорошо", "отлично", "супер", "класс", "круто", "здорово", "ждем", "ждать", "будем", "договорились", "согласовано", "согласна", "согласен", "да", "тогда", "thanks", "thank", "you", "thx", "ty", "noted", "got", "it", "great", "perfect", "cool", "awesome", "sure", "fine", "good", "nice", "amazing", "wonderful", "lovely", "excellent", "sounds", "will", "do", "received", "cheers", "super"])
 
 _LEXICON = PhraseSet([
-    # the site (or part of it) not working
-    *(("down", p) for p in (
-        "не открываться", "не работать", "не грузиться", "не загружаться", "не отвечать",
-        "не отображаться", "сайт … лежать", "сервер … лежать", "хостинг … лежать",
-        "лежать … сайт", "упасть", "недоступный", "недоступен", "белый страница",
-        "не проходить", "не приходить", "не отправляться", "сломаться", "слететь",
-        "перестать работать", "перестать открываться", "не заходить", "не могу зайти",
-        "выдавать ошибку", "взломать", "вирус", "вредоносный", "can't access", "cannot access",
-        "not accessible", "=crashed", "=broken", "=hacked", "malware", "=stopped working",
-        "вместо сайта", "заказ не идти", "ошибка 500", "ошибка сервера", "bad gateway",
-        "service unavailable", "internal server error", "be down", "go down", "=down since",
-        "=isn't loading", "=aren't loading", "=isn't working", "=aren't working",
-        "=isn't opening", "=won't open", "=doesn't open", "=can't load", "white screen",
-        "белый экран", "лечь", "открываться с ошибка", "заблокировать", "=не доступен",
-        "nothing load", "not load", "not loading", "=doesn't load", "=won't load",
-        "=doesn't work", "not work", "not working", "outage", "unavailable", "=offline",
-        "give … error", "=returning … error", "blank page",
-    )),
-    # what "down" needs to be about
-    *(("site", p) for p in (
-        "сайт", "страница", "каталог", "корзина", "главная", "блог", "раздел", "сервер", "хостинг",
-        "оплата", "магазин", "админка", "site", "website", "page", "blog", "server", "homepage",
-        "checkout", "shop", "store", "cart", "host", "hosting", "everything", "ничего",
-        "сертификат", "ssl", "certificate", "домен", "domain", "форма", "form",
-    )),
-    # falling out of the index / search
-    *(("deindex", p) for p in (
-        "выпасть … индекс", "выпасть … поиск", "выпасть … выдача", "выпасть … яндекс",
-        "выпадать … индекс", "выпадать … поиск", "выпадать … выдача", "вылетать … индекс",
-        "вылетать … поиск", "вылетать … выдача", "вылетать … топ", "пропадать … поиск",
-        "выпасть … топ", "выпадать … топ", "fall out … top", "drop out … top",
-        "пропадать … выдача", "пропадать … индекс", "исчезать … поиск", "исчезать … выдача",
-        "выпасть … google", "вылететь … индекс", "вылететь … поиск", "вылететь … выдача",
-        "вылететь … топ", "пропасть … поиск", "пропасть … выдача", "пропасть … индекс",
-        "исчезнуть … поиск", "исчезнуть … выдача", "нет … в поиск", "нет … в выдача",
-        "нет … в яндекс", "нет … в google", "нет … в индекс", "не находить", "не находиться",
-        "нет на первый страница", "закрыть от индексация", "закрытый от индексация",
-        "deindexed", "de-indexed", "drop out … index", "drop out … google", "drop out … search",
-        "disappear from … google", "disappear from … search", "removed from … index",
-        "not indexed anymore", "вылететь", "санкция", "под фильтр", "фильтр яндекса", "агс",
-        "ручной санкция", "manual action", "penalty", "penalized", "lost all rankings",
-        "весь сайт … выпасть", "нет в индекс", "выкинуть … выдача", "выкинуть … поиск",
-        "выкинуть … индекс", "выбросить … выдача", "выбросить … поиск", "security issue",
-        "проблема безопасности", "угроза безопасности",
-    )),
-    # a metric, for drops
-    *(("metric", p) for p in (
-        "трафик", "заявка", "звонок", "продажа", "конверсия", "регистрация", "позиция", "клик",
-        "показ", "органика", "посещаемость", "лид", "заказ", "выдача", "traffic", "signup",
-        "sign-up",
-        "sign", "click", "session", "lead", "conversion", "order", "booking", "ranking",
-        "position", "organic", "visit", "visitor", "sale",
-    )),
-    *(("drop", p) for p in (
-        "упасть", "просесть", "снизиться", "рухнуть", "обвалиться", "падение", "обвал", "минус",
-        "сократиться", "уменьшиться", "провалиться", "свалиться", "упадать", "падать",
-        "drop", "fall", "=down", "decline", "plummet", "tank", "decrease",
-    )),
-    *(("collapse", p) for p in (
-        "рухнуть", "обвалиться", "обвал", "вдвое", "в два раз", "в 2 раз", "в три раз",
-        "на треть", "в раз", "в несколько раз", "наполовину", "половина", "by a third",
-        "more than half", "провалиться",
-        "в 3 раз", "off a cliff", "collapse", "plummet", "tank", "halve", "=ноль", "=zero",
-        "by half", "почти нет", "=nothing", "=ни одной", "=ни одного",
-    )),
-    # monitoring alerts
-    *(("alert_down", p) for p in ("monitor be down", "be currently down", "=down since")),
-    *(("alert_up", p) for p in ("monitor be up", "be back up", "back up", "back online")),
-    *(("critical", p) for p in ("критический ошибка", "критический проблема", "критичный проблема",
-                                 "critical error", "critical issue", "critical problem")),
-    *(("alert", p) for p in ("uptimerobot", "search console", "webmaster", "вебмастер",
-                              "робот яндекс", "googlebot", "pingdom", "statuscake", "monitor")),
-    # time of the incident
-    *(("past", p) for p in ("=вчера", "=ночью", "=накануне", "на прошлой неделе", "yesterday",
-                             "last night", "last week", "earlier", "=was", "=were", "=был",
-                             "=была", "=было", "=были")),
-    *(("now", p) for p in ("сейчас", "до сих пор", "все еще", "по-прежнему", "с утра", "прямо сейчас",
-                            "=still", "=now", "currently", "right now", "since this morning",
-                            "опять", "снова", "=again", "since", "теперь", "=уже", "сегодня",
-                            "today", "this morning", "=is", "=are", "=isn't", "=aren't",
-                            "со вчера", "с вечера", "с ночи", "со вчерашний", "с утра",
-                            "начиная с")),
-    *(("resolved", p) for p in (
-        "=починили", "=починил", "=починила", "=исправили", "=исправил", "=исправлена",
-        "=исправлено", "=восстановили", "=восстановил", "=заработал", "=заработало",
-        "=заработали", "=устранена", "=устранено", "уже работать", "снова работать",
-        "больше не обнаруживаться", "=fixed", "=resolved", "=restored", "back up", "be up again",
-        "back online", "работать нормально", "works again", "=up again",
-    )),
-    *(("still", p) for p in (
-        "=still", "до сих пор", "все еще", "по-прежнему", "так и не", "опять", "снова", "=again",
-        "any update", "any news", "есть новость", "что там", "есть новости",
-        "ничего не измениться", "nothing changed", "same problem", "та же проблема",
-        "still the same", "по-прежнему",
-    )),
-    # priority hints
+    *ENTRIES,  # the emergency lexicon (inscope.rules.emergency)
     *(("urgent_word", p) for p in ("срочно", "срочный", "urgent", "urgently", "asap",
                                     "немедленно", "immediately", "горит", "emergency")),
     *(("calm", p) for p in ("не срочно", "не горит", "не к спех", "без спешка", "когда будет время",
@@ -219,6 +139,11 @@ class Signals:
     services: tuple[tuple[str, str], ...]  # (service key, phrase) asked for in a request
     domains: frozenset[str]
     request_sentences: tuple[int, ...]
+    works: bool = False  # says it works («открывается», "loads fine"): ends an earlier report
+    emergency_kind: str = ""  # what the emergency is about (``inscope.rules.emergency.KINDS``)
+    ended: bool = False  # the message itself ends its emergency («упал, но уже подняли»)
+    going_on: bool = False  # says it goes on («до сих пор», "still", «опять»), not only chases
+    bare_down: bool = False  # «снова не открывается» with no site named: a report in a thread
 
 
 def _sentences(text: str) -> list[str]:
@@ -250,48 +175,31 @@ def _vocatives(sentence: str, words: list[Word]) -> set[str]:
     return out
 
 
-def _negated(words: tuple[Word, ...] | list[Word], h: Hit) -> bool:
-    """A negation within two words before the match (or inside it, beyond its own)."""
-    own = sum(1 for w in h.label.split()
-              if w.lstrip("=") in _OWN_NEGATIONS or w.endswith("n't"))
-    count = sum(1 for w in words[max(0, h.start - 2):h.end] if w.flags & NEG)
-    return (count - own) % 2 == 1
-
-
-_CONDITIONAL = frozenset(["when", "once", "until", "if", "если", "когда", "как", "только", "после", "пока"])
-
-
-def _conditional(words: tuple[Word, ...] | list[Word], h: Hit) -> bool:
-    """"…we will alert you *when* it is back up", «если проблема не будет устранена»."""
-    return any(w.raw in _CONDITIONAL for w in words[max(0, h.start - 4):h.start])
-
-
-_OWN_NEGATIONS = frozenset({"не", "нет", "not", "nothing", "no"})
-
-
-def _percent_drop(text: str) -> int:
-    return max((int(m.group(1)) for m in _PERCENT_RE.finditer(text)), default=0)
-
-
 def analyse(text: str) -> Signals:
     """The signals of one message (pure; callers cache by text)."""
     raw_sentences = _sentences(text)
+    parsed = [(s, words_of(s)) for s in raw_sentences]
+    found_hits = [_LEXICON.find(w) for _s, w in parsed]  # one pass of the lexicon per sentence
     sentences: list[tuple[Word, ...]] = []
     vocatives: set[str] = set()
     named: set[str] = set()
     handles = {t[1:] for t in tokens(text) if t.startswith("@")}
     question = request = False
-    emergency = past_emergency = urgent_word = calm = blocker = alert = ""
-    resolved = still = bulk = False
+    emergency = past_emergency = urgent_word = calm = blocker = alert = kind = ""
+    resolved = works = still = going_on = bulk = bare_down = False
+    emergency_at: tuple[int, int] | None = None  # (sentence, end of its words) of the emergency
+    fixes: list[tuple[int, Hit, str]] = []  # (sentence, hit, "fix" | "works")
     services: list[tuple[str, str]] = []
     request_sentences: list[int] = []
     ack_words = other_words = thanks = 0
+    low_text = text.lower()
     message_celebrates = bool(_CELEBRATION_RE.search(text))
-    # "Не открывается!!!" after «сайт» in another sentence, or with a link, is the site.
-    site_context = bool(_URL_RE.search(text)) or any(
-        h.cat == "site" for w in (words_of(x) for x in raw_sentences) for h in _LEXICON.find(w))
-    for si, s in enumerate(raw_sentences):
-        words = words_of(s)
+    domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(low_text))
+    # "Не открывается!!!" after «сайт» in another sentence, with a link or a domain
+    # ("example.com is DOWN") is the site.
+    site_context = bool(_URL_RE.search(text)) or bool(domains) or any(
+        h.cat == "site" for hits in found_hits for h in hits)
+    for si, ((s, words), hits) in enumerate(zip(parsed, found_hits, strict=True)):
         sentences.append(tuple(words))
         low = s.lower()
         vocatives |= _vocatives(s, words)
@@ -305,7 +213,6 @@ def analyse(text: str) -> Signals:
                 ack_words += 1
             elif not w.raw.startswith("@"):
                 other_words += 1
-        hits = _LEXICON.find(words)
         cats: dict[str, list[Hit]] = {}
         for h in hits:
             cats.setdefault(h.cat, []).append(h)
@@ -322,95 +229,107 @@ def analyse(text: str) -> Signals:
         if "calm" in cats:
             calm = calm or cats["calm"][0].label
         for h in cats.get("urgent_word", ()):
-            if not joke and not _negated(words, h) and not calm:
+            if not joke and not negated(words, h) and not calm:
                 urgent_word = urgent_word or h.label
         if "bulk" in cats:
             bulk = True
-        if any(not _negated(words, h) and not _conditional(words, h) for h in cats.get("resolved", ())):
-            resolved = True
-        if "still" in cats:
+        # "fixed?" asks; «починили» tells; "we'll tell you when it is fixed" promises.
+        told = [(h, how) for how in ("resolved", "recovered", "restored", "works")
+                for h in cats.get(how, ()) if not is_q and not conditional(words, h)
+                and (it_works(words, h) if how in ("restored", "works") else not negated(words, h))]
+        resolved = resolved or any(how in ("resolved", "recovered") for _h, how in told)
+        works = works or any(how in ("restored", "works") for _h, how in told)
+        fixes += [(si, h, how) for h, how in told]
+        # "works again", "is UP again" end it; their «again» is no "still failing".
+        ending = [h for c in ("resolved", "recovered", "restored", "works", "alert_up")
+                  for h in cats.get(c, ())]
+        if any(not any(e.start <= h.start < e.end for e in ending) for h in cats.get("still", ())):
+            still = going_on = True
+        if "chase" in cats:
             still = True
-        if "alert" in cats or "alert_down" in cats or "alert_up" in cats:
+        if "alert" in cats or "alert_down" in cats or "alert_up" in cats or FIRING_RE.search(low):
             alert = alert or "notice"
-        if any(not _conditional(words, h) for h in cats.get("alert_up", ())):
+        # A monitor's UP ends its DOWN; a person's "the site is up" is "it works" (above).
+        if ALERT_UP_RE.search(low) or ("alert" in cats and any(
+                not conditional(words, h) for h in cats.get("alert_up", ()))):
             alert = "up"
             resolved = True
-        found = "" if joke else _emergency_of(s, low, words, cats, site_context)
+        found_kind, found, f_start, f_end = ("", "", 0, 0) if joke else emergency_of(
+            s, low, words, cats, site_context)
         if found:
-            in_past = "past" in cats and "now" not in cats
+            # Tense is read in the clause of the report («падал утром, сейчас всё работает»
+            # is past), unless the sentence says it goes on («вчера лежал и опять лежит»).
+            clause = clause_of(words, f_start, f_end) if f_end else range(len(words))
+            in_past = (any(past(words, h) for h in cats.get("past", ()) if h.start in clause)
+                       and not any(h.start in clause for h in cats.get("now", ()))
+                       and "still" not in cats)
             if in_past:
                 past_emergency = past_emergency or found
-            else:
-                emergency = emergency or found
-            if "alert_down" in cats:
+            elif not emergency:
+                emergency, kind, emergency_at = found, found_kind, (si, f_end)
+        elif not joke and any(not negated(words, h) for h in cats.get("down", ())):
+            bare_down = True  # «снова не открывается»: the thread says what does not
+            if not emergency and _ALARM_RE.search(text) and not any(
+                    w.lemma in _NOT_SITE or w.raw in _NOT_SITE for w in words):
+                # «Не открывается!!! Срочно» in a client's chat: the site, said in alarm
+                # (a file, a link, a document would be named).
+                down = next(h for h in cats["down"] if not negated(words, h))
+                emergency, kind, emergency_at = (f"site not working: «{down.label}» (said in alarm)",
+                                                 "down", (si, down.end))
+            if "alert_down" in cats or FIRING_RE.search(low):
                 alert = "down"
             elif "critical" in cats and alert != "up":
                 alert = "critical"
-        if not blocker and _TODAY_RE.search(low) and (
-                _BLOCKER_RE.search(low) or ("urgent_word" in cats and not joke and not calm
-                                            and not any(_negated(words, h) for h in cats["urgent_word"]))) or not blocker and _BLOCKER_RE.search(low) and _TODAY_RE.search(text.lower()):
+        if not blocker and not joke and not calm and _TODAY_RE.search(low_text) and (
+                _BLOCKER_RE.search(low) or (_TODAY_RE.search(low) and any(
+                    not negated(words, h) for h in cats.get("urgent_word", ())))
+                or (_LAUNCH_TODAY_RE.search(low_text) and (is_q or asks) and not _PAST_LAUNCH_RE.search(low_text))):
             blocker = "a same-day blocker"
-    if _DISALLOW_ALL_RE.search(text) and not emergency:
+    ended = emergency_at is not None and kind != "monitor" and any(
+        _ends_own(parsed[fsi][1], emergency_at, fsi, h, how, kind) for fsi, h, how in fixes)
+    if DISALLOW_ALL_RE.search(text) and not emergency:
         emergency = "the whole site is closed in robots.txt (Disallow: /)"
     # Nothing but thanks / ok / 👍 (a bare "hi" is no acknowledgement; emoji alone is).
     ack = (not question and not request and not emergency and thanks > 0
            and other_words <= max(1, ack_words // 2)) or (not tokens(text) and bool(text.strip()))
-    domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(text.lower()))
     return Signals(
         sentences=tuple(sentences), vocatives=frozenset(vocatives), handles=frozenset(handles),
         named=frozenset(named), question=question, request=request, ack=ack, emergency=emergency,
         past_emergency=past_emergency, resolved=resolved, still=still, urgent_word=urgent_word,
         calm=calm, blocker=blocker, alert=alert, bulk=bulk, services=tuple(services),
-        domains=domains, request_sentences=tuple(request_sentences),
+        domains=domains, request_sentences=tuple(request_sentences), works=works,
+        emergency_kind=kind, ended=ended, going_on=going_on,
+        bare_down=bare_down and not emergency and not resolved and not works,
     )
 
 
-def _emergency_of(s: str, low: str, words: list[Word], cats: dict[str, list[Hit]],
-                  site_context: bool = False) -> str:
-    """The emergency one sentence reports (``""``: none, or negated)."""
-    def live(cat: str) -> Hit | None:
-        return next((h for h in cats.get(cat, ()) if not _negated(words, h)), None)
+_CONTRAST = frozenset(["но", "а", "уже", "сейчас", "теперь", "but", "now", "already", "though"])
+_PAST_TIME = frozenset(["вчера", "позавчера", "накануне", "прошлой", "yesterday", "earlier", "last"])
 
-    if "alert_down" in cats:
-        return "monitor reports the site DOWN"
-    crit = live("critical")
-    if crit is not None and ("alert" in cats or _HTTP_5XX_RE.search(low)):
-        return f"monitoring: {crit.label}"
-    m5 = _HTTP_5XX_RE.search(low)
-    if m5 and not (m5.group(1) != "5xx" and not ("site" in cats or _HTTP_CONTEXT_RE.search(low))) \
-            and not any(_negated(words, h) for h in cats.get("down", ())):
-        return f"HTTP {m5.group(1).upper()} errors"
-    down = live("down")
-    # "bookings are down ~15%", «трафик упал» are drops (below), not the site going down.
-    if down is not None and ("site" in cats or site_context) \
-            and not ("metric" in cats and (down.label == "упасть" or _PERCENT_RE.search(low))):
-        return f"site not working: «{down.label}»"
-    if _MASS_404_RE.search(low) and re.search(
-            r"\b(?:весь|вся|все|всё|all|whole|every|главная|главной|homepage|каталог)\b", low):
-        return "pages answer 404 en masse"
-    de = live("deindex")
-    if de is not None and (de.label != "вылететь" or "metric" in cats or "deindex" in cats):
-        pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
-        if de.label.startswith(("исключ", "removed")) and pages and max(pages) < PAGES_AT_SCALE:
-            return ""
-        return f"falling out of search: «{de.label}»"
-    if re.search(r"исключ\w* из поиска|excluded from (?:the )?(?:index|search)", low):
-        pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
-        if pages and max(pages) >= PAGES_AT_SCALE:
-            return f"{max(pages)} pages excluded from search"
-    metric = "metric" in cats
-    col = live("collapse")
-    if col is not None and metric:
-        return f"collapse: «{col.label}»"
-    minus = _MINUS_PERCENT_RE.search(low)
-    if minus and metric and int(minus.group(1)) >= DROP_PERCENT:
-        return f"drop of {minus.group(1)}%"
-    drop = live("drop")
-    if drop is not None and metric:
-        pct = _percent_drop(low)
-        if pct >= DROP_PERCENT:
-            return f"drop of {pct}%"
-    return ""
+
+# What a fix told in the message that reports the emergency can end there: a fix of the
+# site or of a break-in («упал, но уже подняли»), the site back ("…but it's back up now"),
+# numbers that came back («упал на 40%, но уже восстановился»).  "It works" there is a part
+# that works («каталог отдаёт 404, главная открывается»); "we fixed the titles" in a report
+# of a drop is what was done, not the drop undone.
+_ENDS_OWN: dict[str, frozenset[str]] = {
+    "resolved": frozenset({"down", "hacked"}),
+    "restored": frozenset({"down"}),
+    "recovered": frozenset({"down", "hacked", "search", "collapse"}),
+    "works": frozenset(),
+}
+
+
+def _ends_own(words: Sequence[Word], at: tuple[int, int], si: int, h: Hit, how: str, kind: str) -> bool:
+    """Whether a fix in the message ends the message's own emergency (at sentence
+    ``at[0]``, its words ending at ``at[1]``): it follows the failure, ends that kind
+    (``_ENDS_OWN``), in the same sentence after a «но» / "but" / «уже», and is not an older
+    fix («хотя вчера всё исправили»).  A monitor's DOWN alert never carries its own UP."""
+    if kind not in _ENDS_OWN[how] or si < at[0] or (si == at[0] and h.start < at[1]):
+        return False
+    if si == at[0] and how != "resolved" and not any(w.raw in _CONTRAST for w in words[at[1]:h.start + 1]):
+        return False
+    return not any(words[j].raw in _PAST_TIME for j in clause_of(words, h.start, h.end))
 
 
 def has_impr(words: tuple[Word, ...]) -> bool:

@@ -33,7 +33,7 @@ from inscope.config import Config, ProjectCfg, Sla
 if TYPE_CHECKING:
     # The assessment's modules (lemmatizer, lexicons, signals, learning) are imported on
     # the first assessment, in the sync worker: start-up pays only for routing and roles.
-    from inscope.rules.learned import Learned
+    from inscope.rules.learned import Features, Models
     from inscope.rules.lexicon import PhraseSet, Word
     from inscope.rules.signals import Signals
     from inscope.rules.urgency import Entry
@@ -138,7 +138,8 @@ class Rules:
 
     Build once per config (``Rules.from_config(cfg)``) and reuse.  Construction is cheap
     (no dictionary is loaded); the lexicons are compiled on the first assessment.
-    ``learned`` is the model of the user's decisions (``Workspace`` sets it from the store).
+    ``learned`` is what the user's decisions taught (``Workspace`` hands them over from the
+    store): relevance, priority and scope models (``inscope.rules.learned.Models``).
     """
 
     def __init__(
@@ -162,7 +163,7 @@ class Rules:
         self._aliases = list(aliases)
         self._lex: _Lexicons | None = None
         self._lock = threading.Lock()
-        self._learned: Learned | None = None
+        self._learned: Models | None = None
         self._decisions: list[Decision] | None = None
         me = cfg.me
         self.me = People.parse([*("@" + h.lstrip("@") for h in me.handles), *me.emails])
@@ -465,7 +466,7 @@ class Rules:
         # -- relevance -------------------------------------------------------------------
         relevance: Relevance
         relevance, why, strong = self._relevance(
-            facts, sigs, owns, is_me, last_me, pending, to_me, to_other, mapped, members,
+            project, facts, sigs, owns, is_me, last_me, pending, to_me, to_other, mapped, members,
             alert_project, bool(urgent_reason))
 
         # -- scope -------------------------------------------------------------------------
@@ -495,6 +496,23 @@ class Rules:
             scope, scope_reason = "out", out_phrase
         elif in_phrase:
             scope, scope_reason = "in", in_phrase
+        models = self.learned
+        scope_learned = ""
+        if models is not None and models.scope and mapped and not any(
+                owns[i][1] for i in others if facts[i].role == "client"):
+            # What her escalations and replies say of this service on this project (the
+            # project's own out_of_scope phrases always win).
+            asked_last = next(((k, ph) for i in reversed(others) if facts[i].role == "client"
+                               for k, ph in sigs[i].services[-1:]), None)
+            if asked_last is not None:
+                key, phrase = asked_last
+                verdict = models.scope.judge(project, key, (key in contract) if contract else None)
+                if verdict is not None and verdict[0] != (scope == "out"):
+                    scope_learned = verdict[1]
+                    if verdict[0]:
+                        scope, scope_reason, scope_service = "out", phrase, service_label(key)
+                    else:
+                        scope, scope_reason, scope_service = "in", service_label(key), ""
 
         # -- priority ----------------------------------------------------------------------
         reasons: list[str] = []
@@ -557,6 +575,10 @@ class Rules:
                 reasons.append("a monitoring notice to look into")
             else:
                 reasons.append("nothing asked of you")
+            if models is not None:
+                direct = bool(urgent_reason) or any(to_me[i] for i in asks)
+                priority = _nudged(priority, models.priority(_features(project, facts, sigs, pending)),
+                                   direct, reasons)
             if scope == "out":
                 reasons.append(f"out of scope: «{scope_reason}»"
                                + (f" ({scope_service})" if scope_service else ""))
@@ -569,6 +591,8 @@ class Rules:
         if scope == "out" and not any(r.startswith("out of scope") for r in reasons):
             reasons.append(f"out of scope: «{scope_reason}»"
                            + (f" ({scope_service})" if scope_service else ""))
+        if scope_learned:
+            reasons.append(scope_learned)
         if relevance == "noise":
             due = None
             urgent_reason = ""
@@ -616,7 +640,7 @@ class Rules:
         return ""
 
     def _relevance(
-        self, facts: Sequence[MsgFacts], sigs: list[Signals], owns: list[tuple[str, str, str, str]],
+        self, project: str, facts: Sequence[MsgFacts], sigs: list[Signals], owns: list[tuple[str, str, str, str]],
         is_me: list[bool], last_me: int, pending: list[int], to_me: list[str], to_other: list[str],
         mapped: bool, members: tuple[str, ...], alert_project: str, urgent: bool,
     ) -> tuple[Relevance, str, bool]:
@@ -624,15 +648,9 @@ class Rules:
         relevance, why, strong = self._rule_relevance(
             facts, sigs, owns, is_me, last_me, pending, to_me, to_other, mapped, members,
             alert_project, urgent)
-        if self.learned is not None and not strong:
-            from inscope.rules.learned import Features
-
-            i = pending[-1] if pending else len(facts) - 1
-            f = facts[i]
-            feats = Features(sender=(f.handle or f.author).casefold(), conversation=f.conversation,
-                             project=facts[0].conversation.split(":", 1)[0],
-                             words=_content_lemmas(sigs[i]), role=f.role)
-            verdict = self.learned.judge(feats)
+        models = self.learned
+        if models is not None and not strong:
+            verdict = models.relevance.judge(_features(project, facts, sigs, pending))
             if verdict is not None:
                 mine, reason = verdict
                 if mine and relevance != "mine":
@@ -696,15 +714,15 @@ class Rules:
         return "noise", "nothing for you", False
 
     @property
-    def learned(self) -> Learned | None:
-        """The model of the user's decisions (fitted on first use after :meth:`learn`)."""
+    def learned(self) -> Models | None:
+        """What the user's decisions taught (fitted on first use after :meth:`learn`)."""
         if self._decisions is not None:
             decisions, self._decisions = self._decisions, None
             self._learned = self._fit(decisions)
         return self._learned
 
     @learned.setter
-    def learned(self, model: Learned | None) -> None:
+    def learned(self, model: Models | None) -> None:
         self._decisions = None
         self._learned = model
 
@@ -714,25 +732,40 @@ class Rules:
         self._decisions = list(decisions)
         self._learned = None
 
-    def _fit(self, decisions: Iterable[Decision]) -> Learned:
-        """Fit the model of the user's decisions.
+    def _fit(self, decisions: Iterable[Decision]) -> Models:
+        """Fit the models of the user's decisions.
 
-        A decision teaches where it disagrees with the triage of the moment: a reply, an
-        escalation, a snooze or a priority raised by hand on a thread triaged *not mine*
-        says "mine"; *done* without a reply on a thread triaged mine for a weak reason (a
-        client message nobody addressed to me) says "not mine" — a done on a question to me
-        by name, an alert or a thread I wrote in means "handled".  A relevance set by hand
-        always teaches, three times as loudly.
+        A decision teaches where it disagrees with the triage of the moment.  Relevance: a
+        reply, an escalation, a snooze or a priority raised by hand on a thread triaged *not
+        mine* says "mine"; *done* without a reply on a thread triaged mine for a weak reason
+        (a client message nobody addressed to me) says "not mine" — a done on a question to
+        me by name, an alert or a thread I wrote in means "handled".  A relevance set by hand
+        always teaches, three times as loudly.  Priority: see :func:`priority_vote`.  Scope:
+        an escalation of a request for a service says "out of this project's contract", a
+        reply to one (not escalated) says "in".
         """
-        from inscope.rules.learned import Example, Features, Learned
+        from inscope.rules.learned import (
+            LOWER,
+            RAISE,
+            Example,
+            Features,
+            Learned,
+            Models,
+            ScopeModel,
+            ScopeVote,
+        )
+        from inscope.rules.services import service_key, service_label
 
         examples: list[Example] = []
+        raises: list[Example] = []
+        lowers: list[Example] = []
+        votes: list[ScopeVote] = []
         names: dict[str, str] = {}
         for d in decisions:
             f = MsgFacts(role="client", text=d.text, created_at=0)
+            sig = self._signals(f)
             feats = Features(sender=d.sender.casefold(), conversation=d.conversation,
-                             project=d.conversation.split(":", 1)[0],
-                             words=_content_lemmas(self._signals(f)), role=d.role)
+                             project=d.project, words=_content_lemmas(sig), role=d.role)
             if d.sender:
                 names[d.sender.casefold()] = _first_name(d.sender_name) or d.sender
             before = d.before_relevance or "mine"
@@ -745,7 +778,18 @@ class Rules:
                   and not any(k in ("reply", "escalate") for k in d.kinds)
                   and not strong_reason(d.before_reason)):
                 examples.append(Example(feats, False))
-        return Learned.fit(examples, names)
+            vote = priority_vote(d)
+            if d.before_priority in _RANK:
+                # a decision that kept to the ranking is evidence against moving such threads
+                if d.before_priority != "high" and vote >= 0:
+                    raises.append(Example(feats, vote > 0, abs(vote) or 1.0))
+                if d.before_priority != "low" and vote <= 0:
+                    lowers.append(Example(feats, vote < 0, abs(vote) or 1.0))
+            asked = service_key(d.before_service) or next((k for k, _p in sig.services), "")
+            if d.project and asked and ("escalate" in d.kinds or "reply" in d.kinds):
+                votes.append(ScopeVote(d.project, asked, service_label(asked), "escalate" in d.kinds))
+        return Models(Learned.fit(examples, names), Learned.fit(raises, names, RAISE),
+                      Learned.fit(lowers, names, LOWER), ScopeModel(votes))
 
     def triage_fn(
         self, now: float
@@ -758,6 +802,64 @@ class Rules:
             return self.assess(project, facts, members, now)
 
         return triage
+
+
+_RANK = {"high": 0, "normal": 1, "low": 2}
+
+
+def _nudged(priority: Priority, verdict: tuple[bool, str] | None, direct: bool,
+            reasons: list[str]) -> Priority:
+    """One level up or down as her decisions say (the reason is added), never below normal
+    for a direct question to me or an emergency: learning orders work, it hides nothing."""
+    if verdict is None:
+        return priority
+    up, why = verdict
+    if up and priority > Priority.HIGH:
+        priority = Priority(priority - 1)
+    elif not up and priority < Priority.LOW and not (direct and priority >= Priority.NORMAL):
+        priority = Priority(priority + 1)
+    else:
+        return priority
+    reasons.append(why)
+    return priority
+
+
+def priority_vote(d: Decision) -> float:
+    """What one decision says of the priority the triage gave the thread: > 0 higher, < 0
+    lower, 0 nothing.  A priority set by hand says so twice as loudly; a reply to what was
+    low, a reply within ``FAST_REPLY_S`` of the client's message or one written ahead of a
+    thread ranked higher says "higher"; *done* without a reply (not on a question to me by
+    name or a thread I wrote in: that was handled) or a snooze of what was ranked above low
+    says "lower"."""
+    from inscope.rules.learned import FAST_REPLY_S
+
+    before = d.before_priority
+    if before not in _RANK:
+        return 0.0
+    if d.priority_set:
+        target = "high" if d.priority_set in ("urgent", "high") else d.priority_set
+        diff = _RANK[before] - _RANK.get(target, _RANK[before])
+        return 2.0 if diff > 0 else -2.0 if diff < 0 else 0.0
+    if "reply" in d.kinds:
+        fast = d.reply_latency is not None and d.reply_latency <= FAST_REPLY_S
+        return 1.0 if before == "low" or (before == "normal" and (fast or d.answered_ahead)) else 0.0
+    if "done" in d.kinds and "escalate" not in d.kinds and not d.i_wrote and before != "low" \
+            and not strong_reason(d.before_reason):
+        return -1.0
+    if "snooze" in d.kinds and before == "high":
+        return -1.0
+    return 0.0
+
+
+def _features(project: str, facts: Sequence[MsgFacts], sigs: list[Signals], pending: list[int]) -> Features:
+    """What the learned models see of a thread: its waiting message and who wrote it."""
+    from inscope.rules.learned import Features
+
+    i = pending[-1] if pending else len(facts) - 1
+    f = facts[i]
+    return Features(sender=(f.handle or f.author).casefold(), conversation=f.conversation,
+                    project=project, words=_content_lemmas(sigs[i]),
+                    role=f.role)
 
 
 _STRONG_SUFFIXES = ("asks you by name", "mentions you", "replies to your message")

@@ -7,7 +7,8 @@ Pure thread-level decision over the per-message signals (``inscope.rules.signals
    alert, a same-day blocker, or one of the user's own ``[me] urgent`` words — and is
    at most ``FRESH_HOURS`` old.  Negated and past-tense reports never count.
 2. A later message that says it is resolved («починили», "fixed", UptimeRobot's "is back
-   UP") ends it.
+   UP") or that it works («перезапустили, работает», "loads fine now") ends it — unless
+   someone else says after that it fails again («опять упал», "down again").
 3. My reply after it means I am on it — unless a later message from someone else says it
    still fails («так и не работает», "Any update?? Still nothing loads") or reports an
    emergency again: an ongoing outage carries over my reply.
@@ -25,7 +26,10 @@ from inscope.rules.signals import Signals
 
 FRESH_HOURS = 24.0
 """An emergency reported longer ago than this is no longer "now": it stays high priority
-(overdue, waiting) but does not break through the windows."""
+(overdue, waiting) but does not break through the windows — unless someone says within
+these hours that it still goes on (``ONGOING_DAYS``)."""
+ONGOING_DAYS = 3.0
+"""How far back a report is picked up again by a fresh «всё ещё не работает»."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,31 +57,68 @@ def _report(e: Entry) -> str:
     return ""
 
 
+def _reports(entries: Sequence[Entry]) -> list[str]:
+    """What each message reports; a follow-up's «снова не открывается» names no site but
+    is about the one an earlier message reported down."""
+    out: list[str] = []
+    down_before = False
+    for e in entries:
+        r = "" if e.is_me else _report(e)
+        if not r and not e.is_me and down_before and e.signals.bare_down:
+            r = "site not working (follow-up)"
+        down_before = down_before or (bool(r) and e.signals.emergency_kind in ("down", "monitor", ""))
+        out.append(r)
+    return out
+
+
+def _ends(e: Entry, kind: str) -> bool:
+    """A message that ends an emergency of ``kind``: it is fixed, or — for the site not
+    working — it works again and reports nothing itself («сайт открывается» says nothing
+    about a fall in search or a drop of traffic)."""
+    s = e.signals
+    works = s.works and kind in ("down", "monitor") and not _report(e)
+    return (s.resolved or works) and not s.going_on
+
+
 def thread_urgency(entries: Sequence[Entry], now: float) -> str:
     """The reason the thread is urgent now, or ``""`` (oldest message first in ``entries``)."""
     last_me = max((i for i, e in enumerate(entries) if e.is_me), default=-1)
+    reports = _reports(entries)
     found = -1
     reason = ""
     for i in range(len(entries) - 1, -1, -1):
         e = entries[i]
         if e.is_me:
             continue
-        r = _report(e)
+        r = reports[i]
         if r and now - e.created_at <= FRESH_HOURS * 3600:
             found, reason = i, r
             break
+        if r and now - e.created_at <= ONGOING_DAYS * 86400:
+            # An older report is now again when someone says today it still goes on
+            # («всё ещё не работает», "it's still going down") and nothing fixed it between.
+            later = entries[i + 1:]
+            kind = e.signals.emergency_kind or "down"
+            if not any(_ends(x, kind) for x in later) and any(
+                    x.signals.going_on and not x.is_me and now - x.created_at <= FRESH_HOURS * 3600
+                    for x in later):
+                return f"still failing: {r}"
+            break
     if found < 0:
         return ""
-    if entries[found].signals.resolved and not entries[found].signals.still:
+    if entries[found].signals.ended and not entries[found].signals.still:
         return ""  # "упал, но уже подняли"
-    for e in entries[found + 1:]:
-        if e.signals.resolved and not e.signals.still:
-            return ""
+    kind = entries[found].signals.emergency_kind or "down"
+    ended = max((i for i in range(found + 1, len(entries)) if _ends(entries[i], kind)), default=-1)
+    if ended >= 0:
+        again = any(e.signals.still and not e.is_me and not _ends(e, kind) for e in entries[ended + 1:])
+        return f"failing again after a fix: {reason}" if again else ""
     if last_me > found:
         # Someone still chasing it («так и не работает», "Any update??", a new question)
         # keeps an unresolved emergency urgent across my reply.
         after = [e for e in entries[last_me + 1:] if not e.is_me]
-        if any(e.signals.still or _report(e) or (e.chasing and e.signals.question) for e in after):
+        if any(e.signals.still or reports[last_me + 1 + k] or (e.chasing and e.signals.question)
+               for k, e in enumerate(after)):
             return f"still failing after your reply: {reason}"
         return ""
     return reason

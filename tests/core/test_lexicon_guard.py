@@ -29,11 +29,14 @@ GENERAL_PHRASES = {
     "так и не": "'still has not'",
     "let me know": "a stock request",
     "вы получили это письмо": "the standard mailing-list footer",
+    "connection timed out": "the standard network error (browsers, curl, UptimeRobot's reason)",
+    "could we get": "a stock English request",
+    "would be great": "a stock English request ('it would be great if …')",
 }
 
 
 def _entries() -> list[str]:
-    out = [p for _k, (_label, pats) in services.SERVICES.items() for p in pats]
+    out = [p for _k, (_label, names, objects) in services.SERVICES.items() for p in (*names, *objects)]
     out += list(services.REQUEST_CUES)
     out += [e[1] for e in signals._LEXICON._entries]
     out += sorted(signals.GREETING | signals.GROUP)

@@ -93,6 +93,15 @@ def test_not_acknowledgements(text: str) -> None:
     assert not analyse(text).ack
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Прошу прощения за задержку с ответом", "Хочу поблагодарить за отчёт", "That would be great, thanks!",
+     "Hoping you had a nice weekend", "I need to check with my boss first"],
+)
+def test_pleasantries_ask_for_nothing(text: str) -> None:
+    assert not analyse(text).request
+
+
 def test_a_question_mark_in_a_celebration_is_no_question() -> None:
     assert not analyse("Мы в топ-3, видели? 🎉").question
     assert analyse("Мы в топ-3, видели? Что дальше?").question

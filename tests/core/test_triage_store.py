@@ -177,6 +177,53 @@ def test_learning_from_closing_a_senders_messages(ws: Workspace) -> None:
     store.close()
 
 
+def test_decisions_know_the_triage_then_and_when_she_answered(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inscope.store import events
+
+    store = ws.store()
+    ingest(ws, store, [mail(1, "a", IVAN, "Когда будет отчёт?", to_me=True, minutes_ago=20),
+                       mail(1, "b", IVAN, "Сайт не открывается!!! Что делать?", to_me=True, minutes_ago=300)])
+    a, b = row(store, "a").id, row(store, "b").id
+    assert (store.thread(a).base_priority, store.thread(b).base_priority) == (Priority.NORMAL, Priority.HIGH)
+    clock = iter([NOW.timestamp() + 60, NOW.timestamp() + 600])
+    monkeypatch.setattr(events, "clock", lambda: next(clock))
+    act = ws.actions(store, now=NOW.timestamp)
+    act.reply(a, "Сегодня пришлю", confirmed=True)  # a normal question, answered first …
+    act.reply(b, "Смотрим", confirmed=True)  # … ahead of a high one, nine minutes later
+    got = {d.thread_id: d for d in store.decisions()}
+    assert (got[a].before_priority, got[a].project, got[a].before_scope) == ("normal", "Client", "unknown")
+    assert got[b].before_priority == "high"
+    assert got[a].reply_latency == 21 * 60 and got[b].reply_latency == 310 * 60
+    assert got[a].answered_ahead and not got[b].answered_ahead
+    store.close()
+
+
+def test_replies_in_a_batch_say_nothing_of_the_order(ws: Workspace) -> None:
+    store = ws.store()
+    ingest(ws, store, [mail(1, "a", IVAN, "Когда будет отчёт?", minutes_ago=20),
+                       mail(1, "b", IVAN, "Сайт не открывается!!!", to_me=True, minutes_ago=30)])
+    act = ws.actions(store, now=NOW.timestamp)
+    for conv in ("a", "b"):
+        act.reply(row(store, conv).id, "ок", confirmed=True)
+    assert not any(d.answered_ahead for d in store.decisions()), "milliseconds apart: not written one by one"
+    store.close()
+
+
+def test_learning_priority_from_her_overrides(ws: Workspace) -> None:
+    store = ws.store()
+    for n, conv in enumerate(("p1", "p2", "p3")):
+        ingest(ws, store, [mail(1, conv, IVAN, f"Посмотрите, пожалуйста, вопрос {n}?", minutes_ago=30)])
+    ids = [row(store, c).id for c in ("p1", "p2", "p3")]
+    assert store.thread(ids[2]).priority == Priority.NORMAL
+    act = ws.actions(store, now=NOW.timestamp)
+    act.priority(ids[:2], Priority.HIGH)  # twice, by hand: Иван goes first
+    ws.retriage(store, NOW.timestamp(), thread_ids=ids[2:])
+    th = store.thread(ids[2])
+    assert th.priority == Priority.HIGH
+    assert any(r.startswith("you usually answer Иван sooner than ranked") for r in th.reasons)
+    store.close()
+
+
 # -- the migration from schema 3 ---------------------------------------------------------------
 
 

@@ -1,0 +1,553 @@
+"""What counts as an emergency in one sentence: the lexicon and the reading (pure).
+
+``ENTRIES`` are ``inscope.rules.lexicon`` patterns by category; ``inscope.rules.signals``
+compiles them with its own into one phrase set (one pass over a sentence) and asks
+:func:`emergency_of` what a sentence reports.  The categories are written from how sites
+fail and how people and monitoring services say so, in Russian and English:
+
+- **the site not working** — ``down`` needs a site word in the message, a link or a
+  domain («не открывается», «лежит», «белый экран», "keeps loading", "is down");
+  ``failure`` names the failure itself (a 502 reason phrase, a browser's
+  ``ERR_CONNECTION_…``, «подключение не защищено», an expired certificate or domain, a
+  database connection error); ``hacked``: a break-in, malware, a redirect to spam;
+- **HTTP 5xx** (numbers, by regular expression) and **404 en masse**;
+- **falling out of search** — ``deindex`` («выпали из индекса», "deindexed", filters,
+  manual actions), ``closed`` with ``whole`` (noindex / Disallow on the whole site);
+- **collapse** — a ``metric`` (traffic, leads, orders, positions …) with a ``drop`` of
+  ``DROP_PERCENT`` % or more, a fall "from N to M" of as much, or a ``collapse`` word
+  («вдвое», «в ноль», "halved", "dried up");
+- **monitoring** — a monitor's name (``alert``), its DOWN / UP wording, critical problems.
+- **the ads not running** — ``ads_off`` («объявления не показываются», "ads disapproved",
+  the budget run out); ``ads_paused`` (stopped, paused) unless the sentence says it is the
+  client's own doing (``ours``: «мы остановили на праздники»).
+
+Not an emergency: a negated report (a negation within two words before it, in the same
+clause: «сайт не упал», but «Нет, не работает» is one), a hypothetical or planned one
+(«если сайт упадёт», "the site may be unavailable", «упадёт», scheduled maintenance), a
+competitor's, or fewer errors («5xx стало меньше»).  Tense, resolution and jokes are read
+by the caller (``past``, ``now``, ``resolved``, ``works``, ``still`` are listed here).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from inscope.rules.lemmas import BREAK, FUT, IMPR, NEG, PAST
+from inscope.rules.lexicon import Hit, Word
+
+_ADS = "объявление|реклама|кампания|показ|директ|таргет|ad|ads"
+_ADS_EN = "ads|ad|campaign|campaigns|adverts|advertising|direct"
+DROP_PERCENT = 30
+"""A fall of traffic, leads or positions by this many percent or more is a collapse."""
+PAGES_AT_SCALE = 100
+"""This many pages excluded from the index at once is deindexing, not housekeeping."""
+
+_SITE_NOUNS = ("сайт|страница|каталог|корзина|главная|блог|раздел|сервер|хостинг|оплата|магазин|"
+               "админка|лендинг|кабинет|форма")
+_SPAM = ("казино|спам|порно|фарма|левый|чужой|сторонний|непонятный|подозрительный|мошеннический|"
+         "spam|casino|porn|pharma|scam|gambling|phishing|sketchy|malicious|shady|dodgy")
+
+ENTRIES: list[tuple[str, str]] = [
+    # the site (or a part of it) not working: needs a site word, a link or a domain
+    *(("down", p) for p in (
+        "не открываться", "не работать", "не грузиться", "не загружаться", "не прогружаться",
+        "не отвечать", "не отображаться", "не проходить", "не приходить", "не отправляться",
+        "не оформляться", "недоступный", "=не доступен", "сайт|сервер|хостинг … лежать",
+        "лежать … сайт|сервер|хостинг", f"{_SITE_NOUNS} лежать", f"лежать {_SITE_NOUNS}", "упасть", "падать", "лечь", "умереть", "сдохнуть", "сломаться",
+        "слететь", "перестать работать|открываться|грузиться|загружаться|отвечать|отправляться|приходить",
+        f"{_SITE_NOUNS} висеть", f"висеть {_SITE_NOUNS}", "белый страница|экран",
+        "пустой страница|экран", f"вместо {_SITE_NOUNS}", "выдавать … ошибка", "открываться с ошибка",
+        "ошибка … сервер", "ошибка 500", "пятисотый|пятисотка", "не мочь зайти|открыть",
+        "заблокировать", "отключить за неуплата", "грузиться бесконечно", "бесконечно грузиться",
+        "бесконечный|вечный загрузка", "крутиться колесико", "заглушка", "взломать", "взлом", "вирус",
+        "вредоносный", "can't access", "cannot access", "not accessible", "=crashed", "be =broken",
+        "=completely broken", "=totally broken", "=hacked", "malware", "=stopped working",
+        "=stopped loading", "=stopped responding", "be down", "go down", "=went down", "=down since",
+        "=isn't loading", "=aren't loading", "=isn't working", "=aren't working", "=isn't opening",
+        "=won't open", "=doesn't open", "=can't load", "=won't load", "=doesn't load",
+        "=doesn't work", "not work", "not working", "not load", "not loading", "nothing load",
+        "outage", "unavailable", "be|go =offline", "=went offline", "give … error",
+        "=returning … error", "=throwing … error", "=showing … error", "blank|white|empty page",
+        "blank|white screen", "keep loading", "loading forever", "load forever", "stuck loading",
+        "=spinner", "=spinning", "timed out", "timing out", "=timeout", "critical|fatal error",
+        "database error", "=unreachable", "can't be reached", "=can't reach", "=cannot reach",
+        "=compromised", "infected", "=down for everyone", "=broken", "не отправлять", "не принимать",
+        "не получаться зайти|войти|отправить|открыть", "=unable to access|load|log",
+        "site|website|server|homepage|shop|store|checkout|page =down",
+    )),
+    # what looks like a failure and is none: "broken links", "scroll down", «битые ссылки»
+    *(("benign", p) for p in ("=broken link|links", "битый ссылка", "scroll … =down", "write =down",
+                              "=down payment", "calm =down", "=break down", "=breakdown",
+                              "=down the list", "=down the page", "look|seem =broken",
+                              "выглядеть сломанный")),
+    # what "down" needs to be about
+    *(("site", p) for p in (
+        *_SITE_NOUNS.split("|"), "site", "website", "page", "blog", "server", "homepage",
+        "checkout", "shop", "store", "cart", "host", "hosting", "landing", "everything", "ничего",
+        "сертификат", "ssl", "https", "certificate", "домен", "domain", "form", "api",
+        "приложение", "app", "база данный", "database", "url",
+    )),
+    # failures that say what fails by themselves
+    *(("failure", p) for p in (
+        "bad gateway", "service unavailable", "internal server error", "gateway time out",
+        "gateway timeout", "connection refused", "connection reset", "connection timed out",
+        "подключение не защищено", "соединение не защищено", "connection be not private",
+        "=connection isn't private", "не удаваться получить доступ", "server not found",
+        "сервер не найти", "error establishing", "ошибка соединение с база", "ошибка база данный",
+        "ошибка подключение к база", "сертификат … истечь", "истечь … сертификат", "ssl … истечь",
+        "истечь … ssl", "слететь … ssl|сертификат|https", "ssl|сертификат|https … слететь",
+        "=expired … ssl|certificate|cert", "ssl|certificate|cert … =expired", "ssl|certificate error",
+        "ошибка ssl|сертификат", "недействительный сертификат", "сертификат недействительный",
+        "invalid|expired certificate", "домен … истечь", "истечь … домен", "не продлить … домен",
+        "домен … не продлить", "=expired domain", "domain … =expired", "заглушка регистратор|хостинг",
+        "server error", "ошибка сервер",
+        # paying and ordering: what the site is for
+        "не получаться оформить|оплатить|заказать", "не мочь оплатить|оформить|заказать",
+        "=can't|=cannot pay|checkout|order", "=can't|=cannot check out", "=unable to pay|checkout|order",
+        "ошибка при|во оформление|оплата|заказ", "платеж|оплата|заказ … не проходить",
+        "payment|payments|checkout … fail|failing|failed|error|declined|declining",
+        "error at|on|during checkout|payment",
+        # redirect loops, DNS, a suspended account
+        "redirect loop", "too many redirects", "бесконечный|циклический|зацикленный редирект",
+        "редирект … по круг", "не резолвиться", "=nxdomain", "dns … =not resolving",
+        "account|hosting|site … =suspended", "suspension page", "приостановить … аккаунт|хостинг|сайт",
+    )),
+    *(("hacked", p) for p in (
+        "вредоносный код|скрипт|файл|программа", "заражение", "заразить", "фишинг", "phishing",
+        "deceptive site", "dangerous site", "может быть опасный", "угроза безопасность",
+        "проблема безопасность", "нарушение безопасность", "security issue", "=security issues",
+        f"редирект|редиректить|перекидывать|перебрасывать|перенаправлять|переадресовывать … {_SPAM}",
+        f"redirect|redirecting|send … {_SPAM}", "spam redirect", "взломать … сайт", "сайт … взломать",
+        "спам … страница", "spam page|pages|link|links|content", "китайский|японский … страница",
+        "japanese|chinese|pharma … spam|keyword|keywords|pages", "=injected", "дорвей", "doorway",
+        "may be hacked", "may harm your computer", "возможно … взломать",
+    )),
+    # the ads not running: what the client pays for is off («объявления не показываются»,
+    # «деньги на балансе закончились», "ads disapproved") — an emergency of context and
+    # targeted ads as a site down is of SEO
+    *(("ads_off", p) for p in (
+        f"{_ADS} … не показываться|крутиться|работать|идти|открываться",
+        f"{_ADS} … отклонить|заблокировать|отключиться|прекратиться|перестать",
+        f"не показываться|крутиться … {_ADS}", f"заблокировать|отклонить … {_ADS}",
+        f"{_ADS_EN} … =stopped|=disapproved|=rejected|=suspended|=blocked|=limited",
+        f"{_ADS_EN} … =not running|showing|serving|spending|delivering",
+        f"{_ADS_EN} … =aren't|=isn't|=are not|=is not running|showing|serving|spending|delivering",
+        f"{_ADS_EN} … =stopped running|showing|serving|spending|delivering",
+        "=no impressions", "нет показ", "ноль показ", "показ … ноль|нет",
+        "деньги|бюджет|средство|баланс … закончиться|кончиться|на ноль|ноль",
+        "закончиться|кончиться … деньги|бюджет|средство|баланс",
+        "кабинет|аккаунт … заблокировать|приостановить", "заблокировать|приостановить … кабинет|аккаунт",
+        "ran out of|out of budget|funds|money", "=billing … =failed|=declined",
+    )),
+    # stopped or paused: the client's own decision unless the platform did it («мы
+    # остановили на праздники» is a plan; «кампании остановлены», "ads stopped" are not)
+    *(("ads_paused", p) for p in (
+        f"{_ADS} … остановиться|остановить|приостановить|выключить|отключить|встать",
+        f"остановить|приостановить|выключить … {_ADS}",
+        f"{_ADS_EN} … =paused|=halted|=stopped|=off",
+    )),
+    # our own pausing, or a plan
+    *(("ours", p) for p in ("=мы", "=we", "=we've", "=our request", "по наш просьба", "по просьба",
+                            "как договориться", "праздник", "=holiday|holidays", "=weekend",
+                            "выходной", "as agreed", "=planned", "плановый")),
+    # falling out of the index / search
+    *(("deindex", p) for p in (
+        "выпасть|выпадать|вылетать|вылететь|пропадать|пропасть|исчезать|исчезнуть|выкинуть|"
+        "выбросить|вывалиться … индекс|поиск|выдача|топ|яндекс|google|гугл",
+        "fall|drop out … top|index|google|search|serp|result",
+        "=dropping out … index|google|search", "=falling out … index|google|search",
+        "disappear|vanish|vanishing|gone … google|search|index|serp",
+        "removed from … index|google|search", "=no longer indexed", "not indexed anymore",
+        "=no longer in … google|index|search|serp", "нет … в поиск|выдача|яндекс|google|гугл|индекс",
+        "не находить|найти … яндекс|гугл|google|поиск|выдача|поисковик|запрос",
+        "яндекс|гугл|google|поисковик … не находить|видеть", "=can't find … google|yandex|search",
+        "=cannot find … google|yandex|search", "search … zero|no result",
+        "перестать индексироваться", "=stopped being indexed", "=stopped indexing", "вылететь",
+        "санкция", "под фильтр", "фильтр яндекс", "агс", "баден баден", "минусинск", "ручной санкция",
+        "ручной мера", "manual action", "penalty", "penalized", "penalised", "lost all rankings",
+        "весь сайт … выпасть", "deindexed", "de-indexed", "deindexing", "=deindex",
+        # the engine first: «из Яндекса выпало пол сайта», "Google dropped us from the index"
+        "из индекс|поиск|выдача|яндекс|google|гугл … выпасть|выпадать|вылететь|вылетать|пропасть|"
+        "пропадать|исчезнуть|исчезать|выкинуть|выбросить",
+        "drop|=dropped … from … index", "remove|=removed|kick|=kicked … from … index|search|google|yandex|serp",
+        "=deindexes|deindexed … site|pages|us",
+    )),
+    *(("closed", p) for p in ("закрыть от индексация", "закрытый от индексация",
+                              "запретить индексация", "noindex", "disallow", "blocked by robots",
+                              "block … indexing|crawling|google")),
+    *(("whole", p) for p in ("весь сайт", "сайт целиком", "весь страница", "все страница",
+                             "every page", "all page", "all the page", "whole site", "entire site",
+                             "sitewide", "site wide", "=везде", "everywhere", "случайно",
+                             "по ошибка", "accidentally", "by mistake")),
+    # a metric, for drops
+    *(("metric", p) for p in (
+        "трафик", "заявка", "звонок", "продажа", "конверсия", "регистрация", "позиция", "клик",
+        "показ", "органика", "посещаемость", "лид", "заказ", "выдача", "видимость", "обращение",
+        "бронирование", "выручка", "страница в поиск|индекс", "traffic", "signup", "sign-up", "sign",
+        "click", "session", "lead", "conversion", "order", "booking", "ranking", "position", "organic",
+        "visit", "visitor", "sale", "impression", "revenue", "visibility", "inquiry", "enquiry", "ctr",
+        "indexed page", "page indexed", "pages in … index|google|search", "в поиск|индекс … страница",
+    )),
+    *(("drop", p) for p in (
+        "упасть", "просесть", "проседать", "снизиться", "рухнуть", "обвалиться", "падение", "обвал",
+        "минус", "сократиться", "уменьшиться", "провалиться", "свалиться", "падать", "потерять",
+        "drop", "fall", "=down", "decline", "plummet", "tank", "decrease", "lose", "=lost", "dip",
+        "shrink", "sink", "slide", "crater", "уменьшаться", "снижаться", "сокращаться",
+    )),
+    # how hard it falls: «резко упал», "dropped sharply" (a fall without a number)
+    *(("sharp", p) for p in ("резко", "резкий", "сильно", "сильный", "катастрофически",
+                             "катастрофический", "драматически", "обвально", "быстро", "sharply",
+                             "sharp", "dramatically", "dramatic", "massive", "massively", "huge",
+                             "steep", "significant", "significantly")),
+    # an explained fall is a report, not an emergency
+    *(("expected", p) for p in ("сезонность", "сезонный", "праздник", "ожидаемо", "ожидаемый",
+                                "как и ожидаться", "это нормально", "seasonal", "seasonality",
+                                "expected", "holiday", "as usual", "как обычно")),
+    *(("collapse", p) for p in (
+        "рухнуть", "обвалиться", "обвал", "вдвое", "в два раз", "в 2 раз", "в три раз", "в 3 раз",
+        "в пять раз", "в разы", "в несколько раз", "на порядок", "на треть", "наполовину", "половина",
+        "улететь", "слететь", "провалиться", "в ноль", "до ноль|нуль", "=ноль", "=нуле",
+        "не приходить", "не поступать", "не идти", "перестать приходить|поступать|идти|звонить",
+        "нет заявка|заказ|звонок|лид|продажа|обращение|регистрация|конверсия|трафик",
+        "заявка|заказ|звонок|лид|продажа|обращение|регистрация|конверсия|трафик нет",
+        "=no leads|orders|calls|sales|conversions|bookings|signups|traffic|clicks|enquiries|inquiries",
+        "=not a single",
+        "почти ничего", "почти нет", "=ни одной", "=ни одного", "by a third", "more than half",
+        "lose all|everything", "=lost all|everything", "потерять весь|все", "off a cliff", "collapse", "plummet", "tank", "halve", "by half", "in half", "=zero",
+        "=nothing", "dry up", "=dried up", "stop coming", "=stopped coming", "nosedive", "crater",
+    )),
+    # growth: «трафик вырос вдвое» is good news, not a collapse
+    *(("rise", p) for p in ("вырасти", "расти", "увеличиться", "подняться", "рост", "прирост",
+                            "=grew", "grow", "rise", "=rose", "increase", "double", "=doubled",
+                            "=up by", "jump", "=jumped", "=soared")),
+    # fewer of a problem is good news («5xx стало меньше», "fewer 404s")
+    *(("fewer", p) for p in ("меньше", "снизиться", "сократиться", "уменьшиться", "до ноль|нуль",
+                             "fewer", "less", "decrease", "=reduced", "down to zero")),
+    # monitoring alerts
+    *(("alert_down", p) for p in ("monitor be down", "be currently down", "=down since", "=down alert",
+                                  "website|site down alert", "monitor … =went down", "probe failed")),
+    *(("alert_up", p) for p in ("monitor be up", "be back up", "back up", "back online", "=up again",
+                                "=is up", "=up alert", "website|site up alert", "=recovered",
+                                "снова доступный", "доступный снова")),
+    *(("critical", p) for p in ("критический ошибка", "критический проблема", "критичный проблема",
+                                "critical error", "critical issue", "critical problem")),
+    *(("alert", p) for p in ("uptimerobot", "uptime robot", "search console", "webmaster", "вебмастер",
+                             "робот яндекс", "googlebot", "pingdom", "statuscake", "status cake",
+                             "better stack", "betterstack", "better uptime", "site24x7", "zabbix",
+                             "nagios", "uptime kuma", "freshping", "hetrixtools", "alertmanager",
+                             "grafana", "datadog", "monitor")),
+    # planned work: what it may break is announced, not happening
+    *(("planned", p) for p in ("плановый работа|обслуживание", "технический работа",
+                               "scheduled|planned maintenance", "maintenance window",
+                               # meant so: «так и задумано», "that's by design"
+                               "так и задумать|задумывать", "так и должный быть", "as intended",
+                               "by design", "on purpose", "intentionally")),
+    # time of the incident
+    *(("past", p) for p in ("=вчера", "=ночью", "=накануне", "на прошлой неделе", "в прошлый месяц",
+                            "=утром", "=днем", "=вечером", "yesterday", "last night", "last week",
+                            "last month", "earlier", "=was", "=were", "=был", "=была", "=было",
+                            "=были")),
+    *(("now", p) for p in ("сейчас", "до сих пор", "все еще", "по-прежнему", "с утра", "прямо сейчас",
+                           "=still", "=now", "currently", "right now", "since this morning",
+                           "опять", "снова", "=again", "since", "теперь", "=уже", "сегодня",
+                           "today", "=is", "=are", "=isn't", "=aren't", "=has been", "=have been",
+                           "=hasn't", "=haven't", "не вернуться", "не восстановиться",
+                           "со вчера", "с вечера", "с ночи", "со вчерашний", "начиная с")),
+    # a fix («починили», "fixed"): ends what it fixes
+    *(("resolved", p) for p in (
+        "=починили", "=починил", "=починила", "=починено", "=поправили", "=исправили", "=исправил",
+        "=исправлена", "=исправлено", "=восстановили", "=восстановил", "=восстановлено", "=вернули",
+        "=устранена", "=устранено", "=устранили", "=решено", "поднять … сайт|сервер|хостинг|база",
+        "сайт|сервер|хостинг|база … поднять", "уже поднять|починить|исправить",
+        "больше не обнаруживаться", "ложный тревога", "=fixed", "=resolved", "=solved", "=restored",
+        "=one-off", "=none since", "false alarm", "all clear", "=sorted",
+    )),
+    # the numbers came back: ends a drop too («трафик восстановился», "traffic recovered")
+    *(("recovered", p) for p in ("восстановиться", "вернуться", "=recovered", "came back",
+                                 "bounced back", "back to normal", "вернуться в норма")),
+    # the site is back: ends its being down, even in the same message ("…but it's back up")
+    *(("restored", p) for p in (
+        "снова|уже|опять работать", "снова|уже открываться|грузиться", "заработать", "back up",
+        "be up again", "back online", "=up again", "works again", "working again", "up and running",
+    )),
+    # it works: a later message's word that the site is fine («открывается», "loads fine")
+    *(("works", p) for p in (
+        "работать", "открываться", "грузиться", "загружаться", "доступный", "в норма", "в порядок",
+        "works", "working", "=loads", "=is fine", "=fine now", "=ok now", "=is up", "all good",
+    )),
+    # it goes on: «до сих пор», "still", «опять», «не помогло»
+    *(("still", p) for p in (
+        "=still", "до сих пор", "все еще", "по-прежнему", "так и не", "опять", "снова", "=again",
+        "ничего не измениться", "nothing changed", "same problem", "та же проблема",
+        "still the same", "не помочь", "=didn't help", "=did not help", "=doesn't help", "no luck",
+        "без изменение", "все так же", "=nope", "=keeps", "продолжать",
+    )),
+    # someone chasing an answer: «есть новости?», "any update?"
+    *(("chase", p) for p in ("any update", "any news", "есть новость", "что там", "ну что",
+                             "какие новость")),
+]
+"""(category, pattern): the emergency lexicon (compiled with the rest of signals.py's)."""
+
+HTTP_5XX_RE = re.compile(
+    r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс)"
+    # a count of things, not a status: «502 ссылки», "500 keywords"
+    r"|\s+(?:ссыл|штук|шт\b|товар|ключ|запрос|слов|заяв|звон|визит|посет|клик|пользовател|человек|"
+    r"links?\b|backlinks?\b|items?\b|keywords?\b|visits?\b|visitors?\b|users?\b|clicks?\b|"
+    r"leads?\b|words?\b|products?\b))",
+    re.IGNORECASE)
+_HTTP_CONTEXT_RE = re.compile(
+    r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
+    r"return|выда|показыва|loads?|грузит|открыва|cloudflare")
+_MASS_404_RE = re.compile(r"(?<![\d.,])404(?!\d|[.,]\d)")
+_PERCENT_RE = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|процент)")
+MINUS_PERCENT_RE = re.compile(r"(?<![\w.])[−–-]\s?(\d{1,3})(?:[.,]\d+)?\s?%")
+_PAGES_RE = re.compile(r"(\d[\d\s\u00a0,]*\d|\d)\s*(?:страниц|pages?\b)", re.IGNORECASE)
+DISALLOW_ALL_RE = re.compile(r"disallow:\s*/(?:\s|$)", re.IGNORECASE | re.MULTILINE)
+_FROM_TO_RE = re.compile(
+    r"(?:\bс|\bfrom)\s+(?:\w+\s+)?(\d[\d\s\u00a0]*\d|\d+)(?:[.,]\d+)?\s*\S{0,3}\s+"
+    r"(?:до|на|to)\s+(\d[\d\s\u00a0]*\d|\d+)", re.IGNORECASE)
+_BROWSER_ERROR_RE = re.compile(r"\berr_[a-z_]{4,}|\bdns_probe_\w+", re.IGNORECASE)
+FIRING_RE = re.compile(
+    r"\[(?:firing|triggered|alerting|alarm|problem)(?::\d+)?\]|^\s*(?:problem|проблема)\s*:", re.IGNORECASE)
+"""An alert that fires: Alertmanager's ``[FIRING:1]``, Datadog's ``[Triggered]``, Grafana's
+``[Alerting]``, Zabbix's ``Problem:`` (``ALERT_UP_RE`` ends it)."""
+ALERT_UP_RE = re.compile(
+    r"\[(?:resolved|recovered|ok)(?::\d+)?\]|^\s*(?:resolved|recovered|ok|решено|решена)\s*:", re.IGNORECASE)
+_FAILING_RE = re.compile(r"down|unavailable|недоступ|fail|timeout|timed out|5\d\d|error|unreachable|"
+                         r"не отвечает|не работает|ошибк", re.IGNORECASE)
+_POSITIONS_RE = re.compile(r"\bна\s+(\d+)(?:\s*[-–]\s*\d+)?\s+(?:пункт|позици|мест)|"
+                           r"\b(\d+)(?:\s*[-–]\s*\d+)?\s+(?:positions|places|spots)\b",
+                           re.IGNORECASE)
+POSITIONS_AT_SCALE = 10
+"""Falling this many places in search at once is a collapse."""
+_INSTEAD_RE = re.compile(r"(\d[\d\s\u00a0]*\d|\d+)\s+(?:\w+\s+)?(?:вместо|instead of)\s+(\d[\d\s\u00a0]*\d|\d+)",
+                         re.IGNORECASE)
+_WHOLE_404_RE = re.compile(r"\b(?:весь|вся|все|всё|all|whole|every|главная|главной|homepage|каталог|"
+                           r"массово|куча|сотни|тысячи|lots|hundreds|thousands|everywhere|most)\b")
+
+# Words that make what follows hypothetical within their clause («если сайт ляжет», "if
+# traffic drops", "the site may be unavailable", "will it go down?") — «бы» anywhere in it.
+_HYPO = frozenset(["если", "ежели", "чтобы", "случае", "допустим", "может", "могут", "можем",
+                   "if", "unless", "whether", "would", "might", "will", "gonna", "may", "should",
+                   "case", "suppose", "supposing"])
+_HYPO_ANYWHERE = frozenset(["бы", "б"])
+_OTHER_PARTY = frozenset(["конкурент", "competitor", "competitors",
+                          # not the live site: a test copy failing breaks nothing for clients
+                          "тестовый", "стейджинг", "staging", "песочница", "sandbox"])
+
+
+def negated(words: Sequence[Word], h: Hit) -> bool:
+    """A negation within two words before the match, in its clause, or inside the match
+    beyond its own words («не работает» is a report; «сайт не лежит» is not; «Нет, не
+    работает» is one: the «нет» answers, in a clause of its own)."""
+    count = 0
+    for j in range(h.start - 1, max(-1, h.start - 3), -1):
+        if words[j].flags & BREAK:
+            break
+        count += bool(words[j].flags & NEG)
+    count += sum(1 for w in words[h.start:h.end] if w.flags & NEG)
+    return (count - h.own_negations) % 2 == 1
+
+
+def _clause(words: Sequence[Word], h: Hit) -> range:
+    """The indices of the clause a match stands in."""
+    return clause_of(words, h.start, h.end)
+
+
+def clause_of(words: Sequence[Word], first: int, end: int) -> range:
+    """The indices of the clause that words ``first``…``end - 1`` stand in (between
+    commas, dashes, colons or brackets)."""
+    start = min(first, len(words))
+    while start > 0 and not words[start - 1].flags & BREAK:
+        start -= 1
+    end = max(end, start + 1)
+    while end < len(words) and not words[end - 1].flags & BREAK:
+        end += 1
+    return range(start, min(end, len(words)))
+
+
+def hypothetical(words: Sequence[Word], h: Hit) -> bool:
+    """«если сайт ляжет», "the site may be unavailable", «упадёт» (a prediction), "what if
+    traffic drops" — unless the hedge is part of the match itself («может быть опасен»)."""
+    clause = _clause(words, h)
+    before = [words[j] for j in clause if j < h.start]
+    if any(w.raw in _HYPO for w in before):
+        return True
+    if any(words[j].raw in _HYPO_ANYWHERE for j in clause):
+        return True
+    matched = words[h.start:h.end]
+    return any(w.flags & FUT for w in matched) and not any(w.flags & NEG for w in matched)
+
+
+def conditional(words: Sequence[Word], h: Hit) -> bool:
+    """A fix that is promised, not told: "…we will alert you *when* it is back up", "we'll
+    notify you as soon as it is UP", «сообщим, когда снова будет доступен», «если проблема
+    не будет устранена» — a conditional or a future marker before it in its clause."""
+    for j in _clause(words, h):
+        if j >= h.start:
+            break
+        w = words[j]
+        if w.raw in _CONDITIONAL or w.raw.endswith("'ll") or w.flags & FUT:
+            return True
+    return any(w.raw in _CONDITIONAL for w in words[max(0, h.start - 4):h.start])
+
+
+_CONDITIONAL = frozenset(["when", "once", "until", "if", "если", "когда", "как", "только", "после",
+                          "пока", "will", "would", "soon", "будет", "будут", "станет", "after"])
+_COMPARED = frozenset(["vs", "versus", "than", "compared", "к", "сравнению", "против", "относительно",
+                       "against", "over", "чем"])
+
+
+def past(words: Sequence[Word], h: Hit) -> bool:
+    """A past-time word that tells when it happened — not the base of a comparison
+    ("down 40% vs last week", «по сравнению с прошлой неделей»)."""
+    return not any(w.raw in _COMPARED for w in words[max(0, h.start - 3):h.start])
+
+
+_PERSONS = frozenset(["я", "мы", "вы", "они", "он", "она", "i", "we", "you", "they", "he", "she",
+                      "i'm", "we're", "you're", "they're", "he's", "she's", "we've", "i've"])
+_AT_IT = frozenset(["над", "on", "с", "with"])
+
+
+def works(words: Sequence[Word], h: Hit) -> bool:
+    """«открывается», "loads fine now": it works — not «работаем над этим», "we're
+    working on it" (people work), not «с телефона открывается, с компа нет» (a part)."""
+    if any(w.flags & NEG for w in words):
+        return False
+    if any(w.raw in _PERSONS for w in words[max(0, h.start - 2):h.start]):
+        return False
+    return not (h.end < len(words) and words[h.end].raw in _AT_IT)
+
+
+def _imperative(w: Word) -> bool:
+    """«заблокируйте» (not «пропали», which the dictionary also reads as an imperative)."""
+    return bool(w.flags & IMPR) and not w.flags & PAST
+
+
+def _percent(text: str) -> int:
+    return max((int(m.group(1)) for m in _PERCENT_RE.finditer(text)), default=0)
+
+
+def _from_to_drop(low: str, ranks: bool) -> int:
+    """The fall, in percent, that «с 3000 до 900» / "from 120 to 30" tells (0: none).
+
+    For positions a bigger number is worse: from 3 to 15 is a fall of 80 %."""
+    best = 0
+    for m in _FROM_TO_RE.finditer(low):
+        a, b = (int(re.sub(r"\D", "", g)) for g in m.groups())
+        if ranks and b > a >= 1 and b >= 10:
+            best = max(best, round(100 * (b - a) / b))
+        elif a > b:
+            best = max(best, round(100 * (a - b) / a))
+    return best
+
+
+KINDS = ("down", "hacked", "search", "collapse", "monitor", "ads")
+"""What an emergency is about; "it works" ends only ``down`` and ``monitor`` ones."""
+
+
+Found = tuple[str, str, int, int]
+"""(kind, reason, first word, end) of an emergency in a sentence; the span is (0, 0) for
+one read from a number (HTTP codes, percentages)."""
+
+
+def emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[Hit]],
+                 site_context: bool = False) -> Found:
+    """(kind, reason, span) of the emergency one sentence reports; kind ``""``: none,
+    negated or hypothetical.
+
+    ``site_context``: the message names a site, links one or names a domain somewhere,
+    so «Не открывается!!!» in another sentence is about it."""
+    if "planned" in cats or any(w.lemma in _OTHER_PARTY or w.raw in _OTHER_PARTY for w in words):
+        return "", "", 0, 0
+    return _emergency_of(s, low, words, cats, site_context)
+
+
+def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[Hit]],
+                  site_context: bool) -> Found:
+    none = ("", "", 0, 0)
+    benign = cats.get("benign", ())
+
+    def live(cat: str) -> Hit | None:
+        # «заблокируйте ботов» asks for something: an imperative reports nothing.
+        return next((h for h in cats.get(cat, ()) if not _imperative(words[h.start])
+                     and not negated(words, h) and not hypothetical(words, h)
+                     and not any(b.start <= h.start < b.end or h.start <= b.start < h.end
+                                 for b in benign)), None)
+
+    if ALERT_UP_RE.search(low):
+        return none  # "[Recovered] Website down": the alert's name, not a failure
+    if live("alert_down") is not None or (FIRING_RE.search(low) and _FAILING_RE.search(low)):
+        return "monitor", "monitor reports the site DOWN", 0, 0
+    crit = live("critical")
+    m5 = HTTP_5XX_RE.search(low)
+    if crit is not None and ("alert" in cats or m5):
+        return "monitor", f"monitoring: {crit.label}", crit.start, crit.end
+    # «5xx стало меньше», "the 500s are fixed" (but «502, заявок стало меньше» is bad news)
+    good_news = ("fewer" in cats and "metric" not in cats) or "resolved" in cats
+    if m5 and not good_news and (m5.group(1) == "5xx" or "site" in cats or _HTTP_CONTEXT_RE.search(low)) \
+            and not any(negated(words, h) or hypothetical(words, h) for h in cats.get("down", ())):
+        return "down", f"HTTP {m5.group(1).upper()} errors", 0, 0
+    fail = live("failure")
+    if fail is not None:
+        return "down", f"site not working: «{fail.label}»", fail.start, fail.end
+    browser = _BROWSER_ERROR_RE.search(low)
+    if browser:
+        return "down", f"site not working: {browser.group().upper()}", 0, 0
+    hack = live("hacked")
+    if hack is not None:
+        return "hacked", f"site hacked: «{hack.label}»", hack.start, hack.end
+    ads = live("ads_off")
+    if ads is None and "ours" not in cats:
+        ads = live("ads_paused")
+    if ads is not None:
+        return "ads", f"ads not running: «{ads.label}»", ads.start, ads.end
+    metric = "metric" in cats
+    down = live("down")
+    # "bookings are down ~15%", «трафик упал» are drops (below), not the site going down.
+    if down is not None and ("site" in cats or site_context) and not (
+            metric and (down.label in ("упасть", "падать", "лечь", "слететь", "не приходить")
+                        or _PERCENT_RE.search(low))):
+        return "down", f"site not working: «{down.label}»", down.start, down.end
+    if _MASS_404_RE.search(low) and _WHOLE_404_RE.search(low) and not good_news:
+        return "down", "pages answer 404 en masse", 0, 0
+    if live("closed") is not None and "whole" in cats:
+        return "search", "the whole site closed from indexing", 0, 0
+    de = live("deindex")
+    if de is not None:
+        pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
+        if not (de.label.startswith("removed") and pages and max(pages) < PAGES_AT_SCALE):
+            return "search", f"falling out of search: «{de.label}»", de.start, de.end
+    if re.search(r"исключ\w* из (?:поиска|индекса)|excluded from (?:the )?(?:index|search)", low):
+        pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
+        if pages and max(pages) >= PAGES_AT_SCALE:
+            return "search", f"{max(pages)} pages excluded from search", 0, 0
+    if not metric or "expected" in cats:
+        return none
+    col = live("collapse")
+    if col is not None and "rise" in cats and live("drop") is None:
+        col = None  # «вырос вдвое», "doubled": the collapse word measures a growth
+    if col is not None and not any(words[j].flags & BREAK for j in range(col.start, col.end - 1)):
+        return "collapse", f"collapse: «{col.label}»", col.start, col.end
+    drop = live("drop")
+    minus = MINUS_PERCENT_RE.search(low)
+    if minus and int(minus.group(1)) >= DROP_PERCENT and not any(
+            hypothetical(words, h) for h in cats.get("metric", ())):
+        return "collapse", f"drop of {minus.group(1)}%", 0, 0
+    if drop is not None and live("sharp") is not None:
+        return "collapse", f"a sharp fall: «{drop.label}»", drop.start, drop.end
+    places = _POSITIONS_RE.search(low)
+    if drop is not None and places and int(places.group(1) or places.group(2)) >= POSITIONS_AT_SCALE:
+        return "collapse", f"{places.group(1) or places.group(2)} positions down", drop.start, drop.end
+    instead = _INSTEAD_RE.search(low)
+    if instead:
+        now_n, before_n = (int(re.sub(r"\D", "", g)) for g in instead.groups())
+        if before_n > now_n and 100 * (before_n - now_n) >= DROP_PERCENT * before_n:
+            return "collapse", f"{now_n} instead of {before_n}", 0, 0
+    if drop is not None:
+        pct = max(_percent(low), _from_to_drop(low, any(
+            h.label in ("позиция", "position", "ranking") for h in cats["metric"])))
+        if pct >= DROP_PERCENT:
+            return "collapse", f"drop of {pct}%", 0, 0
+    return none
