@@ -18,6 +18,10 @@ services (``inscope.rules.services``).  Words are compared by lemma
 (``inscope.rules.lemmas``); the lemmatizer and every lexicon are compiled on the first
 assessment, never at :meth:`Rules.from_config` (which runs before the first frame).
 Learned adjustments from the user's own decisions (``inscope.rules.learned``) come last.
+
+Why one module of this size: ``Rules`` and ``assess`` are the one place where the axes meet
+(relevance, scope, urgency, priority, reasons) and each reads the others' results; the
+signals, emergencies, lexicons, lemmas, services and learning they combine are apart.
 """
 
 from __future__ import annotations
