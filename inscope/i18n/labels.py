@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from inscope.i18n import N_, _
+from inscope.model import UNSORTED
 
 PRIORITY: Mapping[str, str] = {"urgent": N_("urgent"), "high": N_("high"),
                                "normal": N_("normal"), "low": N_("low")}
@@ -28,6 +29,15 @@ OUTBOX_STATE: Mapping[str, str] = {
     "cancelled": N_("cancelled")}
 OUTBOX_KIND: Mapping[str, str] = {"reply": N_("reply"), "escalation": N_("escalation"),
                                   "notice": N_("notice")}
+
+
+PROJECT: Mapping[str, str] = {UNSORTED: N_("Unsorted")}
+"""The one project name inscope gives itself; the user's are data."""
+
+
+def project_name(name: str) -> str:
+    """A project's name as shown: the user's as written, inscope's own in the interface language."""
+    return label(PROJECT, name)
 
 
 def label(table: Mapping[str, str], key: str) -> str:

@@ -88,3 +88,11 @@ def test_stored_reasons_and_labels_are_shown_in_russian(russian: None) -> None:
 
 def test_stored_reasons_stay_english_in_english() -> None:
     assert reason_text("overdue 2h 13m") == "overdue 2h 13m"
+
+
+def test_the_project_inscope_names_itself_is_translated_and_the_users_are_not(russian: None) -> None:
+    from inscope.i18n.labels import project_name
+    from inscope.model import UNSORTED
+
+    assert project_name(UNSORTED) == "Без проекта"
+    assert project_name("Ромашка") == "Ромашка" and project_name("GreenBuild") == "GreenBuild"

@@ -25,7 +25,7 @@ from rich.text import Text
 
 from inscope.attachments import AttachmentRef, human_size, of_messages
 from inscope.i18n import N_, _, ngettext
-from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, ROLE, STATE, label
+from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, ROLE, STATE, label, project_name
 from inscope.i18n.reasons import reason_text
 from inscope.model import MessageRow
 from inscope.text import one_line, sanitize
@@ -234,7 +234,7 @@ def _conversation_paras(conv: Conversation, tz: tzinfo, now: float, quoted: bool
     add = paras.append
 
     add(Para(((sanitize(t.title) or _("(untitled)"), BOLD),)))
-    facts: list[Run] = [(sanitize(t.project), BOLD)]
+    facts: list[Run] = [(sanitize(project_name(t.project)), BOLD)]
     if conv.project_status != "active":
         since = (" " + _("since {when}").format(when=clock(conv.project_since, tz))
                  if conv.project_since else "")

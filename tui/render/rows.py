@@ -14,7 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
-from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, label
+from inscope.i18n.labels import PRIORITY, PROJECT_STATUS, label, project_name
 from inscope.i18n.reasons import reason_text
 from inscope.model import GroupHeader, ThreadRow
 from inscope.store.states import FOLLOWUP, followup_returned
@@ -60,7 +60,8 @@ def header_text(h: GroupHeader, width: int) -> str:
     """A group header row: `` Alpha ⏸ paused · urgent · 2``, fitted to ``width``."""
     mark = status_mark(h.project_status)
     status = f" {mark} {label(PROJECT_STATUS, h.project_status)}" if mark else ""
-    return fit(f" {h.project}{status} · {label(PRIORITY, h.priority.label)} · {h.count}", width)
+    return fit(f" {project_name(h.project)}{status} · {label(PRIORITY, h.priority.label)} · {h.count}",
+               width)
 
 
 def fg(style: Style) -> Style:

@@ -15,6 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from inscope.i18n import _
+from inscope.i18n.labels import project_name
 from inscope.model import VIEW_TITLES, VIEWS, ProjectInfo
 from tui.bindings import bindings_for
 from tui.format import status_mark
@@ -47,7 +48,7 @@ class Sidebar(OptionList):
         for p in projects:
             mark = status_mark(p.status)
             n = p.held_count if p.status != "active" else p.open_count
-            label = Text(f"{mark + ' ' if mark else ''}{p.name}  {n}")
+            label = Text(f"{mark + ' ' if mark else ''}{project_name(p.name)}  {n}")
             if p.status != "active":
                 label.stylize("dim")
             options.append(Option(label, id=f"project:{p.id}"))
