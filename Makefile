@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "inscope needs Python >= 3.11")'
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,demo]'
+	$(BIN)/pip install -q -e '.[dev,demo,oauth]'
 	@touch $(STAMP)
 
 ## Open inscope on the built-in demo workspace (local sandbox services, no credentials).

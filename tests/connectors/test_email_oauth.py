@@ -10,7 +10,6 @@ against it too.
 
 from __future__ import annotations
 
-import shutil
 import ssl
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from connectors.email.smtp import smtp_config
 from sandbox.dovecot import PASSWORD, USER, Dovecot
 from sandbox.oauth_server import OAuthServer
 from sandbox.smtp_sink import SmtpSink
-from tests.requires import dovecot_or_skip
+from tests.requires import dovecot_or_skip, openssl_or_skip
 
 pytestmark = pytest.mark.dovecot
 CLIENT_ID = "inscope-test-client"
@@ -242,8 +241,7 @@ def test_smtp_account_with_oauth2_sends_for_the_mailbox(sink: SmtpSink, provider
 
 
 def _cert(tmp: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed (needed to make a throwaway certificate)")
+    openssl_or_skip()
     crt, key = tmp / "cert.pem", tmp / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(crt)],

@@ -4,7 +4,6 @@ a private CA trusted explicitly (``smtp_cafile``), and a clear error for an untr
 from __future__ import annotations
 
 import email
-import shutil
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -17,14 +16,14 @@ import pytest
 from connectors.base import SourceContext, SourceError
 from connectors.email.smtp import send_blocking, smtp_config
 from sandbox.smtp_sink import SmtpSink
+from tests.requires import openssl_or_skip
 
 USER, PASSWORD = "maria@agency.example", "smtp-tls-secret-7"
 
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed (needed to make a throwaway certificate)")
+    openssl_or_skip()
     d = tmp_path_factory.mktemp("tls")
     crt, key = d / "cert.pem", d / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",

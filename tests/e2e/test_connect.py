@@ -148,7 +148,6 @@ def test_email_oauth2_sign_in_then_sync_against_dovecot(tmp_path: Path, monkeypa
     """``inscope connect email`` signs in to "Microsoft" (msal's device-code flow against a loopback
     stand-in with its own CA), keeps the refresh token in the keyring, writes the account; a sync
     then logs in to a real Dovecot with XOAUTH2 and reads the mail."""
-    import shutil
     import ssl
     import subprocess
     import threading
@@ -157,11 +156,10 @@ def test_email_oauth2_sign_in_then_sync_against_dovecot(tmp_path: Path, monkeypa
 
     from sandbox.dovecot import PASSWORD, USER, Dovecot
     from sandbox.oauth_server import OAuthServer
-    from tests.requires import dovecot_or_skip
+    from tests.requires import dovecot_or_skip, openssl_or_skip
 
     pytest.importorskip("msal", reason="the oauth extra (msal) is not installed")
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed (needed to make a throwaway certificate)")
+    openssl_or_skip()
     crt, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(crt)],
