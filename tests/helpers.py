@@ -209,3 +209,31 @@ def demo_services(ws: Workspace) -> DemoServices:
 
     assert isinstance(ws.services, DemoServices), "not a demo workspace with local services"
     return ws.services
+
+
+MAIL_ME = "darya@north-digital.ru"
+
+
+def maildir_home(tmp_path: Path, monkeypatch: Any, mails: Sequence[bytes], *,
+                 project_domain: str | None = "client.ru") -> Path:
+    """A data dir whose one account is a real Maildir holding ``mails``, synced once through
+    the CLI (``HOME`` and ``INSCOPE_HOME`` point into ``tmp_path``; ``~/Downloads`` exists)."""
+    from connectors.email.maildir import write_message
+    from inscope.cli import main
+
+    box = tmp_path / "Mail"
+    for raw in mails:
+        write_message(box, raw)
+    home = tmp_path / "home"
+    home.mkdir()
+    project = (f'\n[[projects]]\nname = "Клиент"\nemail_domains = ["{project_domain}"]\n'
+               if project_domain else "")
+    (home / "config.toml").write_text(
+        f'[me]\nname = "Дарья"\nemails = ["{MAIL_ME}"]\n\n[windows]\nreply = []\n\n'
+        f'[[accounts]]\nname = "mail"\nkind = "maildir"\npath = "{box}"\n{project}', encoding="utf-8")
+    monkeypatch.setenv("INSCOPE_HOME", str(home))
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    (tmp_path / "user" / "Downloads").mkdir(parents=True)
+    assert main(["sync", "--once"]) == 0
+    return home

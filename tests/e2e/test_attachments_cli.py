@@ -8,17 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from connectors.email.maildir import write_message
 from inscope.cli import main
 from inscope.store import Store
+from tests.helpers import MAIL_ME, maildir_home
 
-ME = "darya@north-digital.ru"
+ME = MAIL_ME
 XLSX = b"PK\x03\x04" + bytes(range(256)) * 64
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    box = tmp_path / "Mail"
     m = EmailMessage()
     m["From"] = "Иван <ivan@client.ru>"
     m["To"] = ME
@@ -26,19 +25,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     m["Message-ID"] = "<pos@client.ru>"
     m.set_content("Дарья, выгрузка во вложении — посмотрите, пожалуйста.")
     m.add_attachment(XLSX, maintype="application", subtype="vnd.ms-excel", filename="позиции.xlsx")
-    write_message(box, bytes(m))
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text(
-        f'[me]\nname = "Дарья"\nemails = ["{ME}"]\n\n[windows]\nreply = []\n\n'
-        f'[[accounts]]\nname = "mail"\nkind = "maildir"\npath = "{box}"\n\n'
-        '[[projects]]\nname = "Клиент"\nemail_domains = ["client.ru"]\n', encoding="utf-8")
-    monkeypatch.setenv("INSCOPE_HOME", str(home))
-    monkeypatch.setenv("HOME", str(tmp_path / "user"))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    (tmp_path / "user" / "Downloads").mkdir(parents=True)
-    assert main(["sync", "--once"]) == 0
-    return home
+    return maildir_home(tmp_path, monkeypatch, [bytes(m)])
 
 
 def _tid(home: Path) -> int:

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.email.maildir import write_message
-from inscope.cli import main
 from inscope.workspace import Workspace
-from tests.helpers import screen_text, settle
+from tests.helpers import MAIL_ME, maildir_home, screen_text, settle
 from tui.app import InscopeApp
 from tui.widgets.detail import DetailPane
 
-ME = "darya@north-digital.ru"
+ME = MAIL_ME
 XLSX = b"PK\x03\x04" + bytes(range(256)) * 64
 PDF = b"%PDF-1.4\n" + b"0" * 3000
 
@@ -28,7 +26,6 @@ def _toasts(app: InscopeApp) -> list[str]:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    box = tmp_path / "Mail"
     m = EmailMessage()
     m["From"] = "Иван <ivan@client.ru>"
     m["To"] = ME
@@ -37,19 +34,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     m.set_content("Дарья, выгрузка и акт во вложении — посмотрите, пожалуйста.")
     m.add_attachment(XLSX, maintype="application", subtype="vnd.ms-excel", filename="позиции.xlsx")
     m.add_attachment(PDF, maintype="application", subtype="pdf", filename="акт.pdf")
-    write_message(box, bytes(m))
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text(
-        f'[me]\nname = "Дарья"\nemails = ["{ME}"]\n\n[windows]\nreply = []\n\n'
-        f'[[accounts]]\nname = "mail"\nkind = "maildir"\npath = "{box}"\n\n'
-        '[[projects]]\nname = "Клиент"\nemail_domains = ["client.ru"]\n', encoding="utf-8")
-    monkeypatch.setenv("INSCOPE_HOME", str(home))
-    monkeypatch.setenv("HOME", str(tmp_path / "user"))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    (tmp_path / "user" / "Downloads").mkdir(parents=True)
-    assert main(["sync", "--once"]) == 0
-    return home
+    return maildir_home(tmp_path, monkeypatch, [bytes(m)])
 
 
 @pytest.mark.parametrize("sync", [False, True], ids=["own-connector", "running-engine"])
@@ -102,7 +87,6 @@ def test_T_shows_and_hides_the_quoted_history(tmp_path: Path, monkeypatch: pytes
     """Out of the text at ingest, a reply's quoted history is one key away in the detail pane."""
     import asyncio
 
-    box = tmp_path / "Mail"
     m = EmailMessage()
     m["From"] = "Иван <ivan@client.ru>"
     m["To"] = ME
@@ -111,14 +95,7 @@ def test_T_shows_and_hides_the_quoted_history(tmp_path: Path, monkeypatch: pytes
     m.set_content("Спасибо, посмотрели — вопрос по пункту 3.\n\n"
                   "1 декабря 2026 г., 10:00 пользователь Дарья <darya@north-digital.ru> написал:\n"
                   "> Отчёт за ноябрь во вложении.\n> Пункт 3: перелинковка каталога.\n")
-    write_message(box, bytes(m))
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text(
-        f'[me]\nname = "Дарья"\nemails = ["{ME}"]\n\n[windows]\nreply = []\n\n'
-        f'[[accounts]]\nname = "mail"\nkind = "maildir"\npath = "{box}"\n', encoding="utf-8")
-    monkeypatch.setenv("INSCOPE_HOME", str(home))
-    assert main(["sync", "--once"]) == 0
+    home = maildir_home(tmp_path, monkeypatch, [bytes(m)], project_domain=None)
 
     async def run() -> None:
         app = InscopeApp(Workspace.open(home=home), sync=False)
