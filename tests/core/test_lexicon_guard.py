@@ -32,6 +32,8 @@ GENERAL_PHRASES = {
     "connection timed out": "the standard network error (browsers, curl, UptimeRobot's reason)",
     "could we get": "a stock English request",
     "would be great": "a stock English request ('it would be great if …')",
+    "would it be possible": "a stock polite English request",
+    "когда будет время": "'when you have time', a stock way to say it can wait",
 }
 
 
