@@ -76,12 +76,15 @@ PATTERNS: tuple[str, ...] = (
     N_("monitor reports the site DOWN"),
     N_("monitoring: {label}"),
     N_("HTTP {code} errors"),
+    N_("site not working: «{word}» (said in alarm)"),
+    N_("site not working: «{word}» (nothing else named)"),
     N_("site not working: «{word}»"),
     N_("pages answer 404 en masse"),
     N_("falling out of search: «{word}»"),
     N_("{count} pages excluded from search"),
     N_("collapse: «{word}»"),
     N_("drop of {percent}%"),
+    N_("positions fell from {was} to {now}"),
     N_("the whole site is closed in robots.txt (Disallow: /)"),
 )
 PLURALS: tuple[tuple[str, str], ...] = (

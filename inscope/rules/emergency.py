@@ -35,6 +35,7 @@ from collections.abc import Sequence
 
 from inscope.rules.lemmas import BREAK, FUT, IMPR, NEG, PAST
 from inscope.rules.lexicon import Hit, Word
+from inscope.rules.ranks import POSITIONS_AT_SCALE, rank_fall
 
 _ADS = "объявление|реклама|кампания|показ|директ|таргет|ad|ads"
 _ADS_EN = "ads|ad|campaign|campaigns|adverts|advertising|direct"
@@ -43,9 +44,12 @@ DROP_PERCENT = 30
 PAGES_AT_SCALE = 100
 """This many pages excluded from the index at once is deindexing, not housekeeping."""
 
+_MONITORS = ("uptimerobot|pingdom|statuscake|betterstack|site24x7|zabbix|nagios|freshping|"
+             "hetrixtools|monitor|мониторинг")
 _SITE_NOUNS = ("сайт|страница|каталог|корзина|главная|блог|раздел|сервер|хостинг|оплата|магазин|"
                "админка|лендинг|кабинет|форма")
 _SPAM = ("казино|спам|порно|фарма|левый|чужой|сторонний|непонятный|подозрительный|мошеннический|"
+         "знакомство|букмекер|криптовалюта|крипта|adult|dating|betting|crypto|"
          "spam|casino|porn|pharma|scam|gambling|phishing|sketchy|malicious|shady|dodgy")
 
 ENTRIES: list[tuple[str, str]] = [
@@ -80,7 +84,11 @@ ENTRIES: list[tuple[str, str]] = [
     *(("benign", p) for p in ("=broken link|links", "битый ссылка", "scroll … =down", "write =down",
                               "=down payment", "calm =down", "=break down", "=breakdown",
                               "=down the list", "=down the page", "look|seem =broken",
-                              "выглядеть сломанный")),
+                              "выглядеть сломанный",
+                              # a field rejecting a format is a form's bug, not the site down
+                              "поле … не принимать", "не принимать … точка|символ|формат|пробел|телефон|номер|почта|"
+                              "дефис|буква|цифра|кириллица|латиница|скобка",
+                              "field … =doesn't|=won't|=does not accept")),
     # what "down" needs to be about
     *(("site", p) for p in (
         *_SITE_NOUNS.split("|"), "site", "website", "page", "blog", "server", "homepage",
@@ -102,6 +110,10 @@ ENTRIES: list[tuple[str, str]] = [
         "invalid|expired certificate", "домен … истечь", "истечь … домен", "не продлить … домен",
         "домен … не продлить", "=expired domain", "domain … =expired", "заглушка регистратор|хостинг",
         "server error", "ошибка сервер",
+        # everything at once: «всё легло», «всё упало», "it all went down"
+        "=все|=всё лечь|упасть|рухнуть|сломаться|умереть|сдохнуть|накрыться|отвалиться",
+        "everything|=all =went down|crashed|=broke", "everything|=all =is down|=died",
+        "everything … =down", "ничего не работать|открываться|грузиться|загружаться|отвечать",
         # paying and ordering: what the site is for
         "не получаться оформить|оплатить|заказать", "не мочь оплатить|оформить|заказать",
         "=can't|=cannot pay|checkout|order", "=can't|=cannot check out", "=unable to pay|checkout|order",
@@ -118,7 +130,9 @@ ENTRIES: list[tuple[str, str]] = [
         "deceptive site", "dangerous site", "может быть опасный", "угроза безопасность",
         "проблема безопасность", "нарушение безопасность", "security issue", "=security issues",
         f"редирект|редиректить|перекидывать|перебрасывать|перенаправлять|переадресовывать … {_SPAM}",
-        f"redirect|redirecting|send … {_SPAM}", "spam redirect", "взломать … сайт", "сайт … взломать",
+        f"redirect|redirecting|send … {_SPAM}",
+        # the verb as clients spell it, unknown to the dictionary
+        f"=редиректит|=редиректят|=редиректило|=редиректнуло|=редиректнул|=редиректил … {_SPAM}", "spam redirect", "взломать … сайт", "сайт … взломать",
         "спам … страница", "spam page|pages|link|links|content", "китайский|японский … страница",
         "japanese|chinese|pharma … spam|keyword|keywords|pages", "=injected", "дорвей", "doorway",
         "may be hacked", "may harm your computer", "возможно … взломать",
@@ -173,7 +187,8 @@ ENTRIES: list[tuple[str, str]] = [
         "drop|=dropped … from … index", "remove|=removed|kick|=kicked … from … index|search|google|yandex|serp",
         "=deindexes|deindexed … site|pages|us",
     )),
-    *(("closed", p) for p in ("закрыть от индексация", "закрытый от индексация",
+    *(("closed", p) for p in ("robot … block|=blocks|=blocking|=blocked|закрыть|закрывать|запретить",
+                              "закрыть от индексация", "закрытый от индексация",
                               "запретить индексация", "noindex", "disallow", "blocked by robots",
                               "block … indexing|crawling|google")),
     *(("whole", p) for p in ("весь сайт", "сайт целиком", "весь страница", "все страница",
@@ -216,6 +231,8 @@ ENTRIES: list[tuple[str, str]] = [
         "почти ничего", "почти нет", "=ни одной", "=ни одного", "by a third", "more than half",
         "lose all|everything", "=lost all|everything", "потерять весь|все", "off a cliff", "collapse", "plummet", "tank", "halve", "by half", "in half", "=zero",
         "=nothing", "dry up", "=dried up", "stop coming", "=stopped coming", "nosedive", "crater",
+        "заявка|заказ|звонок|лид|продажа|обращение|регистрация|бронирование … =нет|=ноль|=нуль",
+        "leads|orders|calls|sales|bookings|signups|enquiries|inquiries|conversions … =stopped",
     )),
     # growth: «трафик вырос вдвое» is good news, not a collapse
     *(("rise", p) for p in ("вырасти", "расти", "увеличиться", "подняться", "рост", "прирост",
@@ -226,17 +243,22 @@ ENTRIES: list[tuple[str, str]] = [
                              "fewer", "less", "decrease", "=reduced", "down to zero")),
     # monitoring alerts
     *(("alert_down", p) for p in ("monitor be down", "be currently down", "=down since", "=down alert",
-                                  "website|site down alert", "monitor … =went down", "probe failed")),
+                                  "website|site down alert", "monitor … =went down", "probe failed",
+                                  # a status word after a monitor's name: "Pingdom: DOWN",
+                                  # "StatusCake … is down", «статус: недоступен»
+                                  f"{_MONITORS} … =down|=offline|=unreachable|=unavailable|недоступный",
+                                  "=status|статус =down|=offline|недоступный|=недоступен")),
     *(("alert_up", p) for p in ("monitor be up", "be back up", "back up", "back online", "=up again",
                                 "=is up", "=up alert", "website|site up alert", "=recovered",
                                 "снова доступный", "доступный снова")),
     *(("critical", p) for p in ("критический ошибка", "критический проблема", "критичный проблема",
+                                "критичный ошибка",
                                 "critical error", "critical issue", "critical problem")),
     *(("alert", p) for p in ("uptimerobot", "uptime robot", "search console", "webmaster", "вебмастер",
                              "робот яндекс", "googlebot", "pingdom", "statuscake", "status cake",
                              "better stack", "betterstack", "better uptime", "site24x7", "zabbix",
                              "nagios", "uptime kuma", "freshping", "hetrixtools", "alertmanager",
-                             "grafana", "datadog", "monitor")),
+                             "grafana", "datadog", "monitor", "мониторинг")),
     # planned work: what it may break is announced, not happening
     *(("planned", p) for p in ("плановый работа|обслуживание", "технический работа",
                                "scheduled|planned maintenance", "maintenance window",
@@ -245,6 +267,11 @@ ENTRIES: list[tuple[str, str]] = [
                                "by design", "on purpose", "intentionally")),
     # time of the incident
     *(("past", p) for p in ("=вчера", "=ночью", "=накануне", "на прошлой неделе", "в прошлый месяц",
+                            # a month named, a memory: «в октябре сайт падал», "remember when"
+                            "в|во январь|февраль|март|апрель|май|июнь|июль|август|сентябрь|"
+                            "октябрь|ноябрь|декабрь", "=in january|february|march|april|june|july|"
+                            "august|september|october|november|december", "помнить", "=remember",
+                            "в прошлый год", "last year", "тот раз|случай", "=that time",
                             "=утром", "=днем", "=вечером", "yesterday", "last night", "last week",
                             "last month", "earlier", "=was", "=were", "=был", "=была", "=было",
                             "=были")),
@@ -319,8 +346,6 @@ _FAILING_RE = re.compile(r"down|unavailable|недоступ|fail|timeout|timed 
 _POSITIONS_RE = re.compile(r"\bна\s+(\d+)(?:\s*[-–]\s*\d+)?\s+(?:пункт|позици|мест)|"
                            r"\b(\d+)(?:\s*[-–]\s*\d+)?\s+(?:positions|places|spots)\b",
                            re.IGNORECASE)
-POSITIONS_AT_SCALE = 10
-"""Falling this many places in search at once is a collapse."""
 _INSTEAD_RE = re.compile(r"(\d[\d\s\u00a0]*\d|\d+)\s+(?:\w+\s+)?(?:вместо|instead of)\s+(\d[\d\s\u00a0]*\d|\d+)",
                          re.IGNORECASE)
 _WHOLE_404_RE = re.compile(r"\b(?:весь|вся|все|всё|all|whole|every|главная|главной|homepage|каталог|"
@@ -443,6 +468,7 @@ def _from_to_drop(low: str, ranks: bool) -> int:
     return best
 
 
+
 KINDS = ("down", "hacked", "search", "collapse", "monitor", "ads")
 """What an emergency is about; "it works" ends only ``down`` and ``monitor`` ones."""
 
@@ -482,7 +508,7 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "monitor", "monitor reports the site DOWN", 0, 0
     crit = live("critical")
     m5 = HTTP_5XX_RE.search(low)
-    if crit is not None and ("alert" in cats or m5):
+    if crit is not None and ("alert" in cats or m5) and "resolved" not in cats:
         return "monitor", f"monitoring: {crit.label}", crit.start, crit.end
     # «5xx стало меньше», "the 500s are fixed" (but «502, заявок стало меньше» is bad news)
     good_news = ("fewer" in cats and "metric" not in cats) or "resolved" in cats
@@ -523,6 +549,9 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
         if pages and max(pages) >= PAGES_AT_SCALE:
             return "search", f"{max(pages)} pages excluded from search", 0, 0
+    fall = rank_fall(low)
+    if fall and "expected" not in cats and not any(w.raw in _HYPO for w in words):
+        return "collapse", f"positions fell from {fall[0]} to {fall[1]}", 0, 0
     if not metric or "expected" in cats:
         return none
     col = live("collapse")

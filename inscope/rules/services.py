@@ -35,6 +35,29 @@ _SOC = ("фейсбук|facebook|инстаграм|инстаграмм|instagr
         "вк|вконтакте|telegram|телеграм|телеграмм")
 _WEB = "сайт|лендинг|приложение|магазин|портал|website|site|landing|app|store|portal"
 
+LAYOUT: tuple[str, ...] = (
+    "съезжать|съехать|уехать|разъехаться|разъезжаться|наезжать|налезать|перекрывать|обрезаться|"
+    "вылезать|поехать", "кривой верстка", "криво … отображаться|показываться",
+    "=misaligned", "=overlaps|=overlapping", "layout … broken|=off|=messed", "=cut off on",
+)
+"""A broken layout named by its symptom (a web development fix, not SEO)."""
+_EDIT_VERBS = ("поменять|изменить|обновить|заменить|исправить|поправить|убрать|удалить|добавить|"
+               "поставить|разместить|перенести|сдвинуть|увеличить|уменьшить|вставить")
+_EDIT_VERBS_EN = "update|change|replace|swap|remove|add|put|move|edit|fix|correct"
+_EDIT_OBJECTS = ("цена|прайс|стоимость|телефон|номер|адрес|контакты|реквизиты|часы|график|режим|"
+                 "фото|фотография|картинка|изображение|меню|кнопка|шрифт|цвет|шапка|футер|подвал|"
+                 "тариф|слайдер|виджет|попап|чат|акция|плашка|блок")
+_EDIT_OBJECTS_EN = ("price|prices|phone|number|address|hours|photo|photos|image|images|picture|"
+                    "pictures|menu|button|font|colour|color|colours|colors|footer|header|slider|"
+                    "widget|popup|pop-up|chat|map")
+SITE_EDITS: tuple[str, ...] = (
+    f"{_EDIT_VERBS} … {_EDIT_OBJECTS}", f"{_EDIT_VERBS_EN} … {_EDIT_OBJECTS_EN}",
+    "chat widget", "live chat", "онлайн чат", "чат на сайт",
+)
+"""Edits of what the site shows, phrased as a site edit («поменяйте цены в каталоге», "can you
+update the phone number in the footer"); an SEO thing named in the same request wins
+(«поменяйте телефон в карточке организации» is local SEO)."""
+
 SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "seo": ("SEO", (
         "seo", "сео", "поисковый продвижение", "продвижение сайта", "seo продвижение",
@@ -42,7 +65,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "keyword research", "аудит", "audit", "ссылка", "ссылочный", "линкбилдинг",
         "link building", "backlink", "outreach", "индексация", "индекс", "index", "indexing",
         "=indexed", "мета тег", "метатег", "meta tag", "title", "description", "тайтл",
-        "canonical", "sitemap", "robots", "redirect", "редирект", "позиция", "ranking",
+        "canonical", "sitemap", "карта сайта", "robots", "redirect", "редирект", "позиция", "ranking",
         "rankings", "контент план", "content plan", "локальный seo", "local seo",
         "технический seo", "technical seo", "перелинковка", "internal linking", "schema",
         "разметка", "сниппет", "snippet", "яндекс бизнес", "карточка организации", "2гис",
@@ -77,7 +100,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "smm": ("SMM", (
         "smm", "смм", "social media", "соцсеть", "социальный сеть", "ведение соцсетей",
         "ведение|вести|продвигать|продвижение|раскрутить|оформить|оформление … соцсеть|группа|"
-        "паблик|сообщество|канал|аккаунт|инстаграм|инстаграмм|вк|вконтакте|тикток",
+        "паблик|сообщество|канал|аккаунт|инстаграм|инстаграмм|вк|вконтакте|тикток|телеграм|"
+        "телеграмм|фейсбук|ютуб|youtube|telegram|facebook|instagram",
         "manage|run|grow|handle … instagram|facebook|tiktok|linkedin|youtube|channel|account|page",
         "take over … instagram|facebook|tiktok|linkedin|youtube|channel|account|page|vk|group|telegram",
         "контент для соцсетей", "блогер", "influencer", "инфлюенсер", "телеграм канал",
@@ -99,6 +123,10 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "business card", "packaging", "упаковка", "этикетка", "ui", "ux", "графика",
         "graphic", "оформление сайта", "визуальный оформление", "фотошоп", "photoshop",
         "фирменный бланк",
+        # a new look asked for without a design word: «покрасивее», "a fresh look"
+        "fresh|new|modern|nicer|better look", "refresh|update … =look|=looks", "look nicer|better|prettier|"
+        "modern|fresher", "=prettier", "красивее", "покрасивее", "посовременнее", "поярче",
+        "внешний вид",
     ), ()),
     "photo": ("photo and video", (
         "фотосъемка", "фотограф", "photography", "photoshoot", "photo shoot", "сфотографировать",
@@ -120,13 +148,15 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
         "online payment", "payment gateway", "эквайринг", "прикрутить",
         "перенести|переехать|сменить|поменять … хостинг|сервер",
+        # the site's layout broken: «меню съезжает на мобильном», "the header overlaps"
+        *LAYOUT,
         "move|=moved|migrate|=migrated … host|hosting|server",
     ), (
         "сайт", "лендинг", "landing page", "landing", "новый сайт", "new site", "new website",
         "website", "приложение", "мобильный приложение", "app", "mobile app", "интернет магазин",
         "online store", "личный кабинет", "форма заявки", "форма обратной связи", "contact form",
         "калькулятор", "квиз", "мобильный версия", "mobile version", "адаптив", "тильда", "tilda",
-        "wordpress", "вордпресс", "форма", "form", "главный страница", "homepage", "home page",
+        "wordpress", "вордпресс", "форма", "form", "главный страница", "главный", "homepage", "home page",
     )),
     "copywriting": ("copywriting", (
         "копирайтинг", "copywriting", "копирайтер", "copywriter", "рерайт", "rewrite",
@@ -186,6 +216,7 @@ REQUEST_CUES: tuple[str, ...] = (
     "=any way you", "=we were hoping", "=we are hoping", "=we'd want", "=can we get",
     "=could we get", "=can i get", "=do you handle", "=do you provide", "=interested in",
     "=take care of", "=help me", "=we'd be grateful", "=looking to", "=need",
+    "=let's", "=lets", "=let us",
 )
 """Words that make a sentence ask for work (matched as written: «можете», not «может»)."""
 
@@ -194,6 +225,9 @@ _WHETHER: frozenset[str] = frozenset({"do", "does", "did", "should", "ли"})
 
 _PLEASANTRY: frozenset[str] = frozenset({"прощение", "извинение", "поблагодарить", "благодарить",
                                          "извиниться", "сказать", "thank", "apologize", "apologise"})
+
+_HOLD: frozenset[str] = frozenset({"hold", "wait", "pause", "postpone", "park", "подождать",
+                                   "отложить", "повременить", "притормозить", "пауза"})
 
 SECOND_PERSON: frozenset[str] = frozenset({"вы", "вам", "вас", "ваш", "you", "your", "ты", "тебе"})
 
@@ -226,6 +260,7 @@ _BLOCKING_EN: frozenset[str] = frozenset(
 _SERVICE_SET = PhraseSet(
     [(key, p) for key, (_label, names, _objects) in SERVICES.items() for p in names]
     + [("~" + key, p) for key, (_label, _names, objects) in SERVICES.items() for p in objects]
+    + [("!webdev", p) for p in SITE_EDITS]
     + [("cue", c) for c in REQUEST_CUES]
 )
 _SPECIFIC_ADS = frozenset({"ppc", "targeted", "smm"})
@@ -256,7 +291,7 @@ def _services(words: Sequence[Word]) -> list[Hit]:
 
 
 def _key(h: Hit) -> str:
-    return h.cat.lstrip("~")
+    return h.cat.lstrip("~!")
 
 
 def find_services(words: list[Word]) -> list[tuple[str, str]]:
@@ -287,6 +322,9 @@ def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[
             continue  # «прошу прощения», «хочу поблагодарить»
         out.append((h.start, h.end))
     out += [(i, i) for i, w in enumerate(words) if w.flags & IMPR]  # the verb is looked at too
+    hold = [i for i, w in enumerate(words) if w.lemma in _HOLD or w.raw in _HOLD]
+    if hold:  # "let's put it on hold", «давайте отложим»: asks to stop work, not for it
+        out = [(a, b) for a, b in out if not any(a <= j <= a + 8 for j in hold)]
     if question:
         out += [(i, i + 1) for i, w in enumerate(words)
                 if w.flags & YOU and w.flags & VERB and not w.flags & PAST and w.lemma not in _PERCEIVING]
@@ -338,11 +376,45 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         before = [h for h in named if h.start < at]
         chosen = before[-1] if before else None
     if chosen is None:
+        chosen = _fixed_before(words, cues, named)
+    if chosen is None:
         return True, []
+    if chosen.cat.startswith("!"):
+        # «поменяйте телефон в карточке организации»: the edit is of an SEO thing
+        chosen = next((h for h in named if _key(h) == "seo"), chosen)
     if _key(chosen) == "ads":
         chosen = next((h for h in named if _key(h) in _SPECIFIC_ADS and h.start >= chosen.start
                        and not h.cat.startswith("~")), chosen)
     return True, [(_key(chosen), chosen.label)]
+
+
+FIX_VERBS: frozenset[str] = frozenset(
+    ["поправить", "исправить", "починить", "пофиксить", "переделать", "вернуть", "fix", "sort",
+     "repair"])
+"""Verbs that ask to repair what the sentence (or the one before) names as broken."""
+
+
+def _fixed_before(words: Sequence[Word], cues: list[tuple[int, int]], named: list[Hit]) -> Hit | None:
+    """«меню съезжает на мобильном — поправьте»: a request to fix, after the broken part of
+    the site it names (web development only: «сменили дизайн, трафик упал — исправьте»
+    asks to fix the traffic, not the design)."""
+    fix = next((a for a, _b in cues if words[a].lemma in FIX_VERBS or words[a].raw in FIX_VERBS), -1)
+    if fix < 0:
+        return None
+    before = [h for h in named if h.start < fix and _key(h) == "webdev"]
+    return before[-1] if before else None
+
+
+def fix_request(words: Sequence[Word]) -> bool:
+    """Whether a sentence asks to fix something without naming it («Поправьте, пожалуйста»)."""
+    return any(w.flags & IMPR and w.lemma in FIX_VERBS for w in words) or any(
+        w.raw in ("fix", "repair") for w in words)
+
+
+def broken_part(words: list[Word]) -> list[tuple[str, str]]:
+    """The broken part of the site a sentence names («поле телефона не принимает +7»,
+    «меню съезжает»), as the service that fixes it (web development), or none."""
+    return [(_key(h), h.label) for h in _services(words) if _key(h) == "webdev"][-1:]
 
 
 def is_request(words: list[Word], question: bool) -> bool:

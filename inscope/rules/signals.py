@@ -46,7 +46,7 @@ from inscope.rules.emergency import works as it_works
 from inscope.rules.lemmas import IMPR, NAME, tokens
 from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
-from inscope.rules.services import request_of
+from inscope.rules.services import broken_part, fix_request, request_of
 
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
 _SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
@@ -222,6 +222,10 @@ def analyse(text: str) -> Signals:
         if is_q or "question_cue" in cats:
             question = True
         asks, wanted = request_of(words, is_q)
+        if asks and not wanted and si > 0 and fix_request(words):
+            # «В форме поле телефона не принимает +7. Поправьте»: the fix is of what the
+            # sentence before names
+            wanted = broken_part(list(sentences[si - 1]))
         if asks:
             request = True
             request_sentences.append(si)
@@ -269,12 +273,14 @@ def analyse(text: str) -> Signals:
                 emergency, kind, emergency_at = found, found_kind, (si, f_end)
         elif not joke and any(not negated(words, h) for h in cats.get("down", ())):
             bare_down = True  # «снова не открывается»: the thread says what does not
-            if not emergency and _ALARM_RE.search(text) and not any(
+            if not emergency and (_ALARM_RE.search(text) or (si == 0 and _opens_with_down(
+                    words, cats["down"]) and not _names_other_thing(parsed))) and not any(
                     w.lemma in _NOT_SITE or w.raw in _NOT_SITE for w in words):
                 # «Не открывается!!! Срочно» in a client's chat: the site, said in alarm
                 # (a file, a link, a document would be named).
                 down = next(h for h in cats["down"] if not negated(words, h))
-                emergency, kind, emergency_at = (f"site not working: «{down.label}» (said in alarm)",
+                how = "said in alarm" if _ALARM_RE.search(text) else "nothing else named"
+                emergency, kind, emergency_at = (f"site not working: «{down.label}» ({how})",
                                                  "down", (si, down.end))
             if "alert_down" in cats or FIRING_RE.search(low):
                 alert = "down"
@@ -301,6 +307,26 @@ def analyse(text: str) -> Signals:
         emergency_kind=kind, ended=ended, going_on=going_on,
         bare_down=bare_down and not emergency and not resolved and not works,
     )
+
+
+# What may stand before a bare report that opens a message («Даша, у нас опять не грузится»).
+_OPENERS: frozenset[str] = frozenset(
+    ["у", "нас", "опять", "снова", "вообще", "все", "ещё", "еще", "уже", "тоже", "так", "и",
+     "что-то", "почему-то", "чего-то", "совсем", "никак", "до", "сих", "пор", "с", "утра",
+     "us", "for", "it", "still", "again", "just", "now", "our", "the", "it's", "its"])
+
+
+def _opens_with_down(words: Sequence[Word], downs: Sequence[Hit]) -> bool:
+    """A message that opens with «не грузится» / "not loading" (after a greeting, a name or
+    «у нас опять») names nothing else that fails: in a client's chat it is the site."""
+    first = min(h.start for h in downs)
+    return all(w.raw in GREETING or w.raw in _OPENERS or w.flags & NAME or w.raw in _LATIN_NAMES
+               for w in words[:first])
+
+
+def _names_other_thing(parsed: Sequence[tuple[str, Sequence[Word]]]) -> bool:
+    """A file, a link, a call … named anywhere in the message: what does not open is that."""
+    return any(w.lemma in _NOT_SITE or w.raw in _NOT_SITE for _s, ws in parsed for w in ws)
 
 
 _CONTRAST = frozenset(["но", "а", "уже", "сейчас", "теперь", "but", "now", "already", "though"])
