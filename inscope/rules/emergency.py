@@ -49,7 +49,7 @@ _MONITORS = ("uptimerobot|pingdom|statuscake|betterstack|site24x7|zabbix|nagios|
 _SITE_NOUNS = ("сайт|страница|каталог|корзина|главная|блог|раздел|сервер|хостинг|оплата|магазин|"
                "админка|лендинг|кабинет|форма")
 _SPAM = ("казино|спам|порно|фарма|левый|чужой|сторонний|непонятный|подозрительный|мошеннический|"
-         "знакомство|букмекер|криптовалюта|крипта|adult|dating|betting|crypto|"
+         "знакомство|букмекер|криптовалюта|крипта|порносайт|adult|dating|betting|crypto|"
          "spam|casino|porn|pharma|scam|gambling|phishing|sketchy|malicious|shady|dodgy")
 
 ENTRIES: list[tuple[str, str]] = [
@@ -143,6 +143,7 @@ ENTRIES: list[tuple[str, str]] = [
     *(("ads_off", p) for p in (
         f"{_ADS} … не показываться|крутиться|работать|идти|открываться",
         f"{_ADS} … отклонить|заблокировать|отключиться|прекратиться|перестать",
+        "модерация … не пропустить|пропускать", "не пройти … модерация",
         f"не показываться|крутиться … {_ADS}", f"заблокировать|отклонить … {_ADS}",
         f"{_ADS_EN} … =stopped|=disapproved|=rejected|=suspended|=blocked|=limited",
         f"{_ADS_EN} … =not running|showing|serving|spending|delivering",
@@ -157,7 +158,7 @@ ENTRIES: list[tuple[str, str]] = [
     # stopped or paused: the client's own decision unless the platform did it («мы
     # остановили на праздники» is a plan; «кампании остановлены», "ads stopped" are not)
     *(("ads_paused", p) for p in (
-        f"{_ADS} … остановиться|остановить|приостановить|выключить|отключить|встать",
+        f"{_ADS} … остановиться|остановить|приостановить|выключить|отключить|встать|стоять",
         f"остановить|приостановить|выключить … {_ADS}",
         f"{_ADS_EN} … =paused|=halted|=stopped|=off",
     )),
@@ -194,7 +195,8 @@ ENTRIES: list[tuple[str, str]] = [
     *(("whole", p) for p in ("весь сайт", "сайт целиком", "весь страница", "все страница",
                              "every page", "all page", "all the page", "whole site", "entire site",
                              "sitewide", "site wide", "=везде", "everywhere", "случайно",
-                             "по ошибка", "accidentally", "by mistake")),
+                             "по ошибка", "accidentally", "by mistake", "=целиком", "=полностью",
+                             "=completely", "=entirely")),
     # a metric, for drops
     *(("metric", p) for p in (
         "трафик", "заявка", "звонок", "продажа", "конверсия", "регистрация", "позиция", "клик",
@@ -265,13 +267,16 @@ ENTRIES: list[tuple[str, str]] = [
                                # meant so: «так и задумано», "that's by design"
                                "так и задумать|задумывать", "так и должный быть", "as intended",
                                "by design", "on purpose", "intentionally")),
+    # a memory: «помните, …», "remember when …", «в тот раз» — the whole sentence is the past
+    *(("memory", p) for p in ("помнить", "=remember", "=recall", "тот раз|случай", "=that time",
+                              "=back when")),
     # time of the incident
     *(("past", p) for p in ("=вчера", "=ночью", "=накануне", "на прошлой неделе", "в прошлый месяц",
-                            # a month named, a memory: «в октябре сайт падал», "remember when"
+                            # a month or a season named: «в октябре сайт падал»
                             "в|во январь|февраль|март|апрель|май|июнь|июль|август|сентябрь|"
                             "октябрь|ноябрь|декабрь", "=in january|february|march|april|june|july|"
-                            "august|september|october|november|december", "помнить", "=remember",
-                            "в прошлый год", "last year", "тот раз|случай", "=that time",
+                            "august|september|october|november|december", "=весной|=летом|=осенью",
+                            "в прошлый год", "last year", "=last spring|summer|autumn|fall|winter",
                             "=утром", "=днем", "=вечером", "yesterday", "last night", "last week",
                             "last month", "earlier", "=was", "=were", "=был", "=была", "=было",
                             "=были")),
@@ -297,6 +302,7 @@ ENTRIES: list[tuple[str, str]] = [
     *(("restored", p) for p in (
         "снова|уже|опять работать", "снова|уже открываться|грузиться", "заработать", "back up",
         "be up again", "back online", "=up again", "works again", "working again", "up and running",
+        "=running again", "снова|опять|уже крутиться|показываться",
     )),
     # it works: a later message's word that the site is fine («открывается», "loads fine")
     *(("works", p) for p in (
@@ -432,6 +438,7 @@ def past(words: Sequence[Word], h: Hit) -> bool:
 
 _PERSONS = frozenset(["я", "мы", "вы", "они", "он", "она", "i", "we", "you", "they", "he", "she",
                       "i'm", "we're", "you're", "they're", "he's", "she's", "we've", "i've"])
+_AGAIN = frozenset(["again", "снова", "опять"])
 _AT_IT = frozenset(["над", "on", "с", "with"])
 
 
@@ -440,7 +447,8 @@ def works(words: Sequence[Word], h: Hit) -> bool:
     working on it" (people work), not «с телефона открывается, с компа нет» (a part)."""
     if any(w.flags & NEG for w in words):
         return False
-    if any(w.raw in _PERSONS for w in words[max(0, h.start - 2):h.start]):
+    again = any(w.raw in _AGAIN for w in words[h.start:h.end])  # "they're running again"
+    if not again and any(w.raw in _PERSONS for w in words[max(0, h.start - 2):h.start]):
         return False
     return not (h.end < len(words) and words[h.end].raw in _AT_IT)
 

@@ -24,7 +24,7 @@ _ORD = "|".join(_ORDINALS)
 _NUM = rf"(\d{{1,3}})(?:-?(?:[а-я]{{1,3}}|st|nd|rd|th)\b)?|\b({_ORD})[а-яa-z]*"
 _RANK_RE = re.compile(
     rf"(?:{_NUM})\s+(мест|позици|строчк|страниц|place|position|spot|page)"
-    rf"|\b(мест|позици|страниц|place|position|spot|page)\w*\s+(?:#|№)?(\d{{1,3}})\b"
+    rf"|\b(мест|позици|страниц|place|position|spot|page|топ|top)\w*[\s-]*(?:#|№)?(\d{{1,3}})\b"
     rf"|\b(?:на|до|to)\s+(?:{_NUM})(?![\w%.,]|\s*(?:%|процент|раз|пункт|мест|позици|строчк|страниц|"
     rf"place|position|spot|page))",
     re.IGNORECASE)

@@ -37,16 +37,17 @@ _WEB = "сайт|лендинг|приложение|магазин|портал
 
 LAYOUT: tuple[str, ...] = (
     "съезжать|съехать|уехать|разъехаться|разъезжаться|наезжать|налезать|перекрывать|обрезаться|"
-    "вылезать|поехать", "кривой верстка", "криво … отображаться|показываться",
+    "вылезать|поехать|прыгать|дергаться|скакать", "кривой верстка", "криво … отображаться|показываться",
     "=misaligned", "=overlaps|=overlapping", "layout … broken|=off|=messed", "=cut off on",
 )
 """A broken layout named by its symptom (a web development fix, not SEO)."""
 _EDIT_VERBS = ("поменять|изменить|обновить|заменить|исправить|поправить|убрать|удалить|добавить|"
-               "поставить|разместить|перенести|сдвинуть|увеличить|уменьшить|вставить")
+               "поставить|разместить|перенести|сдвинуть|увеличить|уменьшить|вставить|загрузить|"
+               "выложить|залить")
 _EDIT_VERBS_EN = "update|change|replace|swap|remove|add|put|move|edit|fix|correct"
 _EDIT_OBJECTS = ("цена|прайс|стоимость|телефон|номер|адрес|контакты|реквизиты|часы|график|режим|"
                  "фото|фотография|картинка|изображение|меню|кнопка|шрифт|цвет|шапка|футер|подвал|"
-                 "тариф|слайдер|виджет|попап|чат|акция|плашка|блок")
+                 "тариф|слайдер|виджет|попап|чат|акция|плашка|блок|товар|опечатка")
 _EDIT_OBJECTS_EN = ("price|prices|phone|number|address|hours|photo|photos|image|images|picture|"
                     "pictures|menu|button|font|colour|color|colours|colors|footer|header|slider|"
                     "widget|popup|pop-up|chat|map")
@@ -65,7 +66,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "keyword research", "аудит", "audit", "ссылка", "ссылочный", "линкбилдинг",
         "link building", "backlink", "outreach", "индексация", "индекс", "index", "indexing",
         "=indexed", "мета тег", "метатег", "meta tag", "title", "description", "тайтл",
-        "canonical", "sitemap", "карта сайта", "robots", "redirect", "редирект", "позиция", "ranking",
+        "canonical", "sitemap", "карта сайта", "robots", "hreflang", "=alt", "=h1", "=h2",
+        "noindex", "nofollow", "микроразметка", "дубль", "redirect", "редирект", "позиция", "ranking",
         "rankings", "контент план", "content plan", "локальный seo", "local seo",
         "технический seo", "technical seo", "перелинковка", "internal linking", "schema",
         "разметка", "сниппет", "snippet", "яндекс бизнес", "карточка организации", "2гис",
@@ -127,7 +129,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "fresh|new|modern|nicer|better look", "refresh|update … =look|=looks", "look nicer|better|prettier|"
         "modern|fresher", "=prettier", "красивее", "покрасивее", "посовременнее", "поярче",
         "внешний вид",
-    ), ()),
+    ), ("картинка", "изображение", "image", "picture", "graphics")),
     "photo": ("photo and video", (
         "фотосъемка", "фотограф", "photography", "photoshoot", "photo shoot", "сфотографировать",
         "фотосессия", "видеосъемка", "съемка", "видеограф", "videographer", "video production",
@@ -146,7 +148,9 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|form|calculator|quiz",
         # edits to the site itself (its parts, its payments, its hosting), not to its SEO
         "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
-        "online payment", "payment gateway", "эквайринг", "прикрутить",
+        "online payment", "payment gateway", "эквайринг", "прикрутить", "оплата картой", "оплата на сайт",
+        "подключить|прикрутить … оплата|платеж|эквайринг",
+        "прием оплата|платеж", "платежный модуль|система|шлюз",
         "перенести|переехать|сменить|поменять … хостинг|сервер",
         # the site's layout broken: «меню съезжает на мобильном», "the header overlaps"
         *LAYOUT,
@@ -253,6 +257,7 @@ _LOOKING: frozenset[str] = frozenset(
     ["check", "look", "see", "review", "verify", "compare", "analyze", "analyse", "audit", "test",
      "посмотреть", "смотреть", "проверить", "проверять", "глянуть", "оценить", "сравнить",
      "проанализировать"])
+_INTO: frozenset[str] = frozenset({"в", "во", "на", "to", "into", "in"})
 _PLACE: frozenset[str] = frozenset({"в", "во", "на", "in", "on", "at", "from", "из", "inside"})
 _BLOCKING_EN: frozenset[str] = frozenset(
     ["check", "look", "see", "review", "audit", "analyz", "analys", "optimiz", "optimis", "verify", "confirm", "compar", "monitor", "track", "index", "crawl", "test", "move", "redirect", "submit", "explain", "tell", "send", "share", "know", "find", "fix", "remove", "link", "rank", "show", "ask"])
@@ -284,10 +289,15 @@ def _services(words: Sequence[Word]) -> list[Hit]:
                   key=lambda h: (h.start, -(h.end - h.start)))
     out: list[Hit] = []
     for h in hits:
+        if h.cat.startswith("!"):
+            continue
         if out and h.end <= out[-1].end and h.start >= out[-1].start and h != out[-1]:
             continue
         out.append(h)
-    return out
+    # A site edit spans its verb and its object («обновите meta description на странице
+    # цен»): what it spans stays named.
+    edits = [h for h in hits if h.cat.startswith("!")]
+    return sorted(out + edits, key=lambda h: (h.start, -(h.end - h.start))) if edits else out
 
 
 def _key(h: Hit) -> str:
@@ -380,8 +390,14 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     if chosen is None:
         return True, []
     if chosen.cat.startswith("!"):
-        # «поменяйте телефон в карточке организации»: the edit is of an SEO thing
-        chosen = next((h for h in named if _key(h) == "seo"), chosen)
+        # «поменяйте телефон в карточке организации», «добавьте баннер»: a site edit is
+        # the service only when it names nothing more specific (an SEO thing first)
+        chosen = next((h for h in named if _key(h) == "seo"), None) or next(
+            (h for h in named if h.start >= chosen.start and not h.cat.startswith(("!", "~"))), chosen)
+    elif chosen.cat.startswith("~"):
+        # «добавьте новые статьи в карту сайта»: the object goes into an SEO thing
+        chosen = next((h for h in named if _key(h) == "seo" and h.start >= chosen.end and any(
+            words[j].raw in _INTO for j in range(chosen.end, h.start))), chosen)
     if _key(chosen) == "ads":
         chosen = next((h for h in named if _key(h) in _SPECIFIC_ADS and h.start >= chosen.start
                        and not h.cat.startswith("~")), chosen)
@@ -398,7 +414,9 @@ def _fixed_before(words: Sequence[Word], cues: list[tuple[int, int]], named: lis
     """«меню съезжает на мобильном — поправьте»: a request to fix, after the broken part of
     the site it names (web development only: «сменили дизайн, трафик упал — исправьте»
     asks to fix the traffic, not the design)."""
-    fix = next((a for a, _b in cues if words[a].lemma in FIX_VERBS or words[a].raw in FIX_VERBS), -1)
+    first = cues[0][0]
+    fix = next((i for i in range(first, len(words))
+                if words[i].lemma in FIX_VERBS or words[i].raw in FIX_VERBS), -1)
     if fix < 0:
         return None
     before = [h for h in named if h.start < fix and _key(h) == "webdev"]

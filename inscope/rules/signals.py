@@ -264,9 +264,9 @@ def analyse(text: str) -> Signals:
             # Tense is read in the clause of the report («падал утром, сейчас всё работает»
             # is past), unless the sentence says it goes on («вчера лежал и опять лежит»).
             clause = clause_of(words, f_start, f_end) if f_end else range(len(words))
-            in_past = (any(past(words, h) for h in cats.get("past", ()) if h.start in clause)
-                       and not any(h.start in clause for h in cats.get("now", ()))
-                       and "still" not in cats)
+            in_past = ((any(past(words, h) for h in cats.get("past", ()) if h.start in clause)
+                        and not any(h.start in clause for h in cats.get("now", ())))
+                       or "memory" in cats) and "still" not in cats
             if in_past:
                 past_emergency = past_emergency or found
             elif not emergency:
@@ -340,7 +340,7 @@ _PAST_TIME = frozenset(["вчера", "позавчера", "накануне", 
 # of a drop is what was done, not the drop undone.
 _ENDS_OWN: dict[str, frozenset[str]] = {
     "resolved": frozenset({"down", "hacked"}),
-    "restored": frozenset({"down"}),
+    "restored": frozenset({"down", "ads"}),
     "recovered": frozenset({"down", "hacked", "search", "collapse"}),
     "works": frozenset(),
 }

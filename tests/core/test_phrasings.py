@@ -52,6 +52,11 @@ URGENT = [
     # break-ins and closing the site
     "с сайта редиректит на сайт знакомств",
     "after the update robots.txt blocks the whole site",
+    "после обновления сайт полностью закрыт от индексации",
+    "сайт перекидывает на порносайт",
+    "из топ-5 улетели куда-то за 60 место",
+    # the ads still off
+    "кампании с ночи стоят, модерация всё ещё не пропустила",
 ]
 
 NOT_URGENT = [
@@ -65,6 +70,9 @@ NOT_URGENT = [
     "форма не принимает телефон с плюсом, поправьте",
     "поле email в форме не принимает точку",
     "Не открывается файл с отчётом, перешлите ещё раз",
+    "Помню, весной заявки рухнули из-за фильтра — как этого избежать?",
+    "Remember when the shop went down at Easter? Could it happen again?",
+    "Our ads got disapproved overnight but they're running again",
 ]
 
 
@@ -86,6 +94,8 @@ def test_a_fall_of_places_is_read_with_its_direction() -> None:
     assert rank_fall("поднялись с 30 места на 4") is None
     assert rank_fall("на 1 месте по 3 запросам и на 15 по остальным") is None  # a list, no move
     assert rank_fall("трафик упал на 40%") is None
+    assert rank_fall("из топ-3 ушли на 40 место") == (3, 40)
+    assert rank_fall("из топ-10 поднялись в топ-3") is None
     assert "positions fell from 4 to 38" in urgent_now("по запросу с 4 места на 38")
 
 
@@ -105,6 +115,12 @@ OUT_OF_SEO = [
     ("хотелось бы, чтобы кто-то вёл наш телеграм", "smm"),
     ("We'd love a fresh look for the product cards", "design"),
     ("Сделайте карточки товаров покрасивее", "design"),
+    ("А сможете сделать нам пару картинок для акции?", "design"),
+    ("подключите онлайн-оплату, пожалуйста", "webdev"),
+    ("Сделайте, чтобы на мобильном меню не прыгало", "webdev"),
+    ("Загрузите, пожалуйста, новые товары на сайт", "webdev"),
+    ("The mobile menu overlaps the logo — can you fix it?", "webdev"),
+    ("давайте в шапку добавим баннер про скидки", "design"),  # the banner, not the edit
 ]
 
 IN_SEO = [
@@ -114,6 +130,9 @@ IN_SEO = [
     "поменяйте телефон в карточке организации в Яндекс Бизнесе",
     "Could you update the phone in our Google Business Profile?",
     "добавьте карту сайта в robots",
+    "Можно добавить новые статьи в карту сайта?",
+    "обновите meta description на странице цен",
+    "добавьте alt к картинкам в каталоге",
 ]
 
 
