@@ -55,6 +55,10 @@ URGENT = [
     "после обновления сайт полностью закрыт от индексации",
     "сайт перекидывает на порносайт",
     "из топ-5 улетели куда-то за 60 место",
+    # the homepage gone, an error returned
+    "Главная страница исключена из поиска",
+    "из индекса удалили главную, по site: её нет",
+    "Главная страница сайта отдаёт ошибку",
     # the ads still off
     "кампании с ночи стоят, модерация всё ещё не пропустила",
 ]
@@ -73,6 +77,7 @@ NOT_URGENT = [
     "Помню, весной заявки рухнули из-за фильтра — как этого избежать?",
     "Remember when the shop went down at Easter? Could it happen again?",
     "Our ads got disapproved overnight but they're running again",
+    "главное — исключить дубли из индекса",
 ]
 
 
@@ -168,3 +173,12 @@ def test_putting_work_on_hold_is_no_request() -> None:
     assert not analyse("let's put the link audit on hold until spring").request
     assert not analyse("Давайте пока отложим семантику до января").request
     assert analyse("Давайте соберём семантику под новый раздел").request
+
+
+def test_an_ads_stop_overnight_is_urgent_while_it_goes_on() -> None:
+    told = [Entry(False, NOW - 3 * 3600, analyse("Ads were disapproved overnight."), chasing=True)]
+    assert not thread_urgency(told, NOW)  # told in the past, nothing says it goes on
+    still = told + [Entry(False, NOW - 600, analyse("Still not running, zero impressions"),
+                          chasing=True)]
+    assert thread_urgency(still, NOW)
+    assert urgent_now("Ads were disapproved overnight and they still aren't running")
