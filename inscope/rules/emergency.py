@@ -225,7 +225,12 @@ ENTRIES: list[tuple[str, str]] = [
     # an explained fall is a report, not an emergency
     *(("expected", p) for p in ("сезонность", "сезонный", "праздник", "ожидаемо", "ожидаемый",
                                 "как и ожидаться", "это нормально", "seasonal", "seasonality",
-                                "expected", "holiday", "as usual", "как обычно")),
+                                "expected", "holiday", "as usual", "как обычно", "как договориться|договариваться",
+                                "as agreed", "as planned", "по план")),
+    # what is better when it falls: the cost of a lead, a click's price, the bounce rate
+    *(("cost", p) for p in ("стоимость|цена|cost|price … заявка|лид|клик|обращение|заказ|конверсия|"
+                            "lead|click|conversion|acquisition|order", "=cpc|=cpa|=cpl|=cpo|=дрр|=drr",
+                            "отказ", "bounce", "время загрузка", "load time", "loading time")),
     *(("collapse", p) for p in (
         "рухнуть", "обвалиться", "обвал", "вдвое", "в два раз", "в 2 раз", "в три раз", "в 3 раз",
         "в пять раз", "в разы", "в несколько раз", "на порядок", "на треть", "наполовину", "половина",
@@ -366,7 +371,7 @@ _WHOLE_404_RE = re.compile(r"\b(?:весь|вся|все|всё|all|whole|every|
 # traffic drops", "the site may be unavailable", "will it go down?") — «бы» anywhere in it.
 _HYPO = frozenset(["если", "ежели", "чтобы", "случае", "допустим", "может", "могут", "можем",
                    "if", "unless", "whether", "would", "might", "will", "gonna", "may", "should",
-                   "case", "suppose", "supposing"])
+                   "case", "suppose", "supposing", "будет", "будут", "станет"])
 _HYPO_ANYWHERE = frozenset(["бы", "б"])
 _OTHER_PARTY = frozenset(["конкурент", "competitor", "competitors",
                           # not the live site: a test copy failing breaks nothing for clients
@@ -572,6 +577,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         col = None  # «вырос вдвое», "doubled": the collapse word measures a growth
     if col is not None and not any(words[j].flags & BREAK for j in range(col.start, col.end - 1)):
         return "collapse", f"collapse: «{col.label}»", col.start, col.end
+    if "cost" in cats:
+        return none  # «стоимость заявки снизилась на 40%», "bounce rate fell": good news
     drop = live("drop")
     minus = MINUS_PERCENT_RE.search(low)
     if minus and int(minus.group(1)) >= DROP_PERCENT and not any(

@@ -78,6 +78,12 @@ NOT_URGENT = [
     "Remember when the shop went down at Easter? Could it happen again?",
     "Our ads got disapproved overnight but they're running again",
     "главное — исключить дубли из индекса",
+    # what is better when it falls, a fall explained, planned downtime
+    "Итоги месяца: трафик +35%, отказы −40%",
+    "Стоимость лида снизилась на 45%",
+    "Cost per click is down 50% after the bid changes",
+    "Трафик раздела упал на 60% — мы его закрыли, как договаривались",
+    "В воскресенье переезд на новый сервер, сайт будет недоступен час-два",
 ]
 
 
