@@ -246,6 +246,9 @@ ENTRIES: list[tuple[str, str]] = [
         "заявка|заказ|звонок|лид|продажа|обращение|регистрация|бронирование … =нет|=ноль|=нуль",
         "leads|orders|calls|sales|bookings|signups|enquiries|inquiries|conversions … =stopped",
     )),
+    # a place in search, for falls told as places (``inscope.rules.ranks``)
+    *(("rank", p) for p in ("место", "позиция", "страница", "строчка", "топ", "place", "position",
+                            "spot", "page", "top")),
     # growth: «трафик вырос вдвое» is good news, not a collapse
     *(("rise", p) for p in ("вырасти", "расти", "увеличиться", "подняться", "рост", "прирост",
                             "=grew", "grow", "rise", "=rose", "increase", "double", "=doubled",
@@ -567,7 +570,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
         if pages and max(pages) >= PAGES_AT_SCALE:
             return "search", f"{max(pages)} pages excluded from search", 0, 0
-    fall = rank_fall(low)
+    # the places are read only where the lexicon saw a place word (one regex, not on every sentence)
+    fall = rank_fall(low) if "rank" in cats else None
     if fall and "expected" not in cats and not any(w.raw in _HYPO for w in words):
         return "collapse", f"positions fell from {fall[0]} to {fall[1]}", 0, 0
     if not metric or "expected" in cats:

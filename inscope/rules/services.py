@@ -332,7 +332,7 @@ def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[
             continue  # «прошу прощения», «хочу поблагодарить»
         out.append((h.start, h.end))
     out += [(i, i) for i, w in enumerate(words) if w.flags & IMPR]  # the verb is looked at too
-    hold = [i for i, w in enumerate(words) if w.lemma in _HOLD or w.raw in _HOLD]
+    hold = [i for i, w in enumerate(words) if w.lemma in _HOLD or w.raw in _HOLD] if out else []
     if hold:  # "let's put it on hold", «давайте отложим»: asks to stop work, not for it
         out = [(a, b) for a, b in out if not any(a <= j <= a + 8 for j in hold)]
     if question:
