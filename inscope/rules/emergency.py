@@ -316,6 +316,8 @@ ENTRIES: list[tuple[str, str]] = [
         "снова|уже|опять работать", "снова|уже открываться|грузиться", "заработать", "back up",
         "be up again", "back online", "=up again", "works again", "working again", "up and running",
         "=running again", "снова|опять|уже крутиться|показываться",
+        # fine again, said in the report itself: "…it's fine now", «сейчас всё работает»
+        "=fine|=ok|=okay|=working now", "сейчас все работать|нормально|ок",
     )),
     # it works: a later message's word that the site is fine («открывается», "loads fine")
     *(("works", p) for p in (

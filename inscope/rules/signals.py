@@ -43,7 +43,7 @@ from inscope.rules.emergency import (
     past,
 )
 from inscope.rules.emergency import works as it_works
-from inscope.rules.lemmas import IMPR, NAME, tokens
+from inscope.rules.lemmas import IMPR, NAME, NEG, tokens
 from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
 from inscope.rules.services import broken_part, fix_request, request_of
@@ -143,6 +143,7 @@ class Signals:
     emergency_kind: str = ""  # what the emergency is about (``inscope.rules.emergency.KINDS``)
     ended: bool = False  # the message itself ends its emergency («упал, но уже подняли»)
     going_on: bool = False  # says it goes on («до сих пор», "still", «опять»), not only chases
+    still_failing: bool = False  # says something still fails («до сих пор не крутится»)
     bare_down: bool = False  # «снова не открывается» with no site named: a report in a thread
 
 
@@ -186,7 +187,7 @@ def analyse(text: str) -> Signals:
     handles = {t[1:] for t in tokens(text) if t.startswith("@")}
     question = request = False
     emergency = past_emergency = urgent_word = calm = blocker = alert = kind = ""
-    resolved = works = still = going_on = bulk = bare_down = False
+    resolved = works = still = going_on = bulk = bare_down = still_failing = False
     emergency_at: tuple[int, int] | None = None  # (sentence, end of its words) of the emergency
     fixes: list[tuple[int, Hit, str]] = []  # (sentence, hit, "fix" | "works")
     services: list[tuple[str, str]] = []
@@ -249,6 +250,8 @@ def analyse(text: str) -> Signals:
                   for h in cats.get(c, ())]
         if any(not any(e.start <= h.start < e.end for e in ending) for h in cats.get("still", ())):
             still = going_on = True
+            # «до сих пор не крутится», "still nothing loads": it still fails
+            still_failing = still_failing or any(w.flags & NEG for w in words)
         if "chase" in cats:
             still = True
         if "alert" in cats or "alert_down" in cats or "alert_up" in cats or FIRING_RE.search(low):
@@ -304,7 +307,7 @@ def analyse(text: str) -> Signals:
         past_emergency=past_emergency, resolved=resolved, still=still, urgent_word=urgent_word,
         calm=calm, blocker=blocker, alert=alert, bulk=bulk, services=tuple(services),
         domains=domains, request_sentences=tuple(request_sentences), works=works,
-        emergency_kind=kind, ended=ended, going_on=going_on,
+        emergency_kind=kind, ended=ended, going_on=going_on, still_failing=still_failing,
         bare_down=bare_down and not emergency and not resolved and not works,
     )
 
@@ -353,7 +356,7 @@ def _ends_own(words: Sequence[Word], at: tuple[int, int], si: int, h: Hit, how: 
     fix («хотя вчера всё исправили»).  A monitor's DOWN alert never carries its own UP."""
     if kind not in _ENDS_OWN[how] or si < at[0] or (si == at[0] and h.start < at[1]):
         return False
-    if si == at[0] and how != "resolved" and not any(w.raw in _CONTRAST for w in words[at[1]:h.start + 1]):
+    if si == at[0] and how != "resolved" and not any(w.raw in _CONTRAST for w in words[at[1]:h.end]):
         return False
     return not any(words[j].raw in _PAST_TIME for j in clause_of(words, h.start, h.end))
 

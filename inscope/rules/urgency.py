@@ -80,6 +80,27 @@ def _ends(e: Entry, kind: str) -> bool:
     return (s.resolved or works) and not s.going_on
 
 
+def _past_still_failing(entries: Sequence[Entry], now: float) -> str:
+    """An emergency told in the past («рекламу ночью отклонили», "the ads were disapproved
+    overnight") that a fresh message says still fails («и до сих пор не крутится», "still
+    not running"): ongoing, so now — unless it was fixed in between or in the report."""
+    for i in range(len(entries) - 1, -1, -1):
+        e = entries[i]
+        s = e.signals
+        if e.is_me or not s.past_emergency or now - e.created_at > ONGOING_DAYS * 86400:
+            continue
+        if s.resolved or s.works:
+            return ""
+        later = entries[i + 1:]
+        kind = s.emergency_kind or "down"
+        if not any(_ends(x, kind) for x in later) and any(
+                x.signals.still_failing and not x.is_me and now - x.created_at <= FRESH_HOURS * 3600
+                for x in later):
+            return f"still failing: {s.past_emergency}"
+        return ""
+    return ""
+
+
 def thread_urgency(entries: Sequence[Entry], now: float) -> str:
     """The reason the thread is urgent now, or ``""`` (oldest message first in ``entries``)."""
     last_me = max((i for i, e in enumerate(entries) if e.is_me), default=-1)
@@ -105,7 +126,7 @@ def thread_urgency(entries: Sequence[Entry], now: float) -> str:
                 return f"still failing: {r}"
             break
     if found < 0:
-        return ""
+        return _past_still_failing(entries, now)
     if entries[found].signals.ended and not entries[found].signals.still:
         return ""  # "упал, но уже подняли"
     kind = entries[found].signals.emergency_kind or "down"

@@ -188,3 +188,19 @@ def test_an_ads_stop_overnight_is_urgent_while_it_goes_on() -> None:
                           chasing=True)]
     assert thread_urgency(still, NOW)
     assert urgent_now("Ads were disapproved overnight and they still aren't running")
+
+
+def test_a_stop_told_in_the_past_is_urgent_when_a_later_message_says_it_still_fails() -> None:
+    told = Entry(False, NOW - 3 * 3600, analyse("Объявления ночью отклонили"), chasing=True)
+    still = Entry(False, NOW - 600, analyse("и до сих пор не крутятся"), chasing=True)
+    assert thread_urgency([told, still], NOW).startswith("still failing")
+    # a fresh «до сих пор» that says nothing fails keeps the past in the past
+    calm = Entry(False, NOW - 600, analyse("до сих пор разбираемся с отчётом"), chasing=True)
+    assert not thread_urgency([told, calm], NOW)
+    fixed = Entry(False, NOW - 3 * 3600, analyse("Сайт ночью лежал, хостер починил"), chasing=True)
+    assert not thread_urgency([fixed, still], NOW)
+
+
+def test_a_report_that_says_it_is_fine_now_ends_itself() -> None:
+    assert not urgent_now("Mary, the site went down for 5 min at 3am, it's fine now")
+    assert urgent_now("Mary, the site went down 5 min ago and it's still down")
