@@ -79,12 +79,13 @@ ENTRIES: list[tuple[str, str]] = [
         "=compromised", "infected", "=down for everyone", "=broken", "не отправлять", "не принимать",
         "не получаться зайти|войти|отправить|открыть", "=unable to access|load|log",
         "site|website|server|homepage|shop|store|checkout|page =down",
+        "be|=completely|=totally =dead", "=throws … =error|=errors",
     )),
     # what looks like a failure and is none: "broken links", "scroll down", «битые ссылки»
     *(("benign", p) for p in ("=broken link|links", "битый ссылка", "scroll … =down", "write =down",
                               "=down payment", "calm =down", "=break down", "=breakdown",
                               "=down the list", "=down the page", "look|seem =broken",
-                              "выглядеть сломанный",
+                              "выглядеть сломанный", "=dead link|links|end|ends",
                               # a field rejecting a format is a form's bug, not the site down
                               "поле … не принимать", "не принимать … точка|символ|формат|пробел|телефон|номер|почта|"
                               "дефис|буква|цифра|кириллица|латиница|скобка",
@@ -117,6 +118,7 @@ ENTRIES: list[tuple[str, str]] = [
         # paying and ordering: what the site is for
         "не получаться оформить|оплатить|заказать", "не мочь оплатить|оформить|заказать",
         "=can't|=cannot pay|checkout|order", "=can't|=cannot check out", "=unable to pay|checkout|order",
+        "=nobody|=noone can|could … =order|=pay|=checkout|=buy", "=can't|=cannot place … order|orders",
         "ошибка при|во оформление|оплата|заказ", "платеж|оплата|заказ … не проходить",
         "payment|payments|checkout … fail|failing|failed|error|declined|declining",
         "error at|on|during checkout|payment",
@@ -135,6 +137,7 @@ ENTRIES: list[tuple[str, str]] = [
         f"=редиректит|=редиректят|=редиректило|=редиректнуло|=редиректнул|=редиректил … {_SPAM}", "spam redirect", "взломать … сайт", "сайт … взломать",
         "спам … страница", "spam page|pages|link|links|content", "китайский|японский … страница",
         "japanese|chinese|pharma … spam|keyword|keywords|pages", "=injected", "дорвей", "doorway",
+        "иероглиф",
         "may be hacked", "may harm your computer", "возможно … взломать",
     )),
     # the ads not running: what the client pays for is off («объявления не показываются»,
@@ -187,6 +190,9 @@ ENTRIES: list[tuple[str, str]] = [
         "пропадать|исчезнуть|исчезать|выкинуть|выбросить",
         "drop|=dropped … from … index", "remove|=removed|kick|=kicked … from … index|search|google|yandex|serp",
         "=deindexes|deindexed … site|pages|us",
+        # no longer found: "we don't show up on Google anymore", «больше не находит»
+        "=don't|=doesn't|=not|=aren't|=isn't show|appear|rank|showing|appearing|ranking … =anymore", "=no longer show|shows|showing|appear|appears|rank|ranks|found",
+        "=больше не находить|находиться|показываться|ранжироваться|видеть",
         # the homepage alone is enough: «главная исключена из поиска», "homepage is gone"
         "главный страница … исключить|удалить", "главный … исключить|удалить … из поиск|индекс|выдача",
         "исключить|удалить … из поиск|индекс|выдача … главный",
@@ -202,6 +208,9 @@ ENTRIES: list[tuple[str, str]] = [
                              "sitewide", "site wide", "=везде", "everywhere", "случайно",
                              "по ошибка", "accidentally", "by mistake", "=целиком", "=полностью",
                              "=completely", "=entirely")),
+    # not there yet: an aspiration («хотим туда попасть», "not ranking yet"), not a fall
+    *(("not_yet", p) for p in ("=yet", "пока не", "еще не", "хотеть … попасть|быть|выйти",
+                               "want to rank|be|get|appear", "like to rank|be|get|appear")),
     # a metric, for drops
     *(("metric", p) for p in (
         "трафик", "заявка", "звонок", "продажа", "конверсия", "регистрация", "позиция", "клик",
@@ -243,6 +252,7 @@ ENTRIES: list[tuple[str, str]] = [
         "почти ничего", "почти нет", "=ни одной", "=ни одного", "by a third", "more than half",
         "lose all|everything", "=lost all|everything", "потерять весь|все", "off a cliff", "collapse", "plummet", "tank", "halve", "by half", "in half", "=zero",
         "=nothing", "dry up", "=dried up", "stop coming", "=stopped coming", "nosedive", "crater",
+        "=lost|lose|losing =almost|=nearly|=most|=half", "потерять почти|половина",
         "заявка|заказ|звонок|лид|продажа|обращение|регистрация|бронирование … =нет|=ноль|=нуль",
         "leads|orders|calls|sales|bookings|signups|enquiries|inquiries|conversions … =stopped",
     )),
@@ -563,7 +573,7 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "down", "pages answer 404 en masse", 0, 0
     if live("closed") is not None and "whole" in cats:
         return "search", "the whole site closed from indexing", 0, 0
-    de = live("deindex")
+    de = live("deindex") if "not_yet" not in cats else None
     if de is not None:
         pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
         if not (de.label.startswith("removed") and pages and max(pages) < PAGES_AT_SCALE):

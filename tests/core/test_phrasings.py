@@ -59,6 +59,12 @@ URGENT = [
     "Главная страница исключена из поиска",
     "из индекса удалили главную, по site: её нет",
     "Главная страница сайта отдаёт ошибку",
+    # dead, no orders, most of the traffic lost, no longer found
+    "Hi, our shop is completely dead since 8am",
+    "Nobody can place an order, the cart throws an error",
+    "We've lost almost all our organic traffic overnight",
+    "We don't show up on Google anymore, even for our own name",
+    "По брендовому запросу нас больше не находит",
     # the ads still off
     "кампании с ночи стоят, модерация всё ещё не пропустила",
 ]
@@ -84,6 +90,10 @@ NOT_URGENT = [
     "Cost per click is down 50% after the bid changes",
     "Трафик раздела упал на 60% — мы его закрыли, как договаривались",
     "В воскресенье переезд на новый сервер, сайт будет недоступен час-два",
+    # not there yet is an aspiration, not a fall
+    "Не находит по запросу «купить диван недорого», а мы хотим туда попасть",
+    "We're not showing up for 'family tours' yet — when can we expect that?",
+    "Found a few dead links in the blog",
 ]
 
 
