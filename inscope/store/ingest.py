@@ -40,6 +40,10 @@ ThreadCache = dict[tuple[str, str], tuple[int, str, bool]]
 """(account, conversation) → (thread id, title, adoptable), kept by the store across batches."""
 
 
+_meta_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+"""``json.dumps(meta, ensure_ascii=False, default=str)``, without building an encoder per item."""
+
+
 @dataclass(slots=True)
 class ApplyResult:
     """What ``apply_batch`` changed: inserted and updated message counts, touched threads."""
@@ -119,7 +123,7 @@ def apply(
         if it.members:
             members[tid] = it.members
         edited = _ts(it.edited_at)
-        meta = json.dumps(it.meta, ensure_ascii=False, default=str) if it.meta else "{}"
+        meta = _meta_json(it.meta) if it.meta else "{}"
         if it.external_id not in known and it.external_id not in seen_new:
             seen_new.add(it.external_id)
             if it.author.is_me:
@@ -192,8 +196,10 @@ def apply(
         c.execute("INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
                   (max_before,))
         inserted = len(new_rows)
-    for tid, mem in members.items():
-        c.execute("UPDATE threads SET members = ? WHERE id = ?", (json.dumps(list(mem)), tid))
+    if members:
+        # A card's members rarely change: an unchanged list is not rewritten.
+        c.executemany("UPDATE threads SET members = ?1 WHERE id = ?2 AND members IS NOT ?1",
+                      [(json.dumps(list(mem)), tid) for tid, mem in members.items()])
     refresh_threads(c, touched, None if triage_later else triage, {
         tid: None if tid in recount or (dl := deltas.get(tid)) is None else (int(dl[0]), dl[1])
         for tid in touched}, am_spoke)
