@@ -168,9 +168,8 @@ def _summarised(c: sqlite3.Connection, tid: int, th: Sequence[Any], last: Sequen
 
 def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn) -> None:
     """Assess each thread's newest ``RECENT`` live messages (one indexed query per thread)
-    and store what changed; their
-    untriaged marks (``inscope.store.untriaged``) go in the same transaction.  A thread
-    without a live message keeps the triage it had."""
+    and store what changed; their untriaged marks (``inscope.store.untriaged``) go in the
+    same transaction.  A thread without a live message keeps the triage it had."""
     ids = list(dict.fromkeys(tids))
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
