@@ -230,6 +230,15 @@ class SyncEngine:
         triage = self.hooks.triage()
         return 0 if triage is None else self.store.triage_pending(triage, account)
 
+    def _triage_leftovers(self) -> None:
+        """At the start: triage what a crash left marked.  A refusal (the database locked by
+        another program) does not stop the start: each account's round ends with the same
+        triage, and a failure there is the account's visible status."""
+        try:
+            self.triage_pending()
+        except StoreError as e:
+            log.warning("triage of the threads left from the last run failed: %s", e)
+
     async def _fetch(self, conn: Connector, cursor: str | None) -> Batch:
         """``conn.fetch(cursor)``; the first fetch still running after WARM_AFTER seconds has
         the rules warmed meanwhile (``Hooks.warm``, once per engine)."""
@@ -359,7 +368,7 @@ class SyncEngine:
         """One round over every account, then the outbox.  Never raises for a source failure."""
         report = SyncReport()
         self.retriage_if_rules_changed(report)
-        self.triage_pending()
+        self._triage_leftovers()
         report.errors.update({b.name: b.message for b in self.broken.values()})
         if not self._reconciled:
             await self.reconcile_pending(report)
@@ -555,7 +564,7 @@ class SyncEngine:
         first = SyncReport()
         first.errors.update({b.name: b.message for b in self.broken.values()})
         self.retriage_if_rules_changed(first)
-        self.triage_pending()
+        self._triage_leftovers()
         await self.reconcile_pending(first)
         self._reconciled = True
         on_round(first)

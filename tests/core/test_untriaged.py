@@ -10,7 +10,7 @@ from pathlib import Path
 
 from connectors.base import Author, Batch, Item, SourceError
 from inscope.model import Assessment, MsgFacts, Priority
-from inscope.store import Store, summary
+from inscope.store import Store, StoreError, TriageFn, summary
 from inscope.sync import Hooks, SyncEngine
 from tests.core.test_sync import ScriptedSource
 from tests.helpers import project_of, role_of, triage
@@ -134,3 +134,22 @@ def test_any_triage_of_a_thread_clears_its_mark(tmp_path: Path) -> None:
     _apply(store, PAGES[2], "3", triage_later=True)
     store.retriage(triage)
     assert store.untriaged() == []
+
+
+async def test_a_refused_triage_at_the_start_does_not_stop_the_round(tmp_path: Path) -> None:
+    store = _store(tmp_path / "inscope.db")
+    _apply(store, PAGES[0], "1", triage_later=True)  # left by a crash
+    real = store.triage_pending
+    calls: list[str | None] = []
+
+    def locked_at_first(triage: TriageFn, account: str | None = None) -> int:
+        calls.append(account)
+        if account is None:
+            raise StoreError("database is locked by another program")
+        return real(triage, account)
+
+    store.triage_pending = locked_at_first  # type: ignore[method-assign]
+    eng = SyncEngine(store, {"tg": ScriptedSource("tg", PAGES[:2])}, Hooks(project_of, role_of, lambda: triage))
+    rep = await eng.sync_all()
+    assert calls == [None, "tg"] and rep.inserted == 6 and not rep.errors
+    assert store.untriaged() == [], "the account's round triaged its leftovers with its own"
