@@ -3,6 +3,9 @@
 Invariants are numbered as in docs/architecture.md, Invariants:
 
 - Each batch is applied with its cursor in one transaction (invariant 3).
+- Triage waits for the end of an account's round, so a thread in many batches of a
+  backfill is assessed once (``Store.triage_pending``); the batches mark their threads
+  in their own transactions, and what a crash leaves marked is triaged at the next start.
 - One failing source never stops the others (invariant 4): every failure is an
   account status with a backoff, never a traceback.
 - The outbox is drained in order; a ``sending`` row left by a crash is
@@ -174,6 +177,8 @@ class SyncEngine:
         st.state = "syncing"
         if self.hooks.alerts:
             self._seen()  # before anything new is stored, so what arrives now is new
+        arrived: set[int] = set()  # threads with new messages this round
+        failure: SourceError | None = None
         try:
             for _ in range(MAX_PAGES_PER_ROUND):
                 batch = await self._fetch(conn, self.store.cursor(name))
@@ -183,29 +188,56 @@ class SyncEngine:
                 for event in batch.events:
                     self._apply_event(name, event, report, joins)
                 report.notes.extend(f"{name}: {note}" for note in batch.notes)
+                # Triage waits for the end of the round: a thread in many of its batches
+                # is assessed once (the marks are crash safe: inscope.store.untriaged).
                 res = self.store.apply_batch(
                     name, batch.items, batch.cursor, project_of=self.hooks.project_of,
-                    role_of=self.hooks.role_of, role_in=self.hooks.role_in, triage=self.hooks.triage(),
-                    joins=joins,
+                    role_of=self.hooks.role_of, role_in=self.hooks.role_in,
+                    triage_later=self.hooks.triage() is not None, joins=joins,
                 )
                 report.inserted += res.inserted
                 report.updated += res.updated
                 report.threads |= res.threads
                 st.items += res.inserted
-                if res.inserted and res.threads:
-                    report.alerts.extend(self._urgent_arrivals(res.threads))
+                if res.inserted:
+                    arrived |= res.threads
                 if not batch.more:
                     break
         except SourceError as e:
-            self._fail(st, e, report)
+            failure = e
         except Exception as e:  # a connector bug must not stop the other sources
             log.exception("sync of %s failed", name)
-            self._fail(st, SourceError(f"{type(e).__name__}: {redact(str(e))}"), report)
+            failure = SourceError(f"{type(e).__name__}: {redact(str(e))}")
+        try:
+            # Also after a failure: what the round did store is triaged now, not next round.
+            self.triage_pending(name)
+            if arrived:
+                report.alerts.extend(self._urgent_arrivals(arrived))
+        except Exception as e:  # a store refusal (locked, disk full) is the account's status
+            log.exception("triage after the sync of %s failed", name)
+            failure = failure or SourceError(f"{type(e).__name__}: {redact(str(e))}")
+        if failure is not None:
+            self._fail(st, failure, report)
         else:
             st.state, st.message, st.failures, st.last_ok = "ok", "", 0, self.clock()
             self.store.set_account_status(name, "ok", disabled=False)
             if isinstance(conn, MarksRead):
                 await self._send_read_marks(name, conn, report)
+
+    def triage_pending(self, account: str | None = None) -> int:
+        """Assess the threads whose triage waits (of ``account``, or all): the end of an
+        account's round, and at the start what a crash or a failed round left."""
+        triage = self.hooks.triage()
+        return 0 if triage is None else self.store.triage_pending(triage, account)
+
+    def _triage_leftovers(self) -> None:
+        """At the start: triage what a crash left marked.  A refusal (the database locked by
+        another program) does not stop the start: each account's round ends with the same
+        triage, and a failure there is the account's visible status."""
+        try:
+            self.triage_pending()
+        except StoreError as e:
+            log.warning("triage of the threads left from the last run failed: %s", e)
 
     async def _fetch(self, conn: Connector, cursor: str | None) -> Batch:
         """``conn.fetch(cursor)``; the first fetch still running after WARM_AFTER seconds has
@@ -336,6 +368,7 @@ class SyncEngine:
         """One round over every account, then the outbox.  Never raises for a source failure."""
         report = SyncReport()
         self.retriage_if_rules_changed(report)
+        self._triage_leftovers()
         report.errors.update({b.name: b.message for b in self.broken.values()})
         if not self._reconciled:
             await self.reconcile_pending(report)
@@ -531,6 +564,7 @@ class SyncEngine:
         first = SyncReport()
         first.errors.update({b.name: b.message for b in self.broken.values()})
         self.retriage_if_rules_changed(first)
+        self._triage_leftovers()
         await self.reconcile_pending(first)
         self._reconciled = True
         on_round(first)

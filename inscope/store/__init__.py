@@ -12,6 +12,8 @@ decides the transactions and owns the per-connection thread cache):
 - ``ingest``    ``apply_batch``: items and the cursor in one transaction — invariant 3
   (docs/architecture.md, Invariants), thread lookup / adoption / refresh, rekeying
 - ``views``     reads for the UI: view index, the first page, rows by id, counts, search, messages
+- ``refresh``   a thread's summary and state after its messages, and its triage, in bulk
+- ``untriaged`` the threads whose triage waits for the end of the sync round (crash safe)
 - ``summary``   the thread counts kept by triggers (every count the UI shows), the Inbox order index
 - ``outbox``    queueing (now or held until a send time), rows, guarded moves, promotion of
   due held rows, ``record_sent``; a reply is queued before the composer closes: invariant 1
@@ -46,6 +48,7 @@ from inscope.store import (
     outbox,
     reports,
     schema,
+    untriaged,
     views,
 )
 from inscope.store import projects as project_table
@@ -69,6 +72,10 @@ __all__ = [
     "InboxGate", "OutboxRow", "ProjectActivity", "ProjectFn", "RoleFn", "RoleInFn", "Store",
     "StoreError", "TriageFn", "WakeUp", "explain",
 ]
+
+
+TRIAGE_CHUNK = 2000
+"""Threads ``Store.triage_pending`` assesses per transaction (about half a second)."""
 
 
 class Store:
@@ -235,6 +242,7 @@ class Store:
         triage: TriageFn | None = None,
         move_cursor: bool = True,
         joins: Sequence[tuple[str, str]] = (),
+        triage_later: bool = False,
     ) -> ApplyResult:
         """Store ``items`` and move ``account``'s cursor to ``cursor`` in ONE transaction.
 
@@ -242,6 +250,9 @@ class Store:
         or a deletion, which update the stored message.  ``joins`` are
         ``(absorbed, into)`` conversations to merge first, in the same transaction
         (``ingest.join_conversations``): the batch's items already use ``into``.
+        ``triage_later``: the touched threads get their count, newest message and state
+        now and are marked untriaged in this transaction; :meth:`triage_pending` assesses
+        them (the sync engine: once per thread, at the end of the account's round).
         """
         if not items and not joins and move_cursor and self.cursor(account) == cursor:
             return ApplyResult(0, 0, set())  # nothing new: not even a transaction
@@ -251,15 +262,34 @@ class Store:
                 for absorbed, into in joins:
                     ingest.join_conversations(c, account, absorbed, into)
             return self._apply(c, account, items, cursor, project_of=project_of, role_of=role_of,
-                               role_in=role_in, triage=triage, move_cursor=move_cursor)
+                               role_in=role_in, triage=triage, move_cursor=move_cursor,
+                               triage_later=triage_later)
 
     def _apply(self, c: sqlite3.Connection, account: str, items: Sequence[Item], cursor: str | None, *,
                project_of: ProjectFn, role_of: RoleFn, role_in: RoleInFn | None,
-               triage: TriageFn | None, move_cursor: bool) -> ApplyResult:
+               triage: TriageFn | None, move_cursor: bool, triage_later: bool = False) -> ApplyResult:
         # The body of apply_batch inside the caller's transaction; a method (not a bare call)
         # because record_sent goes through it too and the crash tests wrap it there.
         return ingest.apply(c, self._thread_cache, account, items, cursor, project_of=project_of,
-                            role_of=role_of, role_in=role_in, triage=triage, move_cursor=move_cursor)
+                            role_of=role_of, role_in=role_in, triage=triage, move_cursor=move_cursor,
+                            triage_later=triage_later)
+
+    def untriaged(self, account: str | None = None) -> list[int]:
+        """Threads whose triage waits (``apply_batch(triage_later=True)``), of ``account`` or all."""
+        return untriaged.pending(self.conn, account)
+
+    def triage_pending(self, triage: TriageFn, account: str | None = None) -> int:
+        """Assess the threads waiting for their triage (of ``account``, or all); returns how many.
+
+        One transaction per ``TRIAGE_CHUNK`` threads, each storing its assessments and
+        removing their marks together: a user's write waits for one chunk, never for a
+        whole backfill's triage.  Nothing waiting: no transaction at all.
+        """
+        ids = untriaged.pending(self.conn, account)
+        for i in range(0, len(ids), TRIAGE_CHUNK):
+            with self.tx() as c:
+                ingest.triage_threads(c, ids[i:i + TRIAGE_CHUNK], triage)
+        return len(ids)
 
     def retriage(self, triage: TriageFn, thread_ids: Iterable[int] | None = None) -> int:
         """Recompute triage for some threads (or all): config changed, a window boundary passed."""

@@ -1,5 +1,6 @@
 """Ingest: store a batch of items, find or adopt their threads, refresh those threads
-(``inscope.store.refresh``: each touched thread once per batch).
+(``inscope.store.refresh``: each touched thread once per batch; with ``triage_later``
+their triage waits for the end of the sync round, ``inscope.store.untriaged``).
 
 ``apply`` runs inside the caller's transaction and writes the account's cursor
 in it, so a cursor moves only with what it covers — invariant 3
@@ -20,11 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from inscope.model import UNSORTED
-from inscope.store import accounts, batch, projects, states
-from inscope.store.refresh import TriageFn, refresh_thread, refresh_threads
+from inscope.store import accounts, batch, projects, states, untriaged
+from inscope.store.refresh import TriageFn, refresh_thread, refresh_threads, triage_threads
 
 __all__ = ["ApplyResult", "ProjectFn", "RoleFn", "RoleInFn", "ThreadCache", "TriageFn", "apply",
-           "join_conversations", "refresh_thread", "rekey_conversation", "retriage", "thread_for"]
+           "join_conversations", "refresh_thread", "rekey_conversation", "retriage", "thread_for",
+           "triage_threads"]
 
 if TYPE_CHECKING:
     from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
@@ -36,6 +38,10 @@ the AM and the clients are, even for an item that routes nowhere on its own (an 
 ProjectFn = Callable[["Item"], str | None]
 ThreadCache = dict[tuple[str, str], tuple[int, str, bool]]
 """(account, conversation) → (thread id, title, adoptable), kept by the store across batches."""
+
+
+_meta_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+"""``json.dumps(meta, ensure_ascii=False, default=str)``, without building an encoder per item."""
 
 
 @dataclass(slots=True)
@@ -77,8 +83,13 @@ def apply(
     role_in: RoleInFn | None,
     triage: TriageFn | None,
     move_cursor: bool,
+    triage_later: bool = False,
 ) -> ApplyResult:
-    """Store ``items`` and (if ``move_cursor``) ``account``'s cursor, in ``c``'s transaction."""
+    """Store ``items`` and (if ``move_cursor``) ``account``'s cursor, in ``c``'s transaction.
+
+    ``triage_later``: the touched threads are summarised now and marked untriaged instead
+    of assessed (``triage`` is not called); ``Store.triage_pending`` assesses them.
+    """
     t0 = time.time()
     inserted = updated = 0
     touched: set[int] = set()
@@ -112,7 +123,7 @@ def apply(
         if it.members:
             members[tid] = it.members
         edited = _ts(it.edited_at)
-        meta = json.dumps(it.meta, ensure_ascii=False, default=str) if it.meta else "{}"
+        meta = _meta_json(it.meta) if it.meta else "{}"
         if it.external_id not in known and it.external_id not in seen_new:
             seen_new.add(it.external_id)
             if it.author.is_me:
@@ -185,11 +196,15 @@ def apply(
         c.execute("INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
                   (max_before,))
         inserted = len(new_rows)
-    for tid, mem in members.items():
-        c.execute("UPDATE threads SET members = ? WHERE id = ?", (json.dumps(list(mem)), tid))
-    refresh_threads(c, touched, triage, {
+    if members:
+        # A card's members rarely change: an unchanged list is not rewritten.
+        c.executemany("UPDATE threads SET members = ?1 WHERE id = ?2 AND members IS NOT ?1",
+                      [(json.dumps(list(mem)), tid) for tid, mem in members.items()])
+    refresh_threads(c, touched, None if triage_later else triage, {
         tid: None if tid in recount or (dl := deltas.get(tid)) is None else (int(dl[0]), dl[1])
         for tid in touched}, am_spoke)
+    if triage_later:
+        untriaged.mark(c, account, touched)
     if move_cursor and (new_rows or touched or not accounts.cursor_is(c, account, cursor)):
         # A quiet round (nothing new, same cursor) writes no row at all.
         accounts.store_cursor(c, account, cursor, t0)

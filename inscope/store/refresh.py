@@ -1,10 +1,20 @@
-"""Thread refresh: a thread's summary, state and triage, recomputed from its messages.
+"""Thread refresh: a thread's summary and state after its messages, and its triage.
 
-``refresh_threads`` does a set of threads in the caller's transaction: their rows are
-read in chunks (one query per chunk), each thread's newest ``RECENT`` messages with one
-indexed query, and the updates go out as one ``executemany`` per set of columns.  What
-each thread ends up with is exactly what refreshing it alone gives (``refresh_thread``):
-a thread's refresh reads only its own row and messages.
+Two steps, each over a set of threads in the caller's transaction and in bulk (thread rows
+read in chunks of ``CHUNK``, one query per chunk; updates as one ``executemany`` per set of
+columns); a state or triage column whose value did not change is not written:
+
+- :func:`summarise` — count, newest message, the state machine's transition
+  (``states.thread_after_messages``).  It runs with every batch: a transition depends on
+  the state the previous batch left (a client message reopens a done thread, then my
+  reply answers it; taken together the thread would have stayed done).
+- :func:`triage_threads` — the assessment of the thread's newest ``RECENT`` messages.  It
+  is a function of those messages, the project and the card members only, so a sync
+  round can leave it to its end and assess each thread once however many of its batches
+  touched it (``inscope.store.untriaged``).
+
+``refresh_threads`` is both.  What each thread ends up with is exactly what refreshing it
+alone gives (``refresh_thread``): a thread's refresh reads only its own row and messages.
 """
 
 from __future__ import annotations
@@ -13,10 +23,11 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from inscope.model import Assessment, MsgFacts, Priority
-from inscope.store import events, states
+from inscope.store import events, states, untriaged
 
 TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
 """(project_id, project_name, recent message facts, card members) → Assessment."""
@@ -30,17 +41,31 @@ long chat costs no more than a short one."""
 
 CHUNK = 500  # thread rows read per query (well under SQLite's 999 bound parameters)
 
-_THREAD = ("SELECT t.id, t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.project_id, "
-           "t.members, p.name, t.msg_count, t.relevance_override, t.account, t.conversation, t.source, "
-           "t.title, t.priority, t.relevance, t.urgent "
-           "FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id IN ")
+TRIAGED = ("relevance", "scope", "scope_reason", "priority", "reasons", "due_at", "urgent",
+           "urgent_reason", "relevance_reason", "scope_service")
+"""The thread columns an assessment sets."""
 
-# The newest RECENT messages, with who wrote the message each one answers (a reply to my
+_SUMMARY = ("SELECT t.id, t.state, t.snooze_kind, t.last_client_at, t.priority_override, t.msg_count, "
+            "(SELECT m.id FROM messages m WHERE m.thread_id = t.id AND m.deleted = 0 "
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT 1) "
+            "FROM threads t WHERE t.id IN ")
+_NEWEST = "SELECT id, role, text, created_at, is_me, author_name FROM messages WHERE id IN "
+
+_TRIAGE = ("SELECT t.id, t.project_id, p.name, t.members, t.relevance_override, t.account, "
+           "t.conversation, t.source, t.title, "
+           + ", ".join(f"t.{k}" for k in TRIAGED)
+           + " FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id IN ")
+
+# What triage reads of a message, with who wrote the message it answers (a reply to my
 # message is addressed to me): one indexed lookup per reply.
-_RECENT = ("SELECT m.role, m.text, m.created_at, m.mentions_me, m.is_me, m.author_name, m.id, "
-           "coalesce(nullif(m.author_handle, ''), m.author_email), m.addr, r.is_me, r.role "
-           "FROM messages m LEFT JOIN messages r ON r.account = m.account "
-           "AND r.external_id = m.reply_to "
+_FACTS = ("m.role, m.text, m.created_at, m.mentions_me, m.is_me, m.author_name, m.id, "
+          "coalesce(nullif(m.author_handle, ''), m.author_email), m.addr, r.is_me, r.role")
+_REPLIED = "LEFT JOIN messages r ON r.account = m.account AND r.external_id = m.reply_to"
+
+# The newest RECENT live messages of one thread, newest first, by its index.  One query
+# per thread measured faster than one per chunk ranking the chunk's messages (a window
+# function, or a correlated IN per thread): SQLite's cost is reading the rows, not the calls.
+_RECENT = (f"SELECT {_FACTS} FROM messages m {_REPLIED} "
            "WHERE m.thread_id = ? AND m.deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT ?")
 
 
@@ -59,7 +84,18 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
 def refresh_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn | None,
                     deltas: Mapping[int, Delta | None] | None = None,
                     am_spoke: set[int] | frozenset[int] = frozenset()) -> None:
-    """``refresh_thread`` for each of ``tids`` (each once), in ``c``'s transaction.
+    """``refresh_thread`` for each of ``tids`` (each once), in ``c``'s transaction:
+    :func:`summarise`, then (with a ``triage``) :func:`triage_threads`."""
+    ids = list(dict.fromkeys(tids))
+    summarise(c, ids, deltas, am_spoke)
+    if triage is not None:
+        triage_threads(c, ids, triage)
+
+
+def summarise(c: sqlite3.Connection, tids: Iterable[int],
+              deltas: Mapping[int, Delta | None] | None = None,
+              am_spoke: set[int] | frozenset[int] = frozenset()) -> None:
+    """Each thread's count, newest message and state after its messages changed.
 
     ``deltas`` maps a thread to its inserts-only delta (missing or ``None``: recount);
     ``am_spoke`` are the threads with a new message from their account manager.
@@ -67,27 +103,26 @@ def refresh_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn
     ids = list(dict.fromkeys(tids))
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
-        rows = {r[0]: r[1:] for r in c.execute(_THREAD + f"({','.join('?' * len(chunk))})", chunk)}
+        rows = {r[0]: r[1:] for r in c.execute(_SUMMARY + _marks(len(chunk)), chunk)}
+        newest_ids = [r[-1] for r in rows.values() if r[-1] is not None]
+        newest = {r[0]: r[1:] for r in c.execute(_NEWEST + _marks(len(newest_ids)), newest_ids)}
         updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for tid in chunk:
             th = rows.get(tid)
             if th is None:
                 continue  # gone meanwhile (merged into another thread): nothing to refresh
-            sets = _refreshed(c, tid, th, triage, (deltas or {}).get(tid), tid in am_spoke)
+            last = newest.get(th[-1]) if th[-1] is not None else None
+            sets = _summarised(c, tid, th[:-1], last, (deltas or {}).get(tid), tid in am_spoke)
             updates.setdefault(tuple(sets), []).append((*sets.values(), tid))
-        for cols, values in updates.items():
-            c.executemany(f"UPDATE threads SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", values)
+        _write(c, updates)
 
 
-def _refreshed(c: sqlite3.Connection, tid: int, th: Sequence[Any], triage: TriageFn | None,
-               delta: Delta | None, am_spoke: bool) -> dict[str, Any]:
-    """The columns of thread ``tid`` (its row ``th``) to update, after its messages."""
-    (state, snooze_kind, prev_client_at, override, pid, members, pname, prev_count,
-     relevance_override, account, conversation, source, title, *stored) = th
-    current = {"state": state, "priority_override": override,
-               **dict(zip(("priority", "relevance", "urgent"), stored, strict=True))}
-    recent = c.execute(_RECENT, (tid, RECENT)).fetchall()
-    if not recent:
+def _summarised(c: sqlite3.Connection, tid: int, th: Sequence[Any], last: Sequence[Any] | None,
+                delta: Delta | None, am_spoke: bool) -> dict[str, Any]:
+    """The columns of thread ``tid`` (its row ``th``, its newest live message ``last``) to
+    update after its messages."""
+    state, snooze_kind, prev_client_at, override, prev_count = th
+    if last is None:
         return {"msg_count": 0}
     if delta is None:
         count, last_client_at = c.execute(
@@ -99,13 +134,12 @@ def _refreshed(c: sqlite3.Connection, tid: int, th: Sequence[Any], triage: Triag
         # Only inserts since the last refresh: O(1) instead of a scan of a long chat.
         count = (prev_count or 0) + delta[0]
         last_client_at = max((x for x in (prev_client_at, delta[1]) if x is not None), default=None)
-    last_role, text, last_at, _, last_is_me, author = recent[0][:6]
+    last_role, text, last_at, last_is_me, author = last
     new_client_msg = last_client_at is not None and (prev_client_at is None or last_client_at > prev_client_at)
     new_state, resolved_by_am = states.thread_after_messages(
         state, snooze_kind, last_is_me=bool(last_is_me), new_client_msg=new_client_msg,
         last_role=last_role, am_spoke=am_spoke)
-    if new_client_msg:
-        override = None  # a manual priority sticks until the next client message
+    new_override = None if new_client_msg else override  # a manual priority sticks until then
     sets: dict[str, Any] = {
         "last_text": _one_line(text)[:500],
         "last_author": author,
@@ -113,9 +147,13 @@ def _refreshed(c: sqlite3.Connection, tid: int, th: Sequence[Any], triage: Triag
         "last_at": last_at,
         "last_client_at": last_client_at,
         "msg_count": count,
-        "state": new_state,
-        "priority_override": override,
     }
+    # An unchanged state or override stays out of the UPDATE: writing it anyway rewrites
+    # its index entries and fires the thread summary's trigger for nothing.
+    if new_state != state:
+        sets["state"] = new_state
+    if new_override != override:
+        sets["priority_override"] = new_override
     if states.leaves_snooze(state, new_state):
         sets.update(snooze_until=None, snooze_kind=None, snooze_reason="")
     if resolved_by_am:
@@ -125,24 +163,52 @@ def _refreshed(c: sqlite3.Connection, tid: int, th: Sequence[Any], triage: Triag
                   (time.time(), tid))
         # Not an undoable "resolve": the user did not do it, so z must not take it back.
         events.log(c, "resolved_by_am", tid, {"before": before, "by": author})
-    if triage is not None:
-        conv = f"{account}:{conversation}"
-        subject = title if source == "email" else ""  # a card name or chat title is no message
-        facts = [
-            MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
-                     id=r[6], author=r[5] or "", handle=r[7] or "", addr=r[8] or "",
-                     reply_to_me=bool(r[9]), reply_to_role=r[10] or "", conversation=conv,
-                     subject=subject)
-            for r in reversed(recent)
-        ]
-        sets.update(_triaged(triage(pid, pname, facts, tuple(json.loads(members))), relevance_override))
-    # Unchanged state, priority, urgency and relevance stay out of the UPDATE: writing them anyway
-    # rewrites their index entries and fires the thread summary's trigger for nothing.
-    return {k: v for k, v in sets.items() if k not in current or current[k] != v}
+    return sets
+
+
+def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn) -> None:
+    """Assess each thread's newest ``RECENT`` live messages (one indexed query per thread)
+    and store what changed; their untriaged marks (``inscope.store.untriaged``) go in the
+    same transaction.  A thread without a live message keeps the triage it had."""
+    ids = list(dict.fromkeys(tids))
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        rows = {r[0]: r[1:] for r in c.execute(_TRIAGE + _marks(len(chunk)), chunk)}
+        updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for tid in chunk:
+            th = rows.get(tid)
+            if th is None:
+                continue  # gone meanwhile (merged into another thread)
+            msgs = c.execute(_RECENT, (tid, RECENT)).fetchall()
+            if not msgs:
+                continue
+            sets = _assessed(tid, th, msgs, triage)
+            if sets:
+                updates.setdefault(tuple(sets), []).append((*sets.values(), tid))
+        _write(c, updates)
+        untriaged.clear(c, chunk)
+
+
+def _assessed(tid: int, th: Sequence[Any], recent: Sequence[Any], triage: TriageFn) -> dict[str, Any]:
+    """The triage columns of thread ``tid`` (its row ``th``) that the assessment of its
+    newest messages ``recent`` (newest first) changes."""
+    pid, pname, members, relevance_override, account, conversation, source, title, *stored = th
+    conv = f"{account}:{conversation}"
+    subject = title if source == "email" else ""  # a card name or chat title is no message
+    facts = [
+        MsgFacts(role=r[0], text=r[1], created_at=r[2], mentions_me=bool(r[3]), is_me=bool(r[4]),
+                 id=r[6], author=r[5] or "", handle=r[7] or "", addr=r[8] or "",
+                 reply_to_me=bool(r[9]), reply_to_role=r[10] or "", conversation=conv,
+                 subject=subject)
+        for r in reversed(recent)
+    ]
+    new = _triaged(triage(pid, pname, facts, _members(members)), relevance_override)
+    return {k: v for (k, v), old in zip(new.items(), stored, strict=True) if v != old}
 
 
 def _triaged(a: Assessment, relevance_override: str | None) -> dict[str, Any]:
-    """The thread columns an assessment sets (a relevance set by hand sticks)."""
+    """The thread columns an assessment sets (a relevance set by hand sticks), in the
+    order of ``TRIAGED``."""
     relevance: str = a.relevance
     relevance_reason = a.relevance_reason
     if relevance_override:
@@ -155,11 +221,33 @@ def _triaged(a: Assessment, relevance_override: str | None) -> dict[str, Any]:
     return {
         "relevance": relevance, "scope": a.scope, "scope_reason": a.scope_reason,
         "priority": max(int(Priority.HIGH), int(a.priority)),
-        "reasons": json.dumps(list(a.reasons), ensure_ascii=False),
+        "reasons": _reasons_json(tuple(a.reasons)),
         "due_at": a.due_at, "urgent": int(urgent and relevance != "noise"),
         "urgent_reason": a.urgent_reason or ("urgent" if urgent else ""),
         "relevance_reason": relevance_reason, "scope_service": a.scope_service,
     }
+
+
+@lru_cache(maxsize=4096)
+def _reasons_json(reasons: tuple[str, ...]) -> str:
+    # Few distinct reason lists exist (the rules' phrases): encoded once each.
+    return json.dumps(list(reasons), ensure_ascii=False)
+
+
+@lru_cache(maxsize=4096)
+def _members(stored: str) -> tuple[str, ...]:
+    # Card members as stored (a JSON list); most threads share '[]' or a board's few lists.
+    return tuple(json.loads(stored))
+
+
+def _write(c: sqlite3.Connection, updates: Mapping[tuple[str, ...], list[tuple[Any, ...]]]) -> None:
+    for cols, values in updates.items():
+        if cols:
+            c.executemany(f"UPDATE threads SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", values)
+
+
+def _marks(n: int) -> str:
+    return f"({','.join('?' * n)})"
 
 
 def _one_line(text: str) -> str:

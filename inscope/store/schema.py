@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inscope.store import summary
+from inscope.store import summary, untriaged
 from inscope.store.errors import StoreError, explain
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 BUSY_TIMEOUT = 10.0
 """Seconds a write waits for another writer before it is refused as "locked".  Our own
@@ -253,8 +253,16 @@ def _migration_7(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE INDEX threads_state ON threads (state)")
 
 
+def _migration_8(db: sqlite_utils.Database) -> None:
+    # A sync round triages each thread once, at its end: the threads a batch touched wait
+    # in `untriaged` (inscope.store.untriaged), written with the batch, so a crash before
+    # the round's end leaves them for the next sync instead of stale forever.
+    db.conn.execute(untriaged.DDL)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
+    _migration_8,
 ]
 
 
