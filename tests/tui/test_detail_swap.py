@@ -195,3 +195,33 @@ async def test_neighbours_of_a_cached_thread_are_laid_out_after_its_frame(
         await settle(pilot)
         after = lst.index.thread_at(lst.index.step(lst.cursor, 1) or -1)
         assert started and after in started[0] and after in screen._docs
+
+
+async def test_line_scrollbars_draw_what_textuals_scrollbar_draws(tmp_path: Path) -> None:
+    """The pane's and the list's scrollbars, at the top, the middle and the end, hovered and
+    not: the rows built directly equal Textual's rendering of the same bar."""
+    from textual.geometry import Offset
+
+    from tui.widgets.scrollbar import LineScrollBar
+
+    app = _inbox(tmp_path)
+    async with app.run_test(size=(140, 9)) as pilot:
+        await settle(pilot)
+        pane, lst = app.inbox_screen._detail, app.inbox
+        _select(app, _thread_of(app, 40))
+        await settle(pilot)
+        for widget in (pane, lst):
+            bar = widget.vertical_scrollbar
+            assert isinstance(bar, LineScrollBar) and widget.show_vertical_scrollbar
+            for y in (0, widget.max_scroll_y // 2, widget.max_scroll_y):
+                widget.scroll_to(y=y, animate=False, immediate=True)
+                for hover, grab in ((False, None), (True, None), (False, Offset(0, 1))):
+                    bar.mouse_over, bar.grabbed = hover, grab
+                    await pilot.pause()
+                    region = Region(0, 0, bar.size.width, bar.size.height)
+                    bar.refresh()  # Textual's path re-renders the bar from scratch
+                    bar._styles_cache.clear()
+                    textual = [list(s) for s in Widget.render_lines(bar, region)]
+                    assert [list(s) for s in bar.render_lines(region)] == textual, (widget, y, hover, grab)
+            assert len(bar._bars) >= 3  # drawn directly (kept per thumb), not by Textual
+            bar.mouse_over, bar.grabbed = False, None

@@ -34,12 +34,14 @@ from textual.binding import BindingType
 from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
 from inscope.i18n import _
 from tui.bindings import bindings_for
 from tui.lru import LRU
+from tui.widgets.scrollbar import vertical_line_scrollbar
 
 if TYPE_CHECKING:
     # The document and its layout are imported with the first conversation (in the worker
@@ -126,6 +128,12 @@ class DetailPane(ScrollView, can_focus=True):
         self._frame: tuple[int, int, Style] | None = None
         self._chrome: _Chrome | None = None
         self._probing = False  # drawing the empty row the chrome is taken from
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The scrollbar, drawn row by row (``tui.widgets.scrollbar``): it moves with every
+        new conversation or page, and Textual's own one costs ~3 ms a move."""
+        return vertical_line_scrollbar(self)
 
     # -- content -------------------------------------------------------------------------
 
