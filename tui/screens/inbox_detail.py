@@ -165,7 +165,7 @@ class InboxDetail(InboxActions):
 
     def on_detail_loaded(self, msg: DetailLoaded) -> None:
         """Keep the laid-out doc; show it if it is the one wanted (and not debounced)."""
-        if msg.last:
+        if msg.last and self._deferred is None:  # (a deferred load is still owed)
             self._prefetching = False
         if msg.doc is not None:
             self._docs.put(msg.thread_id, msg.doc, msg.epoch)
