@@ -85,6 +85,7 @@ class ConversationDoc:
         self.thread_id = thread_id
         self._tail = tail
         self._layouts: dict[int, Layout] = {}
+        self._tails: dict[tuple[int, int], Layout] = {}  # first paints, by (width, rows)
         self._lock = Lock()
         if callable(paras):
             self._paras: list[Para] | None = None
@@ -123,11 +124,16 @@ class ConversationDoc:
                          for p in self.paras)
 
     def tail_layout(self, width: int, min_rows: int) -> Layout:
-        """Just the last paragraphs, at least ``min_rows`` rows of them (cost O(screen))."""
+        """Just the last paragraphs, at least ``min_rows`` rows of them (cost O(screen)).
+
+        Kept per (width, rows): the loader's worker wraps them, the pane's first paint reuses them.
+        """
         if (full := self.cached_layout(width)) is not None:
             return full
         with self._lock:
             built = self._paras is not None
+            if (kept := self._tails.get((width, min_rows))) is not None:
+                return kept
         # Every message takes at least three rows, so ``min_rows`` messages always suffice.
         paras = self.paras if built or self._tail is None else self._tail(min_rows)
         chunks: list[tuple[int, list[tuple[Run, ...]]]] = []
@@ -144,7 +150,12 @@ class ConversationDoc:
             para_of_row.extend([idx] * len(wrapped))
         if not built and self._tail is not None:
             para_of_row = [-1] * len(rows)  # indices into the full doc are not known yet
-        return Layout(width, rows, para_of_row, partial=True)
+        result = Layout(width, rows, para_of_row, partial=True)
+        with self._lock:
+            if len(self._tails) >= 4:
+                self._tails.clear()  # a resize storm: keep memory bounded
+            self._tails[(width, min_rows)] = result
+        return result
 
     def cached_layout(self, width: int) -> Layout | None:
         """The layout for ``width`` if it was already computed (no work)."""

@@ -108,8 +108,15 @@ class InboxActions(Screen[None]):
             self.refresh_title()
             removed = True
         ws, clock = self.ws, self.clock
+        if removed:
+            # The list without the thread goes out first: the action's toast and rebuild are
+            # a layout of the screen (~15 ms) that would otherwise land in that frame, and the
+            # action's Python on the db thread would hold the GIL the frame needs.  (The next
+            # key waits for this handler, so actions stay in key order.)
+            await self._next_frame()
+        done = self.db.submit(lambda s: fn(ws.actions(s, now=clock)))
         try:
-            outcome = await self.db.run(lambda s: fn(ws.actions(s, now=clock)))
+            outcome = await asyncio.wrap_future(done)
         except Exception as e:  # a failed action is a message, never a traceback on screen
             from inscope.actions import ActionError  # loaded by the action that just ran
 
@@ -124,6 +131,17 @@ class InboxActions(Screen[None]):
         self.notify(outcome.message, markup=False)
         self.request_rebuild(ids)
         return outcome
+
+    async def _next_frame(self) -> None:
+        """Wait until the screen has painted what changed so far."""
+        painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def out() -> None:
+            if not painted.done():
+                painted.set_result(None)
+
+        self.call_after_refresh(out)
+        await painted
 
     def _leaves_view(self, new_state: str) -> bool:
         """Does a thread that becomes ``new_state`` drop out of the view on screen?"""

@@ -6,6 +6,13 @@ of laid-out documents (``tui.doccache``) when it is there, else from the detail 
 which reads it on its own store connection, renders and wraps it at the pane's width and
 posts it back (``DetailLoaded``).  Either way the worker then lays out the neighbours the
 next ``j`` / ``k`` land on, so ``enter`` there only swaps a ready document in.
+
+Two things keep the wait short when the document is not ready yet or is being shown:
+
+* a long conversation is posted as soon as the rows of its first screen (its newest
+  messages) are wrapped; the pane wraps the rest in its own worker after that frame;
+* when the document came from the cache, the neighbours' worker starts after the frame
+  that shows it: a worker wrapping text holds the GIL the frame needs.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from inscope.i18n import _
 from tui.doccache import DocCache
 from tui.messages import DetailLoaded
 from tui.screens.inbox_actions import InboxActions
-from tui.widgets.detail import DetailPane
+from tui.widgets.detail import DetailPane, lays_out_in_background
 
 if TYPE_CHECKING:
     from tui.render.conversation import ConversationDoc
@@ -44,6 +51,8 @@ class InboxDetail(InboxActions):
         self._detail_want: int | None = None  # the thread it should show
         self._docs = DocCache()  # laid-out conversations: the cursor's and its neighbours'
         self._prefetching = False
+        # (threads, epoch, width, first screen) of a neighbours' load that waits for a frame.
+        self._deferred: tuple[list[int], int, int, int] | None = None
         self.show_quoted = False  # T: e-mails' quoted history under each message
 
     def action_toggle_quoted(self) -> None:
@@ -65,6 +74,9 @@ class InboxDetail(InboxActions):
             self._detail_timer = None
         self._detail_want = tid
         if tid is None:
+            if self._deferred is not None:  # nothing to prefetch around any more
+                self._deferred = None
+                self._prefetching = False
             self._detail_id = None
             self._detail.show(Text(_("Nothing selected."), style="dim"))
             return
@@ -83,6 +95,7 @@ class InboxDetail(InboxActions):
         Either way the worker then lays out the neighbours the next ``j`` / ``k`` land on,
         so ``enter`` there only swaps a ready document in.
         """
+        self._deferred = None
         doc = self._docs.get(tid)
         if doc is not None:
             self._show_doc(tid, doc)
@@ -95,15 +108,32 @@ class InboxDetail(InboxActions):
                     ntid = self.inbox.index.rows[near]
                     if ntid not in self._docs and ntid not in wanted:
                         wanted.append(ntid)
-        if wanted:
-            self._prefetching = True
-            self._load_detail(wanted, self._docs.epoch, self._detail.content_width)
-        else:
+        if not wanted:
             self._prefetching = False
+            return
+        self._prefetching = True
+        pane = self._detail
+        if doc is not None:
+            # The pane shows ``doc`` in the coming frame: start the neighbours after it.
+            self._deferred = (wanted, self._docs.epoch, pane.content_width, 0)
+            self.call_after_refresh(self._start_deferred)
+        else:
+            self._load_detail(wanted, self._docs.epoch, pane.content_width, pane.first_screen_rows)
+
+    def _start_deferred(self) -> None:
+        """The frame showing the cached doc is out: lay out its neighbours now (if still wanted)."""
+        args, self._deferred = self._deferred, None
+        if args is not None:
+            self._load_detail(*args)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _load_detail(self, tids: list[int], epoch: int, width: int) -> None:
-        """Load and lay out each thread in turn (the wanted one first), posting each one."""
+    def _load_detail(self, tids: list[int], epoch: int, width: int, first_screen: int) -> None:
+        """Load and lay out each thread in turn (the wanted one first), posting each one.
+
+        ``first_screen``: rows of the pane's first screen of the wanted thread (``tids[0]``),
+        0 when every thread is a prefetch.  A wanted thread too long to lay out on the UI
+        thread is posted once those rows are wrapped; the pane wraps the rest itself.
+        """
         from tui.render.conversation import render_conversation
 
         worker = get_current_worker()
@@ -123,7 +153,10 @@ class InboxDetail(InboxActions):
                     continue
                 # Build and wrap here, off the UI thread, so the handler only swaps in a ready doc.
                 doc = render_conversation(conv, self.tz, self.clock(), quoted=quoted)
-                doc.layout(width)
+                if first_screen and tid == tids[0] and lays_out_in_background(doc):
+                    doc.tail_layout(width, first_screen)  # kept by the doc: the pane paints it
+                else:
+                    doc.layout(width)
                 if worker.is_cancelled:
                     return
                 self.post_message(DetailLoaded(tid, conv, doc=doc, epoch=epoch, last=tid == tids[-1]))
@@ -132,7 +165,7 @@ class InboxDetail(InboxActions):
 
     def on_detail_loaded(self, msg: DetailLoaded) -> None:
         """Keep the laid-out doc; show it if it is the one wanted (and not debounced)."""
-        if msg.last:
+        if msg.last and self._deferred is None:  # (a deferred load is still owed)
             self._prefetching = False
         if msg.doc is not None:
             self._docs.put(msg.thread_id, msg.doc, msg.epoch)

@@ -24,6 +24,7 @@ from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from inscope.i18n import _
@@ -32,6 +33,7 @@ from tui.bindings import bindings_for
 from tui.lru import LRU
 from tui.render.rows import RowAccents, fg, fit, header_text, thread_segments
 from tui.viewindex import ViewIndex, ViewQuery
+from tui.widgets.scrollbar import vertical_line_scrollbar
 
 RowFetcher = Callable[[Sequence[int]], dict[int, ThreadRow]]
 
@@ -84,6 +86,12 @@ class MessageList(ScrollView, can_focus=True):
         self._plain_box_cache: bool | None = None
         self.clock: Callable[[], float] = time.time
         self._now = self.clock()
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The scrollbar, drawn row by row (``tui.widgets.scrollbar``): it moves with every
+        new conversation or page, and Textual's own one costs ~3 ms a move."""
+        return vertical_line_scrollbar(self)
 
     # -- data ----------------------------------------------------------------------------
 
