@@ -31,7 +31,11 @@ COLS, ROWS = 160, 45
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _drain(fd: int, sink: list[int]) -> None:
+TAIL = 64 * 1024
+"""Bytes of the terminal output kept, to show why a child reported nothing."""
+
+
+def _drain(fd: int, sink: list[int], tail: bytearray) -> None:
     while True:
         try:
             data = os.read(fd, 65536)
@@ -40,6 +44,8 @@ def _drain(fd: int, sink: list[int]) -> None:
         if not data:
             return
         sink[0] += len(data)
+        tail += data
+        del tail[:-TAIL]
 
 
 def _env() -> dict[str, str]:
@@ -56,7 +62,9 @@ def run_child(args: list[str], timeout: float = 300.0, python_flags: tuple[str, 
               ) -> tuple[float, dict[str, Any], int]:
     """Spawn ``python -m bench.tui_child ARGS --out F`` in a pty: (t0, report, bytes written).
 
-    The report gets the child's stderr as ``"stderr"`` when ``python_flags`` are given.
+    Textual writes its frames to ``sys.__stderr__``, so stderr is the pty too: the frames
+    cost what a terminal costs, not a write to a file.  With ``python_flags`` (``-X
+    importtime``) stderr goes to a file instead, and the report gets it as ``"stderr"``.
     """
     with tempfile.TemporaryDirectory(prefix="inscope-bench-child-") as td:
         out = Path(td) / "result.json"
@@ -66,12 +74,13 @@ def run_child(args: list[str], timeout: float = 300.0, python_flags: tuple[str, 
         env = _env()
         argv = [sys.executable, *python_flags, "-m", "bench.tui_child", *args, "--out", str(out)]
         sink = [0]
+        tail = bytearray()
         with err.open("wb") as ef:
             t0 = time.monotonic()
-            proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=ef, env=env, cwd=ROOT,
-                                    start_new_session=True)
+            proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=ef if python_flags else slave,
+                                    env=env, cwd=ROOT, start_new_session=True)
         os.close(slave)
-        reader = threading.Thread(target=_drain, args=(master, sink), daemon=True)
+        reader = threading.Thread(target=_drain, args=(master, sink, tail), daemon=True)
         reader.start()
         try:
             proc.wait(timeout=timeout)
@@ -81,8 +90,8 @@ def run_child(args: list[str], timeout: float = 300.0, python_flags: tuple[str, 
         reader.join(timeout=2)
         os.close(master)
         if not out.exists():
-            raise RuntimeError(f"child {args[0]} reported nothing (rc={proc.returncode}):\n"
-                               + err.read_text(errors="replace")[-3000:])
+            said = err.read_text(errors="replace") if python_flags else tail.decode(errors="replace")
+            raise RuntimeError(f"child {args[0]} reported nothing (rc={proc.returncode}):\n" + said[-3000:])
         report = json.loads(out.read_text())
         if python_flags:
             report["stderr"] = err.read_text(errors="replace")
