@@ -211,8 +211,8 @@ def section_keys(s: Settings, built: dict[int, Built], paint: dict[int, dict[str
                 f"≤ {TARGET_MEM_OVER_BARE_MB:.0f}")
     t.notes += ["j/k/J/K/noop are fed at ~30 keys/s (a held key); enter/e// let the UI settle between presses; "
                 "e and / are undone (z / esc) so every press sees the same inbox.",
-                "enter = j then enter at once (before the 50 ms debounce could load it), timed from enter until "
-                "that conversation is in the detail pane; e = until the rebuilt list (thread gone) is painted; "
+                "enter = j then enter at once (before the 50 ms debounce could load it; the neighbours were "
+                "prefetched while the cursor rested), timed from enter until that conversation is in the detail pane; e = until the rebuilt list (thread gone) is painted; "
                 "/ = until the search box is painted. Sync is off in this child."]
     rep.show(t)
     rep.show(mem)

@@ -306,11 +306,17 @@ def run_keys(out: Path, ws_dir: Path, presses: int, profile: str | None = None) 
             if label == "j":
                 lst.action_edge(0)
                 await settle()
+            if label == "K" and n:
+                # The J run left the cursor in the first project, where K has nowhere to go.
+                await press("J", "J", "move")
+                await settle()
             missed = 0
             for _ in range(n):
                 if label == "enter":
                     # Move to the next thread and press enter at once (before the 50 ms
-                    # debounce would load it): the press then pays for the whole load.
+                    # debounce would load it).  The cursor rested on the thread before, so
+                    # its neighbours are prefetched: the press measures swapping a laid-out
+                    # conversation in, as a user resting between threads gets it.
                     assert app._driver is not None
                     app._driver.send_message(events.Key("j", "j"))
                 got = await press(key, char, want, profiled=label == profile)
