@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -116,8 +117,11 @@ class Built:
         return self.inserted / self.sync_s if self.sync_s else float("nan")
 
 
-def build_workspace(home: Path, size: int) -> Built:
-    """``Workspace.open(demo=True, demo_size=size)`` and one sync round, timed."""
+def build_workspace(home: Path, size: int, *, triage: bool = True) -> Built:
+    """``Workspace.open(demo=True, demo_size=size)`` and one sync round, timed.
+
+    ``triage=False``: the same rows through the same path with the rules switched off —
+    what the ingest costs without them (the floor the rules add to)."""
     t = time.perf_counter()
     ws = Workspace.open(home=home, demo=True, demo_size=size)
     t_open = time.perf_counter() - t
@@ -125,6 +129,8 @@ def build_workspace(home: Path, size: int) -> Built:
     try:
         t = time.perf_counter()
         engine = ws.engine(store)
+        if not triage:
+            engine.hooks = dataclasses.replace(engine.hooks, triage=lambda: None, warm=None)
         t_engine = time.perf_counter() - t
 
         async def once() -> Any:

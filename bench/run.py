@@ -106,8 +106,19 @@ def section_build(s: Settings, work: Path, rep: Report) -> dict[int, Built]:
         ratio = fmt(b.items_per_s / TARGET_INGEST_PER_S, 2) if n == 100_000 else ""
         t.add(label(n), src, b.inserted, b.threads, b.open_s, b.engine_s, b.sync_s,
               fmt(b.items_per_s, 0), target, ratio)
+    # The floor the rules add to: the same rows, same path, triage switched off.
+    n = max((x for x in s.sizes if x <= 100_000), default=0)
+    if n:
+        log(f"building the {label(n)} workspace again with triage off (the floor)")
+        off = build_workspace(work / f"ws-{label(n)}-notriage", n, triage=False)
+        t.add(f"{label(n)}, triage off", "demo connector" if n > 5000 else "sandboxes", off.inserted,
+              off.threads, off.open_s, off.engine_s, off.sync_s, fmt(off.items_per_s, 0), "(floor)",
+              fmt(off.items_per_s / TARGET_INGEST_PER_S, 2))
+        shutil.rmtree(off.home, ignore_errors=True)
     t.notes.append("`sync s` is connector fetch + routing + triage + SQLite (FTS fed in bulk); "
-                   "`connectors s` is building the connectors (the demo connector generates its world).")
+                   "`connectors s` is building the connectors (the demo connector generates its world). "
+                   "`triage off`: the same rows through the same path with the rules switched off, "
+                   "the floor the rules add to.")
     rep.show(t)
     return built
 
