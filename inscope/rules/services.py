@@ -15,7 +15,10 @@ A *request* is a sentence that asks for work: an imperative («сделайте�
 request or need word, direct or indirect («можете», «не могли бы вы», «нам бы», «было бы
 здорово, если бы», «кто у вас делает», "can you", "would it be possible", "we'd love"), a
 question in the second person («настроите цели?», «вы ведёте SMM?») — not a negated need
-(«баннер не нужен», «это не к вам»), not "do we need", not "I'd like to know".  Only a
+(«баннер не нужен», «это не к вам»), not "do we need", not "I'd like to know".  A wish or
+a price asked («было бы классно…», «сколько возьмёте за…», "what's your rate for…") asks only
+with the service it names (``WISH_CUES``); asking her to recommend someone else
+(``REFERRALS``) asks for advice, not for the agency's work.  Only a
 service named inside a request sentence is requested: «сменили дизайн главной, заявок
 стало меньше» mentions design and asks for nothing.
 """
