@@ -15,7 +15,10 @@ A *request* is a sentence that asks for work: an imperative («сделайте�
 request or need word, direct or indirect («можете», «не могли бы вы», «нам бы», «было бы
 здорово, если бы», «кто у вас делает», "can you", "would it be possible", "we'd love"), a
 question in the second person («настроите цели?», «вы ведёте SMM?») — not a negated need
-(«баннер не нужен», «это не к вам»), not "do we need", not "I'd like to know".  Only a
+(«баннер не нужен», «это не к вам»), not "do we need", not "I'd like to know".  A wish or
+a price asked («было бы классно…», «сколько возьмёте за…», "what's your rate for…") asks only
+with the service it names (``WISH_CUES``); asking her to recommend someone else
+(``REFERRALS``) asks for advice, not for the agency's work.  Only a
 service named inside a request sentence is requested: «сменили дизайн главной, заявок
 стало меньше» mentions design and asks for nothing.
 """
@@ -72,10 +75,15 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "технический seo", "technical seo", "перелинковка", "internal linking", "schema",
         "разметка", "сниппет", "snippet", "яндекс бизнес", "карточка организации", "2гис",
         "google business profile", "google my business",
+        # texts and links written for search are SEO work, not copywriting or PR
+        "seo текст", "seo статья", "seo копирайтинг", "seo content", "seo copy", "seo article",
+        "seo text", "текст под ключ|ключи|семантика", "гостевой пост", "guest post", "guest posting",
+        "крауд", "крауд маркетинг", "crowd marketing", "крауд ссылка",
     ), ()),
     "serm": ("reputation (SERM)", (
         "serm", "репутация", "управление репутацией", "reputation management", "отзыв", "review",
-        "reviews", "online reviews",
+        "reviews", "online reviews", "orm", "негатив", "негативный отзыв", "negative review",
+        "репутационный", "работа с отзывами",
     ), ()),
     "ppc": ("context ads", (
         "контекстный реклама", "директ", "яндекс директ", "google ads", "adwords", "ppc",
@@ -86,6 +94,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "display ads", "display advertising", "баннерный реклама", "реклама на картах",
         "yandex direct", "yandex ads", "реклама в|на поиск", "поисковый кампания",
         "search campaign", "=bids", "ставка в|на директ|google|гугл|яндекс",
+        "гугл адс", "гугл реклама", "контекстолог", "ppc specialist", "google ads campaign",
+        "кампания в директ|директе", "реклама в сетях", "гугл эдс",
     ), ("контекст",)),
     "ads": ("advertising", (
         "реклама", "рекламный кампания", "ads", "advertising", "ad campaign", "paid ads",
@@ -98,6 +108,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "реклама в telegram|телеграм", "paid social", "mytarget", "майтаргет", "vk ads",
         "реклама в|во|на " + _SOC, "рекламный кампания в|во|на " + _SOC,
         "run|launch|start|set … tiktok|facebook|instagram|meta|linkedin|vk ad|ads|advertising|campaign",
+        "таргетолог", "настроить … таргет", "social ads", "meta ads", "реклама в соцсетях",
     ), ()),
     "smm": ("SMM", (
         "smm", "смм", "social media", "соцсеть", "социальный сеть", "ведение соцсетей",
@@ -110,6 +121,10 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "telegram канал", "посты в", "пост для", "social media post", "=social posts",
         "контент план … " + _SOC + "|канал|группа|паблик|сторис",
         "content plan … instagram|facebook|tiktok|telegram|social|channel|linkedin",
+        # the agency price-list words: running groups, bloggers and paid placements in channels
+        "blogger", "influencer marketing", "влог", "посев", "посевы в телеграм", "закупка рекламы",
+        "social media management", "community management", "комьюнити менеджмент",
+        "smm менеджер", "smm manager", "social media manager", "ведение групп",
     ), (
         "instagram", "инстаграм", "инстаграмм", "инста", "insta", "группа вк", "группа вконтакте",
         "группа в вк", "группа в вконтакте", "сообщество вк", "паблик", "страница в вк", "вк",
@@ -124,7 +139,10 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "инфографика", "иллюстрация", "icon", "illustration", "flyer", "brochure",
         "business card", "packaging", "упаковка", "этикетка", "ui", "ux", "графика",
         "graphic", "оформление сайта", "визуальный оформление", "фотошоп", "photoshop",
-        "фирменный бланк",
+        "фирменный бланк", "корпоративный стиль", "brand identity", "visual identity",
+        "brand guidelines", "style guide", "pitch deck", "slide deck", "infographic",
+        "полиграфия", "плакат", "постер", "poster", "leaflet", "вывеска", "signage", "стикер",
+        "стикерпак", "sticker", "мерч", "merch", "шаблон для сторис", "аватарка", "favicon",
         # a new look asked for without a design word: «покрасивее», "a fresh look"
         "fresh|new|modern|nicer|better look", "refresh|update … =look|=looks", "look nicer|better|prettier|"
         "modern|fresher", "=prettier", "красивее", "покрасивее", "посовременнее", "поярче",
@@ -133,7 +151,10 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "photo": ("photo and video", (
         "фотосъемка", "фотограф", "photography", "photoshoot", "photo shoot", "сфотографировать",
         "фотосессия", "видеосъемка", "съемка", "видеограф", "videographer", "video production",
-        "монтаж", "смонтировать", "ретушь", "обработать фото", "shoot",
+        "монтаж", "смонтировать", "монтировать", "видеомонтаж", "ретушь", "обработать фото", "shoot",
+        "предметный съемка", "product photo", "product photography", "video editing",
+        "edit … video|videos|reel|reels|clip|footage", "промо ролик", "promo video",
+        "explainer video", "анимация", "animation", "моушн", "motion design",
         "снять … товар|видео|ролик|видеоролик|видеообзор|обзор|фото|клип",
     ), (
         "фото", "фотография", "фотки", "photo", "видео", "ролик", "видеоролик", "видеообзор",
@@ -145,6 +166,15 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "website development", "app development", "web developer", "верстка", "сверстать",
         "программист", "crm", "битрикс24", "чат бот", "chatbot", "виджет", "плагин", "plugin",
         "интеграция с", "доработка сайта", "доработать сайт", "=make a|an|us … " + _WEB,
+        # the price-list words of web work: integrations, bots, booking, a move to another CMS
+        "integrate|integration … crm|1c|1с|hubspot|salesforce|amocrm|erp", "crm integration",
+        "чатбот", "бот для|в telegram|телеграм|телеграмм|whatsapp|вк|сайт", "telegram bot",
+        "whatsapp bot", "chat bot", "виджет записи", "форма записи", "online booking", "booking system",
+        "booking widget", "корзина на сайт",
+        "перенести|перенос|переехать|переезд|сменить … cms|движок|платформа|тильда|битрикс|wordpress|"
+        "вордпресс|opencart|modx|joomla|shopify|webflow",
+        "migrate|migration|move … cms|wordpress|shopify|webflow|tilda|bitrix|platform",
+        "веб студия", "web studio", "=redo the site|website",
         f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|form|calculator|quiz",
         # edits to the site itself (its parts, its payments, its hosting), not to its SEO
         "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
@@ -160,18 +190,22 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "website", "приложение", "мобильный приложение", "app", "mobile app", "интернет магазин",
         "online store", "личный кабинет", "форма заявки", "форма обратной связи", "contact form",
         "калькулятор", "квиз", "мобильный версия", "mobile version", "адаптив", "тильда", "tilda",
-        "wordpress", "вордпресс", "форма", "form", "главный страница", "главный", "homepage", "home page",
+        "wordpress", "вордпресс", "форма", "form", "битрикс", "bitrix", "1с", "1c", "amocrm", "амо",
+        "hubspot", "salesforce", "opencart", "modx", "joomla", "shopify", "webflow", "главный страница", "главный", "homepage", "home page",
     )),
     "copywriting": ("copywriting", (
         "копирайтинг", "copywriting", "копирайтер", "copywriter", "рерайт", "rewrite",
         "написать|писать|подготовить|переписать … статья|текст|пост|описание|контент",
         "write|draft … article|post|copy|content|description|text", "blog post", "blog article",
         "статья для блога", "статья в блог", "тексты для", "описание … товар|товаров|продукт",
-        "product description", "content writing",
+        "product description", "content writing", "слоган", "нейминг", "slogan",
+        "tagline", "копирайт", "продающий текст", "sales copy", "ad copy", "website copy",
     ), ("контент", "content", "статья", "article", "текст")),
     "marketplaces": ("marketplaces", (
         "маркетплейс", "авито", "ozon", "озон", "wildberries", "вайлдберриз", "яндекс маркет",
-        "marketplace", "amazon", "etsy", "ebay",
+        "marketplace", "amazon", "etsy", "ebay", "вб", "wb", "мегамаркет", "сбермегамаркет",
+        "avito",
+        "карточка на|для маркетплейс|озон|ozon|wildberries|вайлдберриз|вб|wb|авито|avito",
     ), ()),
     "translation": ("translation", (
         "перевести|перевод … на английский|немецкий|китайский|язык|сайт|текст|статья",
@@ -180,16 +214,22 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "email": ("e-mail marketing", (
         "рассылка", "email рассылка", "e-mail маркетинг", "email маркетинг", "email marketing",
         "email campaign", "newsletter", "mailing", "письма для рассылки", "sms рассылка",
-        "sms campaign", "триггерный письмо", "email цепочка",
+        "sms campaign", "триггерный письмо", "email цепочка", "цепочка писем", "drip campaign",
+        "email automation", "email sequence", "welcome series", "mailchimp", "unisender",
+        "sendpulse", "email template", "шаблон письма", "push рассылка", "whatsapp рассылка",
     ), ()),
     "analytics": ("analytics", (
         "аналитика", "веб аналитика", "сквозной аналитика", "google analytics", "ga4",
         "дашборд", "dashboard", "настроить|настройка … метрика|цель|ga4|аналитика|счетчик|коллтрекинг",
         "цель в метрике", "коллтрекинг", "call tracking", "google tag manager", "gtm",
         "tag manager", "looker studio", "conversion goal", "set … tracking|goal|ga4|analytics",
+        "колтрекинг", "roistat", "ройстат", "calltouch", "коллтач", "end to end analytics",
+        "datalens", "power bi", "utm метка", "utm tag", "bi отчет", "сквозняк",
     ), ()),
     "pr": ("PR", (
         "пиар", "pr", "публикация в сми", "press release", "пресс релиз", "сми",
+        "pr campaign", "media coverage", "press coverage", "статья в журнал|издание|сми",
+        "интервью в сми", "пиар кампания",
     ), ()),
 }
 """service key → (label shown in reasons, patterns that name it, objects it makes)."""
@@ -221,8 +261,49 @@ REQUEST_CUES: tuple[str, ...] = (
     "=could we get", "=can i get", "=do you handle", "=do you provide", "=interested in",
     "=take care of", "=help me", "=we'd be grateful", "=looking to", "=need",
     "=let's", "=lets", "=let us",
+    # the agency asked whether it does a job: «вы делаете…?», «возьмёшься?», "could you guys"
+    "=вы делаете", "=делаете ли", "=оказываете", "=предоставляете", "=предлагаете",
+    "=возьмешься", "=займешься", "=делаешь", "=ведешь", "=можно у вас", "=у вас можно",
+    "=would you be able", "=are you guys", "=do you work on", "=what would you charge",
+    "=what do you charge",
 )
 """Words that make a sentence ask for work (matched as written: «можете», not «может»)."""
+
+WISH_CUES: tuple[str, ...] = (
+    # wishes and conditionals: «хотелось нам…», «было бы классно…», «а если нам…?»
+    "=хотелось", "=хотели", "=хочется", "=хотим попробовать", "=было бы классно",
+    "=было бы неплохо", "=было бы хорошо", "=было бы отлично", "=было бы супер", "=не помешает",
+    "=а если нам", "=а если вам", "=а если вы", "=а если бы", "=а что если", "=может быть вы",
+    "=нужен бы", "=нужна бы",
+    "=would be great", "=would be nice", "=it'd be great", "=keen to",
+    "=hoping to", "=hoping you", "=how about you", "=what if you", "=happy to pay", "=we're after",
+    "=someone to", "=someone who", "=you also", "=take on", "=we would need",
+    "=we'll need", "=we will need",
+    # a price or a time asked for a job: «сколько возьмёте за…», «в какие сроки сделаете…»
+    "=сколько возьмете", "=сколько берете", "=сколько будет", "=сколько займет",
+    "=сколько по времени", "=в какие сроки", "=какие сроки", "=за сколько", "=почем",
+    "=по деньгам", "=по стоимости", "=по срокам", "=оцените", "=просчитайте", "=какой бюджет",
+    "=какая цена", "=какая стоимость", "=реально ли", "=это реально", "=реально сделать",
+    "=your rates", "=your rate", "=pricing for", "=a quote", "=estimate for", "=ballpark",
+    "=how long would", "=how long will", "=how soon", "=turnaround", "=timeline for", "=by when",
+)
+"""Words that ask for work only together with a service they name («было бы классно снять
+ролик», "what's your rate for a logo?"): alone they are politeness or a wish («было бы
+отлично!», "that would be great, thanks") and ask for nothing."""
+
+REFERRALS: tuple[str, ...] = (
+    "посоветовать|порекомендовать … кто|кого|кто-нибудь|кто-то|специалист|подрядчик|"
+    "фрилансер|студия|агентство|исполнитель|контакт|дизайнер|фотограф|программист|разработчик|"
+    "копирайтер|таргетолог|человек",
+    "знать … хороший|толковый|надежный|проверенный|знакомый|кто-нибудь|кого-нибудь",
+    "есть … знакомый|контакт|проверенный",
+    "recommend|refer|suggest … someone|anyone|somebody|anybody|a good|freelancer|designer|"
+    "photographer|developer|agency|studio|copywriter",
+    "know … anyone|someone|somebody|anybody|a good", "recommendation|recommendations for",
+)
+"""Asking her to *recommend* who could do a job («посоветуете, кто сделает логотип?», "do you
+know a good photographer?") asks for her advice, not for the agency's work: a referral is no
+out-of-scope request.  Asking who *at the agency* does it («кто у вас делает…») still is."""
 
 _LEARN: frozenset[str] = frozenset({"know", "understand", "ask", "see", "check", "hear", "learn"})
 _WHETHER: frozenset[str] = frozenset({"do", "does", "did", "should", "ли"})
@@ -268,6 +349,15 @@ _SERVICE_SET = PhraseSet(
     + [("!webdev", p) for p in SITE_EDITS]
     + [("cue", c) for c in REQUEST_CUES]
 )
+_WISH_SET = PhraseSet(("cue", c) for c in WISH_CUES)
+_REFERRAL_SET = PhraseSet(("referral", p) for p in REFERRALS)
+# «у вас», "your team": the job is asked of the agency, even with a referral word
+_AGENCY_OWN: frozenset[str] = frozenset({"ваш", "ваши", "вашей", "вашего", "your", "yourselves"})
+# A question of price or time asks whether the agency does the job it names before it
+# («логотип сколько будет стоить?», "a logo — how much would you charge?")
+_PRICE_TIME: frozenset[str] = frozenset(
+    {"сколько", "почем", "стоить", "стоимость", "цена", "бюджет", "срок", "сроки", "обойтись",
+     "much", "cost", "charge", "price", "pricing", "quote", "rate", "rates", "estimate", "long"})
 _SPECIFIC_ADS = frozenset({"ppc", "targeted", "smm"})
 
 
@@ -355,6 +445,13 @@ def _to_agency(words: Sequence[Word]) -> bool:
     return any(a in ("к", "у") and b in ("вам", "вас") for a, b in zip(raws, raws[1:], strict=False))
 
 
+def _referral(words: Sequence[Word]) -> bool:
+    """Whether a sentence asks her to recommend someone else for a job (``REFERRALS``)."""
+    if any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words):
+        return False
+    return bool(_REFERRAL_SET.find(words))
+
+
 def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str, str]]]:
     """Whether one sentence asks for work (see the module docstring), and the service it
     asks for: the first one named after the request word (an object only if no other
@@ -364,9 +461,15 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     in general gives way to the kind of ads the sentence names («рекламу в Директе»)."""
     all_hits = _SERVICE_SET.find(words)
     cues = _cues(words, question, all_hits)
-    if not cues:
-        return False, []
+    wish = not cues  # only a wish or a price asks: it needs the service it names
+    if wish:
+        cues = _cues(words, question, _WISH_SET.find(words))
+        if not cues:
+            return False, []
     at, scan = cues[0]
+    if _referral(words):
+        # «посоветуете, кто сделает…?»: her advice asked, not the agency's work
+        return not wish, []
     named = _services(words)
     chosen: Hit | None = None
     for h in named:
@@ -380,15 +483,16 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
             continue  # «посмотрите тайтлы на лендинге», «в статье поправьте title»
         chosen = h
         break
-    if chosen is None and question and (_doing(words) or _to_agency(words)) and any(
-            w.raw in SECOND_PERSON or w.flags & YOU for w in words):
+    priced = question and any(w.lemma in _PRICE_TIME or w.raw in _PRICE_TIME for w in words[at:])
+    if chosen is None and question and (priced or (_doing(words) or _to_agency(words)) and any(
+            w.raw in SECOND_PERSON or w.flags & YOU for w in words)):
         # «а логотипы вы рисуете?», «Директ вы ведёте?»: the service before the question
         before = [h for h in named if h.start < at]
         chosen = before[-1] if before else None
     if chosen is None:
         chosen = _fixed_before(words, cues, named)
     if chosen is None:
-        return True, []
+        return not wish, []
     if chosen.cat.startswith("!"):
         # «поменяйте телефон в карточке организации», «добавьте баннер»: a site edit is
         # the service only when it names nothing more specific (an SEO thing first)
@@ -398,6 +502,12 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         # «добавьте новые статьи в карту сайта»: the object goes into an SEO thing
         chosen = next((h for h in named if _key(h) == "seo" and h.start >= chosen.end and any(
             words[j].raw in _INTO for j in range(chosen.end, h.start))), chosen)
+    if _key(chosen) == "copywriting":
+        # «напишите SEO-тексты», «тексты под ключи»: a text written for search is SEO work
+        # (an SEO phrase of two or more words inside the order; "write product descriptions"
+        # stays copywriting)
+        chosen = next((h for h in all_hits if h.cat == "seo" and h.end - h.start > 1
+                       and chosen.start <= h.start < chosen.end + 1), chosen)
     if _key(chosen) == "ads":
         chosen = next((h for h in named if _key(h) in _SPECIFIC_ADS and h.start >= chosen.start
                        and not h.cat.startswith("~")), chosen)

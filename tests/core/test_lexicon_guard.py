@@ -34,12 +34,18 @@ GENERAL_PHRASES = {
     "would be great": "a stock English request ('it would be great if …')",
     "would it be possible": "a stock polite English request",
     "когда будет время": "'when you have time', a stock way to say it can wait",
+    "do you guys": "a stock informal English question to a firm",
+    "what would it cost": "the ordinary English way to ask for a price",
+    "было бы круто": "'it would be cool', a stock Russian wish",
+    "а если нам": "'what if we', the stock Russian conditional proposal",
+    "в какие сроки": "'in what time', the ordinary way to ask for a deadline",
+    "сколько по времени": "'how long (will it take)', the ordinary colloquial question",
 }
 
 
 def _entries() -> list[str]:
     out = [p for _k, (_label, names, objects) in services.SERVICES.items() for p in (*names, *objects)]
-    out += list(services.REQUEST_CUES)
+    out += list(services.REQUEST_CUES) + list(services.WISH_CUES) + list(services.REFERRALS)
     out += [e[1] for e in signals._LEXICON._entries]
     out += sorted(signals.GREETING | signals.GROUP)
     return out
