@@ -116,16 +116,22 @@ async def test_the_engine_sends_a_held_reply_after_its_time_not_before(tmp_path:
     eng = SyncEngine(store, {"tg": src}, hooks())
     await eng.sync_all()
     tid = int(store.conn.execute("SELECT id FROM threads").fetchone()[0])
-    at = time.time() + 0.4
+    at = time.time() + 1.0
     oid = store.queue_reply(tid, "в окно", send_at=at)
     rep = await eng.sync_all()
     assert src.sent == [] and rep.promoted == 0 and store.outbox_row(oid).state == "scheduled"
     while time.time() < at:
         await eng.drain_outbox(SyncReport())
-        assert src.sent == [], "never before its time"
-    rep = SyncReport()
-    await eng.drain_outbox(rep)
-    assert rep.promoted == 1 and rep.sent == 1 and [o.text for o in src.sent] == ["в окно"]
+        # A drain that began just before the send time may rightly send before it returns;
+        # one that sent and still ended before the send time sent early.
+        if src.sent:
+            assert time.time() >= at, "never before its time"
+            break
+    if not src.sent:
+        rep = SyncReport()
+        await eng.drain_outbox(rep)
+        assert rep.promoted == 1 and rep.sent == 1
+    assert [o.text for o in src.sent] == ["в окно"]
     assert store.outbox_row(oid).state == "sent"
     await eng.drain_outbox(SyncReport())
     assert len(src.sent) == 1, "exactly once"
