@@ -27,15 +27,15 @@ async def test_e_paints_the_list_before_the_toast(tmp_path: Path, monkeypatch: p
         gone = lst.selected_id
         assert gone is not None
         seen: list[tuple[str, bool]] = []
-        frame, notify = Screen._compositor_refresh, InboxScreen.notify
+        frame, say = Screen._compositor_refresh, InboxScreen._say_outcome
 
         def painted(self: Screen[Any]) -> None:
             frame(self)
             seen.append(("frame", gone not in lst.index.pos))
 
-        def notified(self: InboxScreen, *args: Any, **kw: Any) -> None:
+        def notified(self: InboxScreen, message: str) -> None:
             seen.append(("notify", gone not in lst.index.pos))
-            notify(self, *args, **kw)
+            say(self, message)
 
         def instant(self: DbExecutor, fn: Any) -> Future[Any]:
             # The action's result is there at once: only the order of frame and toast is left.
@@ -44,7 +44,7 @@ async def test_e_paints_the_list_before_the_toast(tmp_path: Path, monkeypatch: p
             return done
 
         monkeypatch.setattr(Screen, "_compositor_refresh", painted)
-        monkeypatch.setattr(InboxScreen, "notify", notified)
+        monkeypatch.setattr(InboxScreen, "_say_outcome", notified)
         monkeypatch.setattr(DbExecutor, "submit", instant)
         await pilot.press("e")
         await settle(pilot)
@@ -52,3 +52,20 @@ async def test_e_paints_the_list_before_the_toast(tmp_path: Path, monkeypatch: p
         first = seen.index(("notify", True))
         assert ("frame", True) in seen[:first]  # the thread was gone on screen before the toast
         assert gone not in lst.index.pos
+
+
+async def test_quick_actions_leave_one_outcome_toast_not_a_stack(tmp_path: Path) -> None:
+    app = InscopeApp(make_workspace(tmp_path), sync=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        for key in ("e", "z", "e", "z", "e"):
+            await pilot.press(key)
+            await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert len(shown) == 1, shown  # the latest outcome replaced the earlier ones
+        app.notify("a failure", severity="error")
+        await settle(pilot)
+        await pilot.press("z")
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert "a failure" in shown and len(shown) == 2, shown  # other toasts are never replaced

@@ -33,6 +33,8 @@ from tui.viewindex import ViewQuery
 from tui.widgets.message_list import MessageList
 
 if TYPE_CHECKING:
+    from textual.notifications import Notification
+
     # Only for annotations: the dialogs and the report are imported when first used, so
     # the first paint does not pay for them (TextArea alone is ~8 ms).
     from inscope.actions import Actions, Outcome
@@ -128,9 +130,28 @@ class InboxActions(Screen[None]):
                 self.request_rebuild(ids)  # put back what the failed action took out
             return None
         self.inbox.clear_marks()
-        self.notify(outcome.message, markup=False)
+        self._say_outcome(outcome.message)
         self.request_rebuild(ids)
         return outcome
+
+    _outcome_toast: Notification | None = None
+
+    def _say_outcome(self, message: str) -> None:
+        """Show an action's outcome in place of the last one still on screen.
+
+        Ten quick ``e``/``z`` presses leave one current "done · z undoes" toast, not a stack
+        of ten stale ones (each toast added or expiring is a layout of the screen, which
+        would land in a later key's frame).  Errors are never replaced: they use notify.
+        """
+        from textual.notifications import Notification, Notify
+
+        app = self.app
+        prev = self._outcome_toast
+        if prev is not None and prev in app._notifications:
+            app._unnotify(prev, refresh=False)  # refreshed with the new one, one layout
+        toast = Notification(message, "", "information", app.NOTIFICATION_TIMEOUT, markup=False)
+        self._outcome_toast = toast
+        app.post_message(Notify(toast))
 
     async def _next_frame(self) -> None:
         """Wait until the screen has painted what changed so far."""
