@@ -484,11 +484,6 @@ class Rules:
             if owns[i][1]:
                 out_phrase, scope_service = owns[i][1], ""
                 continue
-            if to_other[i] and not to_me[i]:
-                # Asked of a colleague (by name, or I am only in Cc): the work is theirs to
-                # take or refuse, not a request beyond *my* contract.  The project's own
-                # out_of_scope phrases above still count.
-                continue
             asked = {k for k, _p in sigs[i].services}
             if contract and asked and not asked & contract:
                 key, phrase = next((k, ph) for k, ph in sigs[i].services if k not in contract)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from inscope.config import AccountManager, Config, Me, ProjectCfg
+from inscope.config import Config, Me, ProjectCfg
 from inscope.model import MsgFacts
 from inscope.rules.signals import analyse
 from inscope.rules.triage import Rules
@@ -114,26 +114,3 @@ def test_a_cms_named_as_where_a_thing_is_asks_for_no_web_work() -> None:
     s = analyse("подскажите, на Битриксе где поменять ЧПУ?")
     assert not any(k == "webdev" for k, _p in s.services), s.services
     assert [k for k, _p in analyse("подключите amoCRM к форме").services] == ["webdev"]
-
-
-@pytest.fixture(scope="module")
-def with_colleagues() -> Rules:
-    return Rules.from_config(Config(
-        me=Me(name="Мария Петрова", timezone="Europe/Moscow", handles=["maria_seo"]),
-        team=["@dev_oleg"],
-        projects=[ProjectCfg(name="P", services=["SEO"], account_manager=AccountManager(
-            name="Анна Смирнова", telegram="@anna_am"))]))
-
-
-@pytest.mark.parametrize("text", [
-    "Анна, нужно запустить таргет в VK на новогоднюю акцию",
-    "@dev_oleg можете сделать калькулятор доставки на сайт?",
-])
-def test_a_request_asked_of_a_colleague_is_not_out_of_my_contract(with_colleagues: Rules, text: str) -> None:
-    # The same request asked of nobody in particular is out of an SEO contract; asked of a
-    # colleague by name it is their work to take or refuse (and the thread is not mine).
-    bare = text.split(" ", 1)[1]
-    assert scope(with_colleagues, bare) == "out", bare
-    a = with_colleagues.assess("P", [MsgFacts("client", text, NOW - 60)], (), NOW)
-    assert a.scope != "out", (text, a.scope_reason)
-    assert a.relevance == "noise", (text, a.relevance_reason)
