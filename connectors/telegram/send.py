@@ -106,6 +106,11 @@ class MessageSender:
                     msg = await api.call("sendMessage", {**params, "chat_id": chat_id})
                 except ApiError as e:
                     err = e
+                finally:
+                    # The flood limit is the server's: count the gap from when this send
+                    # ended, so a request slowed on its way cannot arrive closer than the
+                    # pace to the next one.
+                    self._sent_times[chat_id][-1] = self._clock()
             if err is None:
                 if not isinstance(msg, dict):
                     raise SourceError("Telegram: sendMessage returned no message", retry_after=30)
