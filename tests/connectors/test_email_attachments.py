@@ -11,7 +11,6 @@ from __future__ import annotations
 import mailbox
 import os
 import stat
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -20,9 +19,8 @@ from imapclient import IMAPClient
 
 from connectors.base import DownloadsMedia, SourceContext, SourceError
 from connectors.email.maildir import MaildirConnector, write_message
-from sandbox.dovecot import PASSWORD, USER, Dovecot
+from sandbox.dovecot import USER, Dovecot
 from tests.connectors.test_email_imap import connector, drain, folder
-from tests.requires import dovecot_or_skip
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 400  # ~100 KB, every byte value
 CSV = "дата;клики\n01.12;42\n".encode("cp1251")
@@ -38,21 +36,6 @@ def _mail(mid: str, pdf: bytes = PDF) -> bytes:
     m.add_attachment(pdf, maintype="application", subtype="pdf", filename="Отчёт за ноябрь.pdf")
     m.add_attachment(CSV, maintype="text", subtype="csv", filename="../../.bashrc")
     return m.as_bytes()
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(dovecot_or_skip()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def admin(dovecot: Dovecot) -> Iterator[IMAPClient]:
-    c = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
-    c.login(USER, PASSWORD)
-    yield c
-    c.logout()
 
 
 @pytest.mark.dovecot

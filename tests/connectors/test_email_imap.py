@@ -21,18 +21,9 @@ from connectors.email import imap
 from connectors.email.smtp import message_id_for
 from sandbox.dovecot import PASSWORD, USER, Dovecot
 from sandbox.smtp_sink import SmtpSink
-from tests.requires import dovecot_or_skip
 
 CORPUS = Path(__file__).parent / "email_corpus"
 pytestmark = pytest.mark.dovecot
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    binary = dovecot_or_skip()
-    server = Dovecot(binary).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +31,6 @@ def sink() -> Iterator[SmtpSink]:
     s = SmtpSink(user=USER, password="smtp-secret-1").start()
     yield s
     s.stop()
-
-
-@pytest.fixture
-def admin(dovecot: Dovecot) -> Iterator[IMAPClient]:
-    c = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
-    c.login(USER, PASSWORD)
-    yield c
-    c.logout()
 
 
 def folder(admin: IMAPClient, base: str = "T") -> str:

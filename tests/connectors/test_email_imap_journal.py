@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +21,10 @@ from imapclient import IMAPClient
 
 from connectors.base import Item, SourceError
 from connectors.email import imap
-from sandbox.dovecot import PASSWORD, USER, Dovecot
+from sandbox.dovecot import Dovecot
 from tests.connectors.test_email_imap import connector, corpus, drain, folder
-from tests.requires import dovecot_or_skip
 
 pytestmark = pytest.mark.dovecot
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(dovecot_or_skip()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def admin(dovecot: Dovecot) -> Iterator[IMAPClient]:
-    c = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
-    c.login(USER, PASSWORD)
-    yield c
-    c.logout()
 
 
 def fill(admin: IMAPClient, f: str, n: int, start: int = 0) -> None:
