@@ -40,6 +40,7 @@ GENERAL_PHRASES = {
     "а если нам": "'what if we', the stock Russian conditional proposal",
     "в какие сроки": "'in what time', the ordinary way to ask for a deadline",
     "сколько по времени": "'how long (will it take)', the ordinary colloquial question",
+    "посевы в телеграм": "'paid posts in Telegram channels', a line of agency price lists",
 }
 
 
