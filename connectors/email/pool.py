@@ -16,14 +16,14 @@ inline); a pool that cannot start or breaks falls back to parsing inline.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+
+from connectors.procs import start_context as _context
+from connectors.procs import watch_parent as _watch_parent
 
 from . import mime
 
@@ -37,35 +37,6 @@ AHEAD_PAGES = 4
 """Pages read and handed to the workers ahead of the one being returned (bounds memory)."""
 CHUNK = 50
 """Messages per task: small enough that both workers stay busy on one page."""
-ORPHAN_CHECK_S = 0.5
-"""How often a worker looks whether the process that started it is still there."""
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """How workers start: forked where the platform can, else spawned.
-
-    A forked worker starts in milliseconds with the parser's modules and memo caches
-    already loaded, and it never re-imports the program's main module (a spawned one
-    does).  It only unpickles bytes, parses them and pickles the result — it takes no
-    lock that one of the parent's other threads (the UI's) could have held at the fork.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _watch_parent() -> None:
-    """Worker initializer: exit as soon as the parent is gone (killed with -9, say).
-
-    A worker blocked on its task queue never sees the parent die (it holds both ends of
-    the queue's pipe), so without this it would outlive the program."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(ORPHAN_CHECK_S)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parse-pool-orphan-check", daemon=True).start()
 
 
 def parse_chunk(raws: Sequence[bytes]) -> list[mime.Parsed]:
