@@ -228,7 +228,7 @@ class SyncEngine:
         """Assess the threads whose triage waits (of ``account``, or all): the end of an
         account's round, and at the start what a crash or a failed round left."""
         triage = self.hooks.triage()
-        return 0 if triage is None else self.store.triage_pending(triage, account)
+        return 0 if triage is None else self.store.triage_pending(triage, account, warm=self.hooks.warm)
 
     def _triage_leftovers(self) -> None:
         """At the start: triage what a crash left marked.  A refusal (the database locked by
@@ -357,7 +357,7 @@ class SyncEngine:
         triage = self.hooks.triage()
         if triage is None:
             return
-        n = self.store.retriage(triage)
+        n = self.store.retriage(triage, warm=self.hooks.warm)
         self.store.set_meta("rules", version)
         report.retriaged += n
         if n:

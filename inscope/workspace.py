@@ -283,7 +283,7 @@ class Workspace:
         fn = self.rules.triage_fn(self.clock() if now is None else now)
         if waiting_only:
             thread_ids = store.waiting_thread_ids()
-        return store.retriage(fn, thread_ids)
+        return store.retriage(fn, thread_ids, warm=self.rules.warm)
 
     # -- reply windows ------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ a dict lookup per word once the vocabulary has been seen.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from typing import Any, NamedTuple
@@ -157,6 +158,10 @@ class Lemmatizer:
         """Whether the Russian dictionary has been loaded."""
         return self._morph is not None
 
+    def renew_lock(self) -> None:
+        """A new lock (in a forked child, where the parent's could be held by a thread gone)."""
+        self._lock = threading.Lock()
+
     def load(self) -> None:
         """Load the Russian dictionary now (the sync does it while a first fetch is in flight)."""
         self._analyser()
@@ -223,3 +228,8 @@ class Lemmatizer:
 
 LEMMATIZER = Lemmatizer()
 """The process-wide lemmatizer (one dictionary, one cache for every rule set)."""
+
+if hasattr(os, "register_at_fork"):
+    # A forked triage worker (inscope.store.workers) must not inherit the lock held by
+    # another thread of the parent at the fork: nobody would release it there.
+    os.register_at_fork(after_in_child=LEMMATIZER.renew_lock)

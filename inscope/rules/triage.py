@@ -26,7 +26,9 @@ signals, emergencies, lexicons, lemmas, services and learning they combine are a
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -137,6 +139,21 @@ def _first_name(name: str) -> str:
     return words[0] if words else name
 
 
+_LIVE: weakref.WeakSet[Rules] = weakref.WeakSet()
+"""Every Rules object, to renew its lock in a forked triage worker (``inscope.store.workers``)."""
+
+
+def _renew_locks() -> None:
+    # A thread of the parent (the UI's) may have held a lock at the fork; in the child no
+    # thread ever releases it, and the worker's first assessment would wait forever.
+    for rules in list(_LIVE):
+        rules._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_locks)
+
+
 class Rules:
     """The triage rules compiled from a :class:`~inscope.config.Config`.
 
@@ -167,6 +184,7 @@ class Rules:
         self._aliases = list(aliases)
         self._lex: _Lexicons | None = None
         self._lock = threading.Lock()
+        _LIVE.add(self)
         self._learned: Models | None = None
         self._decisions: list[Decision] | None = None
         me = cfg.me

@@ -14,6 +14,7 @@ decides the transactions and owns the per-connection thread cache):
 - ``views``     reads for the UI: view index, the first page, rows by id, counts, search, messages
 - ``refresh``   a thread's summary and state after its messages, and its triage, in bulk
 - ``untriaged`` the threads whose triage waits for the end of the sync round (crash safe)
+- ``workers``   a backfill's triage on the other cores (the store still reads and writes)
 - ``summary``   the thread counts kept by triggers (every count the UI shows), the Inbox order index
 - ``outbox``    queueing (now or held until a send time), rows, guarded moves, promotion of
   due held rows, ``record_sent``; a reply is queued before the composer closes: invariant 1
@@ -33,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,7 @@ from inscope.store import (
     schema,
     untriaged,
     views,
+    workers,
 )
 from inscope.store import projects as project_table
 from inscope.store.actions import WakeUp
@@ -76,6 +78,7 @@ __all__ = [
 
 TRIAGE_CHUNK = 2000
 """Threads ``Store.triage_pending`` assesses per transaction (about half a second)."""
+
 
 
 class Store:
@@ -278,23 +281,30 @@ class Store:
         """Threads whose triage waits (``apply_batch(triage_later=True)``), of ``account`` or all."""
         return untriaged.pending(self.conn, account)
 
-    def triage_pending(self, triage: TriageFn, account: str | None = None) -> int:
+    def triage_pending(self, triage: TriageFn, account: str | None = None, *,
+                       warm: Callable[[], None] | None = None) -> int:
         """Assess the threads waiting for their triage (of ``account``, or all); returns how many.
 
         One transaction per ``TRIAGE_CHUNK`` threads, each storing its assessments and
         removing their marks together: a user's write waits for one chunk, never for a
-        whole backfill's triage.  Nothing waiting: no transaction at all.
+        whole backfill's triage.  Nothing waiting: no transaction at all.  Many threads are
+        assessed on the other cores (``workers``; forked after ``warm`` prepared the rules).
         """
         ids = untriaged.pending(self.conn, account)
-        for i in range(0, len(ids), TRIAGE_CHUNK):
-            with self.tx() as c:
-                ingest.triage_threads(c, ids[i:i + TRIAGE_CHUNK], triage)
+        with workers.pool(triage, len(ids), warm) as pool:
+            for i in range(0, len(ids), TRIAGE_CHUNK):
+                with self.tx() as c:
+                    ingest.triage_threads(c, ids[i:i + TRIAGE_CHUNK], triage, pool)
         return len(ids)
 
-    def retriage(self, triage: TriageFn, thread_ids: Iterable[int] | None = None) -> int:
-        """Recompute triage for some threads (or all): config changed, a window boundary passed."""
-        with self.tx() as c:
-            return ingest.retriage(c, triage, thread_ids)
+    def retriage(self, triage: TriageFn, thread_ids: Iterable[int] | None = None, *,
+                 warm: Callable[[], None] | None = None) -> int:
+        """Recompute triage for some threads (or all): config changed, a window boundary passed
+        (many threads on the other cores, as in :meth:`triage_pending`)."""
+        ids = list(thread_ids) if thread_ids is not None else [
+            r[0] for r in self.conn.execute("SELECT id FROM threads")]
+        with workers.pool(triage, len(ids), warm) as pool, self.tx() as c:
+            return ingest.retriage(c, triage, ids, pool)
 
     def waiting_thread_ids(self) -> list[int]:
         """Threads whose triage depends on the clock: a client message waits for me.

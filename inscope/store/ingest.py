@@ -30,6 +30,7 @@ __all__ = ["ApplyResult", "ProjectFn", "RoleFn", "RoleInFn", "ThreadCache", "Tri
 
 if TYPE_CHECKING:
     from connectors.base import Item  # annotations only: the TUI's first frame loads no connector
+    from inscope.store.workers import TriagePool
 
 RoleFn = Callable[["Item"], str]
 RoleInFn = Callable[["Item", str], str]
@@ -265,12 +266,14 @@ def _lookup(c: sqlite3.Connection, it: Item, project_of: ProjectFn,
     return int(cur.lastrowid), it.conversation_title, pname is None and routed is None
 
 
-def retriage(c: sqlite3.Connection, triage: TriageFn, thread_ids: Iterable[int] | None) -> int:
-    """Recompute triage for some threads (or all), in ``c``'s transaction; returns how many."""
+def retriage(c: sqlite3.Connection, triage: TriageFn, thread_ids: Iterable[int] | None,
+             pool: TriagePool | None = None) -> int:
+    """Recompute triage for some threads (or all), in ``c``'s transaction; returns how many
+    (assessed in ``pool``'s workers when given)."""
     ids = list(thread_ids) if thread_ids is not None else [
         r[0] for r in c.execute("SELECT id FROM threads")
     ]
-    refresh_threads(c, ids, triage)
+    refresh_threads(c, ids, triage, pool=pool)
     return len(ids)
 
 

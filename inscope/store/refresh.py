@@ -24,13 +24,19 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inscope.model import Assessment, MsgFacts, Priority
 from inscope.store import events, states, untriaged
 
+if TYPE_CHECKING:
+    from inscope.store.workers import TriagePool
+
 TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
 """(project_id, project_name, recent message facts, card members) → Assessment."""
+
+Work = tuple[int, Sequence[Any], Sequence[Any]]
+"""What assessing one thread reads: (thread id, its row, its newest messages newest first)."""
 
 Delta = tuple[int, float | None]
 """(messages inserted, newest client message among them) since the last refresh."""
@@ -83,13 +89,14 @@ def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
 
 def refresh_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn | None,
                     deltas: Mapping[int, Delta | None] | None = None,
-                    am_spoke: set[int] | frozenset[int] = frozenset()) -> None:
+                    am_spoke: set[int] | frozenset[int] = frozenset(), *,
+                    pool: TriagePool | None = None) -> None:
     """``refresh_thread`` for each of ``tids`` (each once), in ``c``'s transaction:
-    :func:`summarise`, then (with a ``triage``) :func:`triage_threads`."""
+    :func:`summarise`, then (with a ``triage``) :func:`triage_threads` (in ``pool``)."""
     ids = list(dict.fromkeys(tids))
     summarise(c, ids, deltas, am_spoke)
     if triage is not None:
-        triage_threads(c, ids, triage)
+        triage_threads(c, ids, triage, pool)
 
 
 def summarise(c: sqlite3.Connection, tids: Iterable[int],
@@ -166,32 +173,55 @@ def _summarised(c: sqlite3.Connection, tid: int, th: Sequence[Any], last: Sequen
     return sets
 
 
-def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn) -> None:
+def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn,
+                   pool: TriagePool | None = None) -> None:
     """Assess each thread's newest ``RECENT`` live messages (one indexed query per thread)
     and store what changed; their untriaged marks (``inscope.store.untriaged``) go in the
-    same transaction.  A thread without a live message keeps the triage it had."""
+    same transaction.  A thread without a live message keeps the triage it had.
+
+    With a ``pool`` the assessments run in its worker processes: every chunk is read and
+    handed over first, so the workers assess while the next chunk is read, and the
+    results are then written chunk by chunk — the same rows as assessing inline.
+    """
     ids = list(dict.fromkeys(tids))
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
-        rows = {r[0]: r[1:] for r in c.execute(_TRIAGE + _marks(len(chunk)), chunk)}
-        updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-        for tid in chunk:
-            th = rows.get(tid)
-            if th is None:
-                continue  # gone meanwhile (merged into another thread)
-            msgs = c.execute(_RECENT, (tid, RECENT)).fetchall()
-            if not msgs:
-                continue
-            sets = _assessed(tid, th, msgs, triage)
-            if sets:
-                updates.setdefault(tuple(sets), []).append((*sets.values(), tid))
-        _write(c, updates)
-        untriaged.clear(c, chunk)
+    chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    if pool is None:
+        for chunk in chunks:
+            _store(c, chunk, [(w[0], assessed(*w, triage)) for w in _work(c, chunk)])
+        return
+    handed = [(chunk, pool.submit(_work(c, chunk))) for chunk in chunks]
+    for chunk, parts in handed:
+        _store(c, chunk, [r for part, fut in parts for r in pool.result(part, fut)])
 
 
-def _assessed(tid: int, th: Sequence[Any], recent: Sequence[Any], triage: TriageFn) -> dict[str, Any]:
+def _work(c: sqlite3.Connection, chunk: Sequence[int]) -> list[Work]:
+    """What assessing the threads of ``chunk`` reads: each thread's row and newest messages."""
+    rows = {r[0]: r[1:] for r in c.execute(_TRIAGE + _marks(len(chunk)), chunk)}
+    out: list[Work] = []
+    for tid in chunk:
+        th = rows.get(tid)
+        if th is None:
+            continue  # gone meanwhile (merged into another thread)
+        msgs = c.execute(_RECENT, (tid, RECENT)).fetchall()
+        if msgs:
+            out.append((tid, th, msgs))
+    return out
+
+
+def _store(c: sqlite3.Connection, chunk: Sequence[int], results: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Write the changed triage columns of ``chunk``'s threads and clear their marks."""
+    updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for tid, sets in results:
+        if sets:
+            updates.setdefault(tuple(sets), []).append((*sets.values(), tid))
+    _write(c, updates)
+    untriaged.clear(c, chunk)
+
+
+def assessed(tid: int, th: Sequence[Any], recent: Sequence[Any], triage: TriageFn) -> dict[str, Any]:
     """The triage columns of thread ``tid`` (its row ``th``) that the assessment of its
-    newest messages ``recent`` (newest first) changes."""
+    newest messages ``recent`` (newest first) changes.  Pure: a worker process computes
+    it as the store would (``inscope.store.workers``)."""
     pid, pname, members, relevance_override, account, conversation, source, title, *stored = th
     conv = f"{account}:{conversation}"
     subject = title if source == "email" else ""  # a card name or chat title is no message

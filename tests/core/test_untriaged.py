@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from connectors.base import Author, Batch, Item, SourceError
 from inscope.model import Assessment, MsgFacts, Priority
@@ -142,11 +143,11 @@ async def test_a_refused_triage_at_the_start_does_not_stop_the_round(tmp_path: P
     real = store.triage_pending
     calls: list[str | None] = []
 
-    def locked_at_first(triage: TriageFn, account: str | None = None) -> int:
+    def locked_at_first(triage: TriageFn, account: str | None = None, **kw: Any) -> int:
         calls.append(account)
         if account is None:
             raise StoreError("database is locked by another program")
-        return real(triage, account)
+        return real(triage, account, **kw)
 
     store.triage_pending = locked_at_first  # type: ignore[method-assign]
     eng = SyncEngine(store, {"tg": ScriptedSource("tg", PAGES[:2])}, Hooks(project_of, role_of, lambda: triage))
