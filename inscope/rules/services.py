@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
+from inscope.rules.request_forms import feasibility, own_staff, spans_proposal
 
 # Verbs of making: an object after them (or after a request with no other verb between)
 # is what the client wants made.
@@ -99,7 +100,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     ), ("контекст",)),
     "ads": ("advertising", (
         "реклама", "рекламный кампания", "ads", "advertising", "ad campaign", "paid ads",
-        "paid campaign",
+        "paid campaign", "платный трафик", "paid traffic",
     ), ()),
     "targeted": ("targeted ads", (
         "таргет", "таргетинг", "таргетированный реклама", "=targeting", "=targeted ads",
@@ -275,6 +276,8 @@ WISH_CUES: tuple[str, ...] = (
     "=было бы неплохо", "=было бы хорошо", "=было бы отлично", "=было бы супер", "=не помешает",
     "=а если нам", "=а если вам", "=а если вы", "=а если бы", "=а что если", "=может быть вы",
     "=нужен бы", "=нужна бы",
+    # a proposal put as a question: «может, нам …?», "maybe you could …"
+    "=может =нам", "=может =вам", "=может =стоит", "=maybe =we =could", "=maybe =you =could",
     "=would be great", "=would be nice", "=it'd be great", "=keen to",
     "=hoping to", "=hoping you", "=how about you", "=what if you", "=happy to pay", "=we're after",
     "=someone to", "=someone who", "=you also", "=take on", "=we would need",
@@ -339,7 +342,9 @@ _LOOKING: frozenset[str] = frozenset(
      "посмотреть", "смотреть", "проверить", "проверять", "глянуть", "оценить", "сравнить",
      "проанализировать"])
 _INTO: frozenset[str] = frozenset({"в", "во", "на", "to", "into", "in"})
-_PLACE: frozenset[str] = frozenset({"в", "во", "на", "in", "on", "at", "from", "из", "inside"})
+# where an object is, or what it is for («картинки для статей»): context, not the job
+_PLACE: frozenset[str] = frozenset({"в", "во", "на", "in", "on", "at", "from", "из", "inside",
+                                    "для", "for"})
 _BLOCKING_EN: frozenset[str] = frozenset(
     ["check", "look", "see", "review", "audit", "analyz", "analys", "optimiz", "optimis", "verify", "confirm", "compar", "monitor", "track", "index", "crawl", "test", "move", "redirect", "submit", "explain", "tell", "send", "share", "know", "find", "fix", "remove", "link", "rank", "show", "ask"])
 
@@ -381,6 +386,8 @@ def _services(words: Sequence[Word]) -> list[Hit]:
     for h in hits:
         if h.cat.startswith("!"):
             continue
+        if own_staff(words, h.start) or spans_proposal(words, h.start, h.end):
+            continue  # «нашему программисту», «подготовьте КП — сколько постов»
         if out and h.end <= out[-1].end and h.start >= out[-1].start and h != out[-1]:
             continue
         out.append(h)
@@ -464,6 +471,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     wish = not cues  # only a wish or a price asks: it needs the service it names
     if wish:
         cues = _cues(words, question, _WISH_SET.find(words))
+        if not cues and feasibility(words, question):
+            cues = [(0, 0)]  # «такое прикрутить реально?»: the job named anywhere in it
         if not cues:
             return False, []
     at, scan = cues[0]
@@ -481,6 +490,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         if h.cat.startswith("~") and (any(_blocks(words[j]) for j in range(scan, h.start))
                                       or (h.start > 0 and words[h.start - 1].raw in _PLACE)):
             continue  # «посмотрите тайтлы на лендинге», «в статье поправьте title»
+        if h.start > 0 and words[h.start - 1].raw == "для":
+            continue  # «картинки для статей в блоге»: what the job is for, not the job
         chosen = h
         break
     priced = question and any(w.lemma in _PRICE_TIME or w.raw in _PRICE_TIME for w in words[at:])
