@@ -179,7 +179,7 @@ ENTRIES: list[tuple[str, str]] = [
         "removed from … index|google|search", "=no longer indexed", "not indexed anymore",
         "=no longer in … google|index|search|serp", "нет … в поиск|выдача|яндекс|google|гугл|индекс",
         "не находить|найти … яндекс|гугл|google|поиск|выдача|поисковик|запрос",
-        "яндекс|гугл|google|поисковик … не находить|видеть", "=can't find … google|yandex|search",
+        "яндекс|гугл|google|поисковик … не находить|найти|видеть", "=can't find … google|yandex|search",
         "=cannot find … google|yandex|search", "search … zero|no result",
         "перестать индексироваться", "=stopped being indexed", "=stopped indexing", "вылететь",
         "санкция", "под фильтр", "фильтр яндекс", "агс", "баден баден", "минусинск", "ручной санкция",
@@ -350,9 +350,9 @@ ENTRIES: list[tuple[str, str]] = [
 HTTP_5XX_RE = re.compile(
     r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс)"
     # a count of things, not a status: «502 ссылки», "500 keywords"
-    r"|\s+(?:ссыл|штук|шт\b|товар|ключ|запрос|слов|заяв|звон|визит|посет|клик|пользовател|человек|"
+    r"|\s+(?:ссыл|штук|шт\b|товар|ключ|запрос|слов|заяв|звон|визит|посет|клик|пользовател|человек|страниц|"
     r"links?\b|backlinks?\b|items?\b|keywords?\b|visits?\b|visitors?\b|users?\b|clicks?\b|"
-    r"leads?\b|words?\b|products?\b))",
+    r"leads?\b|words?\b|products?\b|pages\b))",
     re.IGNORECASE)
 _HTTP_CONTEXT_RE = re.compile(
     r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"

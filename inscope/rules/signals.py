@@ -8,13 +8,16 @@
   («Даша в курсе», «Дарья не отвечает»); group addresses («Коллеги, …», "Hi all");
 - **questions** — a sentence ending in «?» (not a rhetorical one in a celebration: «мы в
   топ-3, видели? 🎉») or asking without one («подскажите», "let me know");
-- **requests** and the **services** they ask for (``inscope.rules.services``);
+- **requests** and the **services** they ask for (``inscope.rules.services``; a request
+  that refers back to the sentence before and a broken layout told as a complaint:
+  ``inscope.rules.request_forms``);
 - **acknowledgements** — nothing but thanks / ok / 👍 («понял, ждём 👍»);
 - **emergencies** (``inscope.rules.urgency`` decides what they mean for the thread): the
   site down or answering 5xx, pages falling out of the index, traffic or positions
   collapsing (a drop of ``DROP_PERCENT`` % or more, «рухнули», "off a cliff"), monitoring
   alerts (UptimeRobot DOWN/UP, Яндекс Вебмастер critical problems, Search Console 5xx), a
-  same-day blocker — each unless negated («сайт не упал», "isn't down": a negation within
+  same-day blocker, the notices of engines, registrars and tools (``inscope.rules.notices``)
+  — each unless negated («сайт не упал», "isn't down": a negation within
   two words before), in the past («вчера ночью лежал», "was down last night") or joking;
 - **resolution** («починили», "fixed", "is back UP") and **continuation** («так и не
   работает», "still nothing loads", "any update?");
@@ -46,7 +49,10 @@ from inscope.rules.emergency import works as it_works
 from inscope.rules.lemmas import IMPR, NAME, NEG, tokens
 from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
-from inscope.rules.services import broken_part, fix_request, request_of
+from inscope.rules.notices import ENTRIES as NOTICE_ENTRIES
+from inscope.rules.notices import expiry, mass_exclusion
+from inscope.rules.request_forms import layout_complaint, refers_back
+from inscope.rules.services import broken_part, find_services, fix_request, request_of
 
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
 _SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
@@ -100,6 +106,7 @@ _ACK: frozenset[str] = frozenset(
 
 _LEXICON = PhraseSet([
     *ENTRIES,  # the emergency lexicon (inscope.rules.emergency)
+    *NOTICE_ENTRIES,  # sanctions and places in search (inscope.rules.notices)
     *(("urgent_word", p) for p in ("срочно", "срочный", "urgent", "urgently", "asap",
                                     "немедленно", "immediately", "горит", "emergency")),
     *(("calm", p) for p in ("не срочно", "не горит", "не к спех", "без спешка", "когда будет время",
@@ -145,6 +152,7 @@ class Signals:
     going_on: bool = False  # says it goes on («до сих пор», "still", «опять»), not only chases
     still_failing: bool = False  # says something still fails («до сих пор не крутится»)
     bare_down: bool = False  # «снова не открывается» with no site named: a report in a thread
+    expires_on: tuple[int, int, int] | None = None  # a domain / certificate expiry told (notices)
 
 
 def _sentences(text: str) -> list[str]:
@@ -193,6 +201,7 @@ def analyse(text: str) -> Signals:
     services: list[tuple[str, str]] = []
     request_sentences: list[int] = []
     ack_words = other_words = thanks = 0
+    complaint = ""  # a broken layout told (a fix implied when nothing else is asked)
     low_text = text.lower()
     message_celebrates = bool(_CELEBRATION_RE.search(text))
     domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(low_text))
@@ -223,10 +232,17 @@ def analyse(text: str) -> Signals:
         if is_q or "question_cue" in cats:
             question = True
         asks, wanted = request_of(words, is_q)
-        if asks and not wanted and si > 0 and fix_request(words):
-            # «В форме поле телефона не принимает +7. Поправьте»: the fix is of what the
-            # sentence before names
-            wanted = broken_part(list(sentences[si - 1]))
+        if asks and not wanted and si > 0:
+            before = list(sentences[si - 1])
+            if fix_request(words):
+                # «В форме поле телефона не принимает +7. Поправьте»: the fix is of what the
+                # sentence before names
+                wanted = broken_part(before)
+            elif refers_back(words):
+                # «…платный трафик. Сможете взять это на себя?»: the job named before
+                wanted = find_services(before)[:1]
+        if not is_q and not complaint:
+            complaint = layout_complaint(words)
         if asks:
             request = True
             request_sentences.append(si)
@@ -296,8 +312,14 @@ def analyse(text: str) -> Signals:
             blocker = "a same-day blocker"
     ended = emergency_at is not None and kind != "monitor" and any(
         _ends_own(parsed[fsi][1], emergency_at, fsi, h, how, kind) for fsi, h, how in fixes)
+    if complaint and not question and not services:
+        # "the date picker sits on top of the price": reported to be fixed (web development)
+        request, services = True, [("webdev", complaint)]
     if DISALLOW_ALL_RE.search(text) and not emergency:
         emergency = "the whole site is closed in robots.txt (Disallow: /)"
+    excluded = 0 if emergency else mass_exclusion(text)
+    if excluded:  # a report form: "Excluded by 'noindex' tag … Affected pages: 1,214"
+        emergency, kind = f"{excluded} pages excluded from search", "search"
     # Nothing but thanks / ok / 👍 (a bare "hi" is no acknowledgement; emoji alone is).
     ack = (not question and not request and not emergency and thanks > 0
            and other_words <= max(1, ack_words // 2)) or (not tokens(text) and bool(text.strip()))
@@ -309,6 +331,7 @@ def analyse(text: str) -> Signals:
         domains=domains, request_sentences=tuple(request_sentences), works=works,
         emergency_kind=kind, ended=ended, going_on=going_on, still_failing=still_failing,
         bare_down=bare_down and not emergency and not resolved and not works,
+        expires_on=expiry(text),
     )
 
 
