@@ -11,9 +11,12 @@ Each is a structure of how clients ask, not a list of their phrases:
   коммерческое предложение — сколько постов …») does not order copywriting;
 - **a feasibility question** — «такое прикрутить реально?», "is that doable?": asks whether
   the agency can do the job the sentence names, wherever it stands;
-- **a reference back** — «сможете взять это на себя?», "could you set that up too?": a
-  request with a pronoun for its object and a verb of doing asks for the service the
-  sentence before named;
+- **a reference back** — «сможете взять это на себя?», "could you set that up too?",
+  «Логотип у нас устарел. Займётесь?»: a request with a pronoun for its object (or none, in
+  a request of a few words) and a verb of taking a job on asks for the service the
+  sentence before named — unless that sentence tells a result in search or sales
+  («сменили дизайн, заявок стало меньше. Поможете?» asks for SEO help);
+- **a need told after its object** — «баннеры для акции нужны к пятнице»;
 - **a broken layout told as a complaint** — "the date picker sits on top of the price and
   you can't tap Continue" in a message that asks nothing else: the client reports it to
   have it fixed (web development), as «меню съезжает — поправьте» asks outright.
@@ -75,10 +78,26 @@ BACK_REFS: frozenset[str] = frozenset(
      "that", "it", "this", "those", "them", "these", "too", "also"])
 """A pronoun object, «тоже» / "too": the request is for what was named before."""
 _DOING_BACK: frozenset[str] = frozenset(
-    ["сделать", "делать", "взять", "брать", "заняться", "заниматься", "настроить", "настраивать",
-     "запустить", "запускать", "вести", "организовать", "подключить", "прикрутить", "реализовать",
-     "set", "do", "take", "handle", "run", "manage", "make", "build", "launch", "cover"])
+    ["сделать", "делать", "взять", "брать", "взяться", "браться", "заняться", "заниматься",
+     "настроить", "настраивать", "запустить", "запускать", "вести", "организовать", "подключить",
+     "прикрутить", "реализовать", "переделать", "помочь", "set", "do", "take", "handle", "run",
+     "manage", "make", "build", "launch", "cover", "redo", "help"])
 """Verbs of taking a job on (not of looking, counting or waiting: «проверьте это»)."""
+ELLIPTIC_WORDS = 4
+"""A request this short with no object of its own («Займётесь?», "Can you redo it?") is
+about what the sentence before named."""
+
+
+def elliptic(words: Sequence[Word]) -> bool:
+    """«Займётесь?», «Поможете?», "Can you take it on?": a short request whose only verb is
+    one of taking a job on (no object named)."""
+    return len(words) <= ELLIPTIC_WORDS and any(
+        (w.lemma in _DOING_BACK or w.raw in _DOING_BACK) and not w.flags & PAST for w in words)
+
+
+NEEDS: frozenset[str] = frozenset(
+    ["нужен", "нужна", "нужны", "нужно", "надо", "требуется", "needed", "required"])
+"""Need words that may follow what is needed («баннеры для акции нужны к пятнице»)."""
 
 
 def refers_back(words: Sequence[Word]) -> bool:

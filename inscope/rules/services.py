@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
-from inscope.rules.request_forms import feasibility, own_staff, spans_proposal
+from inscope.rules.request_forms import NEEDS, feasibility, own_staff, spans_proposal
 
 # Verbs of making: an object after them (or after a request with no other verb between)
 # is what the client wants made.
@@ -278,7 +278,8 @@ WISH_CUES: tuple[str, ...] = (
     "=нужен бы", "=нужна бы",
     # a proposal put as a question: «может, нам …?», "maybe you could …"
     "=может =нам", "=может =вам", "=может =стоит", "=maybe =we =could", "=maybe =you =could",
-    "=would be great", "=would be nice", "=it'd be great", "=keen to",
+    "=would be great", "=would be nice", "=it'd be great", "=keen to", "=wondering whether",
+    "=whether you could", "=whether you can",
     "=hoping to", "=hoping you", "=how about you", "=what if you", "=happy to pay", "=we're after",
     "=someone to", "=someone who", "=you also", "=take on", "=we would need",
     "=we'll need", "=we will need",
@@ -406,6 +407,11 @@ def find_services(words: list[Word]) -> list[tuple[str, str]]:
     return [(_key(h), h.label) for h in _services(words)]
 
 
+def service_spans(words: list[Word]) -> list[tuple[int, int]]:
+    """(first word, end) of every service named in one sentence."""
+    return [(h.start, h.end) for h in _services(words)]
+
+
 def _blocks(w: Word) -> bool:
     """A verb that is not one of making or asking («посмотрите», "check")."""
     if w.flags & VERB:
@@ -502,6 +508,10 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         chosen = before[-1] if before else None
     if chosen is None:
         chosen = _fixed_before(words, cues, named)
+    if chosen is None and any(words[a].raw in NEEDS for a, _b in cues):
+        # «баннеры для акции нужны к пятнице»: the need told after what is needed
+        before = [h for h in named if h.start < at and not h.cat.startswith("!")]
+        chosen = before[-1] if before else None
     if chosen is None:
         return not wish, []
     if chosen.cat.startswith("!"):

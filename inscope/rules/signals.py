@@ -51,8 +51,14 @@ from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
 from inscope.rules.notices import ENTRIES as NOTICE_ENTRIES
 from inscope.rules.notices import expiry, mass_exclusion
-from inscope.rules.request_forms import layout_complaint, refers_back
-from inscope.rules.services import broken_part, find_services, fix_request, request_of
+from inscope.rules.request_forms import elliptic, layout_complaint, refers_back
+from inscope.rules.services import (
+    broken_part,
+    find_services,
+    fix_request,
+    request_of,
+    service_spans,
+)
 
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
 _SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
@@ -238,8 +244,10 @@ def analyse(text: str) -> Signals:
                 # «В форме поле телефона не принимает +7. Поправьте»: the fix is of what the
                 # sentence before names
                 wanted = broken_part(before)
-            elif refers_back(words):
-                # «…платный трафик. Сможете взять это на себя?»: the job named before
+            elif (refers_back(words) or elliptic(words)) and not _tells_result(
+                    before, found_hits[si - 1]):
+                # «…платный трафик. Сможете взять это на себя?», «Логотип устарел.
+                # Займётесь?»: the job named before
                 wanted = find_services(before)[:1]
         if not is_q and not complaint:
             complaint = layout_complaint(words)
@@ -333,6 +341,14 @@ def analyse(text: str) -> Signals:
         bare_down=bare_down and not emergency and not resolved and not works,
         expires_on=expiry(text),
     )
+
+
+def _tells_result(words: Sequence[Word], hits: Sequence[Hit]) -> bool:
+    """A sentence that tells a result in search or sales («сменили дизайн, заявок стало
+    меньше»): help asked after it is help with the result — a metric named outside the
+    names of services («платный трафик» is a service)."""
+    spans = service_spans(list(words))
+    return any(h.cat == "metric" and not any(a <= h.start < b for a, b in spans) for h in hits)
 
 
 # What may stand before a bare report that opens a message («Даша, у нас опять не грузится»).

@@ -131,3 +131,38 @@ def test_a_layout_named_without_a_complaint_asks_for_nothing(seo_only: Rules, te
     assert "webdev" not in keys(text), analyse(text).services
     assert scope(seo_only, text) != "out", text
     assert not layout_complaint(words_of("ничего не съезжает"))
+
+
+@pytest.mark.parametrize(("text", "service"), [
+    ("Логотип у нас совсем устарел. Займётесь?", "design"),
+    ("В Инстаграме полная тишина. Поможете?", "smm"),
+])
+def test_a_short_request_without_an_object_asks_for_the_job_named_before(
+        seo_only: Rules, text: str, service: str) -> None:
+    assert keys(text)[:1] == [service], analyse(text).services
+    assert scope(seo_only, text) == "out", text
+
+
+@pytest.mark.parametrize("text", [
+    # the sentence before tells a result in search or sales: the help is SEO help
+    "Обновили дизайн каталога, звонков стало заметно меньше. Поможете?",
+    "Traffic dipped after the new banners went up. Can you help with that?",
+    # a short sentence that takes nothing on
+    "Дизайнер прислал макеты. Посмотрите?",
+])
+def test_a_short_request_after_a_result_or_a_look_is_not_for_the_service(
+        seo_only: Rules, text: str) -> None:
+    assert "design" not in keys(text), analyse(text).services
+    assert scope(seo_only, text) != "out", text
+
+
+def test_a_need_told_after_its_object(seo_only: Rules) -> None:
+    assert keys("Листовки для выставки нужны к среде.") == ["design"]
+    assert scope(seo_only, "Листовки для выставки нужны к среде.") == "out"
+    # near miss: a need negated
+    assert keys("Листовки уже не нужны, спасибо.") == []
+
+
+def test_wondering_whether_the_agency_could_asks_with_the_service_it_names() -> None:
+    assert keys("I was wondering whether you could put together a brand book for us.") == ["design"]
+    assert keys("I was wondering whether you saw the report.") == []
