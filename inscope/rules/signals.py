@@ -215,6 +215,10 @@ def analyse(text: str) -> Signals:
     # ("example.com is DOWN") is the site.
     site_context = bool(_URL_RE.search(text)) or bool(domains) or any(
         h.cat == "site" for hits in found_hits for h in hits)
+    # «Не открывается!!! Срочно» is alarm; «не срочно, но …» is not (a calm word anywhere);
+    # a fall of a number («упал CTR») is no site down however it is said
+    alarm = bool(_ALARM_RE.search(text)) and not any(
+        h.cat == "calm" for hits in found_hits for h in hits)
     for si, ((s, words), hits) in enumerate(zip(parsed, found_hits, strict=True)):
         sentences.append(tuple(words))
         low = s.lower()
@@ -300,13 +304,13 @@ def analyse(text: str) -> Signals:
                 emergency, kind, emergency_at = found, found_kind, (si, f_end)
         elif not joke and any(not negated(words, h) for h in cats.get("down", ())):
             bare_down = True  # «снова не открывается»: the thread says what does not
-            if not emergency and (_ALARM_RE.search(text) or (si == 0 and _opens_with_down(
+            if not emergency and "metric" not in cats and (alarm or (si == 0 and _opens_with_down(
                     words, cats["down"]) and not _names_other_thing(parsed))) and not any(
                     w.lemma in _NOT_SITE or w.raw in _NOT_SITE for w in words):
                 # «Не открывается!!! Срочно» in a client's chat: the site, said in alarm
                 # (a file, a link, a document would be named).
                 down = next(h for h in cats["down"] if not negated(words, h))
-                how = "said in alarm" if _ALARM_RE.search(text) else "nothing else named"
+                how = "said in alarm" if alarm else "nothing else named"
                 emergency, kind, emergency_at = (f"site not working: «{down.label}» ({how})",
                                                  "down", (si, down.end))
             if "alert_down" in cats or FIRING_RE.search(low):
