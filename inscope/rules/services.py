@@ -155,7 +155,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "монтаж", "смонтировать", "монтировать", "видеомонтаж", "ретушь", "обработать фото", "shoot",
         "предметный съемка", "product photo", "product photography", "video editing",
         "edit … video|videos|reel|reels|clip|footage", "промо ролик", "promo video",
-        "explainer video", "анимация", "animation", "моушн", "motion design",
+        "explainer video", "анимация", "animation", "моушн", "motion design", "подкаст", "podcast",
         "снять … товар|видео|ролик|видеоролик|видеообзор|обзор|фото|клип",
     ), (
         "фото", "фотография", "фотки", "photo", "видео", "ролик", "видеоролик", "видеообзор",
@@ -163,7 +163,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     )),
     "webdev": ("web development", (
         "сайт под ключ", "разработка … " + _WEB, "техподдержка|поддержка|сопровождение сайта",
-        "website maintenance", "site maintenance", "push уведомление", "веб разработка", "web development",
+        "website maintenance", "site maintenance", "maintain|support … site|website",
+        "поддерживать|обслуживать … сайт", "push уведомление", "веб разработка", "web development",
         "website development", "app development", "web developer", "верстка", "сверстать",
         "программист", "crm", "битрикс24", "чат бот", "chatbot", "виджет", "плагин", "plugin",
         "интеграция с", "доработка сайта", "доработать сайт", "=make a|an|us … " + _WEB,
@@ -279,7 +280,9 @@ WISH_CUES: tuple[str, ...] = (
     # a proposal put as a question: «может, нам …?», "maybe you could …"
     "=может =нам", "=может =вам", "=может =стоит", "=maybe =we =could", "=maybe =you =could",
     "=would be great", "=would be nice", "=it'd be great", "=keen to", "=wondering whether",
-    "=whether you could", "=whether you can",
+    "=whether you could", "=whether you can", "=you guys do",
+    # «я бы хотела, чтобы вы …»: a wish for the agency's work
+    "=хотела бы", "=хотел бы", "=бы хотела", "=бы хотел", "=бы хотели", "=чтобы вы",
     "=hoping to", "=hoping you", "=how about you", "=what if you", "=happy to pay", "=we're after",
     "=someone to", "=someone who", "=you also", "=take on", "=we would need",
     "=we'll need", "=we will need",
@@ -310,6 +313,9 @@ know a good photographer?") asks for her advice, not for the agency's work: a re
 out-of-scope request.  Asking who *at the agency* does it («кто у вас делает…») still is."""
 
 _LEARN: frozenset[str] = frozenset({"know", "understand", "ask", "see", "check", "hear", "learn"})
+_KNOW: frozenset[str] = frozenset({"know", "understand", "learn", "hear"})
+_LEARN_RU: frozenset[str] = frozenset({"узнать", "уточнить", "спросить", "понять", "знать",
+                                       "поинтересоваться", "выяснить", "напомнить"})
 _WHETHER: frozenset[str] = frozenset({"do", "does", "did", "should", "ли"})
 
 _PLEASANTRY: frozenset[str] = frozenset({"прощение", "извинение", "поблагодарить", "благодарить",
@@ -325,7 +331,7 @@ SECOND_PERSON: frozenset[str] = frozenset({"вы", "вам", "вас", "ваш",
 # Russian verbs are known by their tag (``VERB``): every verb but these blocks; English
 # ones by name.
 _REACHING_RU: frozenset[str] = frozenset(
-    ["сделать", "делать", "создать", "создавать", "разработать", "разрабатывать", "собрать", "сверстать", "переделать", "переделывать", "доработать", "дорабатывать", "запустить", "запускать", "заказать", "заказывать", "нарисовать", "рисовать", "написать", "писать", "подготовить", "готовить", "снять", "снимать", "смонтировать", "оформить", "обновить", "освежить", "переписать", "настроить", "настраивать", "вести", "взяться", "браться", "заниматься", "помочь", "мочь", "смочь", "хотеть", "хотеться", "быть", "стать", "организовать", "выйти", "перевести", "продвигать", "раскрутить", "подключить", "придумать", "разместить", "посчитать", "стоить", "обойтись", "попросить", "просить", "давать", "нужный", "надо", "добавить", "поставить", "установить", "внедрить", "взять", "поработать"])
+    ["сделать", "делать", "создать", "создавать", "разработать", "разрабатывать", "собрать", "сверстать", "переделать", "переделывать", "доработать", "дорабатывать", "запустить", "запускать", "заказать", "заказывать", "нарисовать", "рисовать", "написать", "писать", "подготовить", "готовить", "снять", "снимать", "смонтировать", "оформить", "обновить", "освежить", "переписать", "настроить", "настраивать", "вести", "взяться", "браться", "заниматься", "помочь", "мочь", "смочь", "хотеть", "хотеться", "быть", "стать", "организовать", "выйти", "перевести", "продвигать", "раскрутить", "подключить", "придумать", "разместить", "посчитать", "стоить", "заняться", "обойтись", "попросить", "просить", "давать", "нужный", "надо", "добавить", "поставить", "установить", "внедрить", "взять", "поработать"])
 # A question in the second person asks for work when it asks about doing it («вы делаете
 # логотипы?», "do you offer PPC?") — not «вы видели наш новый логотип?», "do you like it?".
 _DOING_RU: frozenset[str] = frozenset(
@@ -412,6 +418,12 @@ def service_spans(words: list[Word]) -> list[tuple[int, int]]:
     return [(h.start, h.end) for h in _services(words)]
 
 
+def _looking_after(words: Sequence[Word], j: int) -> bool:
+    """"look after", "see to": taking care of a thing, not looking at it."""
+    nxt = words[j + 1].raw if j + 1 < len(words) else ""
+    return (words[j].lemma, nxt) in (("look", "after"), ("see", "to"))
+
+
 def _blocks(w: Word) -> bool:
     """A verb that is not one of making or asking («посмотрите», "check")."""
     if w.flags & VERB:
@@ -429,6 +441,8 @@ def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[
             continue  # "do we need to…", «нужно ли» ask whether, not for work
         if h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN:
             continue  # "I'd like to know …" asks a question, not for work
+        if h.end < len(words) and (words[h.end].raw in _KNOW or words[h.end].lemma in _LEARN_RU):
+            continue  # «хотела бы уточнить …», "do you happen to know …"
         if not question and h.start > 0 and words[h.start - 1].flags & NEG and not h.own_negations:
             continue  # «баннер не нужен», «это не к вам» (but «вы не могли бы…?» asks)
         if h.end < len(words) and words[h.end].lemma in _PLEASANTRY:
@@ -490,8 +504,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     for h in named:
         if h.start < at:
             continue
-        if _key(h) != "seo" and any(words[j].lemma in _LOOKING or words[j].raw in _LOOKING
-                                    for j in range(scan, h.start)):
+        if _key(h) != "seo" and any((words[j].lemma in _LOOKING or words[j].raw in _LOOKING)
+                                    and not _looking_after(words, j) for j in range(scan, h.start)):
             continue
         if h.cat.startswith("~") and (any(_blocks(words[j]) for j in range(scan, h.start))
                                       or (h.start > 0 and words[h.start - 1].raw in _PLACE)):

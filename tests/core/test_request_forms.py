@@ -166,3 +166,26 @@ def test_a_need_told_after_its_object(seo_only: Rules) -> None:
 def test_wondering_whether_the_agency_could_asks_with_the_service_it_names() -> None:
     assert keys("I was wondering whether you could put together a brand book for us.") == ["design"]
     assert keys("I was wondering whether you saw the report.") == []
+
+
+@pytest.mark.parametrize(("text", "service"), [
+    ("Я бы хотела, чтобы вы занялись ещё и нашим Телеграм-каналом.", "smm"),
+    ("Do you guys do social media as well?", "smm"),
+    ("Hoping you can also look after our Google Ads from March.", "ppc"),
+    ("We'd need someone to maintain the website while our developer is away.", "webdev"),
+    ("Хотим записывать подкаст, сможете помочь со съёмкой и монтажом?", "photo"),
+])
+def test_more_wishes_and_questions_for_the_agencys_work(
+        seo_only: Rules, text: str, service: str) -> None:
+    assert keys(text)[:1] == [service], analyse(text).services
+    assert scope(seo_only, text) == "out", text
+
+
+@pytest.mark.parametrize("text", [
+    "Хотела бы уточнить, баннер на главной уже убрали?",
+    "Do you happen to know why our logo looks blurry in the search results?",
+    "I'd like to know whether the new banners slowed the page down.",
+])
+def test_a_wish_to_learn_something_asks_for_no_work(seo_only: Rules, text: str) -> None:
+    assert keys(text) == [], analyse(text).services
+    assert scope(seo_only, text) != "out", text
