@@ -9,7 +9,10 @@ both ways round)
 and a table of the targets with PASS / FAIL.  Exits 0 whatever the scores (it is a
 report); only a broken pipeline fails it.
 
-``--limit N`` runs the first N corpus files only (the fast harness test does).
+``--limit N`` runs the first N corpus files only (the fast harness test does).  ``--ids
+t361-t440`` also scores the threads of that id range on their own (the whole corpus still
+runs, so the range is scored as it is triaged among the rest): per half and together, and
+the range's targets.
 """
 
 from __future__ import annotations
@@ -192,8 +195,46 @@ def targets(before: Scores, after: Scores) -> list[tuple[str, float, str, bool]]
     ]
 
 
-def run(world: World, threads: list[Thread], *, verbose: bool = False) -> dict[str, Any]:
-    """Run the whole evaluation; returns the scores (and prints the report)."""
+def parse_ids(spec: str) -> tuple[int, int]:
+    """``"t361-t440"`` (or ``"361-440"``) → (361, 440): an inclusive range of thread numbers."""
+    first, sep, last = spec.partition("-")
+    try:
+        lo, hi = int(first.strip().lstrip("t")), int((last if sep else first).strip().lstrip("t"))
+    except ValueError:
+        raise ValueError(f"bad id range {spec!r}: use e.g. t361-t440") from None
+    if lo > hi:
+        raise ValueError(f"bad id range {spec!r}: the first id is after the last")
+    return lo, hi
+
+
+def in_range(thread_id: str, ids: tuple[int, int]) -> bool:
+    """Whether ``"t405"`` is in the range of :func:`parse_ids`."""
+    digits = thread_id.lstrip("t")
+    return digits.isdigit() and ids[0] <= int(digits) <= ids[1]
+
+
+def _range_lines(threads: Sequence[Thread], ids: tuple[int, int], pred: dict[str, Predicted],
+                 week: dict[str, Predicted]) -> tuple[list[str], dict[str, Scores]]:
+    """The report of the threads of an id range alone (per half, together) and its targets."""
+    chosen = [t for t in threads if in_range(t.id, ids)]
+    name = f"t{ids[0]:03d}–t{ids[1]:03d}"
+    lines = ["", f"Threads {name} alone (triaged among the whole corpus):"]
+    scores = {h: score(_split(chosen, h), pred) for h in HALVES}
+    week_scores = {h: score(_split(chosen, h), week) for h in HALVES}
+    for h, title in (("dev", "development half"), ("held", "held-out half"), ("all", "all")):
+        lines += report(f"{name}, {title}", scores[h])
+    lines += ["", f"{'target (' + name + ')':<30} {'dev':>6} {'held':>6} {'all':>6}  threshold"]
+    rows = {h: targets(scores[h], week_scores[h]) for h in HALVES}
+    for i, (tname, _v, thr, _ok) in enumerate(rows["all"]):
+        vals = "".join(f" {rows[h][i][1]:>6.2f}" for h in HALVES)
+        lines.append(f"{tname:<30}{vals}  {thr}")
+    return lines, scores
+
+
+def run(world: World, threads: list[Thread], *, verbose: bool = False,
+        ids: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Run the whole evaluation; returns the scores (and prints the report); ``ids``: also
+    score the threads of that id range alone (``"range"`` in the result)."""
     p = Pipeline.build(world, threads)
     try:
         pred = predictions(p)
@@ -233,6 +274,10 @@ def run(world: World, threads: list[Thread], *, verbose: bool = False) -> dict[s
     for i, (name, _v, thr, _ok) in enumerate(rows["all"]):
         vals = "".join(f" {rows[h][i][1]:>6.2f}" for h in HALVES)
         lines.append(f"{name:<30}{vals}  {thr:<9}  {'PASS' if rows['all'][i][3] else 'FAIL'}")
+    range_scores: dict[str, Scores] = {}
+    if ids is not None:
+        more, range_scores = _range_lines(threads, ids, pred, after)
+        lines += more
     if verbose:
         # Only the development half: the held-out half is measured, never inspected.
         lines += ["", "Disagreements on the development half (label → assessed):"]
@@ -250,7 +295,7 @@ def run(world: World, threads: list[Thread], *, verbose: bool = False) -> dict[s
             if diffs:
                 lines.append(f"  {t.id} [{t.half}] {t.title[:40]}: " + "; ".join(diffs))
     print("\n".join(lines))
-    return {"scores": scores, "week": week_scores, "predicted": pred}
+    return {"scores": scores, "week": week_scores, "predicted": pred, "range": range_scores}
 
 
 def run_blind(world: World, threads: list[Thread]) -> Scores:
@@ -281,7 +326,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="list the disagreements of the development half")
     ap.add_argument("--blind", action="store_true",
                     help="also score the blind set (eval/blind), as a set of its own")
+    ap.add_argument("--ids", default=None, metavar="FROM-TO",
+                    help="also score the threads of this id range alone, e.g. t361-t440")
     args = ap.parse_args(argv)
+    try:
+        ids = parse_ids(args.ids) if args.ids else None
+    except ValueError as e:
+        ap.error(str(e))
     world = load_world()
     if args.blind:
         run_blind(world, load_corpus(world, BLIND))
@@ -289,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = load_corpus(world, limit=args.limit)
     if args.half != "all":
         threads = [t for t in threads if t.half == args.half]
-    run(world, threads, verbose=args.verbose)
+    run(world, threads, verbose=args.verbose, ids=ids)
     return 0
 
 

@@ -86,6 +86,7 @@ PATTERNS: tuple[str, ...] = (
     N_("drop of {percent}%"),
     N_("positions fell from {was} to {now}"),
     N_("the whole site is closed in robots.txt (Disallow: /)"),
+    N_("the domain or certificate expires within a day"),
 )
 PLURALS: tuple[tuple[str, str], ...] = (
     Nn_("waited {n} reply window", "waited {n} reply windows"),

@@ -79,7 +79,8 @@ ENTRIES: list[tuple[str, str]] = [
         "=compromised", "infected", "=down for everyone", "=broken", "не отправлять", "не принимать",
         "не получаться зайти|войти|отправить|открыть", "=unable to access|load|log",
         "site|website|server|homepage|shop|store|checkout|page =down",
-        "be|=completely|=totally =dead", "=throws … =error|=errors",
+        "be|=completely|=totally =dead", "=throws … =error|=errors", "=intermittently", "=on and off",
+        "открываться|грузиться|загружаться через раз", "сайт|страница … работать через раз",
     )),
     # what looks like a failure and is none: "broken links", "scroll down", «битые ссылки»
     *(("benign", p) for p in ("=broken link|links", "битый ссылка", "scroll … =down", "write =down",
@@ -179,7 +180,7 @@ ENTRIES: list[tuple[str, str]] = [
         "removed from … index|google|search", "=no longer indexed", "not indexed anymore",
         "=no longer in … google|index|search|serp", "нет … в поиск|выдача|яндекс|google|гугл|индекс",
         "не находить|найти … яндекс|гугл|google|поиск|выдача|поисковик|запрос",
-        "яндекс|гугл|google|поисковик … не находить|видеть", "=can't find … google|yandex|search",
+        "яндекс|гугл|google|поисковик … не находить|найти|видеть", "=can't find … google|yandex|search",
         "=cannot find … google|yandex|search", "search … zero|no result",
         "перестать индексироваться", "=stopped being indexed", "=stopped indexing", "вылететь",
         "санкция", "под фильтр", "фильтр яндекс", "агс", "баден баден", "минусинск", "ручной санкция",
@@ -248,7 +249,7 @@ ENTRIES: list[tuple[str, str]] = [
         "нет заявка|заказ|звонок|лид|продажа|обращение|регистрация|конверсия|трафик",
         "заявка|заказ|звонок|лид|продажа|обращение|регистрация|конверсия|трафик нет",
         "=no leads|orders|calls|sales|conversions|bookings|signups|traffic|clicks|enquiries|inquiries",
-        "=not a single",
+        "=not a single", "заявка|заказ|звонок|лид|продажа|обращение встать|остановиться|прекратиться",
         "почти ничего", "почти нет", "=ни одной", "=ни одного", "by a third", "more than half",
         "lose all|everything", "=lost all|everything", "потерять весь|все", "off a cliff", "collapse", "plummet", "tank", "halve", "by half", "in half", "=zero",
         "=nothing", "dry up", "=dried up", "stop coming", "=stopped coming", "nosedive", "crater",
@@ -350,9 +351,9 @@ ENTRIES: list[tuple[str, str]] = [
 HTTP_5XX_RE = re.compile(
     r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс)"
     # a count of things, not a status: «502 ссылки», "500 keywords"
-    r"|\s+(?:ссыл|штук|шт\b|товар|ключ|запрос|слов|заяв|звон|визит|посет|клик|пользовател|человек|"
+    r"|\s+(?:ссыл|штук|шт\b|товар|ключ|запрос|слов|заяв|звон|визит|посет|клик|пользовател|человек|страниц|"
     r"links?\b|backlinks?\b|items?\b|keywords?\b|visits?\b|visitors?\b|users?\b|clicks?\b|"
-    r"leads?\b|words?\b|products?\b))",
+    r"leads?\b|words?\b|products?\b|pages\b|раз\b|times\b))",
     re.IGNORECASE)
 _HTTP_CONTEXT_RE = re.compile(
     r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
@@ -380,7 +381,8 @@ _POSITIONS_RE = re.compile(r"\bна\s+(\d+)(?:\s*[-–]\s*\d+)?\s+(?:пункт|
 _INSTEAD_RE = re.compile(r"(\d[\d\s\u00a0]*\d|\d+)\s+(?:\w+\s+)?(?:вместо|instead of)\s+(\d[\d\s\u00a0]*\d|\d+)",
                          re.IGNORECASE)
 _WHOLE_404_RE = re.compile(r"\b(?:весь|вся|все|всё|all|whole|every|главная|главной|homepage|каталог|"
-                           r"массово|куча|сотни|тысячи|lots|hundreds|thousands|everywhere|most)\b")
+                           r"массово|куча|сотни|тысячи|lots|hundreds|thousands|everywhere|most|"
+                           r"половин\w*|большинств\w*|half)\b")
 
 # Words that make what follows hypothetical within their clause («если сайт ляжет», "if
 # traffic drops", "the site may be unavailable", "will it go down?") — «бы» anywhere in it.

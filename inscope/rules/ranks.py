@@ -3,8 +3,9 @@
 A fall of positions is a collapse (``inscope.rules.emergency``) whether the client gives a
 percentage or the places themselves; this reads the places: numbers and ordinals with a
 place or a page of results («на 3 месте», «3-я позиция», «со второй страницы», "page 5",
-"2nd place"), a bare number after «на» / "to" taking the unit of the place before it.
-One regular expression per sentence, run only on what the lexicon did not already decide.
+"2nd place"), a bare number after «на» / "to" taking the unit of the place before it, an
+ordinal alone («были 4-е, сейчас 38-е») in a sentence about search (``inscope.rules.notices``
+names the engines and the results that make it one).  One regular expression per sentence, run only on what the lexicon did not already decide.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ _RANK_RE = re.compile(
     rf"(?:{_NUM})\s+(мест|позици|строчк|страниц|place|position|spot|page)"
     rf"|\b(мест|позици|страниц|place|position|spot|page|топ|top)\w*[\s-]*(?:#|№)?(\d{{1,3}})\b"
     rf"|\b(?:на|до|to)\s+(?:{_NUM})(?![\w%.,]|\s*(?:%|процент|раз|пункт|мест|позици|строчк|страниц|"
-    rf"place|position|spot|page))",
+    rf"place|position|spot|page))"
+    # an ordinal alone («были 4-е, сейчас 38-е»): a place, where the sentence is about search
+    rf"|(?<![\w.,])(\d{{1,3}})-(?:е|й|я|м|ю|ое|ой|ая|ый|ий|ом|ем|ым)\b",
     re.IGNORECASE)
 # What makes two places one move: «с 3 места на 40», "from page 1 to page 5", «были на 2,
 # а теперь на 35» — not two places listed side by side («на 3 месте 5 ключей, на 25 — 2»).
@@ -52,6 +55,8 @@ def rank_fall(low: str) -> tuple[int, int] | None:
             unit = 10 if g[2].startswith(("страниц", "page")) else 1
         elif g[3]:  # "page 5", «позиция 12»
             n, unit = int(g[4]), 10 if g[3].startswith(("страниц", "page")) else 1
+        elif g[7]:  # «4-е», «38-й»: an ordinal alone is a place
+            n, unit = int(g[7]), unit or 1
         elif unit:  # «… на 40», "… to 5th"
             n = int(g[5]) if g[5] else _ORDINALS[_ord_key(g[6])]
         else:

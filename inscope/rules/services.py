@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
+from inscope.rules.request_forms import NEEDS, feasibility, own_staff, spans_proposal
 
 # Verbs of making: an object after them (or after a request with no other verb between)
 # is what the client wants made.
@@ -99,7 +100,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     ), ("контекст",)),
     "ads": ("advertising", (
         "реклама", "рекламный кампания", "ads", "advertising", "ad campaign", "paid ads",
-        "paid campaign",
+        "paid campaign", "платный трафик", "paid traffic",
     ), ()),
     "targeted": ("targeted ads", (
         "таргет", "таргетинг", "таргетированный реклама", "=targeting", "=targeted ads",
@@ -154,7 +155,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "монтаж", "смонтировать", "монтировать", "видеомонтаж", "ретушь", "обработать фото", "shoot",
         "предметный съемка", "product photo", "product photography", "video editing",
         "edit … video|videos|reel|reels|clip|footage", "промо ролик", "promo video",
-        "explainer video", "анимация", "animation", "моушн", "motion design",
+        "explainer video", "анимация", "animation", "моушн", "motion design", "подкаст", "podcast",
         "снять … товар|видео|ролик|видеоролик|видеообзор|обзор|фото|клип",
     ), (
         "фото", "фотография", "фотки", "photo", "видео", "ролик", "видеоролик", "видеообзор",
@@ -162,7 +163,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     )),
     "webdev": ("web development", (
         "сайт под ключ", "разработка … " + _WEB, "техподдержка|поддержка|сопровождение сайта",
-        "website maintenance", "site maintenance", "push уведомление", "веб разработка", "web development",
+        "website maintenance", "site maintenance", "maintain|support … site|website",
+        "поддерживать|обслуживать … сайт", "push уведомление", "веб разработка", "web development",
         "website development", "app development", "web developer", "верстка", "сверстать",
         "программист", "crm", "битрикс24", "чат бот", "chatbot", "виджет", "плагин", "plugin",
         "интеграция с", "доработка сайта", "доработать сайт", "=make a|an|us … " + _WEB,
@@ -275,7 +277,12 @@ WISH_CUES: tuple[str, ...] = (
     "=было бы неплохо", "=было бы хорошо", "=было бы отлично", "=было бы супер", "=не помешает",
     "=а если нам", "=а если вам", "=а если вы", "=а если бы", "=а что если", "=может быть вы",
     "=нужен бы", "=нужна бы",
-    "=would be great", "=would be nice", "=it'd be great", "=keen to",
+    # a proposal put as a question: «может, нам …?», "maybe you could …"
+    "=может =нам", "=может =вам", "=может =стоит", "=maybe =we =could", "=maybe =you =could",
+    "=would be great", "=would be nice", "=it'd be great", "=keen to", "=wondering whether",
+    "=whether you could", "=whether you can", "=you guys do",
+    # «я бы хотела, чтобы вы …»: a wish for the agency's work
+    "=хотела бы", "=хотел бы", "=бы хотела", "=бы хотел", "=бы хотели", "=чтобы вы",
     "=hoping to", "=hoping you", "=how about you", "=what if you", "=happy to pay", "=we're after",
     "=someone to", "=someone who", "=you also", "=take on", "=we would need",
     "=we'll need", "=we will need",
@@ -306,6 +313,9 @@ know a good photographer?") asks for her advice, not for the agency's work: a re
 out-of-scope request.  Asking who *at the agency* does it («кто у вас делает…») still is."""
 
 _LEARN: frozenset[str] = frozenset({"know", "understand", "ask", "see", "check", "hear", "learn"})
+_KNOW: frozenset[str] = frozenset({"know", "understand", "learn", "hear"})
+_LEARN_RU: frozenset[str] = frozenset({"узнать", "уточнить", "спросить", "понять", "знать",
+                                       "поинтересоваться", "выяснить", "напомнить"})
 _WHETHER: frozenset[str] = frozenset({"do", "does", "did", "should", "ли"})
 
 _PLEASANTRY: frozenset[str] = frozenset({"прощение", "извинение", "поблагодарить", "благодарить",
@@ -321,7 +331,7 @@ SECOND_PERSON: frozenset[str] = frozenset({"вы", "вам", "вас", "ваш",
 # Russian verbs are known by their tag (``VERB``): every verb but these blocks; English
 # ones by name.
 _REACHING_RU: frozenset[str] = frozenset(
-    ["сделать", "делать", "создать", "создавать", "разработать", "разрабатывать", "собрать", "сверстать", "переделать", "переделывать", "доработать", "дорабатывать", "запустить", "запускать", "заказать", "заказывать", "нарисовать", "рисовать", "написать", "писать", "подготовить", "готовить", "снять", "снимать", "смонтировать", "оформить", "обновить", "освежить", "переписать", "настроить", "настраивать", "вести", "взяться", "браться", "заниматься", "помочь", "мочь", "смочь", "хотеть", "хотеться", "быть", "стать", "организовать", "выйти", "перевести", "продвигать", "раскрутить", "подключить", "придумать", "разместить", "посчитать", "стоить", "обойтись", "попросить", "просить", "давать", "нужный", "надо", "добавить", "поставить", "установить", "внедрить", "взять", "поработать"])
+    ["сделать", "делать", "создать", "создавать", "разработать", "разрабатывать", "собрать", "сверстать", "переделать", "переделывать", "доработать", "дорабатывать", "запустить", "запускать", "заказать", "заказывать", "нарисовать", "рисовать", "написать", "писать", "подготовить", "готовить", "снять", "снимать", "смонтировать", "оформить", "обновить", "освежить", "переписать", "настроить", "настраивать", "вести", "взяться", "браться", "заниматься", "помочь", "мочь", "смочь", "хотеть", "хотеться", "быть", "стать", "организовать", "выйти", "перевести", "продвигать", "раскрутить", "подключить", "придумать", "разместить", "посчитать", "стоить", "заняться", "обойтись", "попросить", "просить", "давать", "нужный", "надо", "добавить", "поставить", "установить", "внедрить", "взять", "поработать"])
 # A question in the second person asks for work when it asks about doing it («вы делаете
 # логотипы?», "do you offer PPC?") — not «вы видели наш новый логотип?», "do you like it?".
 _DOING_RU: frozenset[str] = frozenset(
@@ -339,7 +349,9 @@ _LOOKING: frozenset[str] = frozenset(
      "посмотреть", "смотреть", "проверить", "проверять", "глянуть", "оценить", "сравнить",
      "проанализировать"])
 _INTO: frozenset[str] = frozenset({"в", "во", "на", "to", "into", "in"})
-_PLACE: frozenset[str] = frozenset({"в", "во", "на", "in", "on", "at", "from", "из", "inside"})
+# where an object is, or what it is for («картинки для статей»): context, not the job
+_PLACE: frozenset[str] = frozenset({"в", "во", "на", "in", "on", "at", "from", "из", "inside",
+                                    "для", "for"})
 _BLOCKING_EN: frozenset[str] = frozenset(
     ["check", "look", "see", "review", "audit", "analyz", "analys", "optimiz", "optimis", "verify", "confirm", "compar", "monitor", "track", "index", "crawl", "test", "move", "redirect", "submit", "explain", "tell", "send", "share", "know", "find", "fix", "remove", "link", "rank", "show", "ask"])
 
@@ -381,6 +393,8 @@ def _services(words: Sequence[Word]) -> list[Hit]:
     for h in hits:
         if h.cat.startswith("!"):
             continue
+        if own_staff(words, h.start) or spans_proposal(words, h.start, h.end):
+            continue  # «нашему программисту», «подготовьте КП — сколько постов»
         if out and h.end <= out[-1].end and h.start >= out[-1].start and h != out[-1]:
             continue
         out.append(h)
@@ -397,6 +411,17 @@ def _key(h: Hit) -> str:
 def find_services(words: list[Word]) -> list[tuple[str, str]]:
     """(service key, matched phrase) for every service named in one sentence."""
     return [(_key(h), h.label) for h in _services(words)]
+
+
+def service_spans(words: list[Word]) -> list[tuple[int, int]]:
+    """(first word, end) of every service named in one sentence."""
+    return [(h.start, h.end) for h in _services(words)]
+
+
+def _looking_after(words: Sequence[Word], j: int) -> bool:
+    """"look after", "see to": taking care of a thing, not looking at it."""
+    nxt = words[j + 1].raw if j + 1 < len(words) else ""
+    return (words[j].lemma, nxt) in (("look", "after"), ("see", "to"))
 
 
 def _blocks(w: Word) -> bool:
@@ -416,6 +441,8 @@ def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[
             continue  # "do we need to…", «нужно ли» ask whether, not for work
         if h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN:
             continue  # "I'd like to know …" asks a question, not for work
+        if h.end < len(words) and (words[h.end].raw in _KNOW or words[h.end].lemma in _LEARN_RU):
+            continue  # «хотела бы уточнить …», "do you happen to know …"
         if not question and h.start > 0 and words[h.start - 1].flags & NEG and not h.own_negations:
             continue  # «баннер не нужен», «это не к вам» (but «вы не могли бы…?» asks)
         if h.end < len(words) and words[h.end].lemma in _PLEASANTRY:
@@ -464,6 +491,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     wish = not cues  # only a wish or a price asks: it needs the service it names
     if wish:
         cues = _cues(words, question, _WISH_SET.find(words))
+        if not cues and feasibility(words, question):
+            cues = [(0, 0)]  # «такое прикрутить реально?»: the job named anywhere in it
         if not cues:
             return False, []
     at, scan = cues[0]
@@ -475,12 +504,14 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     for h in named:
         if h.start < at:
             continue
-        if _key(h) != "seo" and any(words[j].lemma in _LOOKING or words[j].raw in _LOOKING
-                                    for j in range(scan, h.start)):
+        if _key(h) != "seo" and any((words[j].lemma in _LOOKING or words[j].raw in _LOOKING)
+                                    and not _looking_after(words, j) for j in range(scan, h.start)):
             continue
         if h.cat.startswith("~") and (any(_blocks(words[j]) for j in range(scan, h.start))
                                       or (h.start > 0 and words[h.start - 1].raw in _PLACE)):
             continue  # «посмотрите тайтлы на лендинге», «в статье поправьте title»
+        if h.start > 0 and words[h.start - 1].raw == "для":
+            continue  # «картинки для статей в блоге»: what the job is for, not the job
         chosen = h
         break
     priced = question and any(w.lemma in _PRICE_TIME or w.raw in _PRICE_TIME for w in words[at:])
@@ -491,6 +522,10 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         chosen = before[-1] if before else None
     if chosen is None:
         chosen = _fixed_before(words, cues, named)
+    if chosen is None and any(words[a].raw in NEEDS for a, _b in cues):
+        # «баннеры для акции нужны к пятнице»: the need told after what is needed
+        before = [h for h in named if h.start < at and not h.cat.startswith("!")]
+        chosen = before[-1] if before else None
     if chosen is None:
         return not wish, []
     if chosen.cat.startswith("!"):

@@ -8,13 +8,16 @@
   («Даша в курсе», «Дарья не отвечает»); group addresses («Коллеги, …», "Hi all");
 - **questions** — a sentence ending in «?» (not a rhetorical one in a celebration: «мы в
   топ-3, видели? 🎉») or asking without one («подскажите», "let me know");
-- **requests** and the **services** they ask for (``inscope.rules.services``);
+- **requests** and the **services** they ask for (``inscope.rules.services``; a request
+  that refers back to the sentence before and a broken layout told as a complaint:
+  ``inscope.rules.request_forms``);
 - **acknowledgements** — nothing but thanks / ok / 👍 («понял, ждём 👍»);
 - **emergencies** (``inscope.rules.urgency`` decides what they mean for the thread): the
   site down or answering 5xx, pages falling out of the index, traffic or positions
   collapsing (a drop of ``DROP_PERCENT`` % or more, «рухнули», "off a cliff"), monitoring
   alerts (UptimeRobot DOWN/UP, Яндекс Вебмастер critical problems, Search Console 5xx), a
-  same-day blocker — each unless negated («сайт не упал», "isn't down": a negation within
+  same-day blocker, the notices of engines, registrars and tools (``inscope.rules.notices``)
+  — each unless negated («сайт не упал», "isn't down": a negation within
   two words before), in the past («вчера ночью лежал», "was down last night") or joking;
 - **resolution** («починили», "fixed", "is back UP") and **continuation** («так и не
   работает», "still nothing loads", "any update?");
@@ -46,7 +49,16 @@ from inscope.rules.emergency import works as it_works
 from inscope.rules.lemmas import IMPR, NAME, NEG, tokens
 from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
-from inscope.rules.services import broken_part, fix_request, request_of
+from inscope.rules.notices import ENTRIES as NOTICE_ENTRIES
+from inscope.rules.notices import expiry, mass_exclusion
+from inscope.rules.request_forms import elliptic, layout_complaint, refers_back
+from inscope.rules.services import (
+    broken_part,
+    find_services,
+    fix_request,
+    request_of,
+    service_spans,
+)
 
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
 _SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
@@ -100,6 +112,7 @@ _ACK: frozenset[str] = frozenset(
 
 _LEXICON = PhraseSet([
     *ENTRIES,  # the emergency lexicon (inscope.rules.emergency)
+    *NOTICE_ENTRIES,  # sanctions and places in search (inscope.rules.notices)
     *(("urgent_word", p) for p in ("срочно", "срочный", "urgent", "urgently", "asap",
                                     "немедленно", "immediately", "горит", "emergency")),
     *(("calm", p) for p in ("не срочно", "не горит", "не к спех", "без спешка", "когда будет время",
@@ -145,6 +158,7 @@ class Signals:
     going_on: bool = False  # says it goes on («до сих пор», "still", «опять»), not only chases
     still_failing: bool = False  # says something still fails («до сих пор не крутится»)
     bare_down: bool = False  # «снова не открывается» with no site named: a report in a thread
+    expires_on: tuple[int, int, int] | None = None  # a domain / certificate expiry told (notices)
 
 
 def _sentences(text: str) -> list[str]:
@@ -193,6 +207,7 @@ def analyse(text: str) -> Signals:
     services: list[tuple[str, str]] = []
     request_sentences: list[int] = []
     ack_words = other_words = thanks = 0
+    complaint = ""  # a broken layout told (a fix implied when nothing else is asked)
     low_text = text.lower()
     message_celebrates = bool(_CELEBRATION_RE.search(text))
     domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(low_text))
@@ -200,6 +215,10 @@ def analyse(text: str) -> Signals:
     # ("example.com is DOWN") is the site.
     site_context = bool(_URL_RE.search(text)) or bool(domains) or any(
         h.cat == "site" for hits in found_hits for h in hits)
+    # «Не открывается!!! Срочно» is alarm; «не срочно, но …» is not (a calm word anywhere);
+    # a fall of a number («упал CTR») is no site down however it is said
+    alarm = bool(_ALARM_RE.search(text)) and not any(
+        h.cat == "calm" for hits in found_hits for h in hits)
     for si, ((s, words), hits) in enumerate(zip(parsed, found_hits, strict=True)):
         sentences.append(tuple(words))
         low = s.lower()
@@ -223,10 +242,19 @@ def analyse(text: str) -> Signals:
         if is_q or "question_cue" in cats:
             question = True
         asks, wanted = request_of(words, is_q)
-        if asks and not wanted and si > 0 and fix_request(words):
-            # «В форме поле телефона не принимает +7. Поправьте»: the fix is of what the
-            # sentence before names
-            wanted = broken_part(list(sentences[si - 1]))
+        if asks and not wanted and si > 0:
+            before = list(sentences[si - 1])
+            if fix_request(words):
+                # «В форме поле телефона не принимает +7. Поправьте»: the fix is of what the
+                # sentence before names
+                wanted = broken_part(before)
+            elif (refers_back(words) or elliptic(words)) and not _tells_result(
+                    before, found_hits[si - 1]):
+                # «…платный трафик. Сможете взять это на себя?», «Логотип устарел.
+                # Займётесь?»: the job named before
+                wanted = find_services(before)[:1]
+        if not is_q and not complaint:
+            complaint = layout_complaint(words)
         if asks:
             request = True
             request_sentences.append(si)
@@ -276,13 +304,13 @@ def analyse(text: str) -> Signals:
                 emergency, kind, emergency_at = found, found_kind, (si, f_end)
         elif not joke and any(not negated(words, h) for h in cats.get("down", ())):
             bare_down = True  # «снова не открывается»: the thread says what does not
-            if not emergency and (_ALARM_RE.search(text) or (si == 0 and _opens_with_down(
+            if not emergency and "metric" not in cats and (alarm or (si == 0 and _opens_with_down(
                     words, cats["down"]) and not _names_other_thing(parsed))) and not any(
                     w.lemma in _NOT_SITE or w.raw in _NOT_SITE for w in words):
                 # «Не открывается!!! Срочно» in a client's chat: the site, said in alarm
                 # (a file, a link, a document would be named).
                 down = next(h for h in cats["down"] if not negated(words, h))
-                how = "said in alarm" if _ALARM_RE.search(text) else "nothing else named"
+                how = "said in alarm" if alarm else "nothing else named"
                 emergency, kind, emergency_at = (f"site not working: «{down.label}» ({how})",
                                                  "down", (si, down.end))
             if "alert_down" in cats or FIRING_RE.search(low):
@@ -296,8 +324,14 @@ def analyse(text: str) -> Signals:
             blocker = "a same-day blocker"
     ended = emergency_at is not None and kind != "monitor" and any(
         _ends_own(parsed[fsi][1], emergency_at, fsi, h, how, kind) for fsi, h, how in fixes)
+    if complaint and not question and not services:
+        # "the date picker sits on top of the price": reported to be fixed (web development)
+        request, services = True, [("webdev", complaint)]
     if DISALLOW_ALL_RE.search(text) and not emergency:
         emergency = "the whole site is closed in robots.txt (Disallow: /)"
+    excluded = 0 if emergency else mass_exclusion(text)
+    if excluded:  # a report form: "Excluded by 'noindex' tag … Affected pages: 1,214"
+        emergency, kind = f"{excluded} pages excluded from search", "search"
     # Nothing but thanks / ok / 👍 (a bare "hi" is no acknowledgement; emoji alone is).
     ack = (not question and not request and not emergency and thanks > 0
            and other_words <= max(1, ack_words // 2)) or (not tokens(text) and bool(text.strip()))
@@ -309,7 +343,16 @@ def analyse(text: str) -> Signals:
         domains=domains, request_sentences=tuple(request_sentences), works=works,
         emergency_kind=kind, ended=ended, going_on=going_on, still_failing=still_failing,
         bare_down=bare_down and not emergency and not resolved and not works,
+        expires_on=expiry(text),
     )
+
+
+def _tells_result(words: Sequence[Word], hits: Sequence[Hit]) -> bool:
+    """A sentence that tells a result in search or sales («сменили дизайн, заявок стало
+    меньше»): help asked after it is help with the result — a metric named outside the
+    names of services («платный трафик» is a service)."""
+    spans = service_spans(list(words))
+    return any(h.cat == "metric" and not any(a <= h.start < b for a, b in spans) for h in hits)
 
 
 # What may stand before a bare report that opens a message («Даша, у нас опять не грузится»).

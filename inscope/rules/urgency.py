@@ -4,8 +4,9 @@ Pure thread-level decision over the per-message signals (``inscope.rules.signals
 
 1. The newest message (not mine) that reports an emergency — the site down or answering
    5xx, pages falling out of the index, traffic or positions collapsing, a monitoring
-   alert, a same-day blocker, or one of the user's own ``[me] urgent`` words — and is
-   at most ``FRESH_HOURS`` old.  Negated and past-tense reports never count.
+   alert, a same-day blocker, a domain or certificate expiring within a day of the
+   message (``inscope.rules.notices``), or one of the user's own ``[me] urgent`` words —
+   and is at most ``FRESH_HOURS`` old.  Negated and past-tense reports never count.
 2. A later message that says it is resolved («починили», "fixed", UptimeRobot's "is back
    UP") or that it works («перезапустили, работает», "loads fine now") ends it — unless
    someone else says after that it fails again («опять упал», "down again").
@@ -21,7 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from inscope.rules.notices import expires_now
 from inscope.rules.signals import Signals
 
 FRESH_HOURS = 24.0
@@ -44,10 +47,17 @@ class Entry:
     subject_emergency: str = ""  # an e-mail subject's emergency ("Сайт не работает!!!")
 
 
+EXPIRES = "the domain or certificate expires within a day"
+"""The reason of an expiry told for the day of the message (``inscope.rules.notices``)."""
+
+
 def _report(e: Entry) -> str:
     s = e.signals
     if s.emergency:
         return s.emergency
+    if s.expires_on is not None and expires_now(
+            s.expires_on, datetime.fromtimestamp(e.created_at, UTC).date()):
+        return EXPIRES
     if e.subject_emergency:
         return f"{e.subject_emergency} (subject)"
     if s.blocker:

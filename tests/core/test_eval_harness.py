@@ -6,7 +6,7 @@ import pytest
 
 from eval.corpus import half_of, load_corpus, load_world, offset
 from eval.metrics import Binary, kendall_tau_b
-from eval.triage import run
+from eval.triage import in_range, parse_ids, run
 
 
 def test_offsets_and_split_are_fixed() -> None:
@@ -34,3 +34,19 @@ def test_the_pipeline_runs_on_a_few_threads(capsys: pytest.CaptureFixture[str]) 
     assert "relevance F1 after the week" in printed and "Kendall tau-b" in printed
     assert set(out["predicted"]) == {t.id for t in threads}, "every thread reached the store"
     assert out["scores"]["all"].n == 8
+
+
+def test_an_id_range_is_parsed_and_scored_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_ids("t361-t440") == (361, 440) and parse_ids("5-7") == (5, 7)
+    assert parse_ids("t012") == (12, 12)
+    for bad in ("t440-t361", "a-b"):
+        with pytest.raises(ValueError):
+            parse_ids(bad)
+    assert in_range("t405", (361, 440)) and not in_range("t360", (361, 440))
+    world = load_world()
+    threads = load_corpus(world, limit=8)
+    out = run(world, threads, ids=(2, 4))
+    printed = capsys.readouterr().out
+    assert "Threads t002–t004 alone" in printed
+    assert out["range"]["all"].n == 3 and out["scores"]["all"].n == 8
+    assert out["range"]["dev"].n + out["range"]["held"].n == 3

@@ -13,7 +13,7 @@ import glob
 import tomllib
 from pathlib import Path
 
-from inscope.rules import services, signals
+from inscope.rules import request_forms, services, signals
 from inscope.rules.lemmas import tokens
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,8 @@ GENERAL_PHRASES = {
 def _entries() -> list[str]:
     out = [p for _k, (_label, names, objects) in services.SERVICES.items() for p in (*names, *objects)]
     out += list(services.REQUEST_CUES) + list(services.WISH_CUES) + list(services.REFERRALS)
-    out += [e[1] for e in signals._LEXICON._entries]
+    out += [e[1] for e in signals._LEXICON._entries]  # with inscope.rules.notices.ENTRIES
+    out += list(request_forms.COMPLAINTS)
     out += sorted(signals.GREETING | signals.GROUP)
     return out
 

@@ -1,0 +1,132 @@
+"""Forms of asking that the services lexicon alone does not see (pure; used by
+``inscope.rules.services`` and ``inscope.rules.signals``).
+
+Each is a structure of how clients ask, not a list of their phrases:
+
+- **the client's own people** — a role named with «наш» / "our" («наш программист», "our
+  developer") is someone the client has, not a service asked of the agency: «передам
+  нашему программисту» asks nothing of web development;
+- **a proposal asked for** — «подготовьте КП», "send us a proposal": the document is about
+  the work, so a verb of writing that reaches a text *across* the proposal («подготовьте
+  коммерческое предложение — сколько постов …») does not order copywriting;
+- **a feasibility question** — «такое прикрутить реально?», "is that doable?": asks whether
+  the agency can do the job the sentence names, wherever it stands;
+- **a reference back** — «сможете взять это на себя?», "could you set that up too?",
+  «Логотип у нас устарел. Займётесь?»: a request with a pronoun for its object (or none, in
+  a request of a few words) and a verb of taking a job on asks for the service the
+  sentence before named — unless that sentence tells a result in search or sales
+  («сменили дизайн, заявок стало меньше. Поможете?» asks for SEO help);
+- **a need told after its object** — «баннеры для акции нужны к пятнице»;
+- **a broken layout told as a complaint** — "the date picker sits on top of the price and
+  you can't tap Continue" in a message that asks nothing else: the client reports it to
+  have it fixed (web development), as «меню съезжает — поправьте» asks outright.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from inscope.rules.lemmas import NEG, PAST
+from inscope.rules.lexicon import PhraseSet, Word
+
+OWNERS: frozenset[str] = frozenset(
+    ["наш", "мой", "свой", "штатный", "our", "my", "own", "in-house", "inhouse"])
+"""Words that make the role after them the client's own («наш программист», "our designer")."""
+ROLES: frozenset[str] = frozenset(
+    ["программист", "разработчик", "верстальщик", "дизайнер", "копирайтер", "фотограф",
+     "видеограф", "таргетолог", "контекстолог", "маркетолог", "smm-щик", "сммщик", "айтишник",
+     "developer", "developers", "dev", "devs", "designer", "designers", "copywriter",
+     "copywriters", "photographer", "videographer", "marketer", "programmer", "webmaster",
+     "вебмастер", "it"])
+"""People who do a service: named with an owner they are the client's, not the agency's."""
+
+
+def own_staff(words: Sequence[Word], start: int) -> bool:
+    """Whether the word at ``start`` is a role the client has («нашему программисту», "our
+    in-house developer"): an owner word up to two words before it."""
+    w = words[start]
+    if w.lemma not in ROLES and w.raw not in ROLES:
+        return False
+    return any(x.lemma in OWNERS or x.raw in OWNERS for x in words[max(0, start - 2):start])
+
+
+PROPOSAL: frozenset[str] = frozenset(
+    ["предложение", "кп", "смета", "расчет", "proposal", "quote", "estimate", "offer"])
+"""A document about the work: a text asked for across it is the proposal's subject."""
+
+
+def spans_proposal(words: Sequence[Word], start: int, end: int) -> bool:
+    """Whether a proposal word stands inside the span (not at its ends)."""
+    return any(w.lemma in PROPOSAL or w.raw in PROPOSAL for w in words[start + 1:end - 1])
+
+
+FEASIBLE: frozenset[str] = frozenset(["реально", "осуществимо", "doable", "feasible"])
+"""«…реально?», "is that doable?": in a question, whether the agency can do the job."""
+
+
+def feasibility(words: Sequence[Word], question: bool) -> bool:
+    """A question whether a job can be done («нам такое прикрутить реально?») — not one
+    negated («нереально», «не реально»)."""
+    if not question:
+        return False
+    return any(w.raw in FEASIBLE and not (i and words[i - 1].flags & NEG)
+               for i, w in enumerate(words))
+
+
+BACK_REFS: frozenset[str] = frozenset(
+    ["это", "этим", "этого", "этому", "такое", "такую", "такой", "такого", "себя", "тоже",
+     "that", "it", "this", "those", "them", "these", "too", "also"])
+"""A pronoun object, «тоже» / "too": the request is for what was named before."""
+_DOING_BACK: frozenset[str] = frozenset(
+    ["сделать", "делать", "взять", "брать", "взяться", "браться", "заняться", "заниматься",
+     "настроить", "настраивать", "запустить", "запускать", "вести", "организовать", "подключить",
+     "прикрутить", "реализовать", "переделать", "помочь", "set", "do", "take", "handle", "run",
+     "manage", "make", "build", "launch", "cover", "redo", "help"])
+"""Verbs of taking a job on (not of looking, counting or waiting: «проверьте это»)."""
+ELLIPTIC_WORDS = 4
+"""A request this short with no object of its own («Займётесь?», "Can you redo it?") is
+about what the sentence before named."""
+
+
+def elliptic(words: Sequence[Word]) -> bool:
+    """«Займётесь?», «Поможете?», "Can you take it on?": a short request whose only verb is
+    one of taking a job on (no object named)."""
+    return len(words) <= ELLIPTIC_WORDS and any(
+        (w.lemma in _DOING_BACK or w.raw in _DOING_BACK) and not w.flags & PAST for w in words)
+
+
+NEEDS: frozenset[str] = frozenset(
+    ["нужен", "нужна", "нужны", "нужно", "надо", "требуется", "needed", "required"])
+"""Need words that may follow what is needed («баннеры для акции нужны к пятнице»)."""
+
+
+def refers_back(words: Sequence[Word]) -> bool:
+    """«Сможете взять это на себя?», "could you set that up too?": a request for the job
+    the sentence before named — a verb of doing with a pronoun or «тоже» for its object,
+    within two words of it (a pronoun elsewhere in the sentence is about something else)."""
+    for i, w in enumerate(words):
+        if (w.lemma in _DOING_BACK or w.raw in _DOING_BACK) and not w.flags & PAST and any(
+                x.raw in BACK_REFS for x in words[max(0, i - 2):i + 3] if x is not w):
+            return True
+    return False
+
+
+COMPLAINTS: tuple[str, ...] = (
+    "съезжать|съехать|уехать|разъехаться|разъезжаться|наезжать|налезать|перекрывать|обрезаться|"
+    "вылезать|прыгать|дергаться", "кривой верстка", "криво … отображаться|показываться",
+    "не нажиматься|кликаться", "нельзя нажать|кликнуть", "не получаться нажать|кликнуть",
+    "=misaligned", "=overlaps|=overlapping", "layout … broken|=off|=messed", "=cut off on",
+    "=sits|=sitting|=sit … =on =top", "=sits|=sitting =over", "=can't|=cannot tap|click|press",
+    "=unable to tap|click|press",
+)
+"""A part of the site shown broken, by its symptom (what a fix of the layout repairs)."""
+_COMPLAINT_SET = PhraseSet(("layout", p) for p in COMPLAINTS)
+
+
+def layout_complaint(words: Sequence[Word]) -> str:
+    """The symptom of a broken layout one sentence reports («меню съезжает на мобильном»,
+    "the picker sits on top of the price"), or ``""`` (negated: «ничего не съезжает»)."""
+    for h in _COMPLAINT_SET.find(words):
+        if not any(w.flags & NEG for w in words[max(0, h.start - 2):h.start]):
+            return h.label
+    return ""
