@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,9 @@ from inscope.model import Assessment, MsgFacts, Priority
 from inscope.store import events, states, untriaged
 
 if TYPE_CHECKING:
-    from inscope.store.workers import TriagePool
+    from concurrent.futures import Future
+
+    from inscope.store.workers import Result, TriagePool
 
 TriageFn = Callable[[int, str, Sequence[MsgFacts], tuple[str, ...]], Assessment]
 """(project_id, project_name, recent message facts, card members) → Assessment."""
@@ -46,6 +49,8 @@ RECENT = 20
 long chat costs no more than a short one."""
 
 CHUNK = 500  # thread rows read per query (well under SQLite's 999 bound parameters)
+AHEAD = 4
+"""Chunks read and handed to triage workers ahead of the one whose results are written."""
 
 TRIAGED = ("relevance", "scope", "scope_reason", "priority", "reasons", "due_at", "urgent",
            "urgent_reason", "relevance_reason", "scope_service")
@@ -179,9 +184,10 @@ def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn,
     and store what changed; their untriaged marks (``inscope.store.untriaged``) go in the
     same transaction.  A thread without a live message keeps the triage it had.
 
-    With a ``pool`` the assessments run in its worker processes: every chunk is read and
-    handed over first, so the workers assess while the next chunk is read, and the
-    results are then written chunk by chunk — the same rows as assessing inline.
+    With a ``pool`` the assessments run in its worker processes: up to ``AHEAD`` chunks
+    are read and handed over before the oldest one's results are written, so the workers
+    assess while the next chunk is read (and memory stays bounded on a re-triage of
+    everything) — the same rows as assessing inline.
     """
     ids = list(dict.fromkeys(tids))
     chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
@@ -189,9 +195,12 @@ def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn,
         for chunk in chunks:
             _store(c, chunk, [(w[0], assessed(*w, triage)) for w in _work(c, chunk)])
         return
-    handed = [(chunk, pool.submit(_work(c, chunk))) for chunk in chunks]
-    for chunk, parts in handed:
-        _store(c, chunk, [r for part, fut in parts for r in pool.result(part, fut)])
+    handed: deque[tuple[list[int], list[tuple[Sequence[Work], Future[Result] | None]]]] = deque()
+    for n, chunk in enumerate(chunks, 1):
+        handed.append((chunk, pool.submit(_work(c, chunk))))
+        while handed and (len(handed) > AHEAD or n == len(chunks)):
+            done, parts = handed.popleft()
+            _store(c, done, [r for part, fut in parts for r in pool.result(part, fut)])
 
 
 def _work(c: sqlite3.Connection, chunk: Sequence[int]) -> list[Work]:

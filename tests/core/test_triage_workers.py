@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,29 @@ def test_a_lock_held_by_another_thread_at_the_fork_does_not_stop_a_worker(
         release.set()
         store.close()
         ws.close()
+
+
+def test_a_retriage_of_many_chunks_keeps_few_in_flight(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-triaging every thread of a big database must not read them all before writing:
+    at most ``AHEAD`` chunks are handed over before the oldest is written."""
+    monkeypatch.setattr(refresh, "CHUNK", 20)
+    in_flight: list[int] = []
+    real_submit, real_store = workers.TriagePool.submit, refresh._store
+    state = {"open": 0}
+
+    def submit(self: workers.TriagePool, work: Sequence[refresh.Work]) -> list[tuple[Sequence[refresh.Work], Any]]:
+        state["open"] += 1
+        in_flight.append(state["open"])
+        return real_submit(self, work)
+
+    def store(c: Any, chunk: Sequence[int], results: Any) -> None:
+        state["open"] -= 1
+        real_store(c, chunk, results)
+
+    monkeypatch.setattr(workers.TriagePool, "submit", submit)
+    monkeypatch.setattr(refresh, "_store", store)
+    rows, started = _retriage(demo, monkeypatch, pool=True)
+    assert started == 1 and len(in_flight) > 2 * refresh.AHEAD
+    assert max(in_flight) == refresh.AHEAD + 1 and state["open"] == 0
+    inline, _ = _retriage(demo, monkeypatch, pool=False)
+    assert rows == inline
