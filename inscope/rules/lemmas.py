@@ -30,6 +30,7 @@ FUT = 16  # a perfective future: «упадёт», «выпадет» (a predict
 YOU = 32  # a second-person verb: «настроите», «возьмётесь» (asks the reader to act)
 BREAK = 64  # set by ``lexicon.words_of`` on a word followed by , ; : — ( ): a clause ends
 VERB = 128  # a verb or an infinitive (Russian): «проверьте», «посмотреть»
+WE = 256  # "we will" / "let's" (Russian): «запустим», «будем делать» — in a question, a proposal
 
 TOKEN_RE = re.compile(r"(?<![\w@])@\w+|\w+(?:'\w+)?", re.UNICODE)
 """A word (``don't`` is one) or an ``@handle``; :func:`tokens` finds them in lower case."""
@@ -201,6 +202,9 @@ class Lemmatizer:
             flags |= IMPR
         if any("2per" in p.tag and p.score >= 0.3 for p in parses[:3]):
             flags |= YOU
+        if any(("incl" in p.tag or ("1per" in p.tag and "plur" in p.tag and "futr" in p.tag))
+               and p.score >= 0.3 for p in parses[:3]):
+            flags |= WE
         if "past" in tag:
             flags |= PAST
         if "futr" in tag and "perf" in tag:
