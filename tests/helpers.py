@@ -237,3 +237,11 @@ def maildir_home(tmp_path: Path, monkeypatch: Any, mails: Sequence[bytes], *,
     (tmp_path / "user" / "Downloads").mkdir(parents=True)
     assert main(["sync", "--once"]) == 0
     return home
+
+
+SCOPE_NOW = 1_800_000_000.0
+
+
+def scope_of(rules: Any, text: str, project: str = "P") -> str:
+    """The scope the rules give one client message of ``project``, a minute old."""
+    return str(rules.assess(project, [MsgFacts("client", text, SCOPE_NOW - 60)], (), SCOPE_NOW).scope)

@@ -12,24 +12,11 @@ from __future__ import annotations
 
 import pytest
 
-from inscope.config import Config, Me, ProjectCfg
-from inscope.model import MsgFacts
 from inscope.rules.lexicon import words_of
 from inscope.rules.request_forms import feasibility, layout_complaint, own_staff, refers_back
 from inscope.rules.signals import analyse
 from inscope.rules.triage import Rules
-
-NOW = 1_800_000_000.0
-
-
-@pytest.fixture(scope="module")
-def seo_only() -> Rules:
-    return Rules.from_config(Config(me=Me(name="Мария Петрова", timezone="Europe/Moscow"),
-                                    projects=[ProjectCfg(name="P", services=["SEO"])]))
-
-
-def scope(rules: Rules, text: str) -> str:
-    return rules.assess("P", [MsgFacts("client", text, NOW - 60)], (), NOW).scope
+from tests.helpers import scope_of as scope
 
 
 def keys(text: str) -> list[str]:

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from inscope.config import Config, Me, ProjectCfg
-from inscope.model import MsgFacts
 from inscope.rules.signals import analyse
 from inscope.rules.triage import Rules
-
-NOW = 1_800_000_000.0
+from tests.helpers import scope_of as scope
 
 ASKED = [
     # wishes and conditionals
@@ -55,16 +52,6 @@ NOT_ASKED = [
     "we're thinking of you, get well soon",
     "we're considering a new logo at some point, nothing planned",
 ]
-
-
-@pytest.fixture(scope="module")
-def seo_only() -> Rules:
-    return Rules.from_config(Config(me=Me(name="Мария Петрова", timezone="Europe/Moscow"),
-                                    projects=[ProjectCfg(name="P", services=["SEO"])]))
-
-
-def scope(rules: Rules, text: str) -> str:
-    return rules.assess("P", [MsgFacts("client", text, NOW - 60)], (), NOW).scope
 
 
 @pytest.mark.parametrize(("text", "service"), ASKED)
