@@ -17,6 +17,9 @@ Each is a structure of how clients ask, not a list of their phrases:
   sentence before named — unless that sentence tells a result in search or sales
   («сменили дизайн, заявок стало меньше. Поможете?» asks for SEO help);
 - **a need told after its object** — «баннеры для акции нужны к пятнице»;
+- **a "we" proposal** — «Может, запустим рекламу в Директе?»: a question with a verb of
+  making in "we will" / "let's" proposes the work (not «обсудим?», nor one they would do
+  themselves);
 - **a broken layout told as a complaint** — "the date picker sits on top of the price and
   you can't tap Continue" in a message that asks nothing else: the client reports it to
   have it fixed (web development), as «меню съезжает — поправьте» asks outright.
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from inscope.rules.lemmas import NEG, PAST
+from inscope.rules.lemmas import NEG, PAST, WE
 from inscope.rules.lexicon import PhraseSet, Word
 
 OWNERS: frozenset[str] = frozenset(
@@ -130,3 +133,24 @@ def layout_complaint(words: Sequence[Word]) -> str:
         if not any(w.flags & NEG for w in words[max(0, h.start - 2):h.start]):
             return h.label
     return ""
+
+
+_BY_OTHERS: frozenset[str] = frozenset(
+    ["сам", "сами", "самостоятельно", "фрилансер", "фриланс", "подрядчик", "штатный"])
+"""Who else would do the work a "we" proposal names: then it asks nothing of the agency."""
+
+
+def proposal(words: Sequence[Word], making: frozenset[str]) -> list[tuple[int, int]]:
+    """«Может, запустим рекламу в Директе?», «Сделаем лендинг под акцию?»: a client's
+    question with a verb of ``making`` in "we will" / "let's" proposes the work to the
+    agency (it still needs the service it names): the (start, end) of that verb, or none.
+    Not «обсудим?», «посмотрим?» (no work made), not negated («не будем делать рекламу?»),
+    not "did we" (past), not a plan to have it done by themselves or someone else
+    («может, сами запустим?», «закажем у фрилансера?»)."""
+    if any(w.lemma in _BY_OTHERS or w.raw in _BY_OTHERS for w in words):
+        return []
+    for i, w in enumerate(words):
+        if (w.flags & WE and not w.flags & PAST and w.lemma in making
+                and not (i and words[i - 1].flags & NEG)):
+            return [(i, i + 1)]
+    return []

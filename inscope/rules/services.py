@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, WE, YOU
+from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
-from inscope.rules.request_forms import NEEDS, feasibility, own_staff, spans_proposal
+from inscope.rules.request_forms import NEEDS, feasibility, own_staff, proposal, spans_proposal
 
 # Verbs of making: an object after them (or after a request with no other verb between)
 # is what the client wants made.
@@ -431,26 +431,6 @@ def _blocks(w: Word) -> bool:
     return w.lemma in _BLOCKING_EN
 
 
-_BY_OTHERS: frozenset[str] = frozenset(
-    ["сам", "сами", "самостоятельно", "фрилансер", "фриланс", "подрядчик", "штатный"])
-"""Who else would do the work a "we" proposal names: then it asks nothing of the agency."""
-
-
-def _proposal(words: Sequence[Word]) -> list[tuple[int, int]]:
-    """«Может, запустим рекламу в Директе?», «Сделаем лендинг под акцию?»: a client's
-    question with a verb of making in "we will" / "let's" proposes the work to the agency
-    (it still needs the service it names).  Not «обсудим?», «посмотрим?» (no work made),
-    not negated («не будем делать рекламу?»), not "did we" (past), not a plan to have it
-    done by themselves or someone else («может, сами запустим?», «закажем у фрилансера?»)."""
-    if any(w.lemma in _BY_OTHERS or w.raw in _BY_OTHERS for w in words):
-        return []
-    for i, w in enumerate(words):
-        if (w.flags & WE and not w.flags & PAST and w.lemma in _REACHING_RU
-                and not (i and words[i - 1].flags & NEG)):
-            return [(i, i + 1)]
-    return []
-
-
 def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[int, int]]:
     """(start, end) of every request cue in one sentence."""
     out: list[tuple[int, int]] = []
@@ -514,7 +494,7 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         if not cues and feasibility(words, question):
             cues = [(0, 0)]  # «такое прикрутить реально?»: the job named anywhere in it
         if not cues and question:
-            cues = _proposal(words)  # «Может, запустим рекламу в Директе?»
+            cues = proposal(words, _REACHING_RU)  # «Может, запустим рекламу в Директе?»
         if not cues:
             return False, []
     at, scan = cues[0]
