@@ -16,7 +16,7 @@ import dataclasses
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -266,15 +266,12 @@ def _lookup(c: sqlite3.Connection, it: Item, project_of: ProjectFn,
     return int(cur.lastrowid), it.conversation_title, pname is None and routed is None
 
 
-def retriage(c: sqlite3.Connection, triage: TriageFn, thread_ids: Iterable[int] | None,
+def retriage(c: sqlite3.Connection, triage: TriageFn, thread_ids: Sequence[int],
              pool: TriagePool | None = None) -> int:
-    """Recompute triage for some threads (or all), in ``c``'s transaction; returns how many
+    """Recompute triage for ``thread_ids``, in ``c``'s transaction; returns how many
     (assessed in ``pool``'s workers when given)."""
-    ids = list(thread_ids) if thread_ids is not None else [
-        r[0] for r in c.execute("SELECT id FROM threads")
-    ]
-    refresh_threads(c, ids, triage, pool=pool)
-    return len(ids)
+    refresh_threads(c, thread_ids, triage, pool=pool)
+    return len(thread_ids)
 
 
 def rekey_conversation(c: sqlite3.Connection, account: str, old: str, new: str) -> int:

@@ -193,7 +193,7 @@ def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn,
     chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
     if pool is None:
         for chunk in chunks:
-            _store(c, chunk, [(w[0], assessed(*w, triage)) for w in _work(c, chunk)])
+            _store(c, chunk, assess_all(_work(c, chunk), triage))
         return
     handed: deque[tuple[list[int], list[tuple[Sequence[Work], Future[Result] | None]]]] = deque()
     for n, chunk in enumerate(chunks, 1):
@@ -225,6 +225,12 @@ def _store(c: sqlite3.Connection, chunk: Sequence[int], results: Iterable[tuple[
             updates.setdefault(tuple(sets), []).append((*sets.values(), tid))
     _write(c, updates)
     untriaged.clear(c, chunk)
+
+
+def assess_all(work: Iterable[Work], triage: TriageFn) -> list[tuple[int, dict[str, Any]]]:
+    """(thread id, the triage columns that changed) for each thread of ``work``, in order:
+    what the store does inline and a triage worker does in its process."""
+    return [(w[0], assessed(*w, triage)) for w in work]
 
 
 def assessed(tid: int, th: Sequence[Any], recent: Sequence[Any], triage: TriageFn) -> dict[str, Any]:

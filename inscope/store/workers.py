@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from inscope.store.refresh import TriageFn, Work, assessed
+from inscope.store.refresh import TriageFn, Work, assess_all
 
 if TYPE_CHECKING:  # concurrent.futures loads multiprocessing: not before a pool is needed
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -58,7 +58,7 @@ def _install(triage: TriageFn) -> None:
 def assess_chunk(work: Sequence[Work]) -> Result:
     """What a worker runs: the changed triage columns of each thread of ``work``."""
     assert _triage is not None, "a triage worker runs only after _install"
-    return [(w[0], assessed(*w, _triage)) for w in work]
+    return assess_all(work, _triage)
 
 
 class TriagePool:
@@ -97,7 +97,7 @@ class TriagePool:
             except Exception as e:  # a broken pool must not lose a thread's triage
                 log.warning("triage in the pool failed (%s); assessing inline", e)
                 self.close()
-        return [(w[0], assessed(*w, self.triage)) for w in part]
+        return assess_all(part, self.triage)
 
     def close(self) -> None:
         """Stop the workers; results not collected yet are computed inline by ``result``."""
