@@ -107,11 +107,12 @@ class TriagePool:
 
 
 def pool_for(triage: TriageFn, threads: int) -> TriagePool | None:
-    """A pool for triaging ``threads`` threads, or ``None`` to assess inline (too few, a
-    single core, no fork, or no processes to be had)."""
+    """A pool for triaging ``threads`` threads, or ``None`` to assess inline (a single
+    core, no fork, or no processes to be had); :func:`pool` decides whether there are
+    enough threads for one."""
     from connectors.procs import can_fork
 
-    if threads < MIN_THREADS or WORKERS < 2 or not can_fork():
+    if WORKERS < 2 or not can_fork():
         return None
     try:
         return TriagePool(triage)

@@ -129,7 +129,8 @@ def test_a_pool_whose_workers_die_still_triages_every_thread(demo: Path, monkeyp
 
 
 def test_few_threads_start_no_pool() -> None:
-    assert workers.pool_for(lambda *a: None, workers.MIN_THREADS - 1) is None  # type: ignore[arg-type, return-value]
+    with workers.pool(lambda *a: None, workers.MIN_THREADS - 1) as pool:  # type: ignore[arg-type, return-value]
+        assert pool is None
 
 
 def test_a_lock_held_by_another_thread_at_the_fork_does_not_stop_a_worker(
