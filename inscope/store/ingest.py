@@ -7,7 +7,9 @@ in it, so a cursor moves only with what it covers — invariant 3
 (docs/architecture.md, Invariants).  Inserts are idempotent on
 (account, external_id); a re-delivered item only changes a message when its
 text, meta or deletion changed.  New messages go in with one ``executemany``
-and reach the FTS index with one ``INSERT … SELECT`` per batch.
+and reach the FTS index with one ``INSERT … SELECT`` per batch; a sync batch's threads
+are found, created and their projects read in chunks (``_resolve_threads``), not per
+conversation.
 """
 
 from __future__ import annotations
@@ -112,6 +114,13 @@ def apply(
     seen_new: set[str] = set()
     deltas: dict[int, list[Any]] = {}  # tid → [inserted, newest client message]
     thread_project: dict[int, str] = {}
+    if move_cursor:
+        # A backfill brings thousands of conversations per batch: find and create their
+        # threads, and read their projects, in a few statements instead of 3-4 per thread.
+        _resolve_threads(c, cache, items, project_of, known_projects)
+        if role_in is not None:
+            thread_project = _project_names(c, cache, items)
+    named: set[int] = set()  # threads whose project name a role was computed with
     recount: set[int] = set()
     am_spoke: set[int] = set()  # threads with a new message from the account manager
     for it in items:
@@ -120,7 +129,10 @@ def apply(
             # (a reply from the CLI into a forum topic knows only the group's name); the
             # thread's stored title stays.
             it = dataclasses.replace(it, conversation_title="")
+        was = cache.get((it.account, it.conversation))
         tid = thread_for(c, cache, it, project_of, known_projects)  # cached per conversation
+        if was is not None and was[2] and tid not in named:
+            thread_project.pop(tid, None)  # adopted just now: its role reads the new project
         if it.members:
             members[tid] = it.members
         edited = _ts(it.edited_at)
@@ -135,6 +147,7 @@ def apply(
                     pname = thread_project[tid] = c.execute(
                         "SELECT p.name FROM threads t JOIN projects p ON p.id = t.project_id "
                         "WHERE t.id = ?", (tid,)).fetchone()[0]
+                named.add(tid)
                 role = role_in(it, pname)
             else:
                 role = role_of(it)
@@ -264,6 +277,87 @@ def _lookup(c: sqlite3.Connection, it: Item, project_of: ProjectFn,
     )
     assert cur.lastrowid is not None
     return int(cur.lastrowid), it.conversation_title, pname is None and routed is None
+
+
+_CHUNK = 500  # bound parameters per IN (…) list, well under SQLite's limit
+
+
+def _resolve_threads(c: sqlite3.Connection, cache: ThreadCache, items: Sequence[Item],
+                     project_of: ProjectFn, known_projects: dict[str, int]) -> None:
+    """Fill ``cache`` for every conversation of ``items`` it lacks, as ``_lookup`` would for
+    each conversation's first item (same title update, project, route and adoptability):
+    the stored threads and routes are read with one query per chunk, and the new threads
+    are inserted with one ``executemany``."""
+    first: dict[tuple[str, str], Item] = {}
+    for it in items:
+        key = (it.account, it.conversation)
+        if key not in cache and key not in first:
+            first[key] = it
+    if not first:
+        return
+    by_account: dict[str, list[str]] = {}
+    for account, conv in first:
+        by_account.setdefault(account, []).append(conv)
+    routed: dict[tuple[str, str], int] = {}
+    stored: dict[tuple[str, str], tuple[int, str, str]] = {}
+    for account, convs in by_account.items():
+        for i in range(0, len(convs), _CHUNK):
+            chunk = convs[i:i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for conv, pid in c.execute(f"SELECT conversation, project_id FROM routes WHERE account = ? "
+                                       f"AND conversation IN ({marks})", (account, *chunk)):
+                routed[(account, conv)] = int(pid)
+            for tid, conv, title, pname in c.execute(
+                    f"SELECT t.id, t.conversation, t.title, p.name FROM threads t JOIN projects p "
+                    f"ON p.id = t.project_id WHERE t.account = ? AND t.conversation IN ({marks})",
+                    (account, *chunk)):
+                stored[(account, conv)] = (int(tid), title, pname)
+    retitle: list[tuple[str, int]] = []
+    new: list[tuple[tuple[str, str], Item, int, bool]] = []
+    for key, it in first.items():
+        row = stored.get(key)
+        if row is not None:
+            tid, title, pname = row
+            if it.conversation_title and title != it.conversation_title:
+                retitle.append((it.conversation_title, tid))
+            cache[key] = (tid, it.conversation_title, pname == UNSORTED and key not in routed)
+            continue
+        pname_of = project_of(it)
+        pid = projects.id_or_create(c, pname_of or UNSORTED, known_projects)
+        route = routed.get(key)
+        new.append((key, it, pid if route is None else route, pname_of is None and route is None))
+    if retitle:
+        c.executemany("UPDATE threads SET title = ? WHERE id = ?", retitle)
+    if not new:
+        return
+    c.executemany(
+        "INSERT INTO threads (account, source, conversation, title, url, project_id) VALUES (?, ?, ?, ?, ?, ?)",
+        [(it.account, it.source, it.conversation, it.conversation_title, it.url, pid)
+         for _key, it, pid, _adopt in new])
+    ids: dict[tuple[str, str], int] = {}
+    fresh: dict[str, list[str]] = {}
+    for (account, conv), *_rest in new:
+        fresh.setdefault(account, []).append(conv)
+    for account, convs in fresh.items():
+        for i in range(0, len(convs), _CHUNK):
+            chunk = convs[i:i + _CHUNK]
+            ids.update(((account, conv), int(tid)) for tid, conv in c.execute(
+                f"SELECT id, conversation FROM threads WHERE account = ? AND conversation IN "
+                f"({','.join('?' * len(chunk))})", (account, *chunk)))
+    for key, it, _pid, adopt in new:
+        cache[key] = (ids[key], it.conversation_title, adopt)
+
+
+def _project_names(c: sqlite3.Connection, cache: ThreadCache, items: Sequence[Item]) -> dict[int, str]:
+    """thread id → its project's name, for the cached threads of ``items``, read in chunks."""
+    tids = sorted({cached[0] for it in items if (cached := cache.get((it.account, it.conversation)))})
+    out: dict[int, str] = {}
+    for i in range(0, len(tids), _CHUNK):
+        chunk = tids[i:i + _CHUNK]
+        out.update((int(tid), name) for tid, name in c.execute(
+            f"SELECT t.id, p.name FROM threads t JOIN projects p ON p.id = t.project_id "
+            f"WHERE t.id IN ({','.join('?' * len(chunk))})", chunk))
+    return out
 
 
 def retriage(c: sqlite3.Connection, triage: TriageFn, thread_ids: Sequence[int],
