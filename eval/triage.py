@@ -48,6 +48,18 @@ class Predicted:
     breaks_through: bool  # shown in the Inbox at ``now`` (outside a window: urgent only)
 
 
+NOT_DELIVERED = Predicted(False, "not delivered", "the channel never delivers it", "in", False, "",
+                          "low", False, False)
+"""What the specialist sees of a thread her connector is never told about: nothing."""
+
+
+def undeliverable(world: World, thread: Thread) -> bool:
+    """A Telegram thread written by bots alone: the Bot API never shows a bot's message to
+    another bot (our connector is one), so it cannot reach the store."""
+    return thread.channel == "telegram" and all(
+        m.author != "me" and world.person(m.author).bot for m in thread.messages)
+
+
 def _json_threads(data: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return {t["id"]: t for g in data["groups"] for t in g["threads"]}
 
@@ -240,6 +252,9 @@ def run(world: World, threads: list[Thread], *, verbose: bool = False,
         pred = predictions(p)
     finally:
         p.close()
+    for t in threads:
+        if t.id not in pred and undeliverable(world, t):
+            pred[t.id] = NOT_DELIVERED
     missing = [t.id for t in threads if t.id not in pred]
     if missing:
         raise RuntimeError(f"threads that never reached the store: {', '.join(missing)}")
@@ -255,7 +270,8 @@ def run(world: World, threads: list[Thread], *, verbose: bool = False,
             week = predictions(p)
         finally:
             p.close()
-        after.update({t.id: week[t.id] for t in _split(threads, test)})
+        after.update({t.id: week.get(t.id, NOT_DELIVERED) if undeliverable(world, t) else week[t.id]
+                      for t in _split(threads, test)})
     week_scores = {h: score(_split(threads, h), after) for h in HALVES}
     lines: list[str] = ["Triage on the labeled corpus (eval/corpus), through the real pipeline", ""]
     for h, title in (("dev", "development half"), ("held", "held-out half"), ("all", "whole corpus")):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from eval.corpus import half_of, load_corpus, load_world, offset
 from eval.metrics import Binary, kendall_tau_b
-from eval.triage import in_range, parse_ids, run
+from eval.triage import NOT_DELIVERED, in_range, parse_ids, run, undeliverable
 
 
 def test_offsets_and_split_are_fixed() -> None:
@@ -50,3 +52,19 @@ def test_an_id_range_is_parsed_and_scored_alone(capsys: pytest.CaptureFixture[st
     assert "Threads t002–t004 alone" in printed
     assert out["range"]["all"].n == 3 and out["scores"]["all"].n == 8
     assert out["range"]["dev"].n + out["range"]["held"].n == 3
+
+
+def test_a_telegram_thread_of_bots_alone_is_scored_as_never_shown() -> None:
+    world = load_world()
+    bot = next(k for k, p in world.people.items() if p.bot)
+    human = next(k for k, p in world.people.items() if not p.bot)
+    base = load_corpus(world, limit=1)[0]
+    bots_only = dataclasses.replace(base, channel="telegram", messages=tuple(
+        dataclasses.replace(m, author=bot) for m in base.messages))
+    assert undeliverable(world, bots_only)
+    mixed = dataclasses.replace(bots_only, messages=(*bots_only.messages,
+                                                     dataclasses.replace(base.messages[0], author=human)))
+    assert not undeliverable(world, mixed)
+    assert not undeliverable(world, dataclasses.replace(bots_only, channel="trello"))
+    out = run(world, [bots_only, *load_corpus(world, limit=3)[1:]])
+    assert out["predicted"][bots_only.id] == NOT_DELIVERED
