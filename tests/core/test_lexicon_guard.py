@@ -41,6 +41,16 @@ GENERAL_PHRASES = {
     "в какие сроки": "'in what time', the ordinary way to ask for a deadline",
     "сколько по времени": "'how long (will it take)', the ordinary colloquial question",
     "посевы в телеграм": "'paid posts in Telegram channels', a line of agency price lists",
+    # Written independently by the fifth round's writers, who never saw the lexicons: a
+    # phrase two hands reach for on their own is how people say it.
+    "blocked by robots": "Search Console's status wording ('Blocked by robots.txt')",
+    "can we get": "a stock English request",
+    "can't be reached": "the browsers' error page ('This site can't be reached')",
+    "is it possible": "a stock English request",
+    "too many redirects": "the browsers' redirect-loop error (ERR_TOO_MANY_REDIRECTS)",
+    "you guys do": "a stock informal English question to a firm ('do you guys do …')",
+    "подключение не защищено": "the browsers' Russian certificate error page",
+    "у вас есть": "'do you have', the ordinary Russian way to ask whether a firm offers a thing",
 }
 
 
