@@ -26,6 +26,10 @@ clause: «сайт не упал», but «Нет, не работает» is one
 («если сайт упадёт», "the site may be unavailable", «упадёт», scheduled maintenance), a
 competitor's, or fewer errors («5xx стало меньше»).  Tense, resolution and jokes are read
 by the caller (``past``, ``now``, ``resolved``, ``works``, ``still`` are listed here).
+
+Why one module of this size: most of it is the emergency lexicon, and the reading of one
+sentence (``emergency_of``) decides by the categories of that one lexicon in one order;
+split, each half would need the other's categories.
 """
 
 from __future__ import annotations
@@ -81,6 +85,12 @@ ENTRIES: list[tuple[str, str]] = [
         "site|website|server|homepage|shop|store|checkout|page =down",
         "be|=completely|=totally =dead", "=throws … =error|=errors", "=intermittently", "=on and off",
         "открываться|грузиться|загружаться через раз", "сайт|страница … работать через раз",
+        # signing up and booking are what a school's or a clinic's site is for (with the
+        # site named: «не могу записаться к врачу» is no outage)
+        "не мочь записаться|зарегистрироваться|забронировать|купить",
+        "не получаться записаться|зарегистрироваться|забронировать|купить",
+        "=can't|=cannot sign =up", "=can't|=cannot book|register|buy|purchase",
+        "=unable to sign|book|register|buy|purchase",
     )),
     # what looks like a failure and is none: "broken links", "scroll down", «битые ссылки»
     *(("benign", p) for p in ("=broken link|links", "битый ссылка", "scroll … =down", "write =down",
@@ -167,7 +177,10 @@ ENTRIES: list[tuple[str, str]] = [
         f"{_ADS_EN} … =paused|=halted|=stopped|=off",
     )),
     # our own pausing, or a plan
-    *(("ours", p) for p in ("=мы", "=we", "=we've", "=our request", "по наш просьба", "по просьба",
+    *(("ours", p) for p in (
+        # the writer stopped them («я пока остановил объявления», "I paused the ads")
+        "=я … остановить|приостановить|выключить|отключить", "=i|=i've … =paused|=stopped|=halted",
+        "=мы", "=we", "=we've", "=our request", "по наш просьба", "по просьба",
                             "как договориться", "праздник", "=holiday|holidays", "=weekend",
                             "выходной", "as agreed", "=planned", "плановый")),
     # falling out of the index / search
@@ -312,7 +325,9 @@ ENTRIES: list[tuple[str, str]] = [
                            "со вчера", "с вечера", "с ночи", "со вчерашний", "начиная с")),
     # a fix («починили», "fixed"): ends what it fixes
     *(("resolved", p) for p in (
-        "=починили", "=починил", "=починила", "=починено", "=поправили", "=исправили", "=исправил",
+        "=починили", "=починил", "=починила", "=починено", "=поправили", "=поправил", "=поправила",
+        "=пофиксили", "=пофиксил", "=пофиксила", "=устранил", "=устранила", "=исправили", "=исправил",
+        "=исправила",
         "=исправлена", "=исправлено", "=восстановили", "=восстановил", "=восстановлено", "=вернули",
         "=устранена", "=устранено", "=устранили", "=решено", "поднять … сайт|сервер|хостинг|база",
         "сайт|сервер|хостинг|база … поднять", "уже поднять|починить|исправить",
@@ -425,6 +440,9 @@ def clause_of(words: Sequence[Word], first: int, end: int) -> range:
     return range(start, min(end, len(words)))
 
 
+_IF_OPENS = frozenset(["если", "if", "should"])
+
+
 def hypothetical(words: Sequence[Word], h: Hit) -> bool:
     """«если сайт ляжет», "the site may be unavailable", «упадёт» (a prediction), "what if
     traffic drops" — unless the hedge is part of the match itself («может быть опасен»)."""
@@ -434,6 +452,8 @@ def hypothetical(words: Sequence[Word], h: Hit) -> bool:
         return True
     if any(words[j].raw in _HYPO_ANYWHERE for j in clause):
         return True
+    if words and words[0].raw in _IF_OPENS and clause and clause[0] > 0:
+        return True  # «если сайт упадёт, клиенты не смогут записаться»: the consequence
     matched = words[h.start:h.end]
     return any(w.flags & FUT for w in matched) and not any(w.flags & NEG for w in matched)
 
@@ -525,6 +545,9 @@ def emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[H
     return _emergency_of(s, low, words, cats, site_context)
 
 
+_OR = frozenset(["or", "или", "либо"])
+
+
 def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[Hit]],
                   site_context: bool) -> Found:
     none = ("", "", 0, 0)
@@ -557,6 +580,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
     if browser:
         return "down", f"site not working: {browser.group().upper()}", 0, 0
     hack = live("hacked")
+    if hack is not None and "?" in s and any(w.raw in _OR for w in words[:hack.start]):
+        hack = None  # "is it real or phishing?": a doubt about a mail, not a break-in told
     if hack is not None:
         return "hacked", f"site hacked: «{hack.label}»", hack.start, hack.end
     ads = live("ads_off")

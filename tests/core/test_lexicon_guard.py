@@ -41,6 +41,15 @@ GENERAL_PHRASES = {
     "в какие сроки": "'in what time', the ordinary way to ask for a deadline",
     "сколько по времени": "'how long (will it take)', the ordinary colloquial question",
     "посевы в телеграм": "'paid posts in Telegram channels', a line of agency price lists",
+    # entries older than t441–t560, whose writers used them as everyone does
+    "blocked by robots": "Search Console's status 'Blocked by robots.txt'",
+    "can we get": "a stock English request",
+    "can't be reached": "Chrome's error page 'This site can't be reached'",
+    "is it possible": "a stock polite English question",
+    "too many redirects": "the browsers' redirect-loop error (ERR_TOO_MANY_REDIRECTS)",
+    "you guys do": "a stock informal English question to a firm ('do you guys do …')",
+    "подключение не защищено": "Chrome's Russian error page 'Ваше подключение не защищено'",
+    "у вас есть": "'do you have', the ordinary Russian question",
 }
 
 
