@@ -85,6 +85,7 @@ ENTRIES: list[tuple[str, str]] = [
         "site|website|server|homepage|shop|store|checkout|page =down",
         "be|=completely|=totally =dead", "=throws … =error|=errors", "=intermittently", "=on and off",
         "открываться|грузиться|загружаться через раз", "сайт|страница … работать через раз",
+        "мертвый", "=certificate|=ssl|=security =warning|=warnings", "=not =secure",
         # signing up and booking are what a school's or a clinic's site is for (with the
         # site named: «не могу записаться к врачу» is no outage)
         "не мочь записаться|зарегистрироваться|забронировать|купить",
@@ -191,7 +192,11 @@ ENTRIES: list[tuple[str, str]] = [
         "=dropping out … index|google|search", "=falling out … index|google|search",
         "disappear|vanish|vanishing|gone … google|search|index|serp",
         "removed from … index|google|search", "=no longer indexed", "not indexed anymore",
-        "=no longer in … google|index|search|serp", "нет … в поиск|выдача|яндекс|google|гугл|индекс",
+        "=no longer in … google|index|search|serp",
+        # the engine stopped showing the site: «Гугл перестал показывать наш сайт»
+        "яндекс|гугл|google|yandex|поисковик … перестать показывать|находить|выдавать|индексировать",
+        "перестать показываться|находиться|ранжироваться … в поиск|выдача|яндекс|гугл|google",
+        "=stopped showing|ranking … =us|=our|=the =site", "нет … в поиск|выдача|яндекс|google|гугл|индекс",
         "не находить|найти … яндекс|гугл|google|поиск|выдача|поисковик|запрос",
         "яндекс|гугл|google|поисковик … не находить|найти|видеть", "=can't find … google|yandex|search",
         "=cannot find … google|yandex|search", "search … zero|no result",
@@ -244,7 +249,10 @@ ENTRIES: list[tuple[str, str]] = [
     *(("sharp", p) for p in ("резко", "резкий", "сильно", "сильный", "катастрофически",
                              "катастрофический", "драматически", "обвально", "быстро", "sharply",
                              "sharp", "dramatically", "dramatic", "massive", "massively", "huge",
-                             "steep", "significant", "significantly")),
+                             "steep", "significant", "significantly",
+                             # a fall for every query at once: «просели по всем запросам»
+                             "=across the board", "по весь запрос|ключ|фраза|позиция|направление",
+                             "for|across|on =all|=every =keywords|=queries|=keyword|=query")),
     # an explained fall is a report, not an emergency
     *(("expected", p) for p in ("сезонность", "сезонный", "праздник", "ожидаемо", "ожидаемый",
                                 "как и ожидаться", "это нормально", "seasonal", "seasonality",
@@ -269,6 +277,7 @@ ENTRIES: list[tuple[str, str]] = [
         "=lost|lose|losing =almost|=nearly|=most|=half", "потерять почти|половина",
         "заявка|заказ|звонок|лид|продажа|обращение|регистрация|бронирование … =нет|=ноль|=нуль",
         "leads|orders|calls|sales|bookings|signups|enquiries|inquiries|conversions … =stopped",
+        "=crashed|=crashing",  # «sales crashed»: a number that crashed
     )),
     # a place in search, for falls told as places (``inscope.rules.ranks``)
     *(("rank", p) for p in ("место", "позиция", "страница", "строчка", "топ", "place", "position",
@@ -317,6 +326,15 @@ ENTRIES: list[tuple[str, str]] = [
                             "=утром", "=днем", "=вечером", "yesterday", "last night", "last week",
                             "last month", "earlier", "=was", "=were", "=был", "=была", "=было",
                             "=были")),
+    # a weekday or the weekend named for when it happened: «в пятницу сайт падал», "over
+    # the weekend the site went down" — of an event; a fall "over the weekend" is measured
+    # over it and may go on (``signals``: not for a collapse)
+    *(("past_day", p) for p in (
+        "в|во понедельник|вторник|среда|четверг|пятница|суббота|воскресенье",
+        "в|на выходной", "на днях", "день|неделя назад",
+        "=on|=last monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+        "=over =the =weekend", "=last weekend", "=the =other =day",
+        "=days|=weeks =ago")),
     *(("now", p) for p in ("сейчас", "до сих пор", "все еще", "по-прежнему", "с утра", "прямо сейчас",
                            "=still", "=now", "currently", "right now", "since this morning",
                            "опять", "снова", "=again", "since", "теперь", "=уже", "сегодня",

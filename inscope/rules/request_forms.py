@@ -155,7 +155,8 @@ def who_does_it(words: Sequence[Word]) -> bool:
     it ("can you make a logo, or we find someone else?" still asks)."""
     for i in range(max(0, len(words) - 3), len(words)):
         if words[i].raw in _OR:
-            return any(w.raw in _WHO for w in words[i + 1:])
+            # «… вы или мы?», «… хостинг или вы?», «кто будет писать — вы или копирайтер?»
+            return any(w.raw in _WHO for w in (*words[max(0, i - 1):i], *words[i + 1:]))
     return False
 
 

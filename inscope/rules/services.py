@@ -80,7 +80,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "оптимизация сайта", "семантика", "семантический ядро", "ключевой слово", "ключи",
         "keyword research", "аудит", "audit", "ссылка", "ссылочный", "линкбилдинг",
         "link building", "backlink", "outreach", "индексация", "индекс", "index", "indexing",
-        "=indexed", "мета тег", "метатег", "meta tag", "title", "description", "тайтл",
+        "=indexed", "мета тег", "метатег", "meta tag", "meta description", "мета описание", "title", "description", "тайтл",
         "canonical", "sitemap", "карта сайта", "robots", "hreflang", "=alt", "=h1", "=h2",
         "noindex", "nofollow", "микроразметка", "дубль", "redirect", "редирект", "позиция", "ranking",
         "rankings", "контент план", "content plan", "локальный seo", "local seo",
@@ -455,6 +455,8 @@ def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[
             continue
         if any(w.raw in _WHETHER for w in words[max(0, h.start - 2):h.start]):
             continue  # "do we need to…", «нужно ли» ask whether, not for work
+        if h.end < len(words) and words[h.end].raw == "ли":
+            continue  # «надо ли нам делать отдельный сайт?»: whether it is needed (advice)
         if h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN:
             continue  # "I'd like to know …" asks a question, not for work
         if h.end < len(words) and (words[h.end].raw in _KNOW or words[h.end].lemma in _LEARN_RU):
@@ -565,6 +567,11 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         # stays copywriting)
         chosen = next((h for h in all_hits if h.cat == "seo" and h.end - h.start > 1
                        and chosen.start <= h.start < chosen.end + 1), chosen)
+        if _key(chosen) == "copywriting" and any(
+                w.raw == "под" and words[j + 1].raw in ("seo", "сео", "поиск", "продвижение")
+                for j, w in enumerate(words[chosen.end:-1], chosen.end)):
+            # «тексты для страниц городов под SEO», "texts for SEO": written for search
+            chosen = Hit("seo", "SEO texts", chosen.start, chosen.end)
     if _key(chosen) == "ads":
         chosen = next((h for h in named if _key(h) in _SPECIFIC_ADS and h.start >= chosen.start
                        and not h.cat.startswith("~")), chosen)

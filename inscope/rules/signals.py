@@ -311,7 +311,8 @@ def analyse(text: str) -> Signals:
             # Tense is read in the clause of the report («падал утром, сейчас всё работает»
             # is past), unless the sentence says it goes on («вчера лежал и опять лежит»).
             clause = clause_of(words, f_start, f_end) if f_end else range(len(words))
-            in_past = ((any(past(words, h) for h in cats.get("past", ()) if h.start in clause)
+            days = cats.get("past_day", []) if found_kind != "collapse" else []
+            in_past = ((any(past(words, h) for h in (*cats.get("past", ()), *days) if h.start in clause)
                         and not any(h.start in clause for h in cats.get("now", ())))
                        or "memory" in cats) and "still" not in cats
             if in_past:

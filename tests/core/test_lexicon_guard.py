@@ -50,6 +50,7 @@ GENERAL_PHRASES = {
     "you guys do": "a stock informal English question to a firm ('do you guys do …')",
     "подключение не защищено": "Chrome's Russian error page 'Ваше подключение не защищено'",
     "у вас есть": "'do you have', the ordinary Russian question",
+    "over the weekend": "a time phrase ('when it happened')",
 }
 
 
