@@ -330,6 +330,7 @@ ENTRIES: list[tuple[str, str]] = [
     # the weekend the site went down" — of an event; a fall "over the weekend" is measured
     # over it and may go on (``signals``: not for a collapse)
     *(("past_day", p) for p in (
+        "вчерашний", "позавчерашний", "=yesterday's", "=last night's",
         "в|во понедельник|вторник|среда|четверг|пятница|суббота|воскресенье",
         "в|на выходной", "на днях", "день|неделя назад",
         "=on|=last monday|tuesday|wednesday|thursday|friday|saturday|sunday",
@@ -362,6 +363,7 @@ ENTRIES: list[tuple[str, str]] = [
         "=running again", "снова|опять|уже крутиться|показываться",
         # fine again, said in the report itself: "…it's fine now", «сейчас всё работает»
         "=fine|=ok|=okay|=working now", "сейчас все работать|нормально|ок",
+        "сейчас работать|открываться|грузиться|загружаться",
     )),
     # it works: a later message's word that the site is fine («открывается», "loads fine")
     *(("works", p) for p in (
@@ -424,6 +426,8 @@ _HYPO = frozenset(["если", "ежели", "чтобы", "случае", "до
                    "case", "suppose", "supposing", "будет", "будут", "станет"])
 _HYPO_ANYWHERE = frozenset(["бы", "б"])
 _OTHER_PARTY = frozenset(["конкурент", "competitor", "competitors",
+                          # someone else's site: a neighbour's, a friend's, another shop's
+                          "соседний", "сосед", "знакомый", "neighbour", "neighbor", "friend's",
                           # not the live site: a test copy failing breaks nothing for clients
                           "тестовый", "стейджинг", "staging", "песочница", "sandbox"])
 
@@ -504,6 +508,7 @@ def past(words: Sequence[Word], h: Hit) -> bool:
 _PERSONS = frozenset(["я", "мы", "вы", "они", "он", "она", "i", "we", "you", "they", "he", "she",
                       "i'm", "we're", "you're", "they're", "he's", "she's", "we've", "i've"])
 _AGAIN = frozenset(["again", "снова", "опять"])
+_ONLY = frozenset(["только", "лишь", "only"])
 _AT_IT = frozenset(["над", "on", "с", "with"])
 
 
@@ -512,6 +517,8 @@ def works(words: Sequence[Word], h: Hit) -> bool:
     working on it" (people work), not «с телефона открывается, с компа нет» (a part)."""
     if any(w.flags & NEG for w in words):
         return False
+    if any(w.raw in _ONLY for w in words[max(0, h.start - 1):h.end + 2]):
+        return False  # «сейчас работает только главная»: a part works, the rest does not
     again = any(w.raw in _AGAIN for w in words[h.start:h.end])  # "they're running again"
     if not again and any(w.raw in _PERSONS for w in words[max(0, h.start - 2):h.start]):
         return False

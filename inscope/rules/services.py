@@ -544,8 +544,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         chosen = before[-1] if before else None
     if chosen is None:
         chosen = _fixed_before(words, cues, named)
-    if chosen is None and any(words[a].raw in NEEDS and not (
-            a + 1 < len(words) and words[a + 1].flags & VERB) for a, _b in cues):
+    if chosen is None and any(words[a].raw in NEEDS and not any(
+            w.flags & VERB for w in words[a + 1:a + 4]) for a, _b in cues):
         # «баннеры для акции нужны к пятнице»: the need told after what is needed (not
         # «открываю сайт, и надо нажимать …»: a need to do something, said of no object)
         before = [h for h in named if h.start < at and not h.cat.startswith("!")]
