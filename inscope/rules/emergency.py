@@ -26,6 +26,10 @@ clause: «сайт не упал», but «Нет, не работает» is one
 («если сайт упадёт», "the site may be unavailable", «упадёт», scheduled maintenance), a
 competitor's, or fewer errors («5xx стало меньше»).  Tense, resolution and jokes are read
 by the caller (``past``, ``now``, ``resolved``, ``works``, ``still`` are listed here).
+
+Why one module of this size: most of it is the emergency lexicon, and the reading of one
+sentence (``emergency_of``) decides by the categories of that one lexicon in one order;
+split, each half would need the other's categories.
 """
 
 from __future__ import annotations
@@ -81,6 +85,13 @@ ENTRIES: list[tuple[str, str]] = [
         "site|website|server|homepage|shop|store|checkout|page =down",
         "be|=completely|=totally =dead", "=throws … =error|=errors", "=intermittently", "=on and off",
         "открываться|грузиться|загружаться через раз", "сайт|страница … работать через раз",
+        "мертвый", "=certificate|=ssl|=security =warning|=warnings", "=not =secure",
+        # signing up and booking are what a school's or a clinic's site is for (with the
+        # site named: «не могу записаться к врачу» is no outage)
+        "не мочь записаться|зарегистрироваться|забронировать|купить",
+        "не получаться записаться|зарегистрироваться|забронировать|купить",
+        "=can't|=cannot sign =up", "=can't|=cannot book|register|buy|purchase",
+        "=unable to sign|book|register|buy|purchase",
     )),
     # what looks like a failure and is none: "broken links", "scroll down", «битые ссылки»
     *(("benign", p) for p in ("=broken link|links", "битый ссылка", "scroll … =down", "write =down",
@@ -167,7 +178,10 @@ ENTRIES: list[tuple[str, str]] = [
         f"{_ADS_EN} … =paused|=halted|=stopped|=off",
     )),
     # our own pausing, or a plan
-    *(("ours", p) for p in ("=мы", "=we", "=we've", "=our request", "по наш просьба", "по просьба",
+    *(("ours", p) for p in (
+        # the writer stopped them («я пока остановил объявления», "I paused the ads")
+        "=я … остановить|приостановить|выключить|отключить", "=i|=i've … =paused|=stopped|=halted",
+        "=мы", "=we", "=we've", "=our request", "по наш просьба", "по просьба",
                             "как договориться", "праздник", "=holiday|holidays", "=weekend",
                             "выходной", "as agreed", "=planned", "плановый")),
     # falling out of the index / search
@@ -178,7 +192,11 @@ ENTRIES: list[tuple[str, str]] = [
         "=dropping out … index|google|search", "=falling out … index|google|search",
         "disappear|vanish|vanishing|gone … google|search|index|serp",
         "removed from … index|google|search", "=no longer indexed", "not indexed anymore",
-        "=no longer in … google|index|search|serp", "нет … в поиск|выдача|яндекс|google|гугл|индекс",
+        "=no longer in … google|index|search|serp",
+        # the engine stopped showing the site: «Гугл перестал показывать наш сайт»
+        "яндекс|гугл|google|yandex|поисковик … перестать показывать|находить|выдавать|индексировать",
+        "перестать показываться|находиться|ранжироваться … в поиск|выдача|яндекс|гугл|google",
+        "=stopped showing|ranking … =us|=our|=the =site", "нет … в поиск|выдача|яндекс|google|гугл|индекс",
         "не находить|найти … яндекс|гугл|google|поиск|выдача|поисковик|запрос",
         "яндекс|гугл|google|поисковик … не находить|найти|видеть", "=can't find … google|yandex|search",
         "=cannot find … google|yandex|search", "search … zero|no result",
@@ -231,7 +249,10 @@ ENTRIES: list[tuple[str, str]] = [
     *(("sharp", p) for p in ("резко", "резкий", "сильно", "сильный", "катастрофически",
                              "катастрофический", "драматически", "обвально", "быстро", "sharply",
                              "sharp", "dramatically", "dramatic", "massive", "massively", "huge",
-                             "steep", "significant", "significantly")),
+                             "steep", "significant", "significantly",
+                             # a fall for every query at once: «просели по всем запросам»
+                             "=across the board", "по весь запрос|ключ|фраза|позиция|направление",
+                             "for|across|on =all|=every =keywords|=queries|=keyword|=query")),
     # an explained fall is a report, not an emergency
     *(("expected", p) for p in ("сезонность", "сезонный", "праздник", "ожидаемо", "ожидаемый",
                                 "как и ожидаться", "это нормально", "seasonal", "seasonality",
@@ -256,6 +277,7 @@ ENTRIES: list[tuple[str, str]] = [
         "=lost|lose|losing =almost|=nearly|=most|=half", "потерять почти|половина",
         "заявка|заказ|звонок|лид|продажа|обращение|регистрация|бронирование … =нет|=ноль|=нуль",
         "leads|orders|calls|sales|bookings|signups|enquiries|inquiries|conversions … =stopped",
+        "=crashed|=crashing",  # «sales crashed»: a number that crashed
     )),
     # a place in search, for falls told as places (``inscope.rules.ranks``)
     *(("rank", p) for p in ("место", "позиция", "страница", "строчка", "топ", "place", "position",
@@ -304,6 +326,16 @@ ENTRIES: list[tuple[str, str]] = [
                             "=утром", "=днем", "=вечером", "yesterday", "last night", "last week",
                             "last month", "earlier", "=was", "=were", "=был", "=была", "=было",
                             "=были")),
+    # a weekday or the weekend named for when it happened: «в пятницу сайт падал», "over
+    # the weekend the site went down" — of an event; a fall "over the weekend" is measured
+    # over it and may go on (``signals``: not for a collapse)
+    *(("past_day", p) for p in (
+        "вчерашний", "позавчерашний", "=yesterday's", "=last night's",
+        "в|во понедельник|вторник|среда|четверг|пятница|суббота|воскресенье",
+        "в|на выходной", "на днях", "день|неделя назад",
+        "=on|=last monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+        "=over =the =weekend", "=last weekend", "=the =other =day",
+        "=days|=weeks =ago")),
     *(("now", p) for p in ("сейчас", "до сих пор", "все еще", "по-прежнему", "с утра", "прямо сейчас",
                            "=still", "=now", "currently", "right now", "since this morning",
                            "опять", "снова", "=again", "since", "теперь", "=уже", "сегодня",
@@ -312,7 +344,9 @@ ENTRIES: list[tuple[str, str]] = [
                            "со вчера", "с вечера", "с ночи", "со вчерашний", "начиная с")),
     # a fix («починили», "fixed"): ends what it fixes
     *(("resolved", p) for p in (
-        "=починили", "=починил", "=починила", "=починено", "=поправили", "=исправили", "=исправил",
+        "=починили", "=починил", "=починила", "=починено", "=поправили", "=поправил", "=поправила",
+        "=пофиксили", "=пофиксил", "=пофиксила", "=устранил", "=устранила", "=исправили", "=исправил",
+        "=исправила",
         "=исправлена", "=исправлено", "=восстановили", "=восстановил", "=восстановлено", "=вернули",
         "=устранена", "=устранено", "=устранили", "=решено", "поднять … сайт|сервер|хостинг|база",
         "сайт|сервер|хостинг|база … поднять", "уже поднять|починить|исправить",
@@ -329,6 +363,7 @@ ENTRIES: list[tuple[str, str]] = [
         "=running again", "снова|опять|уже крутиться|показываться",
         # fine again, said in the report itself: "…it's fine now", «сейчас всё работает»
         "=fine|=ok|=okay|=working now", "сейчас все работать|нормально|ок",
+        "сейчас работать|открываться|грузиться|загружаться",
     )),
     # it works: a later message's word that the site is fine («открывается», "loads fine")
     *(("works", p) for p in (
@@ -391,6 +426,8 @@ _HYPO = frozenset(["если", "ежели", "чтобы", "случае", "до
                    "case", "suppose", "supposing", "будет", "будут", "станет"])
 _HYPO_ANYWHERE = frozenset(["бы", "б"])
 _OTHER_PARTY = frozenset(["конкурент", "competitor", "competitors",
+                          # someone else's site: a neighbour's, a friend's, another shop's
+                          "соседний", "сосед", "знакомый", "neighbour", "neighbor", "friend's",
                           # not the live site: a test copy failing breaks nothing for clients
                           "тестовый", "стейджинг", "staging", "песочница", "sandbox"])
 
@@ -425,6 +462,9 @@ def clause_of(words: Sequence[Word], first: int, end: int) -> range:
     return range(start, min(end, len(words)))
 
 
+_IF_OPENS = frozenset(["если", "if", "should"])
+
+
 def hypothetical(words: Sequence[Word], h: Hit) -> bool:
     """«если сайт ляжет», "the site may be unavailable", «упадёт» (a prediction), "what if
     traffic drops" — unless the hedge is part of the match itself («может быть опасен»)."""
@@ -434,6 +474,8 @@ def hypothetical(words: Sequence[Word], h: Hit) -> bool:
         return True
     if any(words[j].raw in _HYPO_ANYWHERE for j in clause):
         return True
+    if words and words[0].raw in _IF_OPENS and clause and clause[0] > 0:
+        return True  # «если сайт упадёт, клиенты не смогут записаться»: the consequence
     matched = words[h.start:h.end]
     return any(w.flags & FUT for w in matched) and not any(w.flags & NEG for w in matched)
 
@@ -466,6 +508,7 @@ def past(words: Sequence[Word], h: Hit) -> bool:
 _PERSONS = frozenset(["я", "мы", "вы", "они", "он", "она", "i", "we", "you", "they", "he", "she",
                       "i'm", "we're", "you're", "they're", "he's", "she's", "we've", "i've"])
 _AGAIN = frozenset(["again", "снова", "опять"])
+_ONLY = frozenset(["только", "лишь", "only"])
 _AT_IT = frozenset(["над", "on", "с", "with"])
 
 
@@ -474,6 +517,8 @@ def works(words: Sequence[Word], h: Hit) -> bool:
     working on it" (people work), not «с телефона открывается, с компа нет» (a part)."""
     if any(w.flags & NEG for w in words):
         return False
+    if any(w.raw in _ONLY for w in words[max(0, h.start - 1):h.end + 2]):
+        return False  # «сейчас работает только главная»: a part works, the rest does not
     again = any(w.raw in _AGAIN for w in words[h.start:h.end])  # "they're running again"
     if not again and any(w.raw in _PERSONS for w in words[max(0, h.start - 2):h.start]):
         return False
@@ -525,6 +570,9 @@ def emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[H
     return _emergency_of(s, low, words, cats, site_context)
 
 
+_OR = frozenset(["or", "или", "либо"])
+
+
 def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[Hit]],
                   site_context: bool) -> Found:
     none = ("", "", 0, 0)
@@ -557,6 +605,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
     if browser:
         return "down", f"site not working: {browser.group().upper()}", 0, 0
     hack = live("hacked")
+    if hack is not None and "?" in s and any(w.raw in _OR for w in words[:hack.start]):
+        hack = None  # "is it real or phishing?": a doubt about a mail, not a break-in told
     if hack is not None:
         return "hacked", f"site hacked: «{hack.label}»", hack.start, hack.end
     ads = live("ads_off")

@@ -102,6 +102,13 @@ def compile_pattern(cat: str, text: str, label: str | None = None) -> Pattern | 
         if part == "…":
             gap = True
             continue
+        if part.startswith("=") and "|" not in part and len(tokens(part[1:])) > 1:
+            # "=one-off" is two words as written, one after the other — not "one" or "off"
+            for k, raw in enumerate(tokens(part[1:])):
+                slots.append(Slot(frozenset(), frozenset([raw]), gap and bool(slots) and k == 0,
+                                  is_negation(raw)))
+            gap = False
+            continue
         lemmas: set[str] = set()
         raws: set[str] = set()
         for alt in part.split("|"):

@@ -56,7 +56,7 @@ _EXCLUDED_RE = re.compile(
     r"исключ\w*|выпал\w*|вылетел\w*|не индексиру\w*|blocked by robots|заблокирован\w* в robots",
     re.IGNORECASE)
 # new, or just happened: a report of a steady count is housekeeping, not an emergency
-_NEW_RE = re.compile(r"(?<!ничего )(?<!нет )(?<!no )\b(?:new|newly|detected|нов\w*|обнаружен\w*|появил\w*|overnight|today|"
+_NEW_RE = re.compile(r"(?<!ничего )(?<!нет )(?<!no )(?<!не )\b(?:new|newly|detected|нов\w*|обнаружен\w*|появил\w*|overnight|today|"
                      r"сегодня|за ночь|за сутки|since)\b", re.IGNORECASE)
 _NUMBER = r"(\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+)"
 # a form's field anywhere in the notice ("Affected pages: 1,214")
@@ -68,6 +68,8 @@ _FIELD_RE = re.compile(
 _SENTENCE_COUNT_RE = re.compile(rf"(?<!из )(?<!of ){_NUMBER}\s+(?:pages|страниц)", re.IGNORECASE)
 _BEFORE_RE = re.compile(rf"(?:previously|before|was|было|ранее|раньше)\s*[:—–-]?\s*{_NUMBER}",
                         re.IGNORECASE)
+# a count with its change since the last report: "1,214 (+1,200)", «211 (−2)»
+_DELTA_RE = re.compile(rf"{_NUMBER}\s*\(\s*([+−–-])\s*{_NUMBER}\s*%?\s*\)")
 _LINE_RE = re.compile(r"[^.!?\n]+(?:[.!?](?=\S)[^.!?\n]*)*")
 
 
@@ -86,6 +88,11 @@ def mass_exclusion(text: str) -> int:
     n = max(counts, default=0)
     if n < PAGES_AT_SCALE:
         return 0
+    deltas = [(_number(m.group(1)), m.group(2) == "+", _number(m.group(3)))
+              for m in _DELTA_RE.finditer(text)]
+    if any(c == n for c, _up, _d in deltas):
+        # a digest's "Исключено страниц: 211 (−2)": the change is what is new
+        return next((d if up and d >= PAGES_AT_SCALE else 0) for c, up, d in deltas if c == n)
     before = [_number(m.group(1)) for m in _BEFORE_RE.finditer(text)]
     if before:
         return n if max(before) < n else 0
@@ -93,7 +100,7 @@ def mass_exclusion(text: str) -> int:
 
 
 _EXPIRES_RE = re.compile(
-    r"(?:домен\w*|domain|ssl|сертификат\w*|certificate|cert|хостинг\w*|hosting)\b(?:[^.!?\n]|\.(?=\S)){0,60}?"
+    r"(?:домен\w*|domain|[a-z0-9-]+\.[a-z]{2,6}|ssl|сертификат\w*|certificate|cert|хостинг\w*|hosting)\b(?:[^.!?\n]|\.(?=\S)){0,60}?"
     r"\b(?:истека\w*|истечёт|истечет|заканчива\w*|закончится|expires?|expiring|will expire)\b"
     r"|\b(?:истека\w*|истечёт|истечет|заканчива\w*|expires?|expiring)\b(?:[^.!?\n]|\.(?=\S)){0,40}?"
     r"\b(?:домен\w*|domain|ssl|сертификат\w*|certificate|хостинг\w*|hosting)\b", re.IGNORECASE)

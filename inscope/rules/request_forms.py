@@ -16,6 +16,12 @@ Each is a structure of how clients ask, not a list of their phrases:
   a request of a few words) and a verb of taking a job on asks for the service the
   sentence before named — unless that sentence tells a result in search or sales
   («сменили дизайн, заявок стало меньше. Поможете?» asks for SEO help);
+- **a count for its object** — «у конкурентов 200 отзывов, у нас 14. Можно, чтобы штук 30
+  появилось?», "could we get a dozen more?": a request whose object is only a number of
+  things asks for what the sentence before counted;
+- **who does it** — «тексты вы пишете или мы?», "is that the host's job or yours?": a
+  question that ends on the agency as one of two who might do a job asks about the division
+  of work, not for the work;
 - **a need told after its object** — «баннеры для акции нужны к пятнице»;
 - **a "we" proposal** — «Может, запустим рекламу в Директе?»: a question with a verb of
   making in "we will" / "let's" proposes the work (not «обсудим?», nor one they would do
@@ -27,6 +33,7 @@ Each is a structure of how clients ask, not a list of their phrases:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from inscope.rules.lemmas import NEG, PAST, WE
@@ -111,6 +118,45 @@ def refers_back(words: Sequence[Word]) -> bool:
         if (w.lemma in _DOING_BACK or w.raw in _DOING_BACK) and not w.flags & PAST and any(
                 x.raw in BACK_REFS for x in words[max(0, i - 2):i + 3] if x is not w):
             return True
+    return False
+
+
+REFER_BACK_SENTENCES = 3
+"""How many sentences back a request that refers back looks for the job it means (the
+nearest one that names a service: «…на Авито. У нас аккаунт есть. Возьмёте это на себя?»)."""
+
+_COUNT_NOUNS: frozenset[str] = frozenset(
+    ["штука", "штук", "штуки", "шт", "more", "dozen", "dozens", "десяток", "пара"])
+_NUMBER_RE = re.compile(r"^\d+$")
+
+
+def counted_back(words: Sequence[Word]) -> bool:
+    """«чтоб у нас штук 30-40 появилось», "could we get a dozen more?": a number of things
+    with no thing named — a count word next to a number («штук 30», «20 штук», "50 more"),
+    or a count word alone that counts nothing named ("a dozen more")."""
+    for i, w in enumerate(words):
+        if w.raw not in _COUNT_NOUNS and w.lemma not in _COUNT_NOUNS:
+            continue
+        near = words[max(0, i - 1):i + 2]
+        if any(_NUMBER_RE.match(x.raw) for x in near if x is not w) or (
+                w.raw == "more" and i > 0 and words[i - 1].raw in ("dozen", "few", "couple")):
+            return True
+    return False
+
+
+_WHO: frozenset[str] = frozenset(["вы", "мы", "вас", "нас", "сами", "you", "we", "us", "yours", "ours"])
+_OR: frozenset[str] = frozenset(["или", "либо", "or"])
+
+
+def who_does_it(words: Sequence[Word]) -> bool:
+    """«тексты вы пишете или мы?», «кто этим занимается — хостинг или вы?», "do you write
+    them or do we?": the sentence ends on «или» / "or" and at most two words, one of them
+    the agency or the client themselves — a question of who does the job, not an order of
+    it ("can you make a logo, or we find someone else?" still asks)."""
+    for i in range(max(0, len(words) - 3), len(words)):
+        if words[i].raw in _OR:
+            # «… вы или мы?», «… хостинг или вы?», «кто будет писать — вы или копирайтер?»
+            return any(w.raw in _WHO for w in (*words[max(0, i - 1):i], *words[i + 1:]))
     return False
 
 

@@ -21,6 +21,10 @@ with the service it names (``WISH_CUES``); asking her to recommend someone else
 (``REFERRALS``) asks for advice, not for the agency's work.  Only a
 service named inside a request sentence is requested: «сменили дизайн главной, заявок
 стало меньше» mentions design and asks for nothing.
+
+Why one module of this size: most of it is the services lexicon; ``request_of`` reads a
+sentence against that lexicon's categories, and the forms it does not see are apart
+(``inscope.rules.request_forms``).
 """
 
 from __future__ import annotations
@@ -29,7 +33,14 @@ from collections.abc import Iterable, Sequence
 
 from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
-from inscope.rules.request_forms import NEEDS, feasibility, own_staff, proposal, spans_proposal
+from inscope.rules.request_forms import (
+    NEEDS,
+    feasibility,
+    own_staff,
+    proposal,
+    spans_proposal,
+    who_does_it,
+)
 
 # Verbs of making: an object after them (or after a request with no other verb between)
 # is what the client wants made.
@@ -69,7 +80,7 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "оптимизация сайта", "семантика", "семантический ядро", "ключевой слово", "ключи",
         "keyword research", "аудит", "audit", "ссылка", "ссылочный", "линкбилдинг",
         "link building", "backlink", "outreach", "индексация", "индекс", "index", "indexing",
-        "=indexed", "мета тег", "метатег", "meta tag", "title", "description", "тайтл",
+        "=indexed", "мета тег", "метатег", "meta tag", "meta description", "мета описание", "title", "description", "тайтл",
         "canonical", "sitemap", "карта сайта", "robots", "hreflang", "=alt", "=h1", "=h2",
         "noindex", "nofollow", "микроразметка", "дубль", "redirect", "редирект", "позиция", "ranking",
         "rankings", "контент план", "content plan", "локальный seo", "local seo",
@@ -232,6 +243,11 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "пиар", "pr", "публикация в сми", "press release", "пресс релиз", "сми",
         "pr campaign", "media coverage", "press coverage", "статья в журнал|издание|сми",
         "интервью в сми", "пиар кампания",
+        # getting a person or a company into the media: pitched to editors, a podcast's guest
+        "=the =press", "in|into =press", "pitch|pitching … editor|journalist|reporter|media|"
+        "outlet|publication|podcast|host", "pitch … to … editor|journalist|reporter|media|host",
+        "журналист", "гость|гостем … подкаст|эфир", "подкаст … гость|гостем",
+        "guest … podcast|show", "podcast … guest",
     ), ()),
 }
 """service key → (label shown in reasons, patterns that name it, objects it makes)."""
@@ -439,6 +455,8 @@ def _cues(words: Sequence[Word], question: bool, hits: list[Hit]) -> list[tuple[
             continue
         if any(w.raw in _WHETHER for w in words[max(0, h.start - 2):h.start]):
             continue  # "do we need to…", «нужно ли» ask whether, not for work
+        if h.end < len(words) and words[h.end].raw == "ли":
+            continue  # «надо ли нам делать отдельный сайт?»: whether it is needed (advice)
         if h.end + 1 < len(words) and words[h.end].raw == "to" and words[h.end + 1].raw in _LEARN:
             continue  # "I'd like to know …" asks a question, not for work
         if h.end < len(words) and (words[h.end].raw in _KNOW or words[h.end].lemma in _LEARN_RU):
@@ -486,6 +504,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     («а логотип обновить — это к вам?»).  Other services in the sentence are context
     ("while you're looking at the blog — could you redesign the header?").  Advertising
     in general gives way to the kind of ads the sentence names («рекламу в Директе»)."""
+    if question and who_does_it(words):
+        return False, []  # «тексты вы пишете или мы?»: who does the job, not an order of it
     all_hits = _SERVICE_SET.find(words)
     cues = _cues(words, question, all_hits)
     wish = not cues  # only a wish or a price asks: it needs the service it names
@@ -524,8 +544,10 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         chosen = before[-1] if before else None
     if chosen is None:
         chosen = _fixed_before(words, cues, named)
-    if chosen is None and any(words[a].raw in NEEDS for a, _b in cues):
-        # «баннеры для акции нужны к пятнице»: the need told after what is needed
+    if chosen is None and any(words[a].raw in NEEDS and not any(
+            w.flags & VERB for w in words[a + 1:a + 4]) for a, _b in cues):
+        # «баннеры для акции нужны к пятнице»: the need told after what is needed (not
+        # «открываю сайт, и надо нажимать …»: a need to do something, said of no object)
         before = [h for h in named if h.start < at and not h.cat.startswith("!")]
         chosen = before[-1] if before else None
     if chosen is None:
@@ -545,6 +567,11 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         # stays copywriting)
         chosen = next((h for h in all_hits if h.cat == "seo" and h.end - h.start > 1
                        and chosen.start <= h.start < chosen.end + 1), chosen)
+        if _key(chosen) == "copywriting" and any(
+                w.raw == "под" and words[j + 1].raw in ("seo", "сео", "поиск", "продвижение")
+                for j, w in enumerate(words[chosen.end:-1], chosen.end)):
+            # «тексты для страниц городов под SEO», "texts for SEO": written for search
+            chosen = Hit("seo", "SEO texts", chosen.start, chosen.end)
     if _key(chosen) == "ads":
         chosen = next((h for h in named if _key(h) in _SPECIFIC_ADS and h.start >= chosen.start
                        and not h.cat.startswith("~")), chosen)

@@ -51,7 +51,13 @@ from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
 from inscope.rules.notices import ENTRIES as NOTICE_ENTRIES
 from inscope.rules.notices import expiry, mass_exclusion
-from inscope.rules.request_forms import elliptic, layout_complaint, refers_back
+from inscope.rules.request_forms import (
+    REFER_BACK_SENTENCES,
+    counted_back,
+    elliptic,
+    layout_complaint,
+    refers_back,
+)
 from inscope.rules.services import (
     broken_part,
     find_services,
@@ -242,17 +248,27 @@ def analyse(text: str) -> Signals:
         if is_q or "question_cue" in cats:
             question = True
         asks, wanted = request_of(words, is_q)
+        if asks and not wanted and counted_back(words):
+            # «у них 200 отзывов, а у нас 14 — можно, чтоб штук 30 появилось?»: what the
+            # sentence counted before the request
+            wanted = find_services(words)[-1:]
         if asks and not wanted and si > 0:
             before = list(sentences[si - 1])
             if fix_request(words):
                 # «В форме поле телефона не принимает +7. Поправьте»: the fix is of what the
                 # sentence before names
                 wanted = broken_part(before)
-            elif (refers_back(words) or elliptic(words)) and not _tells_result(
-                    before, found_hits[si - 1]):
+            elif refers_back(words) or elliptic(words) or counted_back(words):
                 # «…платный трафик. Сможете взять это на себя?», «Логотип устарел.
-                # Займётесь?»: the job named before
-                wanted = find_services(before)[:1]
+                # Займётесь?», «…200 отзывов. Можно, чтоб штук 30 появилось?»: the job
+                # named before — the nearest sentence that names one, unless a result in
+                # search or sales is told first (help asked after it is help with that)
+                for back in range(si - 1, max(-1, si - 1 - REFER_BACK_SENTENCES), -1):
+                    if _tells_result(sentences[back], found_hits[back]):
+                        break
+                    wanted = find_services(list(sentences[back]))[:1]
+                    if wanted:
+                        break
         if not is_q and not complaint:
             complaint = layout_complaint(words)
         if asks:
@@ -295,7 +311,8 @@ def analyse(text: str) -> Signals:
             # Tense is read in the clause of the report («падал утром, сейчас всё работает»
             # is past), unless the sentence says it goes on («вчера лежал и опять лежит»).
             clause = clause_of(words, f_start, f_end) if f_end else range(len(words))
-            in_past = ((any(past(words, h) for h in cats.get("past", ()) if h.start in clause)
+            days = cats.get("past_day", []) if found_kind != "collapse" else []
+            in_past = ((any(past(words, h) for h in (*cats.get("past", ()), *days) if h.start in clause)
                         and not any(h.start in clause for h in cats.get("now", ())))
                        or "memory" in cats) and "still" not in cats
             if in_past:

@@ -725,6 +725,11 @@ class Rules:
             if urgent:
                 return "mine", "an emergency on a client's site", True
             return "mine", "the client waits for an answer", False
+        first = next((i for i in pending if facts[i].role in ("team", "am")), -1)
+        if urgent and first >= 0 and to_other[first] and to_other[first] != "you are only in Cc":
+            # a colleague telling another colleague by name of a failure in their part
+            # («@oleg, лендинг отдаёт 404»): theirs to fix, not mine
+            return "noise", f"addressed to {to_other[first]}", False
         if urgent:
             return "mine", "an emergency on a client's site", True
         if watch:

@@ -51,6 +51,8 @@ GENERAL_PHRASES = {
     "you guys do": "a stock informal English question to a firm ('do you guys do …')",
     "подключение не защищено": "the browsers' Russian certificate error page",
     "у вас есть": "'do you have', the ordinary Russian way to ask whether a firm offers a thing",
+    # Added by the fifth round and found in its threads: a time phrase, not a corpus string.
+    "over the weekend": "a time phrase ('when it happened')",
 }
 
 
