@@ -53,6 +53,9 @@ GENERAL_PHRASES = {
     "у вас есть": "'do you have', the ordinary Russian way to ask whether a firm offers a thing",
     # Added by the fifth round and found in its threads: a time phrase, not a corpus string.
     "over the weekend": "a time phrase ('when it happened')",
+    # Found in t561–t640, written after the fifth round by writers who never saw the lexicons.
+    "все так же": "'(it is) still the same', the ordinary way to say nothing changed",
+    "если бы вы": "'if you would …', the stock Russian polite conditional request",
 }
 
 
