@@ -78,6 +78,12 @@ _REPLIED = "LEFT JOIN messages r ON r.account = m.account AND r.external_id = m.
 # function, or a correlated IN per thread): SQLite's cost is reading the rows, not the calls.
 _RECENT = (f"SELECT {_FACTS} FROM messages m {_REPLIED} "
            "WHERE m.thread_id = ? AND m.deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT ?")
+# The same rows for many threads at once, newest first within each thread.
+_RECENT_OF = f"SELECT m.thread_id, {_FACTS} FROM messages m {_REPLIED} WHERE m.deleted = 0 AND m.thread_id IN "
+_RECENT_ORDER = " ORDER BY m.thread_id, m.created_at DESC, m.id DESC"
+SHORT = 3 * RECENT
+"""A thread of at most this many messages is read with its chunk (all its rows, then the
+newest ``RECENT`` kept); a longer one by its own ``LIMIT`` query."""
 
 
 def refresh_thread(c: sqlite3.Connection, tid: int, triage: TriageFn | None,
@@ -180,7 +186,7 @@ def _summarised(c: sqlite3.Connection, tid: int, th: Sequence[Any], last: Sequen
 
 def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn,
                    pool: TriagePool | None = None) -> None:
-    """Assess each thread's newest ``RECENT`` live messages (one indexed query per thread)
+    """Assess each thread's newest ``RECENT`` live messages (read per chunk, ``_work``)
     and store what changed; their untriaged marks (``inscope.store.untriaged``) go in the
     same transaction.  A thread without a live message keeps the triage it had.
 
@@ -204,14 +210,25 @@ def triage_threads(c: sqlite3.Connection, tids: Iterable[int], triage: TriageFn,
 
 
 def _work(c: sqlite3.Connection, chunk: Sequence[int]) -> list[Work]:
-    """What assessing the threads of ``chunk`` reads: each thread's row and newest messages."""
+    """What assessing the threads of ``chunk`` reads: each thread's row and newest messages.
+
+    Short threads (most of them) have their messages read in one query for the chunk; a
+    long one keeps its own ``LIMIT`` query, so a big chat is never read whole."""
     rows = {r[0]: r[1:] for r in c.execute(_TRIAGE + _marks(len(chunk)), chunk)}
+    counts = dict(c.execute(f"SELECT id, msg_count FROM threads WHERE id IN {_marks(len(chunk))}", chunk))
+    short = [tid for tid in chunk if tid in rows and (counts.get(tid) or 0) <= SHORT]
+    recent: dict[int, list[Any]] = {tid: [] for tid in short}
+    if short:
+        for r in c.execute(_RECENT_OF + _marks(len(short)) + _RECENT_ORDER, short):
+            got = recent[r[0]]
+            if len(got) < RECENT:
+                got.append(r[1:])
     out: list[Work] = []
     for tid in chunk:
         th = rows.get(tid)
         if th is None:
             continue  # gone meanwhile (merged into another thread)
-        msgs = c.execute(_RECENT, (tid, RECENT)).fetchall()
+        msgs = recent[tid] if tid in recent else c.execute(_RECENT, (tid, RECENT)).fetchall()
         if msgs:
             out.append((tid, th, msgs))
     return out
