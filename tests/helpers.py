@@ -245,3 +245,23 @@ SCOPE_NOW = 1_800_000_000.0
 def scope_of(rules: Any, text: str, project: str = "P") -> str:
     """The scope the rules give one client message of ``project``, a minute old."""
     return str(rules.assess(project, [MsgFacts("client", text, SCOPE_NOW - 60)], (), SCOPE_NOW).scope)
+
+
+URGENCY_NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC: the clock of the urgency phrase tests
+
+
+def urgent_now(text: str, minutes_ago: float = 10) -> str:
+    """Why one fresh client message (``minutes_ago`` before ``URGENCY_NOW``) is urgent
+    ("" if it is not)."""
+    from inscope.rules.signals import analyse
+    from inscope.rules.urgency import Entry, thread_urgency
+
+    return thread_urgency([Entry(False, URGENCY_NOW - minutes_ago * 60, analyse(text), chasing=True)],
+                          URGENCY_NOW)
+
+
+def service_keys(text: str) -> list[str]:
+    """The services a sentence asks for (``signals.analyse``), by key."""
+    from inscope.rules.signals import analyse
+
+    return [k for k, _p in analyse(text).services]

@@ -19,12 +19,9 @@ from inscope.rules.notices import SOON, expiry, mass_exclusion
 from inscope.rules.signals import analyse
 from inscope.rules.triage import Rules
 from inscope.rules.urgency import Entry, thread_urgency
+from tests.helpers import URGENCY_NOW, urgent_now
 
-NOW = 1_800_000_000.0
-
-
-def urgent_now(text: str) -> str:
-    return thread_urgency([Entry(False, NOW - 600, analyse(text), chasing=True)], NOW)
+NOW = URGENCY_NOW
 
 
 @pytest.mark.parametrize("text", [

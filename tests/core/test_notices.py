@@ -13,14 +13,10 @@ from datetime import date
 import pytest
 
 from inscope.rules.notices import SOON, expires_now, expiry, mass_exclusion
-from inscope.rules.signals import analyse
-from inscope.rules.urgency import EXPIRES, Entry, thread_urgency
+from inscope.rules.urgency import EXPIRES
+from tests.helpers import URGENCY_NOW, urgent_now
 
-NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC
-
-
-def urgent_now(text: str, minutes_ago: float = 10) -> str:
-    return thread_urgency([Entry(False, NOW - minutes_ago * 60, analyse(text), chasing=True)], NOW)
+NOW = URGENCY_NOW
 
 
 @pytest.mark.parametrize("text", [

@@ -20,13 +20,9 @@ from inscope.rules.ranks import rank_fall
 from inscope.rules.signals import analyse
 from inscope.rules.triage import Rules
 from inscope.rules.urgency import Entry, thread_urgency
+from tests.helpers import URGENCY_NOW, urgent_now
 
-NOW = 1_800_000_000.0
-
-
-def urgent_now(text: str) -> str:
-    """Why one fresh client message is urgent ("" if it is not)."""
-    return thread_urgency([Entry(False, NOW - 600, analyse(text), chasing=True)], NOW)
+NOW = URGENCY_NOW
 
 
 URGENT = [

@@ -17,10 +17,7 @@ from inscope.rules.request_forms import feasibility, layout_complaint, own_staff
 from inscope.rules.signals import analyse
 from inscope.rules.triage import Rules
 from tests.helpers import scope_of as scope
-
-
-def keys(text: str) -> list[str]:
-    return [k for k, _p in analyse(text).services]
+from tests.helpers import service_keys as keys
 
 
 @pytest.mark.parametrize("text", [
