@@ -253,30 +253,12 @@ def thread_for(c: sqlite3.Connection, cache: ThreadCache, it: Item, project_of: 
 
 def _lookup(c: sqlite3.Connection, it: Item, project_of: ProjectFn,
             known_projects: dict[str, int]) -> tuple[int, str, bool]:
-    """(thread id, title, adoptable): adoptable = in Unsorted by default, not by hand."""
-    routed = c.execute(
-        "SELECT project_id FROM routes WHERE account = ? AND conversation = ?",
-        (it.account, it.conversation),
-    ).fetchone()
-    row = c.execute(
-        "SELECT t.id, t.title, p.name FROM threads t JOIN projects p ON p.id = t.project_id "
-        "WHERE t.account = ? AND t.conversation = ?",
-        (it.account, it.conversation),
-    ).fetchone()
-    if row is not None:
-        if it.conversation_title and row[1] != it.conversation_title:
-            c.execute("UPDATE threads SET title = ? WHERE id = ?", (it.conversation_title, row[0]))
-        return int(row[0]), it.conversation_title, row[2] == UNSORTED and routed is None
-    pname = project_of(it)
-    pid = projects.id_or_create(c, pname or UNSORTED, known_projects)
-    if routed is not None:
-        pid = int(routed[0])
-    cur = c.execute(
-        "INSERT INTO threads (account, source, conversation, title, url, project_id) VALUES (?, ?, ?, ?, ?, ?)",
-        (it.account, it.source, it.conversation, it.conversation_title, it.url, pid),
-    )
-    assert cur.lastrowid is not None
-    return int(cur.lastrowid), it.conversation_title, pname is None and routed is None
+    """(thread id, title, adoptable): adoptable = in Unsorted by default, not by hand.
+    One item's case of ``_resolve_threads`` (found, retitled or created the same way)."""
+    key = (it.account, it.conversation)
+    one: ThreadCache = {}
+    _resolve_threads(c, one, [it], project_of, known_projects)
+    return one[key]
 
 
 _CHUNK = 500  # bound parameters per IN (…) list, well under SQLite's limit
