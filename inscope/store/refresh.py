@@ -62,7 +62,7 @@ _SUMMARY = ("SELECT t.id, t.state, t.snooze_kind, t.last_client_at, t.priority_o
             "FROM threads t WHERE t.id IN ")
 _NEWEST = "SELECT id, role, text, created_at, is_me, author_name FROM messages WHERE id IN "
 
-_TRIAGE = ("SELECT t.id, t.project_id, p.name, t.members, t.relevance_override, t.account, "
+_TRIAGE = ("SELECT t.id, t.msg_count, t.project_id, p.name, t.members, t.relevance_override, t.account, "
            "t.conversation, t.source, t.title, "
            + ", ".join(f"t.{k}" for k in TRIAGED)
            + " FROM threads t JOIN projects p ON p.id = t.project_id WHERE t.id IN ")
@@ -214,9 +214,9 @@ def _work(c: sqlite3.Connection, chunk: Sequence[int]) -> list[Work]:
 
     Short threads (most of them) have their messages read in one query for the chunk; a
     long one keeps its own ``LIMIT`` query, so a big chat is never read whole."""
-    rows = {r[0]: r[1:] for r in c.execute(_TRIAGE + _marks(len(chunk)), chunk)}
-    counts = dict(c.execute(f"SELECT id, msg_count FROM threads WHERE id IN {_marks(len(chunk))}", chunk))
-    short = [tid for tid in chunk if tid in rows and (counts.get(tid) or 0) <= SHORT]
+    read = c.execute(_TRIAGE + _marks(len(chunk)), chunk).fetchall()
+    rows = {r[0]: r[2:] for r in read}
+    short = [r[0] for r in read if (r[1] or 0) <= SHORT]
     recent: dict[int, list[Any]] = {tid: [] for tid in short}
     if short:
         for r in c.execute(_RECENT_OF + _marks(len(short)) + _RECENT_ORDER, short):
