@@ -56,6 +56,8 @@ GENERAL_PHRASES = {
     # Found in t561–t640, written after the fifth round by writers who never saw the lexicons.
     "все так же": "'(it is) still the same', the ordinary way to say nothing changed",
     "если бы вы": "'if you would …', the stock Russian polite conditional request",
+    # Found in t641–t720, written apart from the rules after the fifth round.
+    "было бы здорово": "'it would be great', the stock Russian wish",
 }
 
 
