@@ -50,6 +50,7 @@ from connectors.options import Opt
 
 from . import mime
 from .common import SEND_OPTIONS, THREAD_OPTIONS, EmailCore
+from .loaded import Loaded, load
 from .pool import AHEAD_PAGES, MIN_BACKLOG, WORKERS, Ahead, ParsePool
 from .smtp import DefinitelyNotSent, ParentInfo, message_id_for, send, smtp_config
 from .state import MessageIndex, journal_path
@@ -117,6 +118,7 @@ class MaildirConnector(EmailCore):
         if not p:
             raise SourceError(f"account {ctx.account!r}: option path (the Maildir) is missing", fatal=True)
         self.path = Path(str(p)).expanduser()
+        self._dir = os.fspath(self.path)  # joined as strings per file: pathlib costs ~4 µs a join
         sp = ctx.options.get("sent_path")
         self.sent_path = Path(str(sp)).expanduser() if sp else None
         self.mark_answered = bool(ctx.options.get("mark_answered", True))
@@ -224,11 +226,9 @@ class MaildirConnector(EmailCore):
         changed = 0
         for k in batch:
             sub, name, flags = listing[k]
-            fp = self.path / sub / name
             got = self._ahead.pop(k, None)
             try:
-                raw = got.raw if got is not None else fp.read_bytes()
-                mtime = got.mtime if got is not None else datetime.fromtimestamp(fp.stat().st_mtime, UTC)
+                loaded: Loaded = got.loaded() if got is not None else load(os.path.join(self._dir, sub, name))
             except FileNotFoundError:
                 # Renamed by an MUA (or deleted) since the scan: the next fresh scan sees
                 # the new name; ask for it now if that would otherwise wait for a poll.
@@ -240,11 +240,11 @@ class MaildirConnector(EmailCore):
             if k in msgs:
                 changed += 1
             it = self.make_item(
-                raw,
-                fallback_date=mtime,
+                loaded.raw,
+                fallback_date=datetime.fromtimestamp(loaded.mtime, UTC),
                 where={"maildir_key": k, "maildir_subdir": sub},
                 flags=[FLAG_NAMES.get(f, f) for f in flags],
-                parsed=got.parsed() if got is not None else None,
+                parsed=loaded.parsed,
             )
             items.append(it)
             entry = [it.external_id, it.conversation, flags]
@@ -274,25 +274,16 @@ class MaildirConnector(EmailCore):
         return Batch(items=items, cursor=out, more=more, notes=notes, events=list(events))
 
     def _read_ahead(self, keys: list[str]) -> None:
-        """Read the files of ``keys`` not read yet and hand them to the parse workers.
+        """Hand the files of ``keys`` not handed yet to the parse workers to read and parse.
 
-        A file that cannot be read now is left out: the page that reaches it reads it
-        again and reports what the original read would (renamed, unreadable)."""
+        A file that cannot be read comes back as its error: the page that reaches it
+        reports what reading it inline would (renamed, unreadable)."""
         assert self._pool is not None
-        fresh: list[tuple[str, bytes, datetime]] = []
-        for k in keys:
-            if k in self._ahead or k not in self._listing:
-                continue
-            sub, name, _flags = self._listing[k]
-            fp = self.path / sub / name
-            try:
-                fresh.append((k, fp.read_bytes(), datetime.fromtimestamp(fp.stat().st_mtime, UTC)))
-            except OSError:
-                continue
+        fresh = [k for k in keys if k not in self._ahead and k in self._listing]
         if not fresh:
             return
-        for (k, raw, mtime), (fut, i) in zip(fresh, self._pool.submit([r for _k, r, _m in fresh]), strict=True):
-            self._ahead[k] = Ahead(raw, mtime, fut, i)
+        paths = [os.path.join(self._dir, s, n) for s, n, _f in (self._listing[k] for k in fresh)]
+        self._ahead.update(zip(fresh, self._pool.submit(paths), strict=True))
 
     def _drop_ahead(self) -> None:
         """Forget what was read ahead and stop the parse workers."""

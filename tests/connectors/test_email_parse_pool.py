@@ -1,4 +1,4 @@
-"""Parsing a backfill in worker processes gives exactly the items of parsing it inline.
+"""Reading and parsing a backfill in worker processes gives exactly the items of doing it inline.
 
 The Maildir holds every message of the test corpus (charsets, HTML-only mail, quoted
 replies, forwards, broken headers) and enough demo mail to make the connector use its
@@ -20,9 +20,11 @@ from multiprocessing.context import ForkContext
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from connectors.base import Item, SourceContext
+from connectors.email import loaded, mime, pool
 from connectors.email import maildir as md
-from connectors.email import mime, pool
 from sandbox.demo import setup as demo_setup
 from sandbox.demo.wire import email_bytes
 from sandbox.demo.world import generate
@@ -83,9 +85,9 @@ async def test_parallel_parse_gives_the_same_items(tmp_path: Path) -> None:
         started: list[bool] = []
         real_submit = pool.ParsePool.submit
 
-        def spy(self: pool.ParsePool, raws: Any) -> Any:
-            out = real_submit(self, raws)
-            started.append(self.running and all(f is not None for f, _i in out))
+        def spy(self: pool.ParsePool, paths: Any) -> Any:
+            out = real_submit(self, paths)
+            started.append(self.running and all(a.future is not None for a in out))
             return out
 
         pool.ParsePool.submit = spy  # type: ignore[method-assign]
@@ -103,24 +105,34 @@ async def test_parallel_parse_gives_the_same_items(tmp_path: Path) -> None:
     assert p_events == s_events
 
 
-def test_a_worker_parse_is_the_inline_parse() -> None:
-    raws = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]
+def test_a_worker_load_is_the_inline_load(tmp_path: Path) -> None:
+    paths = [str(p) for p in sorted(CORPUS.glob("*.eml"))]
+    gone = str(tmp_path / "renamed-since-the-scan")
     pp = pool.ParsePool(1)
     try:
-        handles = pp.submit(raws)
-        ahead = [pool.Ahead(r, ANCHOR, f, i) for r, (f, i) in zip(raws, handles, strict=True)]
-        assert [a.parsed() for a in ahead] == [mime.parse(r) for r in raws]
+        ahead = pp.submit([*paths, gone])
+        assert all(a.future is not None for a in ahead)
+        assert [a.loaded() for a in ahead[:-1]] == [loaded.load(p) for p in paths]
+        with pytest.raises(FileNotFoundError):  # the worker's read error, as an inline read raises it
+            ahead[-1].loaded()
     finally:
         pp.close()
 
 
-def test_a_broken_pool_parses_inline() -> None:
-    raws = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))[:3]]
+def test_a_load_is_the_file_and_its_parse() -> None:
+    for p in sorted(CORPUS.glob("*.eml")):
+        got = loaded.load(str(p))
+        assert got.raw == p.read_bytes()
+        assert got.parsed == mime.parse(got.raw)
+        assert got.mtime == p.stat().st_mtime
+
+
+def test_a_broken_pool_reads_inline() -> None:
+    paths = [str(p) for p in sorted(CORPUS.glob("*.eml"))[:3]]
     pp = pool.ParsePool(1)
-    handles = pp.submit(raws)
+    ahead = pp.submit(paths)
     pp.close()  # cancels what the worker had not started
-    ahead = [pool.Ahead(r, ANCHOR, f, i) for r, (f, i) in zip(raws, handles, strict=True)]
-    assert [a.parsed() for a in ahead] == [mime.parse(r) for r in raws]
+    assert [a.loaded() for a in ahead] == [loaded.load(p) for p in paths]
 
 
 class _Refusing(ForkContext):
