@@ -65,6 +65,7 @@ from inscope.rules.services import (
     request_of,
     service_spans,
 )
+from inscope.rules.whose import ENTRIES as WHOSE_ENTRIES
 
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
 _SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
@@ -94,6 +95,10 @@ _LAUNCH_TODAY_RE = re.compile(
     r"goes live|launching|releasing)\w*\b[^.!?\n]{0,30}\b(?:сегодня|today|tonight)\b"
     r"|\b(?:сегодня|today|tonight)\b[^.!?\n]{0,30}\b(?:запуск|релиз|выкатка|переезд|дедлайн|launch|"
     r"release|deadline|go(?:ing)? live)\w*", re.IGNORECASE)
+# A deadline within the hour, in minutes: «в ближайшие 15–20 минут», "within 30 minutes".
+_MINUTES_RE = re.compile(
+    r"(?:в ближайшие|в течение|через|within|in the next)\s+(?:\d{1,2}\s*[-–]\s*)?(\d{1,2})\s*"
+    r"(?:мин|minutes?\b|mins?\b)", re.IGNORECASE)
 _PAST_LAUNCH_RE = re.compile(r"\b(?:прош[её]л|прошла|состоялся|went live|went well|launched|released)\b",
                              re.IGNORECASE)
 # Alarm: «!!», «срочно», "ASAP", 🆘 — a bare «не открывается» said so is about the site.
@@ -102,6 +107,8 @@ _ALARM_RE = re.compile(r"!{2,}|[🆘🔥‼❗]|\b(?:срочно|помогит
 _NOT_SITE: frozenset[str] = frozenset(
     ["файл", "документ", "док", "отчет", "таблица", "ссылка", "письмо", "вложение", "презентация", "архив", "папка", "диск", "доступ", "видео", "ролик", "созвон", "звонок", "встреча", "телефон", "приложение", "пароль", "аккаунт", "кабинет", "счет", "file", "document", "doc", "docs", "report", "sheet", "spreadsheet", "link", "attachment", "email", "mail", "folder", "drive", "access", "video", "call", "meeting", "zoom", "phone", "password", "account", "invoice"])
 _URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
+_MAILING_RE = re.compile(r"\bunsubscribe\b|\bотписаться\b|вы получили это письмо|"
+                         r"you (?:are )?receiv\w* this (?:e-?mail|message|newsletter)", re.IGNORECASE)
 _JOKE_RE = re.compile(r"[😅😂🤣😄😆😁😜]|\){2,}|\b(?:ахах\w*|хаха\w*|lol|jk)\b", re.IGNORECASE)
 _CELEBRATION_RE = re.compile(r"[🎉🥳🎊👏🏆🚀]|\b(?:ура+|yay|woo+hoo|hooray)\b", re.IGNORECASE)
 _LATIN_NAMES: frozenset[str] = frozenset(w for _c, lat in NAMES.values() for w in lat)
@@ -119,6 +126,7 @@ _ACK: frozenset[str] = frozenset(
 _LEXICON = PhraseSet([
     *ENTRIES,  # the emergency lexicon (inscope.rules.emergency)
     *NOTICE_ENTRIES,  # sanctions and places in search (inscope.rules.notices)
+    *WHOSE_ENTRIES,  # someone else's failure, someone else on it, a false alarm (inscope.rules.whose)
     *(("urgent_word", p) for p in ("срочно", "срочный", "urgent", "urgently", "asap",
                                     "немедленно", "immediately", "горит", "emergency")),
     *(("calm", p) for p in ("не срочно", "не горит", "не к спех", "без спешка", "когда будет время",
@@ -165,6 +173,8 @@ class Signals:
     still_failing: bool = False  # says something still fails («до сих пор не крутится»)
     bare_down: bool = False  # «снова не открывается» with no site named: a report in a thread
     expires_on: tuple[int, int, int] | None = None  # a domain / certificate expiry told (notices)
+    handled: bool = False  # says someone else took it on («наш программист уже чинит»; ``whose``)
+    handed_over: bool = False  # …after the emergency it reports itself («лежит, хостер уже чинит»)
 
 
 def _sentences(text: str) -> list[str]:
@@ -207,8 +217,9 @@ def analyse(text: str) -> Signals:
     handles = {t[1:] for t in tokens(text) if t.startswith("@")}
     question = request = False
     emergency = past_emergency = urgent_word = calm = blocker = alert = kind = ""
-    resolved = works = still = going_on = bulk = bare_down = still_failing = False
+    resolved = works = still = going_on = bulk = bare_down = still_failing = handled = False
     emergency_at: tuple[int, int] | None = None  # (sentence, end of its words) of the emergency
+    handled_at: tuple[int, int] | None = None  # (sentence, word) where someone else took it on
     fixes: list[tuple[int, Hit, str]] = []  # (sentence, hit, "fix" | "works")
     services: list[tuple[str, str]] = []
     request_sentences: list[int] = []
@@ -217,6 +228,9 @@ def analyse(text: str) -> Signals:
     low_text = text.lower()
     message_celebrates = bool(_CELEBRATION_RE.search(text))
     domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(low_text))
+    # A mailing (a list's footer) tells news about sites in general; a tool's mail that
+    # carries such a footer names the site in the sentence of the failure.
+    mailing = bool(_MAILING_RE.search(text))
     # "Не открывается!!!" after «сайт» in another sentence, with a link or a domain
     # ("example.com is DOWN") is the site.
     site_context = bool(_URL_RE.search(text)) or bool(domains) or any(
@@ -298,6 +312,10 @@ def analyse(text: str) -> Signals:
             still_failing = still_failing or any(w.flags & NEG for w in words)
         if "chase" in cats:
             still = True
+        took = [h for h in cats.get("handled", ()) if not negated(words, h) and not conditional(words, h)]
+        if not is_q and took:
+            handled = True
+            handled_at = handled_at or (si, took[0].start)
         if "alert" in cats or "alert_down" in cats or "alert_up" in cats or FIRING_RE.search(low):
             alert = alert or "notice"
         # A monitor's UP ends its DOWN; a person's "the site is up" is "it works" (above).
@@ -305,7 +323,8 @@ def analyse(text: str) -> Signals:
                 not conditional(words, h) for h in cats.get("alert_up", ()))):
             alert = "up"
             resolved = True
-        found_kind, found, f_start, f_end = ("", "", 0, 0) if joke else emergency_of(
+        found_kind, found, f_start, f_end = ("", "", 0, 0) if joke or (
+            mailing and not _DOMAIN_RE.search(low) and not _URL_RE.search(s)) else emergency_of(
             s, low, words, cats, site_context)
         if found:
             # Tense is read in the clause of the report («падал утром, сейчас всё работает»
@@ -339,6 +358,9 @@ def analyse(text: str) -> Signals:
                     not negated(words, h) for h in cats.get("urgent_word", ())))
                 or (_LAUNCH_TODAY_RE.search(low_text) and (is_q or asks) and not _PAST_LAUNCH_RE.search(low_text))):
             blocker = "a same-day blocker"
+        minutes = _MINUTES_RE.search(low) if (is_q or asks) and not blocker else None
+        if minutes and int(minutes.group(1)) <= 60 and not joke and not calm:
+            blocker = "a same-day blocker"  # asked for within the hour: it cannot wait a window
     ended = emergency_at is not None and kind != "monitor" and any(
         _ends_own(parsed[fsi][1], emergency_at, fsi, h, how, kind) for fsi, h, how in fixes)
     if complaint and not question and not services:
@@ -360,7 +382,8 @@ def analyse(text: str) -> Signals:
         domains=domains, request_sentences=tuple(request_sentences), works=works,
         emergency_kind=kind, ended=ended, going_on=going_on, still_failing=still_failing,
         bare_down=bare_down and not emergency and not resolved and not works,
-        expires_on=expiry(text),
+        expires_on=expiry(text), handled=handled,
+        handed_over=emergency_at is not None and handled_at is not None and handled_at >= emergency_at,
     )
 
 
