@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
+from inscope.rules.lemmas import BREAK, IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
 from inscope.rules.request_forms import (
     NEEDS,
@@ -319,7 +319,7 @@ REFERRALS: tuple[str, ...] = (
     "фрилансер|студия|агентство|исполнитель|контакт|дизайнер|фотограф|программист|разработчик|"
     "копирайтер|таргетолог|человек",
     "знать … хороший|толковый|надежный|проверенный|знакомый|кто-нибудь|кого-нибудь",
-    "есть … знакомый|контакт|проверенный",
+    "есть|нет … знакомый|контакт|проверенный",
     "recommend|refer|suggest … someone|anyone|somebody|anybody|a good|freelancer|designer|"
     "photographer|developer|agency|studio|copywriter",
     "know … anyone|someone|somebody|anybody|a good", "recommendation|recommendations for",
@@ -490,11 +490,22 @@ def _to_agency(words: Sequence[Word]) -> bool:
     return any(a in ("к", "у") and b in ("вам", "вас") for a, b in zip(raws, raws[1:], strict=False))
 
 
+_ACQUAINTANCE = frozenset({"знакомый", "знакомая"})
+
+
 def _referral(words: Sequence[Word]) -> bool:
-    """Whether a sentence asks her to recommend someone else for a job (``REFERRALS``)."""
-    if any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words):
+    """Whether a sentence asks her to recommend someone else for a job (``REFERRALS``).
+    «у вас нет знакомого видеографа?» is one too: an acquaintance is never the agency."""
+    known = any(w.lemma in _ACQUAINTANCE or w.raw in _ACQUAINTANCE for w in words)
+    if not known and (any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words)):
         return False
     return bool(_REFERRAL_SET.find(words))
+
+
+def referral(words: Sequence[Word]) -> bool:
+    """Whether a sentence asks for a referral (the message's other wishes are then the
+    job of whoever she recommends: «…знакомого видеографа? Хотим ролик про лагерь»)."""
+    return _referral(words)
 
 
 def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str, str]]]:
@@ -551,6 +562,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         before = [h for h in named if h.start < at and not h.cat.startswith("!")]
         chosen = before[-1] if before else None
     if chosen is None:
+        chosen = _object_before(words, cues, named)
+    if chosen is None:
         return not wish, []
     if chosen.cat.startswith("!"):
         # «поменяйте телефон в карточке организации», «добавьте баннер»: a site edit is
@@ -582,6 +595,23 @@ FIX_VERBS: frozenset[str] = frozenset(
     ["поправить", "исправить", "починить", "пофиксить", "переделать", "вернуть", "fix", "sort",
      "repair"])
 """Verbs that ask to repair what the sentence (or the one before) names as broken."""
+
+
+_MAKING_AFTER = frozenset({"поделать", "заказать", "замутить"})
+
+
+def _object_before(words: Sequence[Word], cues: list[tuple[int, int]], named: list[Hit]) -> Hit | None:
+    """«сторис в инстаграм под праздники нам бы поделать», «логотип надо бы обновить»: the
+    object told first, then the request and a verb of making with nothing after it — the
+    service named before, in the same clause."""
+    at, scan = cues[0]
+    verb = next((j for j in range(scan, min(len(words), scan + 2))
+                 if words[j].lemma in _MAKING_RU or words[j].lemma in _MAKING_AFTER), -1)
+    if verb < 0 or any(h.start > verb for h in named):
+        return None
+    before = [h for h in named if h.start < at and not h.cat.startswith("!")
+              and not any(words[j].flags & BREAK for j in range(h.start, at))]
+    return before[-1] if before else None
 
 
 def _fixed_before(words: Sequence[Word], cues: list[tuple[int, int]], named: list[Hit]) -> Hit | None:

@@ -46,7 +46,7 @@ from inscope.rules.emergency import (
     past,
 )
 from inscope.rules.emergency import works as it_works
-from inscope.rules.lemmas import IMPR, NAME, NEG, tokens
+from inscope.rules.lemmas import IMPR, NAME, NEG, YOU, tokens
 from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
 from inscope.rules.notices import ENTRIES as NOTICE_ENTRIES
@@ -59,9 +59,11 @@ from inscope.rules.request_forms import (
     refers_back,
 )
 from inscope.rules.services import (
+    SECOND_PERSON,
     broken_part,
     find_services,
     fix_request,
+    referral,
     request_of,
     service_spans,
 )
@@ -222,6 +224,8 @@ def analyse(text: str) -> Signals:
     handled_at: tuple[int, int] | None = None  # (sentence, word) where someone else took it on
     fixes: list[tuple[int, Hit, str]] = []  # (sentence, hit, "fix" | "works")
     services: list[tuple[str, str]] = []
+    impersonal: list[tuple[str, str]] = []  # asked without "you": «хотим ролик про лагерь»
+    referred = False  # a sentence asks her to recommend someone for a job
     request_sentences: list[int] = []
     ack_words = other_words = thanks = 0
     complaint = ""  # a broken layout told (a fix implied when nothing else is asked)
@@ -289,6 +293,9 @@ def analyse(text: str) -> Signals:
             request = True
             request_sentences.append(si)
             services += wanted
+            if wanted and not any(w.raw in SECOND_PERSON or w.flags & YOU for w in words):
+                impersonal += wanted  # «хотим ролик»: to whom, the message says elsewhere
+        referred = referred or referral(words)
         if "calm" in cats:
             calm = calm or cats["calm"][0].label
         for h in cats.get("urgent_word", ()):
@@ -363,6 +370,9 @@ def analyse(text: str) -> Signals:
             blocker = "a same-day blocker"  # asked for within the hour: it cannot wait a window
     ended = emergency_at is not None and kind != "monitor" and any(
         _ends_own(parsed[fsi][1], emergency_at, fsi, h, how, kind) for fsi, h, how in fixes)
+    if referred and impersonal:
+        # «нет знакомого видеографа? Хотим ролик»: the wish is for whoever she recommends
+        services = [sv for sv in services if sv not in impersonal]
     if complaint and not question and not services:
         # "the date picker sits on top of the price": reported to be fixed (web development)
         request, services = True, [("webdev", complaint)]
