@@ -71,6 +71,7 @@ PATTERNS: tuple[str, ...] = (
     N_("urgent"),
     N_("urgent (assessed before the update)"),
     N_("still failing after your reply: {reason}"),
+    N_("still failing after someone else took it on: {reason}"),
     N_("{reason} (subject)"),
     N_("your urgent word «{word}»"),
     N_("monitor reports the site DOWN"),

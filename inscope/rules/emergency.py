@@ -638,13 +638,14 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
     benign = cats.get("benign", ())
     parts = cats.get("part", ())
 
-    def live(cat: str) -> Hit | None:
+    def alive(h: Hit, cat: str) -> bool:
         # «заблокируйте ботов» asks for something: an imperative reports nothing.
-        return next((h for h in cats.get(cat, ()) if not _imperative(words[h.start])
-                     and not negated(words, h) and not hypothetical(words, h)
-                     and not any(b.start <= h.start < b.end or h.start <= b.start < h.end
-                                 for b in benign)
-                     and not (cat in _WHOLE_KINDS and _of_a_part(words, h, parts))), None)
+        return (not _imperative(words[h.start]) and not negated(words, h) and not hypothetical(words, h)
+                and not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in benign)
+                and not (cat in _WHOLE_KINDS and _of_a_part(words, h, parts)))
+
+    def live(cat: str) -> Hit | None:
+        return next((h for h in cats.get(cat, ()) if alive(h, cat)), None)
 
     if ALERT_UP_RE.search(low):
         return none  # "[Recovered] Website down": the alert's name, not a failure
@@ -701,11 +702,13 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "collapse", f"positions fell from {fall[0]} to {fall[1]}", 0, 0
     if not metric or "expected" in cats:
         return none
-    col = live("collapse")
+    # a collapse word inside one clause, said of its metric (a match across a comma is not)
+    col = next((h for h in cats.get("collapse", ())
+                if not any(words[j].flags & BREAK for j in range(h.start, h.end - 1))
+                and _of_metric(words, h, cats["metric"]) and alive(h, "collapse")), None)
     if col is not None and "rise" in cats and live("drop") is None:
         col = None  # «вырос вдвое», "doubled": the collapse word measures a growth
-    if col is not None and not any(words[j].flags & BREAK for j in range(col.start, col.end - 1)) \
-            and _of_metric(words, col, cats["metric"]):
+    if col is not None:
         return "collapse", f"collapse: «{col.label}»", col.start, col.end
     if "cost" in cats:
         return none  # «стоимость заявки снизилась на 40%», "bounce rate fell": good news
