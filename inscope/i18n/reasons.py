@@ -82,6 +82,7 @@ PATTERNS: tuple[str, ...] = (
     N_("site not working: «{word}»"),
     N_("pages answer 404 en masse"),
     N_("falling out of search: «{word}»"),
+    N_("our pages not found in search"),
     N_("{count} pages excluded from search"),
     N_("collapse: «{word}»"),
     N_("drop of {percent}%"),

@@ -227,6 +227,15 @@ ENTRIES: list[tuple[str, str]] = [
         "из поиск|индекс|выдача … исключить|удалить … главный",
         "homepage|home page … =excluded|=removed|=gone|=missing|=deindexed",
     )),
+    # looked for in search and not there: «поискала в гугле наши страницы — их нет», "I
+    # googled our brand and we're nowhere" (``_not_found``)
+    *(("searched", p) for p in (
+        "найти|искать|поискать|погуглить|загуглить|вбить|забить … в гугл|яндекс|google|yandex|"
+        "поиск|поисковик|выдача",
+        "=searched|=googled|=looked|=search … =on|=in|=for … google|yandex|search",
+        "=googled|=searched =for", "=googled =our|=us")),
+    *(("missing", p) for p in ("=нет", "=нету", "=nowhere", "=nothing", "=gone", "=missing",
+                               "=not =there", "=isn't =there", "=aren't =there")),
     *(("closed", p) for p in ("robot … block|=blocks|=blocking|=blocked|закрыть|закрывать|запретить",
                               "закрыть от индексация", "закрытый от индексация",
                               "запретить индексация", "noindex", "disallow", "blocked by robots",
@@ -599,6 +608,28 @@ _WHOLE_KINDS = frozenset(["down", "ads_off", "ads_paused"])
 """What is an emergency only of the whole: the site, the ads (not one page, one ad)."""
 
 
+_OURS_SEARCHED = frozenset(["наш", "нас", "наши", "наша", "our", "us", "we", "we're", "сайт", "страница",
+                            "site", "website", "page", "pages", "brand", "бренд"])
+_THERE = frozenset(["в", "во", "на", "там", "in", "on", "there", "anymore", "больше"])
+
+
+def _not_found(words: Sequence[Word], searched: Hit | None, missing: Sequence[Hit]) -> bool:
+    """Looked for our pages in search, and they are not there («поискала в гугле наши
+    страницы — их нет», "searched Google for our brand, we're nowhere") — the "not there"
+    ends its clause or is of the results («нет в выдаче»), not «нет ли отзывов», "nothing
+    wrong"."""
+    if searched is None or not any(w.lemma in _OURS_SEARCHED or w.raw in _OURS_SEARCHED
+                                   for w in words[searched.start:]):
+        return False
+    for m in missing:
+        if m.start < searched.end:
+            continue
+        last = m.end - 1
+        if words[last].flags & BREAK or last + 1 == len(words) or words[last + 1].raw in _THERE:
+            return True
+    return False
+
+
 def _of_a_part(words: Sequence[Word], h: Hit, parts: Sequence[Hit]) -> bool:
     """«одна страница не открывается», "one of the ads was disapproved": a part named in
     the failure's clause is a bug to fix, not the site or the ads down."""
@@ -687,6 +718,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "down", "pages answer 404 en masse", 0, 0
     if live("closed") is not None and "whole" in cats:
         return "search", "the whole site closed from indexing", 0, 0
+    if _not_found(words, live("searched"), cats.get("missing", ())):
+        return "search", "our pages not found in search", 0, 0
     de = live("deindex") if "not_yet" not in cats else None
     if de is not None:
         pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]

@@ -35,6 +35,7 @@ from inscope.rules.lemmas import BREAK, IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
 from inscope.rules.request_forms import (
     NEEDS,
+    by_what_means,
     feasibility,
     own_staff,
     proposal,
@@ -220,6 +221,14 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "avito",
         "карточка на|для маркетплейс|озон|ozon|wildberries|вайлдберриз|вб|wb|авито|avito",
     ), ()),
+    # app store optimisation: an app's place in the stores' search is not the site's SEO
+    "aso": ("ASO", (
+        "aso", "app store optimization", "app store optimisation", "продвижение приложение",
+        "higher|rank|ranking|rankings|top|топ|позиция|выше … app store", "app store … search|поиск|"
+        "ranking|rankings|выдача|топ|позиция", "higher|rank|ranking|rankings|top|топ|позиция|выше … google play",
+        "google play … search|поиск|ranking|rankings|выдача|топ|позиция",
+        "поднять|продвинуть|продвигать … приложение … app|google|appstore|rustore|appgallery",
+    ), ()),
     "translation": ("translation", (
         "перевести|перевод … на английский|немецкий|китайский|язык|сайт|текст|статья",
         "перевод сайта", "translate", "translation", "localization", "локализация",
@@ -297,6 +306,8 @@ WISH_CUES: tuple[str, ...] = (
     "=может =нам", "=может =вам", "=может =стоит", "=maybe =we =could", "=maybe =you =could",
     "=would be great", "=would be nice", "=it'd be great", "=keen to", "=wondering whether",
     "=whether you could", "=whether you can", "=you guys do",
+    # "is ASO something you do?", "is that something your team handles?"
+    "=something =you", "=something =your",
     # «я бы хотела, чтобы вы …»: a wish for the agency's work
     "=хотела бы", "=хотел бы", "=бы хотела", "=бы хотел", "=бы хотели", "=чтобы вы",
     "=hoping to", "=hoping you", "=how about you", "=what if you", "=happy to pay", "=we're after",
@@ -517,6 +528,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     in general gives way to the kind of ads the sentence names («рекламу в Директе»)."""
     if question and who_does_it(words):
         return False, []  # «тексты вы пишете или мы?»: who does the job, not an order of it
+    if question and by_what_means(words):
+        return True, []  # «руками надо или есть плагин?»: a question of how, no service ordered
     all_hits = _SERVICE_SET.find(words)
     cues = _cues(words, question, all_hits)
     wish = not cues  # only a wish or a price asks: it needs the service it names
@@ -552,6 +565,12 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
             w.raw in SECOND_PERSON or w.flags & YOU for w in words)):
         # «а логотипы вы рисуете?», «Директ вы ведёте?»: the service before the question
         before = [h for h in named if h.start < at]
+        chosen = before[-1] if before else None
+    if chosen is None and question and any(
+            words[a].raw == "something" and any(w.raw in _SOMETHING_DONE for w in words[b:b + 3])
+            for a, b in cues):
+        # "is local SEO something you do?": the service the question opens with
+        before = [h for h in named if h.start < at and not h.cat.startswith("!")]
         chosen = before[-1] if before else None
     if chosen is None:
         chosen = _fixed_before(words, cues, named)
@@ -598,6 +617,11 @@ FIX_VERBS: frozenset[str] = frozenset(
 
 
 _MAKING_AFTER = frozenset({"поделать", "заказать", "замутить"})
+
+
+# "is X something you do / offer / can help with?" (not "something you made / noticed")
+_SOMETHING_DONE = frozenset({"do", "offer", "handle", "help", "can", "could", "know", "provide",
+                             "cover", "manage", "would", "take", "work", "guys", "folks"})
 
 
 def _object_before(words: Sequence[Word], cues: list[tuple[int, int]], named: list[Hit]) -> Hit | None:
