@@ -11,10 +11,10 @@ of its lexicon (one pass over a sentence):
   client's office (the VPN, the intranet, the office mail) — not the project's site, its
   search or its ads (``inscope.rules.emergency.emergency_of`` reads nothing in such a
   sentence);
-- ``handled`` — a later message of the client's that someone else took it on: their own
-  developer, the host or a support desk is fixing it («наш программист уже разбирается»,
-  "the hosting company is looking into it"); the agency's own "we're working on it" is
-  not this (it stays urgent: the client still waits on us);
+- ``handled`` — a later message that someone else took it on: the client's developer, the
+  host, a support desk, a colleague naming who is on it («наш программист уже
+  разбирается», "the hosting company is looking into it", «передали хостеру»); a bare
+  "we're working on it" names no one and is not this (the client still waits on us);
 - ``resolved`` (added to the fixes of ``inscope.rules.emergency``) — a false alarm or a
   failure on the reporter's own side told later («отбой», "false positive", "it was my
   wifi", «дело было в моём интернете»).
@@ -48,7 +48,7 @@ ENTRIES: list[tuple[str, str]] = [
         "корпоративный почта|портал|чат|сеть|vpn", "=intranet", "=vpn",
         "=internal =tool|=tools|=system|=systems|=portal|=dashboard|=wiki|=crm",
     )),
-    # the client says someone else took it on: their developer, the host, a support desk
+    # someone else took it on: the client's developer, the host, a support desk
     *(("handled", p) for p in (
         f"{_PARTY_RU} … уже … {_ON_IT_RU}", f"{_PARTY_RU} уже {_ON_IT_RU}",
         f"{_PARTY_RU} {_ON_IT_RU}", f"{_PARTY_RU} … работать над", f"{_TOLD_RU} … {_PARTY_RU}",

@@ -162,9 +162,10 @@ def test_it_is_back_when_it_still_fails_after_that() -> None:
     assert reason.startswith("still failing after someone else took it on")
 
 
-def test_the_agency_working_on_it_keeps_it_urgent() -> None:
-    # our colleague on it: the client still waits on us
-    assert _thread(("client", "Сайт не открывается!", 30), ("team", "Разработчик уже разбирается", 20))
+def test_a_colleague_naming_who_is_on_it_ends_it_and_a_bare_we_does_not() -> None:
+    assert not _thread(("client", "Сайт не открывается!", 30), ("team", "Разработчик уже разбирается", 20))
+    # "we're on it" names no one: the client still waits on us
+    assert _thread(("client", "Сайт не открывается!", 30), ("team", "Работаем над этим, скоро поднимем", 20))
 
 
 def test_asking_her_to_write_to_the_developer_is_not_handing_over() -> None:
@@ -208,3 +209,46 @@ def test_a_referral_to_an_acquaintance_asks_no_work_of_the_agency() -> None:
 
 def test_asking_the_agency_itself_still_is() -> None:
     assert service_keys("У вас есть фотограф? Хотим снимки команды для сайта") != []
+
+
+# -- looked for in search and not there ----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Вбила в яндекс название нашей клиники — нас нет",
+    "I googled our brand this morning and we are nowhere",
+])
+def test_searched_for_by_name_and_not_found_is_falling_out(text: str) -> None:
+    assert urgent_now(text) == "our pages not found in search", text
+
+
+@pytest.mark.parametrize("text", [
+    "Нашла в гугле наши страницы, всё на месте",
+    "Поискала в гугле, нет ли отзывов о нас",
+    "Searched Google for our brand, nothing wrong there",
+    "Искала в яндексе подрядчика на плитку, нет нормальных",
+])
+def test_searching_that_finds_or_looks_for_something_else_does_not(text: str) -> None:
+    assert not urgent_now(text), (text, urgent_now(text))
+
+
+# -- scope: whose people, by what means, the stores, "something you do" --------------------
+
+def test_a_role_given_a_task_is_the_clients_own() -> None:
+    assert service_keys("Хотелось бы успеть поставить программисту задачу до отпуска") == []
+    assert service_keys("Хотелось бы поставить задачу вашему программисту по корзине") == ["webdev"]
+
+
+def test_a_question_of_by_what_means_orders_nothing() -> None:
+    assert service_keys("Это вручную делается или есть какой-то плагин?") == []
+    assert service_keys("Is this done by hand or is there a plugin for it?") == []
+    assert service_keys("Вы сделаете руками или есть плагин?") == ["webdev"]
+
+
+def test_an_apps_place_in_the_stores_is_aso() -> None:
+    assert service_keys("Можете поднять наше приложение в Google Play по нашим запросам?") == ["aso"]
+    assert service_keys("Our app is in the App Store now, can you add a link to it in the footer?") == ["webdev"]
+
+
+def test_is_x_something_you_do_asks_for_x() -> None:
+    assert service_keys("Is video editing something your team can take on?") == ["photo"]
+    assert service_keys("We saw the new logo, is it something you made?") == []
