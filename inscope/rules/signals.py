@@ -138,6 +138,10 @@ _LEXICON = PhraseSet([
     *(("question_cue", p) for p in ("подскажите", "скажите", "можно ли", "нужно ли", "стоит ли",
                                      "как быть", "что делать", "please advise", "let me know",
                                      "what do you think", "any idea", "ваше мнение")),
+    *(("periodic", p) for p in ("еженедельный|ежемесячный|ежедневный|недельный|месячный отчет|сводка|"
+                                "дайджест", "отчет|сводка за неделя|месяц|сутки",
+                                "=weekly|=monthly|=daily =report|=summary|=digest|=recap",
+                                "=uptime =report|=summary", "отчет о доступность")),
     *(("bulk", p) for p in ("отписаться", "unsubscribe", "вы получили это письмо", "предлагаем",
                              "специальный предложение", "скидка", "прайс", "меня зовут",
                              "я представлять", "special offer", "discount", "we offer", "webinar",
@@ -235,6 +239,9 @@ def analyse(text: str) -> Signals:
     # A mailing (a list's footer) tells news about sites in general; a tool's mail that
     # carries such a footer names the site in the sentence of the failure.
     mailing = bool(_MAILING_RE.search(text))
+    # A periodic report («отчёт за неделю», "weekly uptime report") counts outages that are
+    # over; what it reports as going on says so («сейчас», "currently").
+    periodic = any(h.cat == "periodic" for hits in found_hits for h in hits)
     # "Не открывается!!!" after «сайт» in another sentence, with a link or a domain
     # ("example.com is DOWN") is the site.
     site_context = bool(_URL_RE.search(text)) or bool(domains) or any(
@@ -340,7 +347,8 @@ def analyse(text: str) -> Signals:
             days = cats.get("past_day", []) if found_kind != "collapse" else []
             in_past = ((any(past(words, h) for h in (*cats.get("past", ()), *days) if h.start in clause)
                         and not any(h.start in clause for h in cats.get("now", ())))
-                       or "memory" in cats) and "still" not in cats
+                       or "memory" in cats or (periodic and found_kind in ("down", "monitor")
+                                               and "now" not in cats)) and "still" not in cats
             if in_past:
                 past_emergency = past_emergency or found
             elif not emergency:

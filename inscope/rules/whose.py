@@ -15,9 +15,10 @@ of its lexicon (one pass over a sentence):
   host, a support desk, a colleague naming who is on it («наш программист уже
   разбирается», "the hosting company is looking into it", «передали хостеру»); a bare
   "we're working on it" names no one and is not this (the client still waits on us);
-- ``resolved`` (added to the fixes of ``inscope.rules.emergency``) — a false alarm or a
-  failure on the reporter's own side told later («отбой», "false positive", "it was my
-  wifi", «дело было в моём интернете»).
+- ``resolved`` and ``works`` (added to the fixes of ``inscope.rules.emergency``) — a false
+  alarm, a failure on the reporter's own side or one that passed by itself, told later
+  («отбой», "false positive", "it was my wifi", «само прошло», "it went away"), or that it
+  is fine again («ожил», «всё ок», "looks fine").
 
 ``inscope.rules.urgency`` reads them per thread: the last word on a failure wins.
 """
@@ -64,6 +65,11 @@ ENTRIES: list[tuple[str, str]] = [
         "проблема быть на мой сторона",
         "=it =was =my =internet|=wifi|=wi-fi|=connection|=browser|=cache|=vpn",
         "это у я быть|интернет|кэш|браузер|впн|vpn",
+        # it passed by itself: «само починилось», "it went away", "resolved itself"
+        "сам починиться|пройти|заработать|восстановиться", "=went =away", "=resolved|=fixed|=sorted =itself",
     )),
+    # it is fine again, said later («ожил», «всё ок», "looks fine now"): ends the site down
+    *(("works", p) for p in ("=ожил|=ожило|=ожили", "=все|=всё =ок|=норм|=хорошо",
+                             "=looks|=seems =fine|=ok|=okay|=good|=normal")),
 ]
 """(category, pattern): added to the signals lexicon (``inscope.rules.signals``)."""

@@ -252,3 +252,27 @@ def test_an_apps_place_in_the_stores_is_aso() -> None:
 def test_is_x_something_you_do_asks_for_x() -> None:
     assert service_keys("Is video editing something your team can take on?") == ["photo"]
     assert service_keys("We saw the new logo, is it something you made?") == []
+
+
+# -- a periodic report counts outages that are over ----------------------------------------
+
+def test_a_periodic_reports_outages_are_history() -> None:
+    assert not urgent_now("Weekly uptime report for example.com: uptime 99.71%, 2 outages, total downtime 14 min")
+    assert not urgent_now("Еженедельный отчёт о доступности example.ru: сайт был недоступен 2 раза")
+
+
+def test_a_periodic_report_of_what_fails_now_still_is() -> None:
+    assert urgent_now("Еженедельный отчёт: сайт сейчас не открывается, 502")
+
+
+# -- it passed by itself, it is fine again -------------------------------------------------
+
+@pytest.mark.parametrize("later", ["Всё ок, ожил", "Само прошло, спасибо", "It went away on its own",
+                                   "Looks fine now"])
+def test_it_passed_or_is_fine_again_later(later: str) -> None:
+    assert not _thread(("client", "Сайт не открывается!", 30), ("client", later, 10))
+
+
+@pytest.mark.parametrize("later", ["Всё ок?", "Всё ещё не ок, не грузится"])
+def test_a_question_or_a_not_ok_does_not_end_it(later: str) -> None:
+    assert _thread(("client", "Сайт не открывается!", 30), ("client", later, 10))
