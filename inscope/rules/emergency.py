@@ -423,6 +423,9 @@ _BROWSER_ERROR_RE = re.compile(r"\berr_[a-z_]{4,}|\bdns_probe_\w+", re.IGNORECAS
 FIRING_RE = re.compile(
     r"\[(?:firing|triggered|alerting|alarm|problem)(?::\d+)?\]|^\s*(?:problem|проблема|alarm)\s*:"
     r"|\*\*\s*problem\b|\bincident (?:started|opened|triggered|created)\b", re.IGNORECASE)
+_ALERT_MARKS = ("[", ":", "**", "incident")
+"""Every alert form above has one of these: a sentence without any is none (checked first:
+a substring test costs far less than the search)."""
 """An alert that fires: Alertmanager's ``[FIRING:1]``, Datadog's ``[Triggered]``, Grafana's
 ``[Alerting]``, Zabbix's ``Problem:``, Nagios's ``** PROBLEM``, CloudWatch's ``ALARM:``, an
 incident opened (``ALERT_UP_RE`` ends it)."""
@@ -630,6 +633,16 @@ def _not_found(words: Sequence[Word], searched: Hit | None, missing: Sequence[Hi
     return False
 
 
+def firing(low: str) -> bool:
+    """An alert that fires, by its format (``FIRING_RE``)."""
+    return any(m in low for m in _ALERT_MARKS) and bool(FIRING_RE.search(low))
+
+
+def alert_up(low: str) -> bool:
+    """An alert's recovery, by its format (``ALERT_UP_RE``)."""
+    return any(m in low for m in _ALERT_MARKS) and bool(ALERT_UP_RE.search(low))
+
+
 def _of_a_part(words: Sequence[Word], h: Hit, parts: Sequence[Hit]) -> bool:
     """«одна страница не открывается», "one of the ads was disapproved": a part named in
     the failure's clause is a bug to fix, not the site or the ads down."""
@@ -678,9 +691,9 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
     def live(cat: str) -> Hit | None:
         return next((h for h in cats.get(cat, ()) if alive(h, cat)), None)
 
-    if ALERT_UP_RE.search(low):
+    if alert_up(low):
         return none  # "[Recovered] Website down": the alert's name, not a failure
-    if live("alert_down") is not None or (FIRING_RE.search(low) and _FAILING_RE.search(low)):
+    if live("alert_down") is not None or (firing(low) and _FAILING_RE.search(low)):
         return "monitor", "monitor reports the site DOWN", 0, 0
     crit = live("critical")
     m5 = HTTP_5XX_RE.search(low)

@@ -35,13 +35,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inscope.rules.emergency import (
-    ALERT_UP_RE,
     DISALLOW_ALL_RE,
     ENTRIES,
-    FIRING_RE,
+    alert_up,
     clause_of,
     conditional,
     emergency_of,
+    firing,
     negated,
     past,
 )
@@ -109,6 +109,7 @@ _ALARM_RE = re.compile(r"!{2,}|[🆘🔥‼❗]|\b(?:срочно|помогит
 _NOT_SITE: frozenset[str] = frozenset(
     ["файл", "документ", "док", "отчет", "таблица", "ссылка", "письмо", "вложение", "презентация", "архив", "папка", "диск", "доступ", "видео", "ролик", "созвон", "звонок", "встреча", "телефон", "приложение", "пароль", "аккаунт", "кабинет", "счет", "file", "document", "doc", "docs", "report", "sheet", "spreadsheet", "link", "attachment", "email", "mail", "folder", "drive", "access", "video", "call", "meeting", "zoom", "phone", "password", "account", "invoice"])
 _URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
+_MAILING_MARKS = ("unsubscribe", "отписаться", "получили это письмо", "receiv")  # a cheap test first
 _MAILING_RE = re.compile(r"\bunsubscribe\b|\bотписаться\b|вы получили это письмо|"
                          r"you (?:are )?receiv\w* this (?:e-?mail|message|newsletter)", re.IGNORECASE)
 _JOKE_RE = re.compile(r"[😅😂🤣😄😆😁😜]|\){2,}|\b(?:ахах\w*|хаха\w*|lol|jk)\b", re.IGNORECASE)
@@ -238,7 +239,10 @@ def analyse(text: str) -> Signals:
     domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(low_text))
     # A mailing (a list's footer) tells news about sites in general; a tool's mail that
     # carries such a footer names the site in the sentence of the failure.
-    mailing = bool(_MAILING_RE.search(text))
+    # what is said of the whole text, searched once (not once per sentence)
+    today_text = bool(_TODAY_RE.search(low_text))
+    launch_today = today_text and bool(_LAUNCH_TODAY_RE.search(low_text)) and not _PAST_LAUNCH_RE.search(low_text)
+    mailing = any(m in low_text for m in _MAILING_MARKS) and bool(_MAILING_RE.search(text))
     # A periodic report («отчёт за неделю», "weekly uptime report") counts outages that are
     # over; what it reports as going on says so («сейчас», "currently").
     periodic = any(h.cat == "periodic" for hits in found_hits for h in hits)
@@ -330,10 +334,10 @@ def analyse(text: str) -> Signals:
         if not is_q and took:
             handled = True
             handled_at = handled_at or (si, took[0].start)
-        if "alert" in cats or "alert_down" in cats or "alert_up" in cats or FIRING_RE.search(low):
+        if "alert" in cats or "alert_down" in cats or "alert_up" in cats or firing(low):
             alert = alert or "notice"
         # A monitor's UP ends its DOWN; a person's "the site is up" is "it works" (above).
-        if ALERT_UP_RE.search(low) or ("alert" in cats and any(
+        if alert_up(low) or ("alert" in cats and any(
                 not conditional(words, h) for h in cats.get("alert_up", ()))):
             alert = "up"
             resolved = True
@@ -364,16 +368,17 @@ def analyse(text: str) -> Signals:
                 how = "said in alarm" if alarm else "nothing else named"
                 emergency, kind, emergency_at = (f"site not working: «{down.label}» ({how})",
                                                  "down", (si, down.end))
-            if "alert_down" in cats or FIRING_RE.search(low):
+            if "alert_down" in cats or firing(low):
                 alert = "down"
             elif "critical" in cats and alert != "up":
                 alert = "critical"
-        if not blocker and not joke and not calm and _TODAY_RE.search(low_text) and (
+        if not blocker and not joke and not calm and today_text and (
                 _BLOCKER_RE.search(low) or (_TODAY_RE.search(low) and any(
                     not negated(words, h) for h in cats.get("urgent_word", ())))
-                or (_LAUNCH_TODAY_RE.search(low_text) and (is_q or asks) and not _PAST_LAUNCH_RE.search(low_text))):
+                or (launch_today and (is_q or asks))):
             blocker = "a same-day blocker"
-        minutes = _MINUTES_RE.search(low) if (is_q or asks) and not blocker else None
+        minutes = _MINUTES_RE.search(low) if (is_q or asks) and not blocker and (
+            "мин" in low or "min" in low) else None
         if minutes and int(minutes.group(1)) <= 60 and not joke and not calm:
             blocker = "a same-day blocker"  # asked for within the hour: it cannot wait a window
     ended = emergency_at is not None and kind != "monitor" and any(
