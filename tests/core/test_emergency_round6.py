@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from inscope.config.schema import Config, Me, ProjectCfg
+from inscope.model import MsgFacts
 from inscope.rules.signals import analyse
+from inscope.rules.triage import Rules
 from inscope.rules.urgency import Entry, thread_urgency
 from tests.helpers import URGENCY_NOW, service_keys, urgent_now
 
@@ -276,3 +279,25 @@ def test_it_passed_or_is_fine_again_later(later: str) -> None:
 @pytest.mark.parametrize("later", ["Всё ок?", "Всё ещё не ок, не грузится"])
 def test_a_question_or_a_not_ok_does_not_end_it(later: str) -> None:
     assert _thread(("client", "Сайт не открывается!", 30), ("client", later, 10))
+
+
+# -- a client's emergency handed by a colleague to another colleague -----------------------
+
+def _rules() -> Rules:
+    return Rules.from_config(Config(
+        me=Me(name="Мария Петрова", timezone="Europe/Moscow", handles=["maria_seo"]),
+        team=["@dev_oleg", "@am_anna"],
+        projects=[ProjectCfg(name="P", services=["SEO"], telegram_chats=["-1001"])]))
+
+
+def test_a_clients_emergency_a_colleague_hands_to_another_colleague_is_theirs() -> None:
+    rules = _rules()
+    report = MsgFacts("client", "Сайт не открывается, клиенты не могут оформить заказ!", NOW - 900,
+                      author="Иван")
+    routed = MsgFacts("team", "@dev_oleg Олег, глянь, пожалуйста, срочно", NOW - 600, author="@am_anna")
+    a = rules.assess("P", [report, routed], (), NOW)
+    assert a.relevance == "noise" and not a.urgent, (a.relevance, a.relevance_reason)
+    # near miss: a colleague answering the client without handing it to anyone keeps it mine
+    answer = MsgFacts("team", "Смотрим, сейчас проверим сервер", NOW - 600, author="@am_anna")
+    b = rules.assess("P", [report, answer], (), NOW)
+    assert b.relevance == "mine" and b.urgent, (b.relevance, b.relevance_reason)
