@@ -12,7 +12,9 @@ fail and how people and monitoring services say so, in Russian and English:
   database connection error); ``hacked``: a break-in, malware, a redirect to spam;
 - **HTTP 5xx** (numbers, by regular expression) and **404 en masse**;
 - **falling out of search** — ``deindex`` («выпали из индекса», "deindexed", filters,
-  manual actions), ``closed`` with ``whole`` (noindex / Disallow on the whole site);
+  manual actions), ``closed`` with ``whole`` (noindex / Disallow on the whole site), our
+  pages looked for in search and not there (``searched`` then ``missing``: «поискала в
+  гугле наши страницы — их нет»);
 - **collapse** — a ``metric`` (traffic, leads, orders, positions …) with a ``drop`` of
   ``DROP_PERCENT`` % or more, a fall "from N to M" of as much, or a ``collapse`` word
   («вдвое», «в ноль», "halved", "dried up");
@@ -21,7 +23,10 @@ fail and how people and monitoring services say so, in Russian and English:
   the budget run out); ``ads_paused`` (stopped, paused) unless the sentence says it is the
   client's own doing (``ours``: «мы остановили на праздники»).
 
-Not an emergency: a negated report (a negation within two words before it, in the same
+Not an emergency: a failure of a ``part`` («одна страница», "one of the ads": a bug, not
+the site or the ads down), a collapse word not said of its metric («…, nothing needed from
+you»), a speculative one ("whatever could have broken", «что могло слететь»), someone
+else's (``inscope.rules.whose``), a negated report (a negation within two words before it, in the same
 clause: «сайт не упал», but «Нет, не работает» is one), a hypothetical or planned one
 («если сайт упадёт», "the site may be unavailable", «упадёт», scheduled maintenance), a
 competitor's, or fewer errors («5xx стало меньше»).  Tense, resolution and jokes are read

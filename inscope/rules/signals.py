@@ -19,8 +19,11 @@
   same-day blocker, the notices of engines, registrars and tools (``inscope.rules.notices``)
   — each unless negated («сайт не упал», "isn't down": a negation within
   two words before), in the past («вчера ночью лежал», "was down last night") or joking;
-- **resolution** («починили», "fixed", "is back UP") and **continuation** («так и не
-  работает», "still nothing loads", "any update?");
+- **resolution** («починили», "fixed", "is back UP", a false alarm: «отбой», "it was my
+  wifi"), **continuation** («так и не работает», "still nothing loads", "any update?") and
+  **someone else on it** («наш программист уже разбирается»; ``inscope.rules.whose``);
+- what a whole message is: a **mailing** (a list's footer: its news of failures name no
+  site of ours), a **periodic report** (the outages it counts are over);
 - urgency *words* («срочно», "ASAP") and calm words («не срочно», "no rush") — priority
   hints, never an emergency by themselves; **bulk** mail markers (unsubscribe, offers).
 
