@@ -12,7 +12,9 @@ fail and how people and monitoring services say so, in Russian and English:
   database connection error); ``hacked``: a break-in, malware, a redirect to spam;
 - **HTTP 5xx** (numbers, by regular expression) and **404 en masse**;
 - **falling out of search** — ``deindex`` («выпали из индекса», "deindexed", filters,
-  manual actions), ``closed`` with ``whole`` (noindex / Disallow on the whole site);
+  manual actions), ``closed`` with ``whole`` (noindex / Disallow on the whole site), our
+  pages looked for in search and not there (``searched`` then ``missing``: «поискала в
+  гугле наши страницы — их нет»);
 - **collapse** — a ``metric`` (traffic, leads, orders, positions …) with a ``drop`` of
   ``DROP_PERCENT`` % or more, a fall "from N to M" of as much, or a ``collapse`` word
   («вдвое», «в ноль», "halved", "dried up");
@@ -21,7 +23,10 @@ fail and how people and monitoring services say so, in Russian and English:
   the budget run out); ``ads_paused`` (stopped, paused) unless the sentence says it is the
   client's own doing (``ours``: «мы остановили на праздники»).
 
-Not an emergency: a negated report (a negation within two words before it, in the same
+Not an emergency: a failure of a ``part`` («одна страница», "one of the ads": a bug, not
+the site or the ads down), a collapse word not said of its metric («…, nothing needed from
+you»), a speculative one ("whatever could have broken", «что могло слететь»), someone
+else's (``inscope.rules.whose``), a negated report (a negation within two words before it, in the same
 clause: «сайт не упал», but «Нет, не работает» is one), a hypothetical or planned one
 («если сайт упадёт», "the site may be unavailable", «упадёт», scheduled maintenance), a
 competitor's, or fewer errors («5xx стало меньше»).  Tense, resolution and jokes are read
@@ -102,6 +107,15 @@ ENTRIES: list[tuple[str, str]] = [
                               "поле … не принимать", "не принимать … точка|символ|формат|пробел|телефон|номер|почта|"
                               "дефис|буква|цифра|кириллица|латиница|скобка",
                               "field … =doesn't|=won't|=does not accept")),
+    # one thing of many: «одна страница», «одно из объявлений», "one of the ads", "a single
+    # page" — a failure of it is a bug, not the site or the ads down
+    *(("part", p) for p in (
+        "=одна|=одну|=одной|=одно|=один|=одного … страница|статья|картинка|фото|изображение|"
+        "объявление|ссылка|баннер|пост|товар|карточка",
+        "=пара|=пару|=парочка|=несколько страница|статья|картинка|объявление|ссылка|баннер|товар",
+        "=one|=single|=couple|=few … =page|=pages|=article|=articles|=image|=images|=ad|=ads|"
+        "=post|=posts|=banner|=banners|=product|=products|=link|=links",
+    )),
     # what "down" needs to be about
     *(("site", p) for p in (
         *_SITE_NOUNS.split("|"), "site", "website", "page", "blog", "server", "homepage",
@@ -218,6 +232,15 @@ ENTRIES: list[tuple[str, str]] = [
         "из поиск|индекс|выдача … исключить|удалить … главный",
         "homepage|home page … =excluded|=removed|=gone|=missing|=deindexed",
     )),
+    # looked for in search and not there: «поискала в гугле наши страницы — их нет», "I
+    # googled our brand and we're nowhere" (``_not_found``)
+    *(("searched", p) for p in (
+        "найти|искать|поискать|погуглить|загуглить|вбить|забить … в гугл|яндекс|google|yandex|"
+        "поиск|поисковик|выдача",
+        "=searched|=googled|=looked|=search … =on|=in|=for … google|yandex|search",
+        "=googled|=searched =for", "=googled =our|=us")),
+    *(("missing", p) for p in ("=нет", "=нету", "=nowhere", "=nothing", "=gone", "=missing",
+                               "=not =there", "=isn't =there", "=aren't =there")),
     *(("closed", p) for p in ("robot … block|=blocks|=blocking|=blocked|закрыть|закрывать|запретить",
                               "закрыть от индексация", "закрытый от индексация",
                               "запретить индексация", "noindex", "disallow", "blocked by robots",
@@ -403,13 +426,23 @@ _FROM_TO_RE = re.compile(
     r"(?:до|на|to)\s+(\d[\d\s\u00a0]*\d|\d+)", re.IGNORECASE)
 _BROWSER_ERROR_RE = re.compile(r"\berr_[a-z_]{4,}|\bdns_probe_\w+", re.IGNORECASE)
 FIRING_RE = re.compile(
-    r"\[(?:firing|triggered|alerting|alarm|problem)(?::\d+)?\]|^\s*(?:problem|проблема)\s*:", re.IGNORECASE)
+    r"\[(?:firing|triggered|alerting|alarm|problem)(?::\d+)?\]|^\s*(?:problem|проблема|alarm)\s*:"
+    r"|\*\*\s*problem\b|\bincident (?:started|opened|triggered|created)\b", re.IGNORECASE)
+_ALERT_MARKS = ("[", ":", "**", "incident")
+"""Every alert form above has one of these: a sentence without any is none (checked first:
+a substring test costs far less than the search)."""
 """An alert that fires: Alertmanager's ``[FIRING:1]``, Datadog's ``[Triggered]``, Grafana's
-``[Alerting]``, Zabbix's ``Problem:`` (``ALERT_UP_RE`` ends it)."""
+``[Alerting]``, Zabbix's ``Problem:``, Nagios's ``** PROBLEM``, CloudWatch's ``ALARM:``, an
+incident opened (``ALERT_UP_RE`` ends it)."""
 ALERT_UP_RE = re.compile(
-    r"\[(?:resolved|recovered|ok)(?::\d+)?\]|^\s*(?:resolved|recovered|ok|решено|решена)\s*:", re.IGNORECASE)
+    r"\[(?:resolved|recovered|ok)(?::\d+)?\]|^\s*(?:resolved|recovered|ok|решено|решена|восстановлено)\s*:"
+    r"|\*\*\s*recovery\b|\bincident (?:resolved|closed|auto-resolved)\b"
+    r"|\b(?:status|state|статус|состояние)\s*:\s*(?:up|ok|resolved|recovered|operational|работает|доступен)\b",
+    re.IGNORECASE)
+"""An alert's recovery, by its format: ``[RESOLVED]``, ``OK:``, Nagios's ``** RECOVERY``, an
+incident resolved, a status field back to a good value ("State: OK", «Статус: доступен»)."""
 _FAILING_RE = re.compile(r"down|unavailable|недоступ|fail|timeout|timed out|5\d\d|error|unreachable|"
-                         r"не отвечает|не работает|ошибк", re.IGNORECASE)
+                         r"critical|критич|not respond|5xx|не отвечает|не работает|ошибк", re.IGNORECASE)
 _POSITIONS_RE = re.compile(r"\bна\s+(\d+)(?:\s*[-–]\s*\d+)?\s+(?:пункт|позици|мест)|"
                            r"\b(\d+)(?:\s*[-–]\s*\d+)?\s+(?:positions|places|spots)\b",
                            re.IGNORECASE)
@@ -463,6 +496,7 @@ def clause_of(words: Sequence[Word], first: int, end: int) -> range:
 
 
 _IF_OPENS = frozenset(["если", "if", "should"])
+_SPECULATIVE = frozenset(["could've", "могло", "могли", "мог", "могла"])
 
 
 def hypothetical(words: Sequence[Word], h: Hit) -> bool:
@@ -472,6 +506,9 @@ def hypothetical(words: Sequence[Word], h: Hit) -> bool:
     before = [words[j] for j in clause if j < h.start]
     if any(w.raw in _HYPO for w in before):
         return True
+    if any(w.raw in _SPECULATIVE or (w.raw == "could" and k + 1 < len(before)
+                                      and before[k + 1].raw == "have") for k, w in enumerate(before)):
+        return True  # "whatever could have broken", «что могло слететь»: feared, not told
     if any(words[j].raw in _HYPO_ANYWHERE for j in clause):
         return True
     if words and words[0].raw in _IF_OPENS and clause and clause[0] > 0:
@@ -567,27 +604,101 @@ def emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[H
     so «Не открывается!!!» in another sentence is about it."""
     if "planned" in cats or any(w.lemma in _OTHER_PARTY or w.raw in _OTHER_PARTY for w in words):
         return "", "", 0, 0
+    if "others" in cats and not _ours_too(words):
+        # «у части сайтов трафик просел» (``inscope.rules.whose``): not the project's
+        return "", "", 0, 0
     return _emergency_of(s, low, words, cats, site_context)
 
 
 _OR = frozenset(["or", "или", "либо"])
+_NONE = frozenset(["ни", "not", "no", "без"])
+_WHOLE_KINDS = frozenset(["down", "ads_off", "ads_paused"])
+"""What is an emergency only of the whole: the site, the ads (not one page, one ad)."""
+
+
+_OURS_SEARCHED = frozenset(["наш", "нас", "наши", "наша", "our", "us", "we", "we're", "сайт", "страница",
+                            "site", "website", "page", "pages", "brand", "бренд"])
+_THERE = frozenset(["в", "во", "на", "там", "in", "on", "there", "anymore", "больше"])
+
+
+def _not_found(words: Sequence[Word], searched: Hit | None, missing: Sequence[Hit]) -> bool:
+    """Looked for our pages in search, and they are not there («поискала в гугле наши
+    страницы — их нет», "searched Google for our brand, we're nowhere") — the "not there"
+    ends its clause or is of the results («нет в выдаче»), not «нет ли отзывов», "nothing
+    wrong"."""
+    if searched is None or not any(w.lemma in _OURS_SEARCHED or w.raw in _OURS_SEARCHED
+                                   for w in words[searched.start:]):
+        return False
+    for m in missing:
+        if m.start < searched.end:
+            continue
+        last = m.end - 1
+        if words[last].flags & BREAK or last + 1 == len(words) or words[last + 1].raw in _THERE:
+            return True
+    return False
+
+
+def firing(low: str) -> bool:
+    """An alert that fires, by its format (``FIRING_RE``)."""
+    return any(m in low for m in _ALERT_MARKS) and bool(FIRING_RE.search(low))
+
+
+def alert_up(low: str) -> bool:
+    """An alert's recovery, by its format (``ALERT_UP_RE``)."""
+    return any(m in low for m in _ALERT_MARKS) and bool(ALERT_UP_RE.search(low))
+
+
+def _of_a_part(words: Sequence[Word], h: Hit, parts: Sequence[Hit]) -> bool:
+    """«одна страница не открывается», "one of the ads was disapproved": a part named in
+    the failure's clause is a bug to fix, not the site or the ads down."""
+    clause = clause_of(words, h.start, h.end)
+    # «ни одно объявление», "not a single page": none of them, so all
+    return any(p.start in clause and not any(w.raw in _NONE for w in words[max(0, p.start - 2):p.start])
+               for p in parts)
+_US = frozenset(["нас", "наш", "наша", "наше", "наши", "нашего", "нашей", "нам", "мы", "our", "ours",
+                 "us", "we"])
+_TOO = frozenset(["тоже", "также", "too", "also", "well"])
+
+
+def _ours_too(words: Sequence[Word]) -> bool:
+    """«у многих сайтов упал трафик, у нас тоже», "ours too": the others' failure is ours as well."""
+    raws = {w.raw for w in words}
+    return bool(raws & _US) and bool(raws & _TOO)
+
+
+def _of_metric(words: Sequence[Word], col: Hit, metrics: Sequence[Hit]) -> bool:
+    """A collapse word said of a number: the metric stands in its clause, or in the clause
+    just before it where that ends on the metric or the collapse's clause is only the fall
+    («заявки — ноль», "Traffic this week: almost zero") — not «…traffic might look odd,
+    nothing needed from you», where the «nothing» is of something else."""
+    clause = clause_of(words, col.start, col.end)
+    if any(m.start in clause or col.start <= m.start < col.end for m in metrics):
+        return True
+    if clause.start == 0:
+        return False
+    before = clause_of(words, clause.start - 1, clause.start)
+    short = len(clause) <= 3  # «Трафик за неделю: почти ноль» — the clause is only the fall
+    return any(m.start in before and (short or m.end >= before.stop - 1) for m in metrics)
 
 
 def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[Hit]],
                   site_context: bool) -> Found:
     none = ("", "", 0, 0)
     benign = cats.get("benign", ())
+    parts = cats.get("part", ())
+
+    def alive(h: Hit, cat: str) -> bool:
+        # «заблокируйте ботов» asks for something: an imperative reports nothing.
+        return (not _imperative(words[h.start]) and not negated(words, h) and not hypothetical(words, h)
+                and not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in benign)
+                and not (cat in _WHOLE_KINDS and _of_a_part(words, h, parts)))
 
     def live(cat: str) -> Hit | None:
-        # «заблокируйте ботов» asks for something: an imperative reports nothing.
-        return next((h for h in cats.get(cat, ()) if not _imperative(words[h.start])
-                     and not negated(words, h) and not hypothetical(words, h)
-                     and not any(b.start <= h.start < b.end or h.start <= b.start < h.end
-                                 for b in benign)), None)
+        return next((h for h in cats.get(cat, ()) if alive(h, cat)), None)
 
-    if ALERT_UP_RE.search(low):
+    if alert_up(low):
         return none  # "[Recovered] Website down": the alert's name, not a failure
-    if live("alert_down") is not None or (FIRING_RE.search(low) and _FAILING_RE.search(low)):
+    if live("alert_down") is not None or (firing(low) and _FAILING_RE.search(low)):
         return "monitor", "monitor reports the site DOWN", 0, 0
     crit = live("critical")
     m5 = HTTP_5XX_RE.search(low)
@@ -625,6 +736,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "down", "pages answer 404 en masse", 0, 0
     if live("closed") is not None and "whole" in cats:
         return "search", "the whole site closed from indexing", 0, 0
+    if _not_found(words, live("searched"), cats.get("missing", ())):
+        return "search", "our pages not found in search", 0, 0
     de = live("deindex") if "not_yet" not in cats else None
     if de is not None:
         pages = [int(re.sub(r"\D", "", m.group(1))) for m in _PAGES_RE.finditer(s)]
@@ -640,10 +753,13 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "collapse", f"positions fell from {fall[0]} to {fall[1]}", 0, 0
     if not metric or "expected" in cats:
         return none
-    col = live("collapse")
+    # a collapse word inside one clause, said of its metric (a match across a comma is not)
+    col = next((h for h in cats.get("collapse", ())
+                if not any(words[j].flags & BREAK for j in range(h.start, h.end - 1))
+                and _of_metric(words, h, cats["metric"]) and alive(h, "collapse")), None)
     if col is not None and "rise" in cats and live("drop") is None:
         col = None  # «вырос вдвое», "doubled": the collapse word measures a growth
-    if col is not None and not any(words[j].flags & BREAK for j in range(col.start, col.end - 1)):
+    if col is not None:
         return "collapse", f"collapse: «{col.label}»", col.start, col.end
     if "cost" in cats:
         return none  # «стоимость заявки снизилась на 40%», "bounce rate fell": good news

@@ -6,6 +6,7 @@ Each is a structure of how clients ask, not a list of their phrases:
 - **the client's own people** — a role named with «наш» / "our" («наш программист», "our
   developer") is someone the client has, not a service asked of the agency: «передам
   нашему программисту» asks nothing of web development;
+  so is one given a task («поставить программисту задачу»);
 - **a proposal asked for** — «подготовьте КП», "send us a proposal": the document is about
   the work, so a verb of writing that reaches a text *across* the proposal («подготовьте
   коммерческое предложение — сколько постов …») does not order copywriting;
@@ -22,6 +23,8 @@ Each is a structure of how clients ask, not a list of their phrases:
 - **who does it** — «тексты вы пишете или мы?», "is that the host's job or yours?": a
   question that ends on the agency as one of two who might do a job asks about the division
   of work, not for the work;
+- **by what means** — «это руками надо или есть какой-то плагин?»: whether a tool for a
+  job exists is asked about, not ordered;
 - **a need told after its object** — «баннеры для акции нужны к пятнице»;
 - **a "we" proposal** — «Может, запустим рекламу в Директе?»: a question with a verb of
   making in "we will" / "let's" proposes the work (not «обсудим?», nor one they would do
@@ -51,13 +54,25 @@ ROLES: frozenset[str] = frozenset(
 """People who do a service: named with an owner they are the client's, not the agency's."""
 
 
+TASKING: frozenset[str] = frozenset(
+    ["поставить", "ставить", "дать", "давать", "выдать", "передать", "отдать", "объяснить",
+     "assign", "brief", "hand", "tell"])
+"""Verbs of giving someone a task: the role told them is the client's own («поставить
+программисту задачу», "brief the developer") — one gives tasks to one's own people."""
+TASK: frozenset[str] = frozenset(["задача", "задание", "тз", "task", "ticket"])
+
+
 def own_staff(words: Sequence[Word], start: int) -> bool:
     """Whether the word at ``start`` is a role the client has («нашему программисту», "our
-    in-house developer"): an owner word up to two words before it."""
+    in-house developer"): an owner word up to two words before it, or a task given to it
+    («поставить программисту задачу»)."""
     w = words[start]
     if w.lemma not in ROLES and w.raw not in ROLES:
         return False
-    return any(x.lemma in OWNERS or x.raw in OWNERS for x in words[max(0, start - 2):start])
+    near = [*words[max(0, start - 2):start], *words[start + 1:start + 3]]
+    tasked = any(x.lemma in TASKING for x in words[max(0, start - 2):start]) and any(
+        x.lemma in TASK or x.raw in TASK for x in near)
+    return tasked or any(x.lemma in OWNERS or x.raw in OWNERS for x in words[max(0, start - 2):start])
 
 
 PROPOSAL: frozenset[str] = frozenset(
@@ -146,6 +161,22 @@ def counted_back(words: Sequence[Word]) -> bool:
 
 _WHO: frozenset[str] = frozenset(["вы", "мы", "вас", "нас", "сами", "you", "we", "us", "yours", "ours"])
 _OR: frozenset[str] = frozenset(["или", "либо", "or"])
+
+
+_THERE_IS: frozenset[tuple[str, str]] = frozenset(
+    [("или", "есть"), ("или", "существует"), ("либо", "есть"), ("or", "is"), ("or", "are")])
+_YOU_WORDS: frozenset[str] = frozenset(["вы", "вам", "вас", "ваш", "ты", "тебе", "you", "your"])
+
+
+def by_what_means(words: Sequence[Word]) -> bool:
+    """«это руками надо или есть какой-то плагин?», "is this done by hand or is there a
+    tool?": a question of how a job is done — whether a tool for it exists — asks about the
+    means, not for the means to be made (not when it asks the agency: «вы сделаете руками
+    или есть плагин?»)."""
+    if any(w.raw in _YOU_WORDS for w in words):
+        return False
+    raws = [w.raw for w in words]
+    return any(pair in _THERE_IS for pair in zip(raws, raws[1:], strict=False))
 
 
 def who_does_it(words: Sequence[Word]) -> bool:

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from inscope.rules.lemmas import IMPR, NEG, PAST, VERB, YOU
+from inscope.rules.lemmas import BREAK, IMPR, NEG, PAST, VERB, YOU
 from inscope.rules.lexicon import Hit, PhraseSet, Word
 from inscope.rules.request_forms import (
     NEEDS,
+    by_what_means,
     feasibility,
     own_staff,
     proposal,
@@ -220,6 +221,14 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "avito",
         "карточка на|для маркетплейс|озон|ozon|wildberries|вайлдберриз|вб|wb|авито|avito",
     ), ()),
+    # app store optimisation: an app's place in the stores' search is not the site's SEO
+    "aso": ("ASO", (
+        "aso", "app store optimization", "app store optimisation", "продвижение приложение",
+        "higher|rank|ranking|rankings|top|топ|позиция|выше … app store", "app store … search|поиск|"
+        "ranking|rankings|выдача|топ|позиция", "higher|rank|ranking|rankings|top|топ|позиция|выше … google play",
+        "google play … search|поиск|ranking|rankings|выдача|топ|позиция",
+        "поднять|продвинуть|продвигать … приложение … app|google|appstore|rustore|appgallery",
+    ), ()),
     "translation": ("translation", (
         "перевести|перевод … на английский|немецкий|китайский|язык|сайт|текст|статья",
         "перевод сайта", "translate", "translation", "localization", "локализация",
@@ -297,6 +306,8 @@ WISH_CUES: tuple[str, ...] = (
     "=может =нам", "=может =вам", "=может =стоит", "=maybe =we =could", "=maybe =you =could",
     "=would be great", "=would be nice", "=it'd be great", "=keen to", "=wondering whether",
     "=whether you could", "=whether you can", "=you guys do",
+    # "is ASO something you do?", "is that something your team handles?"
+    "=something =you", "=something =your",
     # «я бы хотела, чтобы вы …»: a wish for the agency's work
     "=хотела бы", "=хотел бы", "=бы хотела", "=бы хотел", "=бы хотели", "=чтобы вы",
     "=hoping to", "=hoping you", "=how about you", "=what if you", "=happy to pay", "=we're after",
@@ -319,7 +330,7 @@ REFERRALS: tuple[str, ...] = (
     "фрилансер|студия|агентство|исполнитель|контакт|дизайнер|фотограф|программист|разработчик|"
     "копирайтер|таргетолог|человек",
     "знать … хороший|толковый|надежный|проверенный|знакомый|кто-нибудь|кого-нибудь",
-    "есть … знакомый|контакт|проверенный",
+    "есть|нет … знакомый|контакт|проверенный",
     "recommend|refer|suggest … someone|anyone|somebody|anybody|a good|freelancer|designer|"
     "photographer|developer|agency|studio|copywriter",
     "know … anyone|someone|somebody|anybody|a good", "recommendation|recommendations for",
@@ -490,11 +501,22 @@ def _to_agency(words: Sequence[Word]) -> bool:
     return any(a in ("к", "у") and b in ("вам", "вас") for a, b in zip(raws, raws[1:], strict=False))
 
 
+_ACQUAINTANCE = frozenset({"знакомый", "знакомая"})
+
+
 def _referral(words: Sequence[Word]) -> bool:
-    """Whether a sentence asks her to recommend someone else for a job (``REFERRALS``)."""
-    if any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words):
+    """Whether a sentence asks her to recommend someone else for a job (``REFERRALS``).
+    «у вас нет знакомого видеографа?» is one too: an acquaintance is never the agency."""
+    known = any(w.lemma in _ACQUAINTANCE or w.raw in _ACQUAINTANCE for w in words)
+    if not known and (any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words)):
         return False
     return bool(_REFERRAL_SET.find(words))
+
+
+def referral(words: Sequence[Word]) -> bool:
+    """Whether a sentence asks for a referral (the message's other wishes are then the
+    job of whoever she recommends: «…знакомого видеографа? Хотим ролик про лагерь»)."""
+    return _referral(words)
 
 
 def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str, str]]]:
@@ -506,6 +528,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
     in general gives way to the kind of ads the sentence names («рекламу в Директе»)."""
     if question and who_does_it(words):
         return False, []  # «тексты вы пишете или мы?»: who does the job, not an order of it
+    if question and by_what_means(words):
+        return True, []  # «руками надо или есть плагин?»: a question of how, no service ordered
     all_hits = _SERVICE_SET.find(words)
     cues = _cues(words, question, all_hits)
     wish = not cues  # only a wish or a price asks: it needs the service it names
@@ -542,6 +566,12 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         # «а логотипы вы рисуете?», «Директ вы ведёте?»: the service before the question
         before = [h for h in named if h.start < at]
         chosen = before[-1] if before else None
+    if chosen is None and question and any(
+            words[a].raw == "something" and any(w.raw in _SOMETHING_DONE for w in words[b:b + 3])
+            for a, b in cues):
+        # "is local SEO something you do?": the service the question opens with
+        before = [h for h in named if h.start < at and not h.cat.startswith("!")]
+        chosen = before[-1] if before else None
     if chosen is None:
         chosen = _fixed_before(words, cues, named)
     if chosen is None and any(words[a].raw in NEEDS and not any(
@@ -550,6 +580,8 @@ def request_of(words: list[Word], question: bool) -> tuple[bool, list[tuple[str,
         # «открываю сайт, и надо нажимать …»: a need to do something, said of no object)
         before = [h for h in named if h.start < at and not h.cat.startswith("!")]
         chosen = before[-1] if before else None
+    if chosen is None:
+        chosen = _object_before(words, cues, named)
     if chosen is None:
         return not wish, []
     if chosen.cat.startswith("!"):
@@ -582,6 +614,28 @@ FIX_VERBS: frozenset[str] = frozenset(
     ["поправить", "исправить", "починить", "пофиксить", "переделать", "вернуть", "fix", "sort",
      "repair"])
 """Verbs that ask to repair what the sentence (or the one before) names as broken."""
+
+
+_MAKING_AFTER = frozenset({"поделать", "заказать", "замутить"})
+
+
+# "is X something you do / offer / can help with?" (not "something you made / noticed")
+_SOMETHING_DONE = frozenset({"do", "offer", "handle", "help", "can", "could", "know", "provide",
+                             "cover", "manage", "would", "take", "work", "guys", "folks"})
+
+
+def _object_before(words: Sequence[Word], cues: list[tuple[int, int]], named: list[Hit]) -> Hit | None:
+    """«сторис в инстаграм под праздники нам бы поделать», «логотип надо бы обновить»: the
+    object told first, then the request and a verb of making with nothing after it — the
+    service named before, in the same clause."""
+    at, scan = cues[0]
+    verb = next((j for j in range(scan, min(len(words), scan + 2))
+                 if words[j].lemma in _MAKING_RU or words[j].lemma in _MAKING_AFTER), -1)
+    if verb < 0 or any(h.start > verb for h in named):
+        return None
+    before = [h for h in named if h.start < at and not h.cat.startswith("!")
+              and not any(words[j].flags & BREAK for j in range(h.start, at))]
+    return before[-1] if before else None
 
 
 def _fixed_before(words: Sequence[Word], cues: list[tuple[int, int]], named: list[Hit]) -> Hit | None:

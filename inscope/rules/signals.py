@@ -19,8 +19,11 @@
   same-day blocker, the notices of engines, registrars and tools (``inscope.rules.notices``)
   — each unless negated («сайт не упал», "isn't down": a negation within
   two words before), in the past («вчера ночью лежал», "was down last night") or joking;
-- **resolution** («починили», "fixed", "is back UP") and **continuation** («так и не
-  работает», "still nothing loads", "any update?");
+- **resolution** («починили», "fixed", "is back UP", a false alarm: «отбой», "it was my
+  wifi"), **continuation** («так и не работает», "still nothing loads", "any update?") and
+  **someone else on it** («наш программист уже разбирается»; ``inscope.rules.whose``);
+- what a whole message is: a **mailing** (a list's footer: its news of failures name no
+  site of ours), a **periodic report** (the outages it counts are over);
 - urgency *words* («срочно», "ASAP") and calm words («не срочно», "no rush") — priority
   hints, never an emergency by themselves; **bulk** mail markers (unsubscribe, offers).
 
@@ -35,18 +38,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inscope.rules.emergency import (
-    ALERT_UP_RE,
     DISALLOW_ALL_RE,
     ENTRIES,
-    FIRING_RE,
+    alert_up,
     clause_of,
     conditional,
     emergency_of,
+    firing,
     negated,
     past,
 )
 from inscope.rules.emergency import works as it_works
-from inscope.rules.lemmas import IMPR, NAME, NEG, tokens
+from inscope.rules.lemmas import IMPR, NAME, NEG, YOU, tokens
 from inscope.rules.lexicon import Hit, PhraseSet, Word, words_of
 from inscope.rules.names import NAMES
 from inscope.rules.notices import ENTRIES as NOTICE_ENTRIES
@@ -59,12 +62,15 @@ from inscope.rules.request_forms import (
     refers_back,
 )
 from inscope.rules.services import (
+    SECOND_PERSON,
     broken_part,
     find_services,
     fix_request,
+    referral,
     request_of,
     service_spans,
 )
+from inscope.rules.whose import ENTRIES as WHOSE_ENTRIES
 
 # A sentence ends at . ! ? … followed by a space or the end (not inside "example.ru", "2.5").
 _SENTENCE_RE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=\S))+[.!?…]*", re.UNICODE)
@@ -94,6 +100,10 @@ _LAUNCH_TODAY_RE = re.compile(
     r"goes live|launching|releasing)\w*\b[^.!?\n]{0,30}\b(?:сегодня|today|tonight)\b"
     r"|\b(?:сегодня|today|tonight)\b[^.!?\n]{0,30}\b(?:запуск|релиз|выкатка|переезд|дедлайн|launch|"
     r"release|deadline|go(?:ing)? live)\w*", re.IGNORECASE)
+# A deadline within the hour, in minutes: «в ближайшие 15–20 минут», "within 30 minutes".
+_MINUTES_RE = re.compile(
+    r"(?:в ближайшие|в течение|через|within|in the next)\s+(?:\d{1,2}\s*[-–]\s*)?(\d{1,2})\s*"
+    r"(?:мин|minutes?\b|mins?\b)", re.IGNORECASE)
 _PAST_LAUNCH_RE = re.compile(r"\b(?:прош[её]л|прошла|состоялся|went live|went well|launched|released)\b",
                              re.IGNORECASE)
 # Alarm: «!!», «срочно», "ASAP", 🆘 — a bare «не открывается» said so is about the site.
@@ -102,6 +112,9 @@ _ALARM_RE = re.compile(r"!{2,}|[🆘🔥‼❗]|\b(?:срочно|помогит
 _NOT_SITE: frozenset[str] = frozenset(
     ["файл", "документ", "док", "отчет", "таблица", "ссылка", "письмо", "вложение", "презентация", "архив", "папка", "диск", "доступ", "видео", "ролик", "созвон", "звонок", "встреча", "телефон", "приложение", "пароль", "аккаунт", "кабинет", "счет", "file", "document", "doc", "docs", "report", "sheet", "spreadsheet", "link", "attachment", "email", "mail", "folder", "drive", "access", "video", "call", "meeting", "zoom", "phone", "password", "account", "invoice"])
 _URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
+_MAILING_MARKS = ("unsubscribe", "отписаться", "получили это письмо", "receiv")  # a cheap test first
+_MAILING_RE = re.compile(r"\bunsubscribe\b|\bотписаться\b|вы получили это письмо|"
+                         r"you (?:are )?receiv\w* this (?:e-?mail|message|newsletter)", re.IGNORECASE)
 _JOKE_RE = re.compile(r"[😅😂🤣😄😆😁😜]|\){2,}|\b(?:ахах\w*|хаха\w*|lol|jk)\b", re.IGNORECASE)
 _CELEBRATION_RE = re.compile(r"[🎉🥳🎊👏🏆🚀]|\b(?:ура+|yay|woo+hoo|hooray)\b", re.IGNORECASE)
 _LATIN_NAMES: frozenset[str] = frozenset(w for _c, lat in NAMES.values() for w in lat)
@@ -119,6 +132,7 @@ _ACK: frozenset[str] = frozenset(
 _LEXICON = PhraseSet([
     *ENTRIES,  # the emergency lexicon (inscope.rules.emergency)
     *NOTICE_ENTRIES,  # sanctions and places in search (inscope.rules.notices)
+    *WHOSE_ENTRIES,  # someone else's failure, someone else on it, a false alarm (inscope.rules.whose)
     *(("urgent_word", p) for p in ("срочно", "срочный", "urgent", "urgently", "asap",
                                     "немедленно", "immediately", "горит", "emergency")),
     *(("calm", p) for p in ("не срочно", "не горит", "не к спех", "без спешка", "когда будет время",
@@ -128,6 +142,10 @@ _LEXICON = PhraseSet([
     *(("question_cue", p) for p in ("подскажите", "скажите", "можно ли", "нужно ли", "стоит ли",
                                      "как быть", "что делать", "please advise", "let me know",
                                      "what do you think", "any idea", "ваше мнение")),
+    *(("periodic", p) for p in ("еженедельный|ежемесячный|ежедневный|недельный|месячный отчет|сводка|"
+                                "дайджест", "отчет|сводка за неделя|месяц|сутки",
+                                "=weekly|=monthly|=daily =report|=summary|=digest|=recap",
+                                "=uptime =report|=summary", "отчет о доступность")),
     *(("bulk", p) for p in ("отписаться", "unsubscribe", "вы получили это письмо", "предлагаем",
                              "специальный предложение", "скидка", "прайс", "меня зовут",
                              "я представлять", "special offer", "discount", "we offer", "webinar",
@@ -165,6 +183,8 @@ class Signals:
     still_failing: bool = False  # says something still fails («до сих пор не крутится»)
     bare_down: bool = False  # «снова не открывается» with no site named: a report in a thread
     expires_on: tuple[int, int, int] | None = None  # a domain / certificate expiry told (notices)
+    handled: bool = False  # says someone else took it on («наш программист уже чинит»; ``whose``)
+    handed_over: bool = False  # …after the emergency it reports itself («лежит, хостер уже чинит»)
 
 
 def _sentences(text: str) -> list[str]:
@@ -207,16 +227,28 @@ def analyse(text: str) -> Signals:
     handles = {t[1:] for t in tokens(text) if t.startswith("@")}
     question = request = False
     emergency = past_emergency = urgent_word = calm = blocker = alert = kind = ""
-    resolved = works = still = going_on = bulk = bare_down = still_failing = False
+    resolved = works = still = going_on = bulk = bare_down = still_failing = handled = False
     emergency_at: tuple[int, int] | None = None  # (sentence, end of its words) of the emergency
+    handled_at: tuple[int, int] | None = None  # (sentence, word) where someone else took it on
     fixes: list[tuple[int, Hit, str]] = []  # (sentence, hit, "fix" | "works")
     services: list[tuple[str, str]] = []
+    impersonal: list[tuple[str, str]] = []  # asked without "you": «хотим ролик про лагерь»
+    referred = False  # a sentence asks her to recommend someone for a job
     request_sentences: list[int] = []
     ack_words = other_words = thanks = 0
     complaint = ""  # a broken layout told (a fix implied when nothing else is asked)
     low_text = text.lower()
     message_celebrates = bool(_CELEBRATION_RE.search(text))
     domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(low_text))
+    # A mailing (a list's footer) tells news about sites in general; a tool's mail that
+    # carries such a footer names the site in the sentence of the failure.
+    # what is said of the whole text, searched once (not once per sentence)
+    today_text = bool(_TODAY_RE.search(low_text))
+    launch_today = today_text and bool(_LAUNCH_TODAY_RE.search(low_text)) and not _PAST_LAUNCH_RE.search(low_text)
+    mailing = any(m in low_text for m in _MAILING_MARKS) and bool(_MAILING_RE.search(text))
+    # A periodic report («отчёт за неделю», "weekly uptime report") counts outages that are
+    # over; what it reports as going on says so («сейчас», "currently").
+    periodic = any(h.cat == "periodic" for hits in found_hits for h in hits)
     # "Не открывается!!!" after «сайт» in another sentence, with a link or a domain
     # ("example.com is DOWN") is the site.
     site_context = bool(_URL_RE.search(text)) or bool(domains) or any(
@@ -275,6 +307,9 @@ def analyse(text: str) -> Signals:
             request = True
             request_sentences.append(si)
             services += wanted
+            if wanted and not any(w.raw in SECOND_PERSON or w.flags & YOU for w in words):
+                impersonal += wanted  # «хотим ролик»: to whom, the message says elsewhere
+        referred = referred or referral(words)
         if "calm" in cats:
             calm = calm or cats["calm"][0].label
         for h in cats.get("urgent_word", ()):
@@ -298,14 +333,19 @@ def analyse(text: str) -> Signals:
             still_failing = still_failing or any(w.flags & NEG for w in words)
         if "chase" in cats:
             still = True
-        if "alert" in cats or "alert_down" in cats or "alert_up" in cats or FIRING_RE.search(low):
+        took = [h for h in cats.get("handled", ()) if not negated(words, h) and not conditional(words, h)]
+        if not is_q and took:
+            handled = True
+            handled_at = handled_at or (si, took[0].start)
+        if "alert" in cats or "alert_down" in cats or "alert_up" in cats or firing(low):
             alert = alert or "notice"
         # A monitor's UP ends its DOWN; a person's "the site is up" is "it works" (above).
-        if ALERT_UP_RE.search(low) or ("alert" in cats and any(
+        if alert_up(low) or ("alert" in cats and any(
                 not conditional(words, h) for h in cats.get("alert_up", ()))):
             alert = "up"
             resolved = True
-        found_kind, found, f_start, f_end = ("", "", 0, 0) if joke else emergency_of(
+        found_kind, found, f_start, f_end = ("", "", 0, 0) if joke or (
+            mailing and not _DOMAIN_RE.search(low) and not _URL_RE.search(s)) else emergency_of(
             s, low, words, cats, site_context)
         if found:
             # Tense is read in the clause of the report («падал утром, сейчас всё работает»
@@ -314,7 +354,8 @@ def analyse(text: str) -> Signals:
             days = cats.get("past_day", []) if found_kind != "collapse" else []
             in_past = ((any(past(words, h) for h in (*cats.get("past", ()), *days) if h.start in clause)
                         and not any(h.start in clause for h in cats.get("now", ())))
-                       or "memory" in cats) and "still" not in cats
+                       or "memory" in cats or (periodic and found_kind in ("down", "monitor")
+                                               and "now" not in cats)) and "still" not in cats
             if in_past:
                 past_emergency = past_emergency or found
             elif not emergency:
@@ -330,17 +371,24 @@ def analyse(text: str) -> Signals:
                 how = "said in alarm" if alarm else "nothing else named"
                 emergency, kind, emergency_at = (f"site not working: «{down.label}» ({how})",
                                                  "down", (si, down.end))
-            if "alert_down" in cats or FIRING_RE.search(low):
+            if "alert_down" in cats or firing(low):
                 alert = "down"
             elif "critical" in cats and alert != "up":
                 alert = "critical"
-        if not blocker and not joke and not calm and _TODAY_RE.search(low_text) and (
+        if not blocker and not joke and not calm and today_text and (
                 _BLOCKER_RE.search(low) or (_TODAY_RE.search(low) and any(
                     not negated(words, h) for h in cats.get("urgent_word", ())))
-                or (_LAUNCH_TODAY_RE.search(low_text) and (is_q or asks) and not _PAST_LAUNCH_RE.search(low_text))):
+                or (launch_today and (is_q or asks))):
             blocker = "a same-day blocker"
+        minutes = _MINUTES_RE.search(low) if (is_q or asks) and not blocker and (
+            "мин" in low or "min" in low) else None
+        if minutes and int(minutes.group(1)) <= 60 and not joke and not calm:
+            blocker = "a same-day blocker"  # asked for within the hour: it cannot wait a window
     ended = emergency_at is not None and kind != "monitor" and any(
         _ends_own(parsed[fsi][1], emergency_at, fsi, h, how, kind) for fsi, h, how in fixes)
+    if referred and impersonal:
+        # «нет знакомого видеографа? Хотим ролик»: the wish is for whoever she recommends
+        services = [sv for sv in services if sv not in impersonal]
     if complaint and not question and not services:
         # "the date picker sits on top of the price": reported to be fixed (web development)
         request, services = True, [("webdev", complaint)]
@@ -360,7 +408,8 @@ def analyse(text: str) -> Signals:
         domains=domains, request_sentences=tuple(request_sentences), works=works,
         emergency_kind=kind, ended=ended, going_on=going_on, still_failing=still_failing,
         bare_down=bare_down and not emergency and not resolved and not works,
-        expires_on=expiry(text),
+        expires_on=expiry(text), handled=handled,
+        handed_over=emergency_at is not None and handled_at is not None and handled_at >= emergency_at,
     )
 
 

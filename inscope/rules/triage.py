@@ -716,6 +716,11 @@ class Rules:
                 return "noise", (to_other[q] if to_other[q] == "you are only in Cc"
                                  else f"addressed to {to_other[q]}"), False
             answered = [i for i in pending if i > q and facts[i].role in ("team", "am")]
+            routed = to_other[answered[-1]] if answered else ""
+            if answered and urgent and routed and routed not in ("you are only in Cc", "a colleague's message"):
+                # the client's emergency handed by a colleague to another colleague by name
+                # («Олег, глянь, у них 502»): theirs to fix, not mine
+                return "noise", f"addressed to {routed}", False
             if answered and urgent:
                 who = _first_name(facts[answered[-1]].author) or "a colleague"
                 return "mine", f"an emergency on a client's site ({who} is on it)", True

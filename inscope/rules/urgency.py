@@ -10,7 +10,12 @@ Pure thread-level decision over the per-message signals (``inscope.rules.signals
 2. A later message that says it is resolved («починили», "fixed", UptimeRobot's "is back
    UP") or that it works («перезапустили, работает», "loads fine now") ends it — unless
    someone else says after that it fails again («опять упал», "down again").
-3. My reply after it means I am on it — unless a later message from someone else says it
+3. A later message that someone else took it on — the client's developer, the host, a
+   support desk («наш программист уже разбирается», "the host is looking into it";
+   ``inscope.rules.whose``; not a bare "we're working on it") — ends it too, unless
+   someone says after that it still fails; so does the report itself when it says so
+   after the failure and asks nothing («лёг, хостер уже поднимает»).
+4. My reply after it means I am on it — unless a later message from someone else says it
    still fails («так и не работает», "Any update?? Still nothing loads") or reports an
    emergency again: an ongoing outage carries over my reply.
 
@@ -139,11 +144,22 @@ def thread_urgency(entries: Sequence[Entry], now: float) -> str:
         return _past_still_failing(entries, now)
     if entries[found].signals.ended and not entries[found].signals.still:
         return ""  # "упал, но уже подняли"
-    kind = entries[found].signals.emergency_kind or "down"
+    sig = entries[found].signals
+    if sig.handed_over and not sig.question and not sig.request and not sig.still:
+        return ""  # «сайт лёг, хостер уже поднимает» and nothing asked of us: an FYI
+    kind = sig.emergency_kind or "down"
     ended = max((i for i in range(found + 1, len(entries)) if _ends(entries[i], kind)), default=-1)
     if ended >= 0:
         again = any(e.signals.still and not e.is_me and not _ends(e, kind) for e in entries[ended + 1:])
         return f"failing again after a fix: {reason}" if again else ""
+    handed = max((i for i in range(found + 1, len(entries)) if not entries[i].is_me
+                  and entries[i].signals.handled and not entries[i].signals.still), default=-1)
+    if handed >= 0:
+        # Someone else — the client's developer, the host, a support desk — took it on: not
+        # ours to break through for, until someone says it still fails (``inscope.rules.whose``).
+        if any(e.signals.still and not e.is_me for e in entries[handed + 1:]):
+            return f"still failing after someone else took it on: {reason}"
+        return ""
     if last_me > found:
         # Someone still chasing it («так и не работает», "Any update??", a new question)
         # keeps an unresolved emergency urgent across my reply.
