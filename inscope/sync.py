@@ -57,6 +57,7 @@ from inscope.attachments import AttachmentRef
 from inscope.i18n import _, ngettext
 from inscope.model import Priority
 from inscope.store import OutboxRow, ProjectFn, RoleFn, RoleInFn, Store, StoreError, TriageFn
+from inscope.sync_gc import fewer_collections
 
 log = logging.getLogger("inscope.sync")
 
@@ -366,6 +367,10 @@ class SyncEngine:
 
     async def sync_all(self) -> SyncReport:
         """One round over every account, then the outbox.  Never raises for a source failure."""
+        with fewer_collections():  # a backfill's garbage is freed by refcounts (inscope.sync_gc)
+            return await self._sync_all()
+
+    async def _sync_all(self) -> SyncReport:
         report = SyncReport()
         self.retriage_if_rules_changed(report)
         self._triage_leftovers()
