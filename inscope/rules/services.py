@@ -190,6 +190,8 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "migrate|migration|move … cms|wordpress|shopify|webflow|tilda|bitrix|platform",
         "веб студия", "web studio", "=redo the site|website",
         f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|form|calculator|quiz",
+        # a shop's own machinery built onto the site: a cart, a checkout
+        f"{_MAKE} … корзина|checkout|cart", "shopping cart",
         # edits to the site itself (its parts, its payments, its hosting), not to its SEO
         "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
         "online payment", "payment gateway", "эквайринг", "прикрутить", "оплата картой", "оплата на сайт",
@@ -617,6 +619,9 @@ FIX_VERBS: frozenset[str] = frozenset(
 
 
 _MAKING_AFTER = frozenset({"поделать", "заказать", "замутить"})
+OBJECT_VERB_REACH = 3
+"""How far after the request word the verb of an object told first may stand: «логотип
+надо бы обновить», and with a manner between, «баннер можно чуть светлее сделать»."""
 
 
 # "is X something you do / offer / can help with?" (not "something you made / noticed")
@@ -629,7 +634,7 @@ def _object_before(words: Sequence[Word], cues: list[tuple[int, int]], named: li
     object told first, then the request and a verb of making with nothing after it — the
     service named before, in the same clause."""
     at, scan = cues[0]
-    verb = next((j for j in range(scan, min(len(words), scan + 2))
+    verb = next((j for j in range(scan, min(len(words), scan + OBJECT_VERB_REACH))
                  if words[j].lemma in _MAKING_RU or words[j].lemma in _MAKING_AFTER), -1)
     if verb < 0 or any(h.start > verb for h in named):
         return None
