@@ -427,6 +427,13 @@ DISALLOW_ALL_RE = re.compile(r"disallow:\s*/(?:\s|$)", re.IGNORECASE | re.MULTIL
 _FROM_TO_RE = re.compile(
     r"(?:\bс|\bfrom)\s+(?:\w+\s+)?(\d[\d\s\u00a0]*\d|\d+)(?:[.,]\d+)?\s*\S{0,3}\s+"
     r"(?:до|на|to)\s+(\d[\d\s\u00a0]*\d|\d+)", re.IGNORECASE)
+SITE_QUERY_EMPTY_RE = re.compile(
+    r"\bsite:\s?[\w.-]+\.[a-zа-я]{2,}\S*[^.!?\n]{0,40}?(?<![\w-])(?:shows?|gives?|returns?|finds?|"
+    r"показывает|выдаёт|выдает|находит|—|-|:)?\s*(?:nothing(?! (?:new|wrong|unusual|odd|strange|changed))|"
+    r"zero|no results|0 results|ничего(?! (?:нового|странного|не изменилось))|пусто|ноль|0 результатов)",
+    re.IGNORECASE)
+"""A ``site:`` query of ours that finds nothing ("site:example.com/blog shows nothing",
+«site:example.ru — пусто»): the pages are gone from the index (not "nothing new")."""
 _BROWSER_ERROR_RE = re.compile(r"\berr_[a-z_]{4,}|\bdns_probe_\w+", re.IGNORECASE)
 FIRING_RE = re.compile(
     r"\[(?:firing|triggered|alerting|alarm|problem)(?::\d+)?\]|^\s*(?:problem|проблема|alarm)\s*:"
@@ -778,7 +785,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "down", "pages answer 404 en masse", 0, 0
     if live("closed") is not None and "whole" in cats:
         return "search", "the whole site closed from indexing", 0, 0
-    if _not_found(words, live("searched"), cats.get("missing", ())):
+    if _not_found(words, live("searched"), cats.get("missing", ())) or (
+            "site:" in low and SITE_QUERY_EMPTY_RE.search(low)):
         return "search", "our pages not found in search", 0, 0
     de = live("deindex") if "not_yet" not in cats else None
     if de is not None:

@@ -336,6 +336,8 @@ REFERRALS: tuple[str, ...] = (
     "recommend|refer|suggest … someone|anyone|somebody|anybody|a good|freelancer|designer|"
     "photographer|developer|agency|studio|copywriter",
     "know … anyone|someone|somebody|anybody|a good", "recommendation|recommendations for",
+    # someone she has in mind: «есть на примете кто-то, кто снимает?», "anyone in mind?"
+    "=на =примете", "anyone|someone|somebody|anybody … =in =mind",
 )
 """Asking her to *recommend* who could do a job («посоветуете, кто сделает логотип?», "do you
 know a good photographer?") asks for her advice, not for the agency's work: a referral is no
@@ -506,10 +508,18 @@ def _to_agency(words: Sequence[Word]) -> bool:
 _ACQUAINTANCE = frozenset({"знакомый", "знакомая"})
 
 
+def _in_mind(words: Sequence[Word]) -> bool:
+    """«у вас есть на примете…?», "do you have anyone in mind?": someone she knows of, who is
+    never the agency itself (as an acquaintance is not)."""
+    raws = [w.raw for w in words]
+    return any((a, b) in (("на", "примете"), ("in", "mind")) for a, b in zip(raws, raws[1:], strict=False))
+
+
 def _referral(words: Sequence[Word]) -> bool:
     """Whether a sentence asks her to recommend someone else for a job (``REFERRALS``).
-    «у вас нет знакомого видеографа?» is one too: an acquaintance is never the agency."""
-    known = any(w.lemma in _ACQUAINTANCE or w.raw in _ACQUAINTANCE for w in words)
+    «у вас нет знакомого видеографа?» is one too: an acquaintance is never the agency, nor
+    is someone she has in mind («у вас есть на примете…?»)."""
+    known = any(w.lemma in _ACQUAINTANCE or w.raw in _ACQUAINTANCE for w in words) or _in_mind(words)
     if not known and (any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words)):
         return False
     return bool(_REFERRAL_SET.find(words))
