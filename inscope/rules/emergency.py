@@ -416,6 +416,27 @@ HTTP_5XX_RE = re.compile(
     r"links?\b|backlinks?\b|items?\b|keywords?\b|visits?\b|visitors?\b|users?\b|clicks?\b|"
     r"leads?\b|words?\b|products?\b|pages\b|раз\b|times\b))",
     re.IGNORECASE)
+SERVE_A_CODE_RE = re.compile(
+    r"\b(?:отдавать|отдать|возвращать|вернуть|ставить|поставить|настроить)\s+(?:\w+\s+)?5\d\d\b"
+    r"|\b5\d\d\s+(?:отдавать|отдать|возвращать|вернуть|ставить|поставить)\b"
+    r"|\b(?:should|shall|to|do)\s+(?:we\s+|i\s+|you\s+)?(?:return|serve|send|show)\s+(?:a\s+|the\s+)?5\d\d\b",
+    re.IGNORECASE)
+"""A status code to be *served* — an infinitive or "should we return …": the choice of
+what to answer during planned work («отдавать 503 на время переноса?»), not a failure."""
+_PHASE = frozenset(["начал", "начала", "начали", "стал", "стала", "стали", "продолжает",
+                    "продолжают", "started", "began", "keeps", "continues"])
+
+
+def serves_a_code(low: str) -> bool:
+    """A status code to be served (``SERVE_A_CODE_RE``) — not one it started to serve
+    («начал отдавать 502» is a failure told)."""
+    for m in SERVE_A_CODE_RE.finditer(low):
+        before = low[:m.start()].split()
+        if not before or before[-1] not in _PHASE:
+            return True
+    return False
+
+
 _HTTP_CONTEXT_RE = re.compile(
     r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
     r"return|выда|показыва|loads?|грузит|открыва|cloudflare")
@@ -755,6 +776,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "monitor", f"monitoring: {crit.label}", crit.start, crit.end
     # «5xx стало меньше», "the 500s are fixed" (but «502, заявок стало меньше» is bad news)
     good_news = ("fewer" in cats and "metric" not in cats) or fix_told(words, cats)
+    if m5 and serves_a_code(low):
+        m5 = None  # «503 отдавать на время переезда?», "should we return a 503?": a plan
     if m5 and not good_news and (m5.group(1) == "5xx" or "site" in cats or _HTTP_CONTEXT_RE.search(low)) \
             and not any(negated(words, h) or hypothetical(words, h) for h in cats.get("down", ())):
         return "down", f"HTTP {m5.group(1).upper()} errors", 0, 0
