@@ -1,7 +1,9 @@
 """The seventh round's readings: what ends an emergency and what only seems to (a fix asked
 for, the host's own side fine, «так и висит»), numbers and words that are no failure (an id
-after «#», a social page gone quiet) — and the scope forms of the round (an object told
-first with a manner before its verb, a cart built onto the site).
+after «#», a social page gone quiet, a status code to be served), a site: query that finds nothing —
+the scope forms of the round (an object told first with a manner before its verb, a cart
+built onto the site, someone she has in mind, writing what was named before) and a chase
+after an unanswered question in priority.
 
 Sentences written for these tests (not taken from eval/corpus), each rule with a near miss
 that must not fire.
@@ -11,8 +13,11 @@ from __future__ import annotations
 
 import pytest
 
+from inscope.model import Priority
 from inscope.rules.signals import analyse
+from inscope.rules.triage import Rules
 from inscope.rules.urgency import Entry, thread_urgency
+from tests.core.test_triage import client, make_cfg, ts
 from tests.helpers import URGENCY_NOW, service_keys, urgent_now
 
 NOW = URGENCY_NOW
@@ -115,3 +120,84 @@ def test_a_cart_built_onto_the_site_is_web_development() -> None:
 
 def test_a_cart_only_mentioned_asks_for_nothing() -> None:
     assert service_keys("Покупатели пишут, что корзина долго грузится — это влияет на SEO?") == []
+
+
+# -- scope: someone she has in mind, writing what was named before -------------------------
+
+@pytest.mark.parametrize("text", [
+    "Хотим поставить на главную короткий ролик. У вас есть на примете видеограф, который снимает недорого?",
+    "We'd like a short video for the homepage. Do you have anyone in mind who shoots these?",
+])
+def test_someone_she_has_in_mind_is_a_referral(text: str) -> None:
+    assert "photo" not in service_keys(text), text
+
+
+def test_asking_the_agency_to_shoot_it_still_asks() -> None:
+    assert "photo" in service_keys("Можете снять нам ролик для главной? Имейте в виду, бюджет небольшой.")
+
+
+@pytest.mark.parametrize("text", [
+    "Next month we start a members' newsletter, two issues a month. Would your team write those?",
+    "С января у нас будет рассылка для клиентов, раз в месяц. Напишете их?",
+])
+def test_writing_what_was_named_before_asks_for_it(text: str) -> None:
+    assert "email" in service_keys(text), (text, service_keys(text))
+
+
+def test_writing_told_done_asks_for_nothing_before() -> None:
+    text = "We started a newsletter last month. We wrote those ourselves, can you tell if it helps SEO?"
+    assert "email" not in service_keys(text), service_keys(text)
+
+
+# -- urgency: a site: query that finds nothing, a status code to be served -----------------
+
+@pytest.mark.parametrize("text", [
+    "Checked site:example.com/shop this morning and it shows nothing. Zero.",
+    "Проверила site:example.ru/catalog — пусто.",
+])
+def test_a_site_query_of_ours_that_finds_nothing_is_urgent(text: str) -> None:
+    assert urgent_now(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "site:example.com shows 380 results, all looks normal",
+    "site:example.com shows nothing new since last week",
+])
+def test_a_site_query_with_results_is_not(text: str) -> None:
+    assert not urgent_now(text), (text, urgent_now(text))
+
+
+@pytest.mark.parametrize("text", [
+    "На время переноса сервера отдавать 503 или не стоит?",
+    "Should we return a 503 during the maintenance window on Sunday?",
+])
+def test_a_code_to_be_served_is_a_plan(text: str) -> None:
+    assert not urgent_now(text), (text, urgent_now(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Хостинг начал отдавать 502 на все запросы",
+    "The server started to return 503 an hour ago",
+    "Сайт отдаёт 503 уже час",
+])
+def test_a_code_served_now_is_a_failure(text: str) -> None:
+    assert urgent_now(text), text
+
+
+# -- priority: a chase after a question nobody answered ------------------------------------
+
+def test_a_chase_after_an_unanswered_question_raises_it() -> None:
+    rules = Rules.from_config(make_cfg())
+    now = ts(2026, 11, 6, 13, 20)  # the question came at 09:00, due 12:00: overdue
+    question = client("Почему в сниппете до сих пор старое название тарифа?", ts(2026, 11, 6, 9, 0))
+    alone = rules.assess("Unsorted", [question], (), now)
+    chased = rules.assess("Unsorted", [question, client("Есть новости?", ts(2026, 11, 6, 13, 10))], (), now)
+    assert alone.priority == Priority.NORMAL and "chasing an answer" not in alone.reasons
+    assert chased.priority == Priority.HIGH and "chasing an answer" in chased.reasons
+
+
+def test_a_first_message_asking_for_news_is_no_chase() -> None:
+    rules = Rules.from_config(make_cfg())
+    a = rules.assess("Unsorted", [client("Есть новости по отчёту?", ts(2026, 11, 6, 13, 10))], (),
+                     ts(2026, 11, 6, 13, 20))
+    assert "chasing an answer" not in a.reasons
