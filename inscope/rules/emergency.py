@@ -399,8 +399,6 @@ ENTRIES: list[tuple[str, str]] = [
         "ничего не измениться", "nothing changed", "same problem", "та же проблема",
         "still the same", "не помочь", "=didn't help", "=did not help", "=doesn't help", "no luck",
         "без изменение", "все так же", "=nope", "=keeps", "продолжать",
-        # «так и висит 503»: it keeps failing, told without «до сих пор»
-        "=так =и висеть|лежать|стоять|отдавать|показывать|выдавать|грузиться",
     )),
     # someone chasing an answer: «есть новости?», "any update?"
     *(("chase", p) for p in ("any update", "any news", "есть новость", "что там", "ну что",
@@ -437,6 +435,11 @@ def serves_a_code(low: str) -> bool:
     return False
 
 
+SO_IT_STAYS_RE = re.compile(
+    r"\bтак и (?:висит|висят|лежит|лежат|стоит|отдаёт|отдает|показывает|выдаёт|выдает|грузится|"
+    r"не (?:открывается|работает|грузится))\b")
+"""«так и висит 503», «обновила — так и лежит»: it keeps failing, told without «до сих пор»
+(tested by a substring first: «так и» is too common a start for the phrase index)."""
 _HTTP_CONTEXT_RE = re.compile(
     r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
     r"return|выда|показыва|loads?|грузит|открыва|cloudflare")

@@ -189,9 +189,9 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "вордпресс|opencart|modx|joomla|shopify|webflow",
         "migrate|migration|move … cms|wordpress|shopify|webflow|tilda|bitrix|platform",
         "веб студия", "web studio", "=redo the site|website",
-        f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|form|calculator|quiz",
-        # a shop's own machinery built onto the site: a cart, a checkout
-        f"{_MAKE} … корзина|checkout|cart", "shopping cart",
+        # … and a shop's own machinery built onto the site: a cart, a checkout
+        f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|корзина|form|calculator|quiz|"
+        "checkout|cart", "shopping cart",
         # edits to the site itself (its parts, its payments, its hosting), not to its SEO
         "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
         "online payment", "payment gateway", "эквайринг", "прикрутить", "оплата картой", "оплата на сайт",
@@ -336,8 +336,8 @@ REFERRALS: tuple[str, ...] = (
     "recommend|refer|suggest … someone|anyone|somebody|anybody|a good|freelancer|designer|"
     "photographer|developer|agency|studio|copywriter",
     "know … anyone|someone|somebody|anybody|a good", "recommendation|recommendations for",
-    # someone she has in mind: «есть на примете кто-то, кто снимает?», "anyone in mind?"
-    "=на =примете", "anyone|someone|somebody|anybody … =in =mind",
+    # someone she has in mind ("anyone in mind?"; «есть на примете…?» is ``_in_mind``)
+    "anyone|someone|somebody|anybody … =in =mind",
 )
 """Asking her to *recommend* who could do a job («посоветуете, кто сделает логотип?», "do you
 know a good photographer?") asks for her advice, not for the agency's work: a referral is no
@@ -522,7 +522,14 @@ def _referral(words: Sequence[Word]) -> bool:
     known = any(w.lemma in _ACQUAINTANCE or w.raw in _ACQUAINTANCE for w in words) or _in_mind(words)
     if not known and (any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words)):
         return False
-    return bool(_REFERRAL_SET.find(words))
+    return bool(_REFERRAL_SET.find(words)) or _on_her_mind(words)
+
+
+def _on_her_mind(words: Sequence[Word]) -> bool:
+    """«есть на примете…?» (a pair of words tested by hand: «на» is too common a first
+    word for the phrase index)."""
+    raws = [w.raw for w in words]
+    return any(a == "на" and b == "примете" for a, b in zip(raws, raws[1:], strict=False))
 
 
 def referral(words: Sequence[Word]) -> bool:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from inscope.rules.emergency import (
     DISALLOW_ALL_RE,
     ENTRIES,
+    SO_IT_STAYS_RE,
     alert_up,
     clause_of,
     conditional,
@@ -333,6 +334,8 @@ def analyse(text: str) -> Signals:
             still = going_on = True
             # «до сих пор не крутится», "still nothing loads": it still fails
             still_failing = still_failing or any(w.flags & NEG for w in words)
+        if "так и " in low and SO_IT_STAYS_RE.search(low):
+            still = going_on = True
         if "chase" in cats:
             still = chase = True
         took = [h for h in cats.get("handled", ()) if not negated(words, h) and not conditional(words, h)]
