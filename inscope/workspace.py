@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from inscope.templates import Catalog
 
 
-RULES_CODE_VERSION = 6
+RULES_CODE_VERSION = 7
 """Bumped when the triage code changes what it decides, so stored assessments are redone."""
 
 

@@ -61,6 +61,7 @@ PATTERNS: tuple[str, ...] = (
     N_("low-importance client"),
     N_("overdue {duration}"),
     N_("says «{word}»"),
+    N_("chasing an answer"),
     N_("a same-day blocker"),
     N_("a monitoring notice to look into"),
     N_("nothing asked of you"),

@@ -40,7 +40,7 @@ split, each half would need the other's categories.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from inscope.rules.lemmas import BREAK, FUT, IMPR, NEG, PAST
 from inscope.rules.lexicon import Hit, Word
@@ -407,16 +407,43 @@ ENTRIES: list[tuple[str, str]] = [
 """(category, pattern): the emergency lexicon (compiled with the rest of signals.py's)."""
 
 HTTP_5XX_RE = re.compile(
-    r"(?<![\d.,+/-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс)"
+    # not a number after «#» / «№»: "Build #512" is an id
+    r"(?<![\d.,+/#№-])(5\d\d|5xx)(?!\d|[.,]\d|\s*(?:₽|руб|eur|usd|%|\$|€|р\b|k\b|тыс)"
     # a count of things, not a status: «502 ссылки», "500 keywords"
     r"|\s+(?:ссыл|штук|шт\b|товар|ключ|запрос|слов|заяв|звон|визит|посет|клик|пользовател|человек|страниц|"
     r"links?\b|backlinks?\b|items?\b|keywords?\b|visits?\b|visitors?\b|users?\b|clicks?\b|"
     r"leads?\b|words?\b|products?\b|pages\b|раз\b|times\b))",
     re.IGNORECASE)
+SERVE_A_CODE_RE = re.compile(
+    r"\b(?:отдавать|отдать|возвращать|вернуть|ставить|поставить|настроить)\s+(?:\w+\s+)?5\d\d\b"
+    r"|\b5\d\d\s+(?:отдавать|отдать|возвращать|вернуть|ставить|поставить)\b"
+    r"|\b(?:should|shall|to|do)\s+(?:we\s+|i\s+|you\s+)?(?:return|serve|send|show)\s+(?:a\s+|the\s+)?5\d\d\b",
+    re.IGNORECASE)
+"""A status code to be *served* — an infinitive or "should we return …": the choice of
+what to answer during planned work («отдавать 503 на время переноса?»), not a failure."""
+_PHASE = frozenset(["начал", "начала", "начали", "стал", "стала", "стали", "продолжает",
+                    "продолжают", "started", "began", "keeps", "continues"])
+
+
+def serves_a_code(low: str) -> bool:
+    """A status code to be served (``SERVE_A_CODE_RE``) — not one it started to serve
+    («начал отдавать 502» is a failure told)."""
+    for m in SERVE_A_CODE_RE.finditer(low):
+        before = low[:m.start()].split()
+        if not before or before[-1] not in _PHASE:
+            return True
+    return False
+
+
+SO_IT_STAYS_RE = re.compile(
+    r"\bтак и (?:висит|висят|лежит|лежат|стоит|отдаёт|отдает|показывает|выдаёт|выдает|грузится|"
+    r"не (?:открывается|работает|грузится))\b")
+"""«так и висит 503», «обновила — так и лежит»: it keeps failing, told without «до сих пор»
+(tested by a substring first: «так и» is too common a start for the phrase index)."""
 _HTTP_CONTEXT_RE = re.compile(
     r"ошибк|error|код|code|http|status|статус|gateway|unavailable|server|сервер|отда|отвеча|"
     r"return|выда|показыва|loads?|грузит|открыва|cloudflare")
-_MASS_404_RE = re.compile(r"(?<![\d.,])404(?!\d|[.,]\d)")
+_MASS_404_RE = re.compile(r"(?<![\d.,#№])404(?!\d|[.,]\d)")
 _PERCENT_RE = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:%|процент)")
 MINUS_PERCENT_RE = re.compile(r"(?<![\w.])[−–-]\s?(\d{1,3})(?:[.,]\d+)?\s?%")
 _PAGES_RE = re.compile(r"(\d[\d\s\u00a0,]*\d|\d)\s*(?:страниц|pages?\b)", re.IGNORECASE)
@@ -424,6 +451,13 @@ DISALLOW_ALL_RE = re.compile(r"disallow:\s*/(?:\s|$)", re.IGNORECASE | re.MULTIL
 _FROM_TO_RE = re.compile(
     r"(?:\bс|\bfrom)\s+(?:\w+\s+)?(\d[\d\s\u00a0]*\d|\d+)(?:[.,]\d+)?\s*\S{0,3}\s+"
     r"(?:до|на|to)\s+(\d[\d\s\u00a0]*\d|\d+)", re.IGNORECASE)
+SITE_QUERY_EMPTY_RE = re.compile(
+    r"\bsite:\s?[\w.-]+\.[a-zа-я]{2,}\S*[^.!?\n]{0,40}?(?<![\w-])(?:shows?|gives?|returns?|finds?|"
+    r"показывает|выдаёт|выдает|находит|—|-|:)?\s*(?:nothing(?! (?:new|wrong|unusual|odd|strange|changed))|"
+    r"zero|no results|0 results|ничего(?! (?:нового|странного|не изменилось))|пусто|ноль|0 результатов)",
+    re.IGNORECASE)
+"""A ``site:`` query of ours that finds nothing ("site:example.com/blog shows nothing",
+«site:example.ru — пусто»): the pages are gone from the index (not "nothing new")."""
 _BROWSER_ERROR_RE = re.compile(r"\berr_[a-z_]{4,}|\bdns_probe_\w+", re.IGNORECASE)
 FIRING_RE = re.compile(
     r"\[(?:firing|triggered|alerting|alarm|problem)(?::\d+)?\]|^\s*(?:problem|проблема|alarm)\s*:"
@@ -527,7 +561,28 @@ def conditional(words: Sequence[Word], h: Hit) -> bool:
         w = words[j]
         if w.raw in _CONDITIONAL or w.raw.endswith("'ll") or w.flags & FUT:
             return True
-    return any(w.raw in _CONDITIONAL for w in words[max(0, h.start - 4):h.start])
+    return any(w.raw in _CONDITIONAL for w in words[max(0, h.start - 4):h.start]) or wished(words, h)
+
+
+_WISH = frozenset(["want", "wants", "wanted", "need", "needs", "needed", "please", "like",
+                   "хочу", "хотим", "хотелось", "надо", "нужно", "чтобы", "чтоб"])
+_CAUSATIVE = frozenset(["get", "getting", "have", "having"])
+
+
+def wished(words: Sequence[Word], h: Hit) -> bool:
+    """A fix asked for, not told: "want this fixed before the weekend", "need it sorted",
+    "get it fixed", "has to be fixed", «хотим, чтобы починили» — a wish or a causative
+    "get / have it …" just before it (not "we have fixed it", "got it fixed")."""
+    if any(w.raw in _WISH for w in words[max(0, h.start - 3):h.start]):
+        return True
+    if h.start >= 2 and words[h.start - 2].raw in _CAUSATIVE:
+        return True  # "get it fixed", "have this fixed" ("have fixed" is the perfect)
+    return h.start >= 2 and words[h.start - 2].raw == "to" and words[h.start - 1].raw == "be"
+
+
+def fix_told(words: Sequence[Word], cats: Mapping[str, Sequence[Hit]]) -> bool:
+    """A fix word in the sentence that tells a fix («починили», "fixed"), not one asked for."""
+    return any(not wished(words, h) for h in cats.get("resolved", ()))
 
 
 _CONDITIONAL = frozenset(["when", "once", "until", "if", "если", "когда", "как", "только", "после",
@@ -549,6 +604,22 @@ _ONLY = frozenset(["только", "лишь", "only"])
 _AT_IT = frozenset(["над", "on", "с", "with"])
 
 
+_THEIR = frozenset(["них", "него", "неё", "нее", "их"])
+_SIDE = frozenset(["end", "side", "сторона", "стороны"])
+
+
+def _their_side(words: Sequence[Word], h: Hit) -> bool:
+    """"It's fine" said of someone else's side («у них всё ок», «с их стороны всё
+    работает», "all good on their end"): the host's or the provider's own systems, which
+    says nothing about whether the site works."""
+    before = words[max(0, h.start - 3):h.start]
+    if any(a.raw == "у" and b.raw in _THEIR for a, b in zip(before, before[1:], strict=False)):
+        return True
+    near = words[max(0, h.start - 4):h.end + 4]
+    return any(a.raw in ("their", "его", "их") and b.raw in _SIDE
+               for a, b in zip(near, near[1:], strict=False))
+
+
 def works(words: Sequence[Word], h: Hit) -> bool:
     """«открывается», "loads fine now": it works — not «работаем над этим», "we're
     working on it" (people work), not «с телефона открывается, с компа нет» (a part)."""
@@ -556,6 +627,8 @@ def works(words: Sequence[Word], h: Hit) -> bool:
         return False
     if any(w.raw in _ONLY for w in words[max(0, h.start - 1):h.end + 2]):
         return False  # «сейчас работает только главная»: a part works, the rest does not
+    if _their_side(words, h):
+        return False  # «хостер говорит, что у них всё ок»: their side is fine, not the site
     again = any(w.raw in _AGAIN for w in words[h.start:h.end])  # "they're running again"
     if not again and any(w.raw in _PERSONS for w in words[max(0, h.start - 2):h.start]):
         return False
@@ -702,10 +775,12 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "monitor", "monitor reports the site DOWN", 0, 0
     crit = live("critical")
     m5 = HTTP_5XX_RE.search(low)
-    if crit is not None and ("alert" in cats or m5) and "resolved" not in cats:
+    if crit is not None and ("alert" in cats or m5) and not fix_told(words, cats):
         return "monitor", f"monitoring: {crit.label}", crit.start, crit.end
     # «5xx стало меньше», "the 500s are fixed" (but «502, заявок стало меньше» is bad news)
-    good_news = ("fewer" in cats and "metric" not in cats) or "resolved" in cats
+    good_news = ("fewer" in cats and "metric" not in cats) or fix_told(words, cats)
+    if m5 and serves_a_code(low):
+        m5 = None  # «503 отдавать на время переезда?», "should we return a 503?": a plan
     if m5 and not good_news and (m5.group(1) == "5xx" or "site" in cats or _HTTP_CONTEXT_RE.search(low)) \
             and not any(negated(words, h) or hypothetical(words, h) for h in cats.get("down", ())):
         return "down", f"HTTP {m5.group(1).upper()} errors", 0, 0
@@ -736,7 +811,8 @@ def _emergency_of(s: str, low: str, words: Sequence[Word], cats: dict[str, list[
         return "down", "pages answer 404 en masse", 0, 0
     if live("closed") is not None and "whole" in cats:
         return "search", "the whole site closed from indexing", 0, 0
-    if _not_found(words, live("searched"), cats.get("missing", ())):
+    if _not_found(words, live("searched"), cats.get("missing", ())) or (
+            "site:" in low and SITE_QUERY_EMPTY_RE.search(low)):
         return "search", "our pages not found in search", 0, 0
     de = live("deindex") if "not_yet" not in cats else None
     if de is not None:

@@ -106,7 +106,9 @@ _DOING_BACK: frozenset[str] = frozenset(
     ["сделать", "делать", "взять", "брать", "взяться", "браться", "заняться", "заниматься",
      "настроить", "настраивать", "запустить", "запускать", "вести", "организовать", "подключить",
      "прикрутить", "реализовать", "переделать", "помочь", "set", "do", "take", "handle", "run",
-     "manage", "make", "build", "launch", "cover", "redo", "help"])
+     "manage", "make", "build", "launch", "cover", "redo", "help",
+     # writing what was named before: "would your team write those?", «напишете их?»
+     "написать", "писать", "write", "draft"])
 """Verbs of taking a job on (not of looking, counting or waiting: «проверьте это»)."""
 ELLIPTIC_WORDS = 4
 """A request this short with no object of its own («Займётесь?», "Can you redo it?") is

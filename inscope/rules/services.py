@@ -189,7 +189,9 @@ SERVICES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         "вордпресс|opencart|modx|joomla|shopify|webflow",
         "migrate|migration|move … cms|wordpress|shopify|webflow|tilda|bitrix|platform",
         "веб студия", "web studio", "=redo the site|website",
-        f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|form|calculator|quiz",
+        # … and a shop's own machinery built onto the site: a cart, a checkout
+        f"{_MAKE} … {_WEB}|форма|калькулятор|кабинет|квиз|бот|корзина|form|calculator|quiz|"
+        "checkout|cart", "shopping cart",
         # edits to the site itself (its parts, its payments, its hosting), not to its SEO
         "кнопка", "button", "футер", "footer", "хедер", "header", "подвал сайта", "шапка сайта",
         "online payment", "payment gateway", "эквайринг", "прикрутить", "оплата картой", "оплата на сайт",
@@ -334,6 +336,8 @@ REFERRALS: tuple[str, ...] = (
     "recommend|refer|suggest … someone|anyone|somebody|anybody|a good|freelancer|designer|"
     "photographer|developer|agency|studio|copywriter",
     "know … anyone|someone|somebody|anybody|a good", "recommendation|recommendations for",
+    # someone she has in mind ("anyone in mind?"; «есть на примете…?» is ``_in_mind``)
+    "anyone|someone|somebody|anybody … =in =mind",
 )
 """Asking her to *recommend* who could do a job («посоветуете, кто сделает логотип?», "do you
 know a good photographer?") asks for her advice, not for the agency's work: a referral is no
@@ -504,13 +508,28 @@ def _to_agency(words: Sequence[Word]) -> bool:
 _ACQUAINTANCE = frozenset({"знакомый", "знакомая"})
 
 
+def _in_mind(words: Sequence[Word]) -> bool:
+    """«у вас есть на примете…?», "do you have anyone in mind?": someone she knows of, who is
+    never the agency itself (as an acquaintance is not)."""
+    raws = [w.raw for w in words]
+    return any((a, b) in (("на", "примете"), ("in", "mind")) for a, b in zip(raws, raws[1:], strict=False))
+
+
 def _referral(words: Sequence[Word]) -> bool:
     """Whether a sentence asks her to recommend someone else for a job (``REFERRALS``).
-    «у вас нет знакомого видеографа?» is one too: an acquaintance is never the agency."""
-    known = any(w.lemma in _ACQUAINTANCE or w.raw in _ACQUAINTANCE for w in words)
+    «у вас нет знакомого видеографа?» is one too: an acquaintance is never the agency, nor
+    is someone she has in mind («у вас есть на примете…?»)."""
+    known = any(w.lemma in _ACQUAINTANCE or w.raw in _ACQUAINTANCE for w in words) or _in_mind(words)
     if not known and (any(w.raw in _AGENCY_OWN for w in words) or _to_agency(words)):
         return False
-    return bool(_REFERRAL_SET.find(words))
+    return bool(_REFERRAL_SET.find(words)) or _on_her_mind(words)
+
+
+def _on_her_mind(words: Sequence[Word]) -> bool:
+    """«есть на примете…?» (a pair of words tested by hand: «на» is too common a first
+    word for the phrase index)."""
+    raws = [w.raw for w in words]
+    return any(a == "на" and b == "примете" for a, b in zip(raws, raws[1:], strict=False))
 
 
 def referral(words: Sequence[Word]) -> bool:
@@ -617,6 +636,9 @@ FIX_VERBS: frozenset[str] = frozenset(
 
 
 _MAKING_AFTER = frozenset({"поделать", "заказать", "замутить"})
+OBJECT_VERB_REACH = 3
+"""How far after the request word the verb of an object told first may stand: «логотип
+надо бы обновить», and with a manner between, «баннер можно чуть светлее сделать»."""
 
 
 # "is X something you do / offer / can help with?" (not "something you made / noticed")
@@ -629,7 +651,7 @@ def _object_before(words: Sequence[Word], cues: list[tuple[int, int]], named: li
     object told first, then the request and a verb of making with nothing after it — the
     service named before, in the same clause."""
     at, scan = cues[0]
-    verb = next((j for j in range(scan, min(len(words), scan + 2))
+    verb = next((j for j in range(scan, min(len(words), scan + OBJECT_VERB_REACH))
                  if words[j].lemma in _MAKING_RU or words[j].lemma in _MAKING_AFTER), -1)
     if verb < 0 or any(h.start > verb for h in named):
         return None

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from inscope.rules.emergency import (
     DISALLOW_ALL_RE,
     ENTRIES,
+    SO_IT_STAYS_RE,
     alert_up,
     clause_of,
     conditional,
@@ -185,6 +186,7 @@ class Signals:
     expires_on: tuple[int, int, int] | None = None  # a domain / certificate expiry told (notices)
     handled: bool = False  # says someone else took it on («наш программист уже чинит»; ``whose``)
     handed_over: bool = False  # …after the emergency it reports itself («лежит, хостер уже чинит»)
+    chase: bool = False  # asks after an answer («есть новости?», "any update?")
 
 
 def _sentences(text: str) -> list[str]:
@@ -228,6 +230,7 @@ def analyse(text: str) -> Signals:
     question = request = False
     emergency = past_emergency = urgent_word = calm = blocker = alert = kind = ""
     resolved = works = still = going_on = bulk = bare_down = still_failing = handled = False
+    chase = False
     emergency_at: tuple[int, int] | None = None  # (sentence, end of its words) of the emergency
     handled_at: tuple[int, int] | None = None  # (sentence, word) where someone else took it on
     fixes: list[tuple[int, Hit, str]] = []  # (sentence, hit, "fix" | "works")
@@ -331,8 +334,10 @@ def analyse(text: str) -> Signals:
             still = going_on = True
             # «до сих пор не крутится», "still nothing loads": it still fails
             still_failing = still_failing or any(w.flags & NEG for w in words)
+        if "так и " in low and SO_IT_STAYS_RE.search(low):
+            still = going_on = True
         if "chase" in cats:
-            still = True
+            still = chase = True
         took = [h for h in cats.get("handled", ()) if not negated(words, h) and not conditional(words, h)]
         if not is_q and took:
             handled = True
@@ -408,7 +413,7 @@ def analyse(text: str) -> Signals:
         domains=domains, request_sentences=tuple(request_sentences), works=works,
         emergency_kind=kind, ended=ended, going_on=going_on, still_failing=still_failing,
         bare_down=bare_down and not emergency and not resolved and not works,
-        expires_on=expiry(text), handled=handled,
+        expires_on=expiry(text), handled=handled, chase=chase,
         handed_over=emergency_at is not None and handled_at is not None and handled_at >= emergency_at,
     )
 

@@ -86,6 +86,8 @@ HIGH_AT = 3
 EMERGENCY_POINTS = 2
 OVERDUE_POINTS = 1
 URGENT_WORD_POINTS = 1
+CHASE_POINTS = 1
+"""A later «есть новости?» / "any update?" after a question nobody answered yet."""
 CALM_POINTS = -3
 ALERT_STALE_DAYS = 3.0
 """A monitoring notice older than this is history (low priority)."""
@@ -574,6 +576,10 @@ class Rules:
                 waited = self.schedule.windows_waited_ts(clock_from, now)
                 if waited >= 1:
                     reasons.append(f"waited {_plural(waited, 'reply window')}")
+            if asks and any(sigs[i].chase and i > asks[0] for i in basis):
+                # "any news?" after a question still unanswered: they are waiting on it
+                points += CHASE_POINTS
+                reasons.append("chasing an answer")
             word = next((sigs[i].urgent_word for i in basis if sigs[i].urgent_word), "")
             if word:
                 points += URGENT_WORD_POINTS

@@ -8,7 +8,8 @@ of its lexicon (one pass over a sentence):
 - ``others`` — the failure is someone else's: sites in general or other people's («у части
   сайтов трафик просел», "many sites lost traffic", «у кого рухнул трафик» in a
   newsletter's headline), another client's or another team's, an internal system of the
-  client's office (the VPN, the intranet, the office mail) — not the project's site, its
+  client's office (the VPN, the intranet, the office mail), a social page gone quiet («группа
+  ВКонтакте умерла») — not the project's site, its
   search or its ads (``inscope.rules.emergency.emergency_of`` reads nothing in such a
   sentence);
 - ``handled`` — a later message that someone else took it on: the client's developer, the
@@ -48,6 +49,10 @@ ENTRIES: list[tuple[str, str]] = [
         "внутренний система|портал|сервис|crm|почта|сеть|чат|база",
         "корпоративный почта|портал|чат|сеть|vpn", "=intranet", "=vpn",
         "=internal =tool|=tools|=system|=systems|=portal|=dashboard|=wiki|=crm",
+        # a social page gone quiet («группа в соцсети умерла», "the channel is dead"): no
+        # one posts there, which is not the site failing
+        "группа|сообщество|паблик|канал|аккаунт … умереть|мертвый|загнуться|заглохнуть|зачахнуть",
+        "=group|=community|=channel … =dead|=died|=quiet",
     )),
     # someone else took it on: the client's developer, the host, a support desk
     *(("handled", p) for p in (
