@@ -3,8 +3,8 @@
 :func:`connectors.email.loaded.load` is a pure function of the file's bytes, so a
 :class:`~connectors.email.loaded.Loaded` made in a worker process is exactly the one
 the connector would have made itself (tests compare the two on the whole corpus).  The
-workers are handed file paths: the reading, the parse, the id hash and the raw text
-move; the connector still turns every result into an ``Item`` in order on its own
+workers are handed file paths: the reading and the parse move; the connector still
+turns every result into an ``Item`` in order on its own
 thread — threading, the parent cache and the sync state stay serial, as do the store's
 writes.
 
