@@ -21,6 +21,7 @@ from inscope.sync import Hooks, SyncEngine
 from inscope.workspace import Workspace
 
 if TYPE_CHECKING:
+    from inscope.rules.triage import Rules
     from sandbox.demo.services import DemoServices
 
 # Project name → status; thread layout below.  Conversations c0..c11.
@@ -258,6 +259,27 @@ def urgent_now(text: str, minutes_ago: float = 10) -> str:
 
     return thread_urgency([Entry(False, URGENCY_NOW - minutes_ago * 60, analyse(text), chasing=True)],
                           URGENCY_NOW)
+
+
+def thread_reason(*msgs: tuple[str, str, float]) -> str:
+    """Why a thread is urgent now ("" if it is not): ``(who, text, minutes ago)`` per message,
+    ``who`` being "me" or anyone else ("client" chases an answer), before ``URGENCY_NOW``."""
+    from inscope.rules.signals import analyse
+    from inscope.rules.urgency import Entry, thread_urgency
+
+    return thread_urgency([Entry(who == "me", URGENCY_NOW - mins * 60, analyse(text), chasing=who == "client")
+                           for who, text, mins in msgs], URGENCY_NOW)
+
+
+def team_rules(*team: str) -> Rules:
+    """The rules of one SEO project "P" (Telegram chat -1001) for Мария Петрова (@maria_seo)
+    with ``team`` as her colleagues' handles."""
+    from inscope.rules.triage import Rules
+
+    return Rules.from_config(Config(
+        me=Me(name="Мария Петрова", timezone="Europe/Moscow", handles=["maria_seo"]),
+        team=list(team),
+        projects=[ProjectCfg(name="P", services=["SEO"], telegram_chats=["-1001"])]))
 
 
 def service_keys(text: str) -> list[str]:

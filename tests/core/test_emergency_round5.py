@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from inscope.config.schema import Config, Me, ProjectCfg
 from inscope.model import MsgFacts
 from inscope.rules.lexicon import PhraseSet, words_of
 from inscope.rules.notices import SOON, expiry, mass_exclusion
 from inscope.rules.signals import analyse
-from inscope.rules.triage import Rules
 from inscope.rules.urgency import Entry, thread_urgency
-from tests.helpers import URGENCY_NOW, urgent_now
+from tests.helpers import URGENCY_NOW, team_rules, urgent_now
 
 NOW = URGENCY_NOW
 
@@ -97,15 +95,9 @@ def test_a_written_word_with_a_hyphen_is_two_words_in_a_row() -> None:
     assert found(words_of("the one we use is off until Monday")) == []
 
 
-def _rules() -> Rules:
-    return Rules.from_config(Config(
-        me=Me(name="Мария Петрова", timezone="Europe/Moscow", handles=["maria_seo"]),
-        team=["@dev_oleg", "@ads_max"],
-        projects=[ProjectCfg(name="P", services=["SEO"], telegram_chats=["-1001"])]))
-
 
 def test_a_colleagues_emergency_told_to_another_colleague_is_theirs() -> None:
-    rules = _rules()
+    rules = team_rules("@dev_oleg", "@ads_max")
     to_oleg = MsgFacts("team", "@dev_oleg Олег, лендинг акции отдаёт 502, глянь, пожалуйста",
                        NOW - 600, author="@ads_max")
     a = rules.assess("P", [to_oleg], (), NOW)

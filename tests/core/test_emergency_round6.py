@@ -11,20 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from inscope.config.schema import Config, Me, ProjectCfg
 from inscope.model import MsgFacts
-from inscope.rules.signals import analyse
-from inscope.rules.triage import Rules
-from inscope.rules.urgency import Entry, thread_urgency
-from tests.helpers import URGENCY_NOW, service_keys, urgent_now
+from tests.helpers import URGENCY_NOW, service_keys, team_rules, thread_reason, urgent_now
 
 NOW = URGENCY_NOW
 
-
-def _thread(*msgs: tuple[str, str, float]) -> str:
-    """(who: "client" | "me" | "team" | "bot", text, minutes ago) → the thread's reason."""
-    return thread_urgency([Entry(who == "me", NOW - mins * 60, analyse(text), chasing=who == "client")
-                           for who, text, mins in msgs], NOW)
 
 
 # -- whose it is ---------------------------------------------------------------------------
@@ -126,8 +117,8 @@ def test_a_firing_alert_is_urgent(text: str) -> None:
     ("Monitor example.com: status: down", "Monitor example.com: status: up"),
 ])
 def test_a_recovered_alert_ends_it(down: str, up: str) -> None:
-    assert _thread(("bot", down, 40))
-    assert not _thread(("bot", down, 40), ("bot", up, 20))
+    assert thread_reason(("bot", down, 40))
+    assert not thread_reason(("bot", down, 40), ("bot", up, 20))
 
 
 # -- a deadline within the hour ------------------------------------------------------------
@@ -152,27 +143,27 @@ def test_minutes_told_without_a_deadline_do_not(text: str) -> None:
 # -- who says so last ----------------------------------------------------------------------
 
 def test_the_client_saying_their_developer_took_it_on_ends_it() -> None:
-    assert not _thread(("client", "Сайт не открывается!", 40),
+    assert not thread_reason(("client", "Сайт не открывается!", 40),
                        ("client", "Наш программист уже разбирается, держу в курсе", 20))
-    assert not _thread(("client", "Checkout is broken, customers can't pay", 40),
+    assert not thread_reason(("client", "Checkout is broken, customers can't pay", 40),
                        ("client", "Our developer is on it now", 20))
 
 
 def test_it_is_back_when_it_still_fails_after_that() -> None:
-    reason = _thread(("client", "Сайт не открывается!", 90),
+    reason = thread_reason(("client", "Сайт не открывается!", 90),
                      ("client", "Написали хостеру, они разбираются", 60),
                      ("client", "Так и не починили, ждём уже час", 5))
     assert reason.startswith("still failing after someone else took it on")
 
 
 def test_a_colleague_naming_who_is_on_it_ends_it_and_a_bare_we_does_not() -> None:
-    assert not _thread(("client", "Сайт не открывается!", 30), ("team", "Разработчик уже разбирается", 20))
+    assert not thread_reason(("client", "Сайт не открывается!", 30), ("team", "Разработчик уже разбирается", 20))
     # "we're on it" names no one: the client still waits on us
-    assert _thread(("client", "Сайт не открывается!", 30), ("team", "Работаем над этим, скоро поднимем", 20))
+    assert thread_reason(("client", "Сайт не открывается!", 30), ("team", "Работаем над этим, скоро поднимем", 20))
 
 
 def test_asking_her_to_write_to_the_developer_is_not_handing_over() -> None:
-    assert _thread(("client", "Сайт не открывается!", 30),
+    assert thread_reason(("client", "Сайт не открывается!", 30),
                    ("client", "Напишите, пожалуйста, программисту", 20))
 
 
@@ -187,11 +178,11 @@ def test_the_report_itself_handing_over_is_an_fyi() -> None:
     "Never mind, loads fine now",
 ])
 def test_a_false_alarm_told_later_ends_it(later: str) -> None:
-    assert not _thread(("client", "The site is down!", 30), ("client", later, 10))
+    assert not thread_reason(("client", "The site is down!", 30), ("client", later, 10))
 
 
 def test_a_later_message_that_is_no_false_alarm_does_not() -> None:
-    assert _thread(("client", "The site is down!", 30), ("client", "Checked from my phone too, still down", 10))
+    assert thread_reason(("client", "The site is down!", 30), ("client", "Checked from my phone too, still down", 10))
 
 
 # -- scope: an object told first, a referral's wishes --------------------------------------
@@ -273,25 +264,19 @@ def test_a_periodic_report_of_what_fails_now_still_is() -> None:
 @pytest.mark.parametrize("later", ["Всё ок, ожил", "Само прошло, спасибо", "It went away on its own",
                                    "Looks fine now"])
 def test_it_passed_or_is_fine_again_later(later: str) -> None:
-    assert not _thread(("client", "Сайт не открывается!", 30), ("client", later, 10))
+    assert not thread_reason(("client", "Сайт не открывается!", 30), ("client", later, 10))
 
 
 @pytest.mark.parametrize("later", ["Всё ок?", "Всё ещё не ок, не грузится"])
 def test_a_question_or_a_not_ok_does_not_end_it(later: str) -> None:
-    assert _thread(("client", "Сайт не открывается!", 30), ("client", later, 10))
+    assert thread_reason(("client", "Сайт не открывается!", 30), ("client", later, 10))
 
 
 # -- a client's emergency handed by a colleague to another colleague -----------------------
 
-def _rules() -> Rules:
-    return Rules.from_config(Config(
-        me=Me(name="Мария Петрова", timezone="Europe/Moscow", handles=["maria_seo"]),
-        team=["@dev_oleg", "@am_anna"],
-        projects=[ProjectCfg(name="P", services=["SEO"], telegram_chats=["-1001"])]))
-
 
 def test_a_clients_emergency_a_colleague_hands_to_another_colleague_is_theirs() -> None:
-    rules = _rules()
+    rules = team_rules("@dev_oleg", "@am_anna")
     report = MsgFacts("client", "Сайт не открывается, клиенты не могут оформить заказ!", NOW - 900,
                       author="Иван")
     routed = MsgFacts("team", "@dev_oleg Олег, глянь, пожалуйста, срочно", NOW - 600, author="@am_anna")

@@ -16,17 +16,11 @@ import pytest
 from inscope.model import Priority
 from inscope.rules.signals import analyse
 from inscope.rules.triage import Rules
-from inscope.rules.urgency import Entry, thread_urgency
 from tests.core.test_triage import client, make_cfg, ts
-from tests.helpers import URGENCY_NOW, service_keys, urgent_now
+from tests.helpers import URGENCY_NOW, service_keys, thread_reason, urgent_now
 
 NOW = URGENCY_NOW
 
-
-def _thread(*msgs: tuple[str, str, float]) -> str:
-    """(who: "client" | "me", text, minutes ago) → the thread's reason."""
-    return thread_urgency([Entry(who == "me", NOW - mins * 60, analyse(text), chasing=who == "client")
-                           for who, text, mins in msgs], NOW)
 
 
 # -- a fix asked for is no fix --------------------------------------------------------------
@@ -52,14 +46,14 @@ def test_a_fix_told_still_ends_it(text: str) -> None:
 # -- the host's own side fine is not the site working --------------------------------------
 
 def test_the_host_saying_their_side_is_fine_does_not_end_it() -> None:
-    assert _thread(("client", "Сайт с утра отдаёт 502, клиенты не могут оформить заказ", 60),
+    assert thread_reason(("client", "Сайт с утра отдаёт 502, клиенты не могут оформить заказ", 60),
                    ("client", "Хостер отвечает, что у них всё ок, ищите у себя", 10))
-    assert _thread(("client", "The site has been returning 503 since 8am", 60),
+    assert thread_reason(("client", "The site has been returning 503 since 8am", 60),
                    ("client", "Support says it's all good on their end", 10))
 
 
 def test_the_site_fine_again_still_ends_it() -> None:
-    assert not _thread(("client", "Сайт с утра отдаёт 502, клиенты не могут оформить заказ", 60),
+    assert not thread_reason(("client", "Сайт с утра отдаёт 502, клиенты не могут оформить заказ", 60),
                        ("client", "Хостер перезапустил сервер, всё ок, сайт открывается", 10))
 
 
