@@ -243,11 +243,11 @@ def analyse(text: str) -> Signals:
     low_text = text.lower()
     message_celebrates = bool(_CELEBRATION_RE.search(text))
     domains = frozenset(m.group(1) for m in _DOMAIN_RE.finditer(low_text))
-    # A mailing (a list's footer) tells news about sites in general; a tool's mail that
-    # carries such a footer names the site in the sentence of the failure.
-    # what is said of the whole text, searched once (not once per sentence)
+    # What is said of the whole text, searched once (not once per sentence).
     today_text = bool(_TODAY_RE.search(low_text))
     launch_today = today_text and bool(_LAUNCH_TODAY_RE.search(low_text)) and not _PAST_LAUNCH_RE.search(low_text)
+    # A mailing (a list's footer) tells news about sites in general; a tool's mail that
+    # carries such a footer names the site in the sentence of the failure.
     mailing = any(m in low_text for m in _MAILING_MARKS) and bool(_MAILING_RE.search(text))
     # A periodic report («отчёт за неделю», "weekly uptime report") counts outages that are
     # over; what it reports as going on says so («сейчас», "currently").
